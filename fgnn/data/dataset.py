@@ -1,0 +1,71 @@
+"""The prepared dataset: what the protocol produces and every other part of FGNN Studio reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+from .sessions import SessionPairs
+
+
+class DataError(ValueError):
+    """A data source cannot be used. The message names the source and the problem and says
+    what to do; the app shows it as is."""
+
+
+@dataclass
+class PreparedDataset:
+    """Train/test sessions and pairs after the preprocessing protocol (DESIGN §3).
+
+    Items are indexed ``1..n_items`` (0 is padding). ``item_ids[i]`` is the original id of
+    index ``i`` (``item_ids[0] = -1``).
+    """
+
+    name: str
+    fingerprint: str  # content hash of the source + protocol settings
+    n_items: int
+    item_ids: Tensor  # [n_items + 1] original ids
+    train: SessionPairs
+    test: SessionPairs
+    stats: list = field(default_factory=list)  # one dict per protocol step
+    categories: Optional[Tensor] = None  # [n_items + 1] category id, -1 unknown
+    train_dates: Optional[Tensor] = None  # [train sessions] day number (days since 1970-01-01)
+    test_dates: Optional[Tensor] = None  # [test sessions]
+    split_date: Optional[str] = None  # ISO date
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def popularity(self) -> Tensor:
+        """Clicks of each item index in the training sessions ([n_items + 1], index 0 = 0)."""
+        return torch.bincount(self.train.items, minlength=self.n_items + 1)
+
+    def index_of(self) -> dict[int, int]:
+        """Original id -> item index."""
+        return {int(v): i for i, v in enumerate(self.item_ids.tolist()) if i > 0}
+
+    def to_indices(self, original_ids) -> list[int]:
+        """Map original item ids to indices; raises :class:`DataError` naming unknown ids."""
+        lookup = self.index_of()
+        unknown = [i for i in original_ids if int(i) not in lookup]
+        if unknown:
+            shown = ", ".join(str(u) for u in unknown[:10])
+            raise DataError(
+                f"item id(s) {shown} are not in the vocabulary of dataset '{self.name}' "
+                f"({self.n_items} items): pick items that occur in its training sessions"
+            )
+        return [lookup[int(i)] for i in original_ids]
+
+    def to_original(self, indices) -> list[int]:
+        return self.item_ids[torch.as_tensor(indices, dtype=torch.long)].tolist()
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "n_items": self.n_items,
+            "train_sessions": self.train.num_sessions,
+            "test_sessions": self.test.num_sessions,
+            "train_pairs": len(self.train),
+            "test_pairs": len(self.test),
+        }

@@ -1,0 +1,145 @@
+"""Compact storage of sessions and their prefix/target pairs, and batching into graphs.
+
+Sessions are kept in CSR form (one flat item tensor + offsets). A prefix/target pair is
+``(session index, prefix length)``; its target is the click right after the prefix. This holds
+all 719,470 DIGINETICA training pairs in a few MB, and a batch is gathered with one indexing op.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .graph import GraphBatch, build_graph_batch
+
+
+@dataclass
+class SessionPairs:
+    """Sessions in CSR form and the prefix/target pairs drawn from them.
+
+    ``items[offsets[s]:offsets[s + 1]]`` is session ``s`` (item indices 1..n_items).
+    Pair ``p`` is the prefix ``session[:pair_length[p]]`` of session ``pair_session[p]`` with
+    target ``targets[p]``.
+    """
+
+    items: Tensor
+    offsets: Tensor
+    pair_session: Tensor
+    pair_length: Tensor
+    targets: Tensor
+
+    def __len__(self) -> int:
+        return int(self.targets.numel())
+
+    @property
+    def num_sessions(self) -> int:
+        return int(self.offsets.numel() - 1)
+
+    def session(self, s: int) -> list[int]:
+        return self.items[int(self.offsets[s]) : int(self.offsets[s + 1])].tolist()
+
+    def sessions(self) -> list[list[int]]:
+        cuts = self.offsets.tolist()
+        flat = self.items.tolist()
+        return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
+    def session_lengths(self) -> Tensor:
+        return self.offsets[1:] - self.offsets[:-1]
+
+    def prefix(self, p: int) -> list[int]:
+        start = int(self.offsets[self.pair_session[p]])
+        return self.items[start : start + int(self.pair_length[p])].tolist()
+
+    def prefixes(self, index: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+        """Padded prefixes ``[P, L]`` and their lengths, for all pairs or the given ones."""
+        if index is None:
+            index = torch.arange(len(self))
+        lengths = self.pair_length[index]
+        starts = self.offsets[self.pair_session[index]]
+        width = int(lengths.max()) if index.numel() else 0
+        pos = torch.arange(width)
+        mask = pos.unsqueeze(0) < lengths.unsqueeze(1)
+        gather = (starts.unsqueeze(1) + pos).clamp(max=max(self.items.numel() - 1, 0))
+        return self.items[gather] * mask, lengths
+
+    def batch(self, index: Tensor) -> GraphBatch:
+        """The graph batch of the given pairs."""
+        seqs, lengths = self.prefixes(index)
+        return build_graph_batch(seqs, lengths, self.targets[index])
+
+    def state(self) -> dict:
+        return {k: getattr(self, k) for k in ("items", "offsets", "pair_session", "pair_length", "targets")}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "SessionPairs":
+        return cls(**{k: state[k] for k in ("items", "offsets", "pair_session", "pair_length", "targets")})
+
+    @classmethod
+    def from_sessions(cls, sessions: Sequence[Sequence[int]]) -> "SessionPairs":
+        """Expand sessions into pairs: session by session, longest prefix first (SR-GNN order)."""
+        lengths = torch.tensor([len(s) for s in sessions], dtype=torch.long)
+        items = torch.tensor([i for s in sessions for i in s], dtype=torch.long)
+        return cls.from_csr(items, lengths)
+
+    @classmethod
+    def from_csr(cls, items: Tensor, lengths: Tensor) -> "SessionPairs":
+        offsets = torch.zeros(lengths.numel() + 1, dtype=torch.long)
+        offsets[1:] = torch.cumsum(lengths, 0)
+        n_pairs = (lengths - 1).clamp(min=0)
+        pair_session = torch.repeat_interleave(torch.arange(lengths.numel()), n_pairs)
+        # within a session: prefix lengths n-1, n-2, ..., 1
+        first_pair = torch.cumsum(n_pairs, 0) - n_pairs
+        k = torch.arange(int(n_pairs.sum())) - first_pair[pair_session]
+        pair_length = lengths[pair_session] - 1 - k
+        targets = items[offsets[pair_session] + pair_length]
+        return cls(items, offsets, pair_session, pair_length, targets)
+
+    @classmethod
+    def from_prefixes(cls, prefixes: Sequence[Sequence[int]], targets: Sequence[int]) -> "SessionPairs":
+        """Pairs given explicitly (the SR-GNN ``test.txt`` layout): each prefix is its own session."""
+        lengths = torch.tensor([len(s) for s in prefixes], dtype=torch.long)
+        items = torch.tensor([i for s in prefixes for i in s], dtype=torch.long)
+        offsets = torch.zeros(lengths.numel() + 1, dtype=torch.long)
+        offsets[1:] = torch.cumsum(lengths, 0)
+        return cls(items, offsets, torch.arange(lengths.numel()), lengths,
+                   torch.as_tensor(list(targets), dtype=torch.long))
+
+    def subset(self, index: Tensor) -> "SessionPairs":
+        """The same sessions, only the chosen pairs."""
+        return SessionPairs(self.items, self.offsets, self.pair_session[index],
+                            self.pair_length[index], self.targets[index])
+
+
+class GraphBatchLoader:
+    """Iterates over graph batches of a :class:`SessionPairs`, shuffled or in order.
+
+    Batches are built on the CPU with tensor ops (about a millisecond for 100 sessions);
+    ``device`` moves each one there.
+    """
+
+    def __init__(self, pairs: SessionPairs, batch_size: int = 100, shuffle: bool = False,
+                 generator: Optional[torch.Generator] = None, device=None, drop_last: bool = False):
+        self.pairs = pairs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+        self.device = device
+        self.drop_last = drop_last
+
+    def __len__(self) -> int:
+        n = len(self.pairs)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[GraphBatch]:
+        n = len(self.pairs)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        pin = self.device is not None and torch.device(self.device).type == "cuda"
+        for i in range(len(self)):
+            batch = self.pairs.batch(order[i * self.batch_size : (i + 1) * self.batch_size])
+            if self.device is not None:
+                if pin:
+                    batch = batch.pin_memory()
+                batch = batch.to(self.device, non_blocking=pin)
+            yield batch
