@@ -1,0 +1,40 @@
+"""Command line: ``python -m fgnn VERB`` (or ``fgnn VERB`` once installed).
+
+Each verb lives in its own module under :mod:`fgnn.commands` and exposes
+``add_parser(subparsers)``; the parser it adds sets ``func(args) -> exit code``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+VERBS = ("prepare", "train", "evaluate", "predict", "bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fgnn",
+        description="FGNN Studio: session-based recommendation with graph neural networks.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for verb in VERBS:
+        try:
+            module = importlib.import_module(f"fgnn.commands.{verb}")
+        except ModuleNotFoundError as exc:  # a verb not written yet must not break the others
+            if exc.name != f"fgnn.commands.{verb}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
