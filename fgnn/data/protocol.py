@@ -1,0 +1,357 @@
+"""The SR-GNN preprocessing protocol (DESIGN §3), vectorised with numpy/pandas.
+
+:func:`apply_protocol` turns the tidy click table of :mod:`fgnn.data.readers` into a
+:class:`~fgnn.data.dataset.PreparedDataset`, recording statistics after every step so the app
+can show what each filter removed:
+
+1. order the clicks of each session by time (ties: file order); date each session by its last click;
+2. drop sessions shorter than ``min_session_length`` (2);
+3. count items once over the remaining sessions, drop items seen < ``min_item_support`` (5) times,
+   then drop sessions left shorter than ``min_session_length``;
+4. split by date: test = sessions dated after ``max date - test_days`` (7 DIGINETICA, 1 otherwise),
+   train = dated before; sessions on the split instant itself are dropped;
+5. order sessions by date (ties: the session's first row in the file); re-index items 1..N by
+   first appearance in the training sessions; remove unseen items from test sessions and drop
+   those left too short;
+6. expand every session ``[v1..vn]`` into pairs ``([v1..vn-i], vn-i+1)``, session by session,
+   longest prefix first;
+7. with ``fraction`` k > 1, keep the most recent ``int(P / k)`` training pairs (the YOOCHOOSE 1/4,
+   1/64 convention; the item vocabulary is kept whole, as SR-GNN does).
+
+Every sort is stable. :func:`prepared_from_srgnn` builds the dataset from the SR-GNN pickle
+layout, where this protocol has already been applied.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .dataset import DataError, PreparedDataset
+from .readers import SrgnnFolder
+from .sessions import SessionPairs
+
+SECONDS_PER_DAY = 86400
+DEFAULT_TEST_DAYS = {"diginetica": 7, "yoochoose": 1, "csv": 1}
+SESSION_DATE_RULES = ("last_click", "last_row")
+
+
+def default_settings(format: str = "diginetica") -> dict:
+    """The protocol's parameters with their DESIGN §3 values for a source format."""
+    return {
+        "min_session_length": 2,
+        "min_item_support": 5,
+        "test_days": DEFAULT_TEST_DAYS.get(format, 1),
+        "fraction": 1,
+        "session_date": "last_click",
+    }
+
+
+def resolve_settings(format: str, **overrides) -> dict:
+    """Defaults for ``format`` updated with the given values (``None`` means default)."""
+    settings = default_settings(format)
+    unknown = set(overrides) - set(settings)
+    if unknown:
+        raise TypeError(f"unknown protocol setting(s): {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(settings)}")
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    if int(settings["min_session_length"]) < 2:
+        raise DataError("min_session_length must be at least 2: a pair needs a prefix and a target")
+    if int(settings["min_item_support"]) < 1:
+        raise DataError("min_item_support must be at least 1")
+    if float(settings["test_days"]) <= 0:
+        raise DataError("test_days must be positive")
+    if int(settings["fraction"]) < 1:
+        raise DataError("fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)")
+    if settings["session_date"] not in SESSION_DATE_RULES:
+        raise DataError(f"session_date must be one of {', '.join(SESSION_DATE_RULES)}")
+    return settings
+
+
+def _stat(step: str, part: str, clicks: int, sessions: int, items: int, pairs: Optional[int] = None,
+          note: str = "", **extra) -> dict:
+    return {
+        "step": step, "part": part, "clicks": int(clicks), "sessions": int(sessions), "items": int(items),
+        "pairs": None if pairs is None else int(pairs),
+        "mean_length": round(clicks / sessions, 4) if sessions else 0.0,
+        "note": note, **extra,
+    }
+
+
+def _iso(seconds: float) -> str:
+    ts = pd.Timestamp(round(float(seconds) * 1000), unit="ms", tz="UTC")
+    return ts.strftime("%Y-%m-%d") if float(seconds) % SECONDS_PER_DAY == 0 else ts.isoformat()
+
+
+def _segment_starts(keys: np.ndarray) -> np.ndarray:
+    """Start index of every run of equal values in a sorted array."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+
+
+def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
+                   categories: Optional[pd.DataFrame] = None, format: Optional[str] = None,
+                   **settings) -> PreparedDataset:
+    """Apply DESIGN §3 to a tidy click table (``session, item, time, date``).
+
+    Args:
+        clicks: the table from a reader (``attrs['source']`` names the file in errors).
+        name: the dataset's name.
+        fingerprint: content hash of source + settings (the registry computes it).
+        categories: optional table ``item, category`` (original ids) for
+            :attr:`PreparedDataset.categories`.
+        format: the source format, choosing the default test window (else ``attrs['format']``).
+        **settings: ``min_session_length``, ``min_item_support``, ``test_days``, ``fraction``,
+            ``session_date`` ("last_click" = DESIGN §3; "last_row" = the SR-GNN script, which dates
+            a session by its last row in file order).
+    """
+    source = clicks.attrs.get("source", name or "click log")
+    fmt = format or clicks.attrs.get("format", "csv")
+    cfg = resolve_settings(fmt, **settings)
+    min_len, min_support = int(cfg["min_session_length"]), int(cfg["min_item_support"])
+    stats: list[dict] = []
+
+    session = clicks["session"].to_numpy(np.int64)
+    item = clicks["item"].to_numpy(np.int64)
+    time = clicks["time"].to_numpy()
+    date = clicks["date"].to_numpy() if "date" in clicks else time
+    row = np.arange(session.size)
+    if session.size == 0:
+        raise DataError(f"{source}: holds no clicks; give a log with one click per row")
+
+    # 1. clicks grouped by session, by time within it, file order on ties.
+    order = np.lexsort((row, time, session))
+    c_session, c_item, c_row, c_date = session[order], item[order], row[order], date[order]
+    starts = _segment_starts(c_session)
+    s_len = np.diff(np.r_[starts, c_session.size])
+    s_first_row = np.minimum.reduceat(c_row, starts)
+    if cfg["session_date"] == "last_click":
+        s_date = c_date[starts + s_len - 1]
+    else:
+        s_date = date[np.maximum.reduceat(c_row, starts)]
+    c_sess = np.repeat(np.arange(starts.size), s_len)  # session code of each click
+    stats.append(_stat("read", "all", c_item.size, starts.size, np.unique(c_item).size,
+                       note="clicks ordered by time within each session"))
+
+    # 2. drop short sessions.
+    keep_click = s_len[c_sess] >= min_len
+    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
+    stats.append(_stat(f"drop sessions < {min_len} clicks", "all", c_item.size, np.unique(c_sess).size,
+                       np.unique(c_item).size))
+    if c_item.size == 0:
+        raise DataError(f"{source}: every session has fewer than {min_len} clicks, so nothing survives the "
+                        f"protocol; check the session column, or give a log with longer sessions")
+
+    # 3. rare items, then sessions left short.
+    uniq, inverse, counts = np.unique(c_item, return_inverse=True, return_counts=True)
+    keep_click = counts[inverse] >= min_support
+    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
+    lens = np.bincount(c_sess, minlength=starts.size)
+    keep_click = lens[c_sess] >= min_len
+    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
+    alive = np.unique(c_sess)
+    stats.append(_stat(f"drop items < {min_support} clicks, then sessions < {min_len}", "all",
+                       c_item.size, alive.size, np.unique(c_item).size))
+    if alive.size == 0:
+        raise DataError(f"{source}: no session keeps {min_len} clicks of items seen at least {min_support} "
+                        f"times, so nothing survives the protocol; give a larger log or lower "
+                        f"--min-item-support")
+
+    # 4. split by date.
+    max_date = float(s_date[alive].max())
+    split = max_date - float(cfg["test_days"]) * SECONDS_PER_DAY
+    is_train = s_date < split
+    is_test = s_date > split
+    on_split = int((s_date[alive] == split).sum())
+    split_iso = _iso(split)
+    for part, mask in (("train", is_train), ("test", is_test)):
+        m = mask[c_sess]
+        stats.append(_stat("split by date", part, int(m.sum()), int(mask[alive].sum()),
+                           np.unique(c_item[m]).size, split_date=split_iso,
+                           note=(f"{'before' if part == 'train' else 'after'} {split_iso}"
+                                 + (f"; {on_split} session(s) on the split date dropped"
+                                    if part == "train" and on_split else ""))))
+
+    # 5. sessions by date (ties: first row), items re-indexed by first appearance in train.
+    def ordered(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sessions = alive[mask[alive]]
+        sessions = sessions[np.lexsort((s_first_row[sessions], s_date[sessions]))]
+        rank = np.full(starts.size, -1, dtype=np.int64)
+        rank[sessions] = np.arange(sessions.size)
+        r = rank[c_sess]
+        sel = np.flatnonzero(r >= 0)
+        sel = sel[np.argsort(r[sel], kind="stable")]
+        return sessions, r[sel], c_item[sel]
+
+    tr_sessions, tr_rank, tr_items = ordered(is_train)
+    if tr_sessions.size == 0:
+        raise DataError(f"{source}: no session is dated before the split date {split_iso} "
+                        f"(the log spans less than the {cfg['test_days']}-day test window); "
+                        f"give a longer log or a smaller --test-days")
+    codes, vocab = pd.factorize(tr_items, sort=False)
+    tr_codes = codes.astype(np.int64) + 1
+    n_items = int(vocab.size)
+    tr_len = np.bincount(tr_rank, minlength=tr_sessions.size)
+
+    te_sessions, te_rank, te_items = ordered(is_test)
+    te_codes = pd.Index(vocab).get_indexer(te_items).astype(np.int64) + 1
+    seen = te_codes > 0
+    te_rank, te_codes = te_rank[seen], te_codes[seen]
+    te_len = np.bincount(te_rank, minlength=te_sessions.size)
+    te_keep = te_len >= min_len
+    te_click_keep = te_keep[te_rank]
+    te_codes, te_len, te_sessions = te_codes[te_click_keep], te_len[te_keep], te_sessions[te_keep]
+    stats.append(_stat("re-index items by first appearance in train", "train", tr_codes.size,
+                       tr_sessions.size, n_items))
+    stats.append(_stat(f"drop unseen items, then sessions < {min_len}", "test", te_codes.size,
+                       te_sessions.size, np.unique(te_codes).size))
+    if te_sessions.size == 0:
+        raise DataError(f"{source}: no test session (dated after {split_iso}) keeps {min_len} clicks of "
+                        f"items seen in training; give a longer log or a larger --test-days")
+
+    # 6. prefix/target pairs.
+    train = SessionPairs.from_csr(torch.from_numpy(tr_codes), torch.from_numpy(tr_len))
+    test = SessionPairs.from_csr(torch.from_numpy(te_codes), torch.from_numpy(te_len))
+    train_days = np.floor_divide(s_date[tr_sessions], SECONDS_PER_DAY).astype(np.int64)
+    test_days = np.floor_divide(s_date[te_sessions], SECONDS_PER_DAY).astype(np.int64)
+    stats.append(_stat("expand into prefix/target pairs", "train", tr_codes.size, tr_sessions.size,
+                       n_items, len(train)))
+    stats.append(_stat("expand into prefix/target pairs", "test", te_codes.size, te_sessions.size,
+                       np.unique(te_codes).size, len(test)))
+
+    # 7. most recent 1/fraction of the training pairs.
+    fraction = int(cfg["fraction"])
+    if fraction > 1:
+        keep = int(len(train) / fraction)
+        if keep == 0:
+            raise DataError(f"{source}: 1/{fraction} of {len(train)} training pairs is none; "
+                            f"use a smaller --fraction")
+        train, kept_sessions = _latest_pairs(train, keep)
+        train_days = train_days[kept_sessions]
+        stats.append(_stat(f"keep latest 1/{fraction} of training pairs", "train", int(train.items.numel()),
+                           train.num_sessions, int(torch.unique(train.items).numel()), len(train),
+                           note="item vocabulary kept whole (SR-GNN convention)"))
+
+    item_ids = torch.from_numpy(np.r_[-1, vocab.to_numpy(np.int64) if hasattr(vocab, "to_numpy")
+                                      else np.asarray(vocab, dtype=np.int64)].astype(np.int64))
+    return PreparedDataset(
+        name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
+        stats=stats, categories=_category_tensor(item_ids, categories),
+        train_dates=torch.from_numpy(train_days), test_dates=torch.from_numpy(test_days),
+        split_date=split_iso, settings={"format": fmt, **cfg},
+    )
+
+
+def _latest_pairs(pairs: SessionPairs, keep: int) -> tuple[SessionPairs, np.ndarray]:
+    """The last ``keep`` pairs, with the sessions before the first kept one removed."""
+    tail = torch.arange(len(pairs) - keep, len(pairs))
+    first = int(pairs.pair_session[tail[0]])
+    lo = int(pairs.offsets[first])
+    out = SessionPairs(
+        items=pairs.items[lo:].clone(), offsets=pairs.offsets[first:] - lo,
+        pair_session=pairs.pair_session[tail] - first, pair_length=pairs.pair_length[tail].clone(),
+        targets=pairs.targets[tail].clone(),
+    )
+    return out, np.arange(first, pairs.num_sessions)
+
+
+def _category_tensor(item_ids: torch.Tensor, categories: Optional[pd.DataFrame]) -> Optional[torch.Tensor]:
+    if categories is None:
+        return None
+    table = categories.drop_duplicates("item", keep="first")
+    lookup = pd.Series(table["category"].to_numpy(np.int64), index=table["item"].to_numpy(np.int64))
+    cats = lookup.reindex(item_ids.numpy()).fillna(-1).to_numpy().astype(np.int64)
+    cats[0] = -1
+    return torch.from_numpy(cats)
+
+
+# --------------------------------------------------------------------------- SR-GNN pickles
+def sessions_from_augmented(items: np.ndarray, lengths: np.ndarray, targets: np.ndarray):
+    """Rebuild sessions from pairs in SR-GNN augmented order
+    (``(s[:-1], s[-1]), (s[:-2], s[-2]), ..., (s[:1], s[1])`` session by session).
+
+    Returns CSR ``(items, lengths)`` of the sessions, or ``None`` if the pairs are not in that order.
+    """
+    n_pairs = lengths.size
+    if n_pairs == 0 or lengths[-1] != 1:
+        return None
+    offsets = np.r_[0, np.cumsum(lengths)]
+    new = np.ones(n_pairs, dtype=bool)
+    new[1:] = lengths[:-1] == 1
+    cont = np.flatnonzero(~new)
+    if not np.all(lengths[cont] == lengths[cont - 1] - 1):
+        return None
+    if not np.all(targets[cont] == items[offsets[cont - 1] + lengths[cont]]):
+        return None
+    elem_pair = np.repeat(np.arange(n_pairs), lengths)
+    k = np.arange(items.size) - offsets[elem_pair]
+    m = ~new[elem_pair]
+    if not np.array_equal(items[m], items[offsets[elem_pair[m] - 1] + k[m]]):
+        return None
+    heads = np.flatnonzero(new)
+    s_len = lengths[heads] + 1
+    s_off = np.r_[0, np.cumsum(s_len)]
+    out = np.empty(int(s_len.sum()), dtype=np.int64)
+    session_of_pair = np.cumsum(new) - 1
+    h = new[elem_pair]
+    out[s_off[session_of_pair[elem_pair[h]]] + k[h]] = items[h]
+    out[s_off[1:] - 1] = targets[heads]
+    return out, s_len
+
+
+def _pairs_from_srgnn(p) -> tuple[SessionPairs, bool]:
+    rebuilt = sessions_from_augmented(p.items, p.lengths, p.targets)
+    if rebuilt is not None:
+        pairs = SessionPairs.from_csr(torch.from_numpy(rebuilt[0]), torch.from_numpy(rebuilt[1]))
+        if torch.equal(pairs.targets, torch.from_numpy(p.targets)) and \
+                torch.equal(pairs.pair_length, torch.from_numpy(p.lengths)):
+            return pairs, True
+    offsets = torch.from_numpy(np.r_[0, np.cumsum(p.lengths)])
+    n = p.lengths.size
+    return SessionPairs(torch.from_numpy(p.items), offsets, torch.arange(n), torch.from_numpy(p.lengths),
+                        torch.from_numpy(p.targets)), False
+
+
+def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str = "") -> PreparedDataset:
+    """A :class:`PreparedDataset` from the SR-GNN pickle layout (protocol already applied).
+
+    Items keep their ids (``n_items`` = the largest id; ``item_ids`` is the identity). Training pairs
+    are the prefix expansion of ``all_train_seq.txt``, or ``train.txt`` as given when only that is
+    present. Test sessions are rebuilt from ``test.txt`` when it is in SR-GNN augmented order;
+    otherwise every test prefix counts as its own session (said in the statistics).
+    """
+    notes = []
+    if folder.all_train_seq is not None:
+        items, lengths = folder.all_train_seq
+        if lengths.size and lengths.min() < 2:
+            notes.append(f"{int((lengths < 2).sum())} training session(s) shorter than 2 give no pair")
+        train = SessionPairs.from_csr(torch.from_numpy(items), torch.from_numpy(lengths))
+    else:
+        train, rebuilt = _pairs_from_srgnn(folder.train)
+        if not rebuilt:
+            notes.append("train.txt is not in augmented order: each training prefix counts as a session")
+    test, rebuilt = _pairs_from_srgnn(folder.test)
+    if not rebuilt:
+        notes.append("test.txt is not in augmented order: each test prefix counts as a session")
+    if len(train) == 0:
+        raise DataError(f"{folder.path}: the training data holds no prefix/target pair; "
+                        f"give sessions of at least 2 clicks")
+    if len(test) == 0:
+        raise DataError(f"{folder.path}: test.txt holds no pair; give at least one (prefix, target)")
+    maxima = [int(t.max()) for t in (train.items, test.items, test.targets) if t.numel()]
+    n_items = max(maxima)
+    stats = [
+        _stat("loaded SR-GNN pickles (protocol already applied)", part, int(p.items.numel()),
+              p.num_sessions, int(torch.unique(torch.cat([p.items, p.targets])).numel()), len(p),
+              note="; ".join(notes))
+        for part, p in (("train", train), ("test", test))
+    ]
+    item_ids = torch.arange(n_items + 1, dtype=torch.long)
+    item_ids[0] = -1
+    return PreparedDataset(
+        name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
+        stats=stats, settings={"format": "srgnn", "files": list(folder.files)},
+    )

@@ -1,0 +1,392 @@
+"""Readers: a click log on disk -> one tidy table of clicks.
+
+Every reader returns a :class:`pandas.DataFrame` with one row per click, in file order:
+
+* ``session`` (int64) and ``item`` (int64): the original ids;
+* ``time`` (int64 or float64): what orders the clicks of a session (DIGINETICA ``timeframe``,
+  otherwise seconds since 1970-01-01 UTC);
+* ``date`` (int64, seconds since 1970-01-01 UTC at the click's day or instant), what dates a
+  session (DESIGN §3 step 1). DIGINETICA dates are whole days (``eventdate``); for the other
+  formats ``date`` equals ``time``.
+
+``df.attrs`` carries ``source`` (the path) and ``format``. Any problem with the input raises
+:class:`~fgnn.data.dataset.DataError` naming the file, the problem and what to do.
+
+The SR-GNN pickle layout (protocol already applied) is read by :func:`read_srgnn_folder`
+through :class:`RestrictedUnpickler`, which refuses every global: only lists, tuples and ints
+can come out, and the structure is validated after loading too.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from .dataset import DataError
+
+FORMATS = ("diginetica", "yoochoose", "csv", "srgnn")
+DIGINETICA_HEADERS = (
+    ("session_id", "user_id", "item_id", "timeframe", "eventdate"),
+    ("sessionId", "userId", "itemId", "timeframe", "eventdate"),
+)
+SRGNN_FILES = ("all_train_seq.txt", "train.txt", "test.txt")
+# Column names recognised when the user names none (generic CSV/TSV).
+SESSION_ALIASES = ("session", "session_id", "sessionid", "sessid")
+ITEM_ALIASES = ("item", "item_id", "itemid")
+TIME_ALIASES = ("time", "timestamp", "ts", "timeframe", "datetime", "eventtime")
+_YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
+_SECONDS_PER_DAY = 86400
+
+
+def _fail(path, problem: str, todo: str) -> DataError:
+    return DataError(f"{path}: {problem}; {todo}")
+
+
+def _read_head(path: Path, n_bytes: int = 65536) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(n_bytes)
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
+    if not raw.strip():
+        raise _fail(path, "the file is empty", "give a click log with a header row and one click per row")
+    return raw.decode("utf-8", errors="replace")
+
+
+def _first_line(text: str) -> str:
+    return text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+
+
+# --------------------------------------------------------------------------- format detection
+def detect_format(path) -> str:
+    """Guess the format of ``path`` where that is unambiguous, else raise :class:`DataError`.
+
+    A folder holding SR-GNN pickles is ``srgnn``; a ``;`` file with a DIGINETICA header is
+    ``diginetica``; a headerless ``,`` file whose rows read ``session,ISO timestamp,item,...`` is
+    ``yoochoose``; any other delimited text file with a header is ``csv``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if any((path / name).is_file() for name in SRGNN_FILES):
+            return "srgnn"
+        raise _fail(path, "is a folder without SR-GNN pickles (all_train_seq.txt / train.txt / test.txt)",
+                    "point at a click log file or at a folder holding those pickles")
+    if not path.exists():
+        raise _fail(path, "does not exist", "check the path, or use a registry name such as 'diginetica-sample'")
+    if path.name in SRGNN_FILES and _looks_like_pickle(path):
+        return "srgnn"
+    line = _first_line(_read_head(path))
+    if tuple(c.strip() for c in line.split(";")) in DIGINETICA_HEADERS:
+        return "diginetica"
+    if _YOOCHOOSE_LINE.match(line):
+        return "yoochoose"
+    return "csv"
+
+
+def _looks_like_pickle(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
+
+
+# --------------------------------------------------------------------------- helpers
+def _int_column(df: pd.DataFrame, column: str, path, what: str, header_lines: int = 1) -> np.ndarray:
+    values = df[column]
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = numeric.isna() | (numeric != np.floor(numeric))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _fail(path, f"non-numeric {what} {values.iloc[row]!r} in column '{column}' on line "
+                          f"{row + 1 + header_lines}",
+                    f"{what}s must be whole numbers; fix or drop those rows")
+    return numeric.to_numpy().astype(np.int64)
+
+
+def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> np.ndarray:
+    """A time column as seconds since 1970-01-01 UTC (numbers as is, date strings parsed)."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if not numeric.isna().any():
+        return numeric.to_numpy().astype(np.float64)
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise _fail(path, f"unreadable time {values.iloc[row]!r} in column '{column}' on line "
+                          f"{row + 1 + header_lines}",
+                    "times must be unix seconds or ISO dates such as 2014-04-07T10:51:09Z")
+    return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64)
+
+
+def _tidy(path, fmt: str, session, item, time, date) -> pd.DataFrame:
+    df = pd.DataFrame({"session": session, "item": item, "time": time, "date": date})
+    df.attrs["source"] = str(path)
+    df.attrs["format"] = fmt
+    return df
+
+
+def _check_rows(df: pd.DataFrame, path) -> None:
+    if len(df) == 0:
+        raise _fail(path, "has a header but no click rows", "give a log with one click per row")
+
+
+# --------------------------------------------------------------------------- readers
+def read_diginetica(path) -> pd.DataFrame:
+    """The DIGINETICA ``train-item-views.csv`` format: ``;``-separated, header
+    ``session_id;user_id;item_id;timeframe;eventdate`` (or the ``sessionId…`` spelling)."""
+    path = Path(path)
+    line = _first_line(_read_head(path))
+    header = tuple(c.strip() for c in line.split(";"))
+    if header not in DIGINETICA_HEADERS:
+        if len(header) == 1 and any(d in line for d in (",", "\t", "|")):
+            raise _fail(path, f"is not ';'-separated (header {line.strip()!r})",
+                        "DIGINETICA views files use ';'; for another layout use --format csv "
+                        "with --session-col/--item-col/--time-col")
+        missing = [a for a, b in zip(*DIGINETICA_HEADERS) if a not in header and b not in header]
+        raise _fail(path, f"header {line.strip()[:80]!r} is not a DIGINETICA header"
+                          + (f" (missing column(s) {', '.join(missing)})" if missing else ""),
+                    "expected 'session_id;user_id;item_id;timeframe;eventdate' or "
+                    "'sessionId;userId;itemId;timeframe;eventdate'")
+    s_col, _, i_col, t_col, d_col = header
+    try:
+        df = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding_errors="replace")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(path, f"cannot be parsed as ';'-separated text ({exc})", "check the file") from None
+    _check_rows(df, path)
+    session = _int_column(df, s_col, path, "session id")
+    item = _int_column(df, i_col, path, "item id")
+    time = _int_column(df, t_col, path, "timeframe")
+    days = pd.to_datetime(df[d_col], errors="coerce", format="%Y-%m-%d", utc=True)
+    if days.isna().any():
+        row = int(np.flatnonzero(days.isna().to_numpy())[0])
+        raise _fail(path, f"unreadable eventdate {df[d_col].iloc[row]!r} on line {row + 2}",
+                    "eventdate must read YYYY-MM-DD")
+    date = ((days - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
+    return _tidy(path, "diginetica", session, item, time, date)
+
+
+def read_yoochoose(path) -> pd.DataFrame:
+    """The YOOCHOOSE ``yoochoose-clicks.dat`` format: ``,``-separated, no header,
+    ``session,timestamp,item,category`` with ISO timestamps."""
+    path = Path(path)
+    line = _first_line(_read_head(path))
+    if not _YOOCHOOSE_LINE.match(line):
+        sep = next((d for d in (";", "\t", "|") if d in line), None)
+        problem = (f"is not ','-separated (first line {line.strip()[:80]!r})" if sep and "," not in line
+                   else f"first line {line.strip()[:80]!r} is not 'session,ISO timestamp,item,category'")
+        raise _fail(path, problem, "YOOCHOOSE clicks files have no header and read e.g. "
+                                   "'1,2014-04-07T10:51:09.277Z,214536502,0'; for another layout use "
+                                   "--format csv with --session-col/--item-col/--time-col")
+    try:
+        df = pd.read_csv(path, sep=",", header=None, dtype=str, keep_default_na=False,
+                         usecols=[0, 1, 2], names=["session", "timestamp", "item"],
+                         encoding_errors="replace")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(path, f"cannot be parsed as ','-separated text ({exc})", "check the file") from None
+    _check_rows(df, path)
+    session = _int_column(df, "session", path, "session id", header_lines=0)
+    item = _int_column(df, "item", path, "item id", header_lines=0)
+    seconds = _seconds(df["timestamp"], path, "timestamp", header_lines=0)
+    return _tidy(path, "yoochoose", session, item, seconds, seconds)
+
+
+def _sniff_delimiter(path: Path, text: str) -> str:
+    head = "\n".join(text.lstrip("\ufeff").splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        line = _first_line(text)
+        counts = {d: line.count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+        if counts[best] == 0:
+            raise _fail(path, f"no delimiter found in the header {line.strip()[:80]!r}",
+                        "give a ',', ';', tab or '|' separated file with a header row") from None
+        return best
+
+
+def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, path, flag: str) -> str:
+    if named is not None:
+        if named in columns:
+            return named
+        raise _fail(path, f"missing column '{named}' (the {role} column); columns found: "
+                          f"{', '.join(repr(c) for c in columns)}",
+                    f"pass the right name with {flag}")
+    lowered = {c.lower().replace(" ", ""): c for c in columns}
+    for alias in aliases:
+        if alias in lowered:
+            return lowered[alias]
+    raise _fail(path, f"missing a {role} column (none of {', '.join(aliases)}); columns found: "
+                      f"{', '.join(repr(c) for c in columns)}",
+                f"name it with {flag}")
+
+
+def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str] = None,
+                 time_col: Optional[str] = None, delimiter: Optional[str] = None) -> pd.DataFrame:
+    """A generic CSV/TSV click log with a header row; the delimiter is sniffed.
+
+    Column names default to common spellings (``SessionId``, ``session_id``, ``ItemId``, ``Time``,
+    ``timestamp`` ...). Times are unix seconds or ISO dates; a session is dated by its last click.
+    """
+    path = Path(path)
+    text = _read_head(path)
+    sep = delimiter or _sniff_delimiter(path, text)
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding_errors="replace")
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(path, f"cannot be parsed as {sep!r}-separated text ({exc})", "check the file") from None
+    columns = [str(c) for c in df.columns]
+    if len(columns) < 3:
+        raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header "
+                          f"{_first_line(text).strip()[:80]!r}): wrong delimiter?",
+                    "give a delimited file with session, item and time columns")
+    s_col = _pick(columns, session_col, SESSION_ALIASES, "session", path, "--session-col")
+    i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
+    t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
+    _check_rows(df, path)
+    session = _int_column(df, s_col, path, "session id")
+    item = _int_column(df, i_col, path, "item id")
+    seconds = _seconds(df[t_col], path, t_col)
+    return _tidy(path, "csv", session, item, seconds, seconds)
+
+
+def read_clicks(path, format: Optional[str] = None, session_col: Optional[str] = None,
+                item_col: Optional[str] = None, time_col: Optional[str] = None) -> pd.DataFrame:
+    """Read a click-log file of the given (or detected) format into the tidy table."""
+    fmt = format or detect_format(path)
+    if fmt == "diginetica":
+        return read_diginetica(path)
+    if fmt == "yoochoose":
+        return read_yoochoose(path)
+    if fmt == "csv":
+        return read_csv_log(path, session_col, item_col, time_col)
+    if fmt == "srgnn":
+        raise _fail(path, "is in the SR-GNN pickle layout, which holds sessions, not clicks",
+                    "read it with read_srgnn_folder")
+    raise DataError(f"{path}: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+# --------------------------------------------------------------------------- SR-GNN pickles
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickles plain lists, tuples and ints only: every global (class, function) is refused."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refused global {module}.{name}")
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("refused persistent id")
+
+
+def load_restricted_pickle(path):
+    """Load a pickle with :class:`RestrictedUnpickler`; any failure is a :class:`DataError`."""
+    try:
+        with open(path, "rb") as f:
+            if not f.read(1):
+                raise _fail(path, "the file is empty", "give the SR-GNN pickle written by its preprocess.py")
+            f.seek(0)
+            return RestrictedUnpickler(f).load()
+    except DataError:
+        raise
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
+    except Exception as exc:  # UnpicklingError, EOFError, ValueError, ... from hostile/broken bytes
+        raise _fail(path, f"is not a plain pickle of lists/tuples/ints ({type(exc).__name__}: {exc})",
+                    "only SR-GNN pickles holding lists of item ids are accepted") from None
+
+
+def _flatten_sessions(path, sessions, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a list of int lists and flatten it to CSR ``(items, lengths)``."""
+    if type(sessions) not in (list, tuple):
+        raise _fail(path, f"{what} is a {type(sessions).__name__}, not a list",
+                    "expected the SR-GNN layout (a list of item-id lists)")
+    kinds = set(map(type, sessions))
+    if not kinds <= {list, tuple}:
+        bad = sorted(k.__name__ for k in kinds - {list, tuple})
+        raise _fail(path, f"{what} holds {', '.join(bad)} where item-id lists are expected",
+                    "expected only lists/tuples of ints")
+    item_kinds = set(map(type, itertools.chain.from_iterable(sessions)))
+    if not item_kinds <= {int}:
+        bad = sorted(k.__name__ for k in item_kinds - {int})
+        raise _fail(path, f"{what} holds {', '.join(bad)} values where item ids (ints) are expected",
+                    "expected only lists/tuples of ints")
+    lengths = np.fromiter(map(len, sessions), dtype=np.int64, count=len(sessions))
+    try:
+        items = np.fromiter(itertools.chain.from_iterable(sessions), dtype=np.int64, count=int(lengths.sum()))
+    except OverflowError:
+        raise _fail(path, f"{what} holds item ids too large for 64 bits", "expected item ids 1..N") from None
+    if items.size and items.min() < 1:
+        raise _fail(path, f"{what} holds item id {int(items.min())}", "SR-GNN item ids start at 1 (0 is padding)")
+    return items, lengths
+
+
+def _targets(path, targets, n: int) -> np.ndarray:
+    if type(targets) not in (list, tuple) or not set(map(type, targets)) <= {int}:
+        raise _fail(path, "the targets are not a list of ints", "expected (list of prefix lists, list of targets)")
+    if len(targets) != n:
+        raise _fail(path, f"{n} prefixes but {len(targets)} targets", "the two lists must have equal length")
+    try:
+        out = np.fromiter(targets, dtype=np.int64, count=n)
+    except OverflowError:
+        raise _fail(path, "a target is too large for 64 bits", "expected item ids 1..N") from None
+    if out.size and out.min() < 1:
+        raise _fail(path, f"target item id {int(out.min())}", "SR-GNN item ids start at 1 (0 is padding)")
+    return out
+
+
+@dataclass
+class SrgnnPairs:
+    """Pairs of an SR-GNN ``train.txt`` / ``test.txt`` in CSR form: prefix ``p`` is
+    ``items[offsets[p]:offsets[p + 1]]``, its target ``targets[p]``."""
+
+    items: np.ndarray
+    lengths: np.ndarray
+    targets: np.ndarray
+
+
+@dataclass
+class SrgnnFolder:
+    """What a folder in the SR-GNN pickle layout holds (any of the three files may be absent)."""
+
+    path: str
+    all_train_seq: Optional[tuple[np.ndarray, np.ndarray]]  # (items, lengths) of the sessions
+    train: Optional[SrgnnPairs]
+    test: Optional[SrgnnPairs]
+    files: list  # paths actually read
+
+
+def read_srgnn_pairs(path) -> SrgnnPairs:
+    """Read ``train.txt`` / ``test.txt``: a pickled ``(list of prefix lists, list of targets)``."""
+    obj = load_restricted_pickle(path)
+    if type(obj) not in (list, tuple) or len(obj) != 2:
+        raise _fail(path, f"holds a {type(obj).__name__} where a pair (prefixes, targets) is expected",
+                    "expected the SR-GNN layout (list of prefix lists, list of targets)")
+    items, lengths = _flatten_sessions(path, obj[0], "the prefix list")
+    if lengths.size and lengths.min() < 1:
+        raise _fail(path, "an empty prefix", "every prefix needs at least one click")
+    return SrgnnPairs(items, lengths, _targets(path, obj[1], lengths.size))
+
+
+def read_srgnn_sessions(path) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``all_train_seq.txt``: a pickled list of sessions -> CSR ``(items, lengths)``."""
+    items, lengths = _flatten_sessions(path, load_restricted_pickle(path), "the session list")
+    return items, lengths
+
+
+def read_srgnn_folder(path) -> SrgnnFolder:
+    """Read a folder in the SR-GNN layout (or one of its files, meaning its folder)."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    found = {name: folder / name for name in SRGNN_FILES if (folder / name).is_file()}
+    if "test.txt" not in found or not ({"all_train_seq.txt", "train.txt"} & set(found)):
+        raise _fail(folder, f"holds {', '.join(found) or 'none'} of the SR-GNN pickles",
+                    "the folder needs test.txt and all_train_seq.txt (or train.txt)")
+    sessions = read_srgnn_sessions(found["all_train_seq.txt"]) if "all_train_seq.txt" in found else None
+    train = read_srgnn_pairs(found["train.txt"]) if sessions is None else None
+    test = read_srgnn_pairs(found["test.txt"])
+    files = [str(found[n]) for n in SRGNN_FILES if n in found and (n != "train.txt" or sessions is None)]
+    return SrgnnFolder(str(folder), sessions, train, test, files)
