@@ -1,0 +1,127 @@
+"""Predictions and attention as tidy tables, for one session or many.
+
+Edge attention: one row per (session, layer, head, edge) with columns ``session, layer, head,
+src, dst, src_node, dst_node, weight, added_self_loop, attention``; node attention: one row per
+(session, readout step, node) with ``session, step, node, item, attention``. Items are the
+dataset's original ids; nodes are indices local to each session graph.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import pandas as pd
+import torch
+
+from .data.graph import GraphBatch, build_graph_batch, pad_sequences
+from .models import SessionRecommender
+
+EDGE_COLUMNS = ["session", "layer", "head", "src", "dst", "src_node", "dst_node", "weight", "added_self_loop", "attention"]
+NODE_COLUMNS = ["session", "step", "node", "item", "attention"]
+
+
+@dataclass
+class Explanation:
+    topk: pd.DataFrame  # session, rank, item, score, probability
+    edge_attention: pd.DataFrame
+    node_attention: pd.DataFrame
+    batch: GraphBatch
+
+
+def make_batch(sessions: Sequence[Sequence[int]]) -> GraphBatch:
+    """Graph batch of sessions given as item indices (1..N)."""
+    if not sessions or any(len(s) == 0 for s in sessions):
+        raise ValueError("every session needs at least one click")
+    seqs, lengths = pad_sequences(sessions)
+    return build_graph_batch(seqs, lengths)
+
+
+def topk_table(scores: torch.Tensor, item_ids: torch.Tensor, k: int = 20) -> pd.DataFrame:
+    """Top-K items per session with score and softmax probability over all items."""
+    k = min(k, scores.size(1))
+    probs = torch.softmax(scores.float(), dim=1)
+    val, idx = scores.topk(k, dim=1)
+    p = probs.gather(1, idx)
+    B = scores.size(0)
+    return pd.DataFrame({
+        "session": torch.arange(B).repeat_interleave(k).numpy(),
+        "rank": torch.arange(1, k + 1).repeat(B).numpy(),
+        "item": item_ids[idx.flatten().cpu() + 1].numpy(),
+        "score": val.flatten().cpu().double().numpy(),
+        "probability": p.flatten().cpu().double().numpy(),
+    })
+
+
+def _edge_rows(batch: GraphBatch, layers, item_ids) -> pd.DataFrame:
+    frames = []
+    node_session = batch.batch
+    for l, (edge_index, alpha, added, valid) in enumerate(layers):
+        keep = valid
+        ei = edge_index[:, keep]
+        a = alpha[keep]
+        n_edges = batch.edge_index.size(1)
+        weight = torch.cat([batch.edge_weight, torch.ones(edge_index.size(1) - n_edges)])[keep]
+        add = added[keep]
+        sess = node_session[ei[0]]
+        H = a.size(1)
+        lo = batch.ptr[sess]
+        for h in range(H):
+            frames.append(pd.DataFrame({
+                "session": sess.numpy(), "layer": l, "head": h,
+                "src": item_ids[batch.x[ei[0]]].numpy(), "dst": item_ids[batch.x[ei[1]]].numpy(),
+                "src_node": (ei[0] - lo).numpy(), "dst_node": (ei[1] - lo).numpy(),
+                "weight": weight.double().numpy(), "added_self_loop": add.numpy(),
+                "attention": a[:, h].double().numpy(),
+            }))
+    if not frames:
+        return pd.DataFrame(columns=EDGE_COLUMNS)
+    return pd.concat(frames, ignore_index=True).sort_values(["session", "layer", "head"], kind="stable").reset_index(drop=True)
+
+
+def _node_rows(batch: GraphBatch, readout, item_ids) -> pd.DataFrame:
+    frames = []
+    node = torch.arange(batch.num_nodes) - batch.ptr[batch.batch]
+    for t, a in enumerate(readout):
+        frames.append(pd.DataFrame({
+            "session": batch.batch.numpy(), "step": t, "node": node.numpy(),
+            "item": item_ids[batch.x].numpy(), "attention": a.double().cpu().numpy(),
+        }))
+    if not frames:
+        return pd.DataFrame(columns=NODE_COLUMNS)
+    return pd.concat(frames, ignore_index=True).sort_values(["session", "step"], kind="stable").reset_index(drop=True)
+
+
+@torch.no_grad()
+def explain_sessions(model: SessionRecommender, sessions: Sequence[Sequence[int]], item_ids: torch.Tensor,
+                     k: int = 20) -> Explanation:
+    """Top-K and attention of ``model`` for sessions of item indices (1..N).
+
+    Baselines have no attention: their tables are empty.
+    """
+    model.eval()
+    batch = make_batch(sessions)
+    item_ids = item_ids.cpu()
+    if hasattr(model, "attention"):
+        raw = model.attention(batch)
+        scores = raw["scores"]
+        edges = _edge_rows(batch, [(e.cpu(), a.cpu(), ad.cpu(), v.cpu()) for e, a, ad, v in raw["layers"]], item_ids)
+        nodes = _node_rows(batch, [a.cpu() for a in raw["readout"]], item_ids)
+    else:
+        scores = model(batch)
+        edges = pd.DataFrame(columns=EDGE_COLUMNS)
+        nodes = pd.DataFrame(columns=NODE_COLUMNS)
+    return Explanation(topk_table(scores.cpu(), item_ids, k), edges, nodes, batch)
+
+
+def explanation_json(expl: Explanation, session: int = 0) -> dict:
+    """The ``predict --explain --json`` object of one session."""
+    t = expl.topk[expl.topk.session == session]
+    e = expl.edge_attention[expl.edge_attention.session == session]
+    n = expl.node_attention[expl.node_attention.session == session]
+    return {
+        "topk": [{"item": int(r.item), "score": float(r.score), "probability": float(r.probability)} for r in t.itertuples()],
+        "edge_attention": [{"layer": int(r.layer), "head": int(r.head), "src": int(r.src), "dst": int(r.dst),
+                            "weight": float(r.weight), "added_self_loop": bool(r.added_self_loop),
+                            "attention": float(r.attention)} for r in e.itertuples()],
+        "node_attention": [{"step": int(r.step), "item": int(r.item), "attention": float(r.attention)} for r in n.itertuples()],
+    }

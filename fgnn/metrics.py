@@ -1,0 +1,87 @@
+"""Ranking metrics over full item rankings, vectorised in torch.
+
+Tie rule: the rank of the target is ``1 + number of items with a strictly higher score``.
+Items tied with the target do not push it down, which is the usual convention; a model that
+gives every item the same score therefore ranks every target first, so we also report
+``ties`` (how many other items share the target's score) where that matters. All metrics
+are in percent and averaged over every test prefix.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+from torch import Tensor
+
+
+def target_ranks(scores: Tensor, targets: Tensor) -> Tensor:
+    """Rank of each target column in its row of ``scores`` ``[B, N]`` (1 = best).
+
+    ``targets`` are column indices (item index - 1).
+    """
+    target_score = scores.gather(1, targets.view(-1, 1))
+    return (scores > target_score).sum(dim=1) + 1
+
+
+def hit_rate_at_k(ranks: Tensor, k: int) -> float:
+    """HR@K (the papers' P@20): share of targets ranked within the top K, in percent."""
+    return float((ranks <= k).double().mean() * 100) if ranks.numel() else 0.0
+
+
+def mrr_at_k(ranks: Tensor, k: int) -> float:
+    """MRR@K: mean of 1/rank where rank <= K, else 0, in percent."""
+    if not ranks.numel():
+        return 0.0
+    rr = torch.where(ranks <= k, 1.0 / ranks.double(), torch.zeros((), dtype=torch.double))
+    return float(rr.mean() * 100)
+
+
+def ndcg_at_k(ranks: Tensor, k: int) -> float:
+    """NDCG@K with one relevant item: 1/log2(rank + 1) where rank <= K, else 0, in percent."""
+    if not ranks.numel():
+        return 0.0
+    gain = torch.where(ranks <= k, 1.0 / torch.log2(ranks.double() + 1), torch.zeros((), dtype=torch.double))
+    return float(gain.mean() * 100)
+
+
+def summarize(ranks: Tensor, ks: Iterable[int] = (20,)) -> dict:
+    """``{"hit@K", "mrr@K", "ndcg@K"}`` for every K, plus ``n``."""
+    ranks = ranks.cpu()
+    out: dict = {}
+    for k in ks:
+        out[f"hit@{k}"] = hit_rate_at_k(ranks, k)
+        out[f"mrr@{k}"] = mrr_at_k(ranks, k)
+        out[f"ndcg@{k}"] = ndcg_at_k(ranks, k)
+    out["n"] = int(ranks.numel())
+    return out
+
+
+def slice_metrics(ranks: Tensor, groups: Tensor, labels: list[str], k: int = 20) -> list[dict]:
+    """Metrics per group (``groups[i]`` indexes ``labels``): the start of qualitative debugging."""
+    rows = []
+    for g, label in enumerate(labels):
+        r = ranks[groups == g]
+        rows.append({"group": label, "n": int(r.numel()), "hit": hit_rate_at_k(r, k),
+                     "mrr": mrr_at_k(r, k), "ndcg": ndcg_at_k(r, k)})
+    return rows
+
+
+def length_buckets(lengths: Tensor, edges=(1, 2, 3, 5, 10)) -> tuple[Tensor, list[str]]:
+    """Bucket prefix lengths: 1, 2, 3-4, 5-9, 10+ by default."""
+    e = torch.tensor(edges)
+    groups = torch.bucketize(lengths, e, right=True) - 1
+    labels = []
+    for i, lo in enumerate(edges):
+        hi = edges[i + 1] - 1 if i + 1 < len(edges) else None
+        labels.append(str(lo) if hi == lo else (f"{lo}-{hi}" if hi is not None else f"{lo}+"))
+    return groups.clamp(min=0), labels
+
+
+def popularity_buckets(target_popularity: Tensor, n_buckets: int = 4) -> tuple[Tensor, list[str]]:
+    """Quantile buckets of the target's training popularity (least popular first)."""
+    pop = target_popularity.double()
+    qs = torch.quantile(pop, torch.linspace(0, 1, n_buckets + 1, dtype=torch.double)[1:-1]) if pop.numel() else torch.zeros(n_buckets - 1, dtype=torch.double)
+    groups = torch.bucketize(pop, qs, right=True)
+    bounds = [float(pop.min()) if pop.numel() else 0.0] + qs.tolist() + [float(pop.max()) if pop.numel() else 0.0]
+    labels = [f"Q{i + 1} ({bounds[i]:.0f}-{bounds[i + 1]:.0f} clicks)" for i in range(n_buckets)]
+    return groups, labels

@@ -1,0 +1,47 @@
+"""Every recommender behind one interface, and a registry to build them by name."""
+from __future__ import annotations
+
+from dataclasses import fields
+
+from .base import SessionRecommender
+from .fgnn import FGNN, FGNNConfig
+from .srgnn import SRGNN, SRGNNConfig
+
+NEURAL = {"fgnn": (FGNN, FGNNConfig), "srgnn": (SRGNN, SRGNNConfig)}
+
+
+def _registry() -> dict:
+    from .baselines import BASELINES  # imported lazily: keeps the neural models importable alone
+
+    reg = dict(NEURAL)
+    for name, cls in BASELINES.items():
+        reg[name] = (cls, cls.config_class)
+    return reg
+
+
+def model_names() -> list[str]:
+    return list(_registry())
+
+
+def config_class(name: str):
+    reg = _registry()
+    if name not in reg:
+        raise ValueError(f"unknown model '{name}': choose one of {', '.join(reg)}")
+    return reg[name][1]
+
+
+def build_model(name: str, n_items: int, **params) -> SessionRecommender:
+    """Build a model by name; unknown hyperparameters are refused with their valid names."""
+    reg = _registry()
+    if name not in reg:
+        raise ValueError(f"unknown model '{name}': choose one of {', '.join(reg)}")
+    cls, cfg_cls = reg[name]
+    valid = {f.name for f in fields(cfg_cls)} - {"n_items"}
+    unknown = set(params) - valid
+    if unknown:
+        raise ValueError(f"model '{name}' has no hyperparameter(s) {sorted(unknown)}; valid: {sorted(valid)}")
+    return cls(cfg_cls(n_items=n_items, **params))
+
+
+__all__ = ["SessionRecommender", "FGNN", "FGNNConfig", "SRGNN", "SRGNNConfig", "build_model",
+           "model_names", "config_class"]

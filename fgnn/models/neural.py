@@ -1,0 +1,44 @@
+"""Shared parts of the gradient-trained session-graph models."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ..data.graph import GraphBatch
+from .base import SessionRecommender
+
+
+class GraphSessionModel(SessionRecommender):
+    """Item embedding table ``E`` (row 0 = padding) used both to embed the graph's nodes and
+    to score every item: ``scores = s @ E[1:].T``."""
+
+    trainable = True
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.embedding = nn.Embedding(config.n_items + 1, config.hidden_size, padding_idx=0)
+
+    def init_uniform(self):
+        """Uniform(-1/sqrt(d), 1/sqrt(d)) on every parameter, as both papers' code does."""
+        stdv = 1.0 / math.sqrt(self.config.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -stdv, stdv)
+
+    def score(self, session: Tensor) -> Tensor:
+        return session @ self.embedding.weight[1:].t()
+
+    def session_embedding(self, batch: GraphBatch, explain: bool = False):
+        raise NotImplementedError
+
+    def forward(self, batch: GraphBatch) -> Tensor:
+        return self.score(self.session_embedding(batch)[0])
+
+    @torch.no_grad()
+    def attention(self, batch: GraphBatch) -> dict:
+        """Raw attention of one forward pass: ``{"scores", "layers": [(edge_index, alpha [E', H],
+        added_self_loop [E'] bool, valid [E'] bool)], "readout": [node attention per step]}``."""
+        session, extra = self.session_embedding(batch, explain=True)
+        extra["scores"] = self.score(session)
+        return extra

@@ -1,0 +1,34 @@
+"""SR-GNN: gated graph propagation + attention readout against the last click.
+
+Wu, Tang, Zhu, Wang, Xie, Tan. "Session-based Recommendation with Graph Neural Networks",
+AAAI 2019.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..data.graph import GraphBatch
+from ..nn import SRGNNAttentionReadout, SRGNNConv
+from .neural import GraphSessionModel
+
+
+@dataclass
+class SRGNNConfig:
+    n_items: int
+    hidden_size: int = 100
+    steps: int = 1  # gated propagation steps (the paper's default)
+
+
+class SRGNN(GraphSessionModel):
+    name = "srgnn"
+
+    def __init__(self, config: SRGNNConfig):
+        super().__init__(config)
+        self.gnn = SRGNNConv(config.hidden_size, steps=config.steps)
+        self.readout = SRGNNAttentionReadout(config.hidden_size)
+        self.init_uniform()
+
+    def session_embedding(self, batch: GraphBatch, explain: bool = False):
+        h = self.gnn(self.embedding(batch.x), batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
+        session, alpha = self.readout(h, batch.batch, batch.last_node)
+        return session, {"layers": [], "readout": [alpha]}

@@ -1,0 +1,6 @@
+"""Layers and readouts of the session-graph models."""
+from .readouts import GRUSet2Set, SRGNNAttentionReadout
+from .srgnn_conv import SRGNNConv
+from .wgat import WeightedGATConv
+
+__all__ = ["WeightedGATConv", "GRUSet2Set", "SRGNNAttentionReadout", "SRGNNConv"]
