@@ -1,0 +1,235 @@
+"""Dataset registry: a name or a path -> :class:`~fgnn.data.dataset.PreparedDataset`, cached on disk.
+
+``load_dataset("diginetica-sample")`` gives the DIGINETICA sample bundled inside the package (with
+the category of each item); ``load_dataset(path)`` reads any click log or SR-GNN pickle folder.
+
+The prepared data is cached in ``$FGNN_CACHE_DIR`` (default ``~/.cache/fgnn``) under a key that
+hashes the bytes of every input file, the format, the column names, the protocol settings and
+:data:`PIPELINE_VERSION`, so a changed file is never served stale. Entries are plain
+tensors/str/int/float/list/dict written with :func:`torch.save` to a temporary file then renamed
+(atomic), and read back with ``torch.load(..., weights_only=True)``. A failed prepare writes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .dataset import DataError, PreparedDataset
+from .protocol import _latest_pairs, apply_protocol, prepared_from_srgnn, resolve_settings
+from .readers import FORMATS, SRGNN_FILES, detect_format, read_clicks, read_srgnn_folder
+from .sessions import SessionPairs
+
+#: Bump when a change to readers/protocol changes what a prepared dataset holds.
+PIPELINE_VERSION = "fgnn-data-1"
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+CATEGORIES_FILE = "product-categories.csv"
+
+REGISTRY = {
+    "diginetica-sample": {
+        "path": BUNDLED_DIR / "diginetica-sample" / "train-item-views.csv",
+        "format": "diginetica",
+        "description": "DIGINETICA (CIKM Cup 2016) sample shipped with SR-GNN: 12,391 clicks, "
+                       "309 items after the protocol",
+    },
+}
+
+
+def list_datasets() -> list[str]:
+    """Names that :func:`load_dataset` accepts besides paths."""
+    return sorted(REGISTRY)
+
+
+def cache_dir() -> Path:
+    """Where prepared datasets are cached: ``$FGNN_CACHE_DIR`` or ``~/.cache/fgnn``."""
+    return Path(os.environ.get("FGNN_CACHE_DIR") or Path.home() / ".cache" / "fgnn")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
+    return h.hexdigest()
+
+
+def _srgnn_inputs(folder: Path) -> list[Path]:
+    """The files :func:`read_srgnn_folder` reads, in a fixed order."""
+    found = [n for n in SRGNN_FILES if (folder / n).is_file()]
+    if "all_train_seq.txt" in found and "train.txt" in found:
+        found.remove("train.txt")
+    return [folder / n for n in found]
+
+
+def _resolve(source, format: Optional[str]) -> tuple[str, Path, str, Optional[Path]]:
+    """``(name, path, format, categories path or None)`` of a registry name or a path."""
+    key = str(source)
+    if key in REGISTRY:
+        entry = REGISTRY[key]
+        if format not in (None, entry["format"]):
+            raise DataError(f"{key}: is a {entry['format']} dataset, not {format}; drop --format")
+        path = entry["path"]
+        cats = path.parent / CATEGORIES_FILE
+        return key, path, entry["format"], cats if cats.is_file() else None
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataError(f"{source}: no such file, folder or registry name; give a path or one of "
+                        f"{', '.join(list_datasets())}")
+    if format is not None and format not in FORMATS:
+        raise DataError(f"{source}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    fmt = format or detect_format(path)
+    if fmt == "srgnn" and path.is_file():
+        path = path.parent
+    cats = path.parent / CATEGORIES_FILE if fmt == "diginetica" else None
+    name = path.name if path.is_dir() else path.stem
+    return name, path, fmt, cats if cats is not None and cats.is_file() else None
+
+
+def _read_categories(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot be read as 'itemId;categoryId' ({exc}); fix or remove the file") from None
+    if list(table.columns[:2]) != ["itemId", "categoryId"]:
+        raise DataError(f"{path}: header must be 'itemId;categoryId'; fix or remove the file")
+    item = pd.to_numeric(table["itemId"], errors="coerce")
+    cat = pd.to_numeric(table["categoryId"], errors="coerce")
+    ok = item.notna() & cat.notna()
+    return pd.DataFrame({"item": item[ok].astype(np.int64), "category": cat[ok].astype(np.int64)})
+
+
+def dataset_fingerprint(inputs: list[Path], fmt: str, columns: dict, settings: dict) -> str:
+    h = hashlib.sha256()
+    h.update(PIPELINE_VERSION.encode())
+    h.update(json.dumps({"format": fmt, "columns": columns, "settings": settings}, sort_keys=True).encode())
+    for p in inputs:
+        h.update(p.name.encode() + b"\0" + _sha256(p).encode())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- (de)serialisation
+def dataset_state(ds: PreparedDataset) -> dict:
+    """A :class:`PreparedDataset` as plain tensors/str/int/float/list/dict (``weights_only``-safe)."""
+    return {
+        "pipeline_version": PIPELINE_VERSION, "name": ds.name, "fingerprint": ds.fingerprint,
+        "n_items": int(ds.n_items), "item_ids": ds.item_ids, "train": ds.train.state(),
+        "test": ds.test.state(), "stats": ds.stats, "categories": ds.categories,
+        "train_dates": ds.train_dates, "test_dates": ds.test_dates, "split_date": ds.split_date,
+        "settings": ds.settings,
+    }
+
+
+def dataset_from_state(state: dict) -> PreparedDataset:
+    return PreparedDataset(
+        name=state["name"], fingerprint=state["fingerprint"], n_items=int(state["n_items"]),
+        item_ids=state["item_ids"], train=SessionPairs.from_state(state["train"]),
+        test=SessionPairs.from_state(state["test"]), stats=list(state["stats"]),
+        categories=state["categories"], train_dates=state["train_dates"], test_dates=state["test_dates"],
+        split_date=state["split_date"], settings=dict(state["settings"]),
+    )
+
+
+def _cache_read(path: Path) -> Optional[PreparedDataset]:
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, weights_only=True)
+        if state.get("pipeline_version") != PIPELINE_VERSION:
+            return None
+        return dataset_from_state(state)
+    except Exception as exc:  # a truncated or foreign file: prepare again, overwrite it
+        warnings.warn(f"ignoring unreadable cache entry {path}: {exc}")
+        return None
+
+
+def _cache_write(path: Path, ds: PreparedDataset) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                torch.save(dataset_state(ds), f)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:  # caching is an optimisation; a read-only home must not break loading
+        warnings.warn(f"could not write the dataset cache {path}: {exc}")
+
+
+# --------------------------------------------------------------------------- entry point
+def load_dataset(source, format: Optional[str] = None, session_col: Optional[str] = None,
+                 item_col: Optional[str] = None, time_col: Optional[str] = None, *,
+                 use_cache: bool = True, **protocol_settings) -> PreparedDataset:
+    """Load a registry name (see :func:`list_datasets`) or a path as a :class:`PreparedDataset`.
+
+    Args:
+        source: ``"diginetica-sample"``, a click-log file, or an SR-GNN pickle folder.
+        format: ``diginetica``, ``yoochoose``, ``csv`` or ``srgnn``; detected when unambiguous.
+        session_col, item_col, time_col: column names of a generic CSV/TSV.
+        use_cache: read/write the on-disk cache.
+        **protocol_settings: ``min_session_length``, ``min_item_support``, ``test_days``,
+            ``fraction``, ``session_date`` (see :func:`fgnn.data.protocol.apply_protocol`);
+            ``None`` values mean the default.
+
+    Raises:
+        DataError: the source cannot be used (the message names the file, the problem, the fix).
+    """
+    name, path, fmt, cats_path = _resolve(source, format)
+    given = {k: v for k, v in protocol_settings.items() if v is not None}
+    if fmt == "srgnn":
+        unknown = set(given) - {"fraction"}
+        if unknown:
+            raise DataError(f"{path}: SR-GNN pickles are already preprocessed, so "
+                            f"{', '.join(sorted(unknown))} cannot apply; drop those options")
+        settings = {"fraction": int(given.get("fraction", 1))}
+        if settings["fraction"] < 1:
+            raise DataError("fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)")
+        inputs = _srgnn_inputs(path)
+    else:
+        settings = resolve_settings(fmt, **given)
+        inputs = [path] + ([cats_path] if cats_path else [])
+    columns = {"session": session_col, "item": item_col, "time": time_col} if fmt == "csv" else {}
+    fingerprint = dataset_fingerprint(inputs, fmt, columns, settings)
+    entry = cache_dir() / f"{fingerprint}.pt"
+    if use_cache:
+        cached = _cache_read(entry)
+        if cached is not None:
+            cached.name, cached.fingerprint = name, fingerprint
+            return cached
+
+    if fmt == "srgnn":
+        ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint)
+        ds.settings["files"] = [Path(f).name for f in ds.settings.get("files", [])]
+        if settings["fraction"] > 1:
+            keep = int(len(ds.train) / settings["fraction"])
+            if keep == 0:
+                raise DataError(f"{path}: 1/{settings['fraction']} of {len(ds.train)} training pairs is none; "
+                                f"use a smaller --fraction")
+            ds.train, _ = _latest_pairs(ds.train, keep)
+            ds.stats.append({
+                "step": f"keep latest 1/{settings['fraction']} of training pairs", "part": "train",
+                "clicks": int(ds.train.items.numel()), "sessions": ds.train.num_sessions,
+                "items": int(torch.unique(ds.train.items).numel()), "pairs": len(ds.train),
+                "mean_length": round(ds.train.items.numel() / max(ds.train.num_sessions, 1), 4),
+                "note": "item vocabulary kept whole (SR-GNN convention)"})
+        ds.settings["fraction"] = settings["fraction"]
+    else:
+        clicks = read_clicks(path, fmt, session_col, item_col, time_col)
+        categories = _read_categories(cats_path) if cats_path else None
+        ds = apply_protocol(clicks, name=name, fingerprint=fingerprint, categories=categories,
+                            format=fmt, **settings)
+    if use_cache:
+        _cache_write(entry, ds)
+    return ds
