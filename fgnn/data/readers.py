@@ -42,7 +42,7 @@ SRGNN_FILES = ("all_train_seq.txt", "train.txt", "test.txt")
 # Column names recognised when the user names none (generic CSV/TSV).
 SESSION_ALIASES = ("session", "session_id", "sessionid", "sessid")
 ITEM_ALIASES = ("item", "item_id", "itemid")
-TIME_ALIASES = ("time", "timestamp", "ts", "timeframe", "datetime", "eventtime")
+TIME_ALIASES = ("time", "timestamp", "ts", "datetime", "eventtime")  # not "timeframe": DIGINETICA's is no clock
 _YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
 _SECONDS_PER_DAY = 86400
 
