@@ -159,6 +159,16 @@ def _loop_direction(pos: np.ndarray, node: int, neighbours: Sequence[int]) -> np
     return -v / float(np.hypot(*v))
 
 
+def _arrow_tail(path: np.ndarray, head: np.ndarray, reach: float = 0.22) -> np.ndarray:
+    """The last point of a curved path at least ``reach`` (data units, about 40 px at the
+    default size) before ``head``: the arrow's straight shaft from there hugs the curve."""
+    dist = np.hypot(*(path - head).T)
+    for i in range(len(path) - 1, -1, -1):
+        if dist[i] >= reach:
+            return path[i]
+    return path[0]
+
+
 def _edge_objects(pos: np.ndarray, edges: list[dict], node_px: np.ndarray,
                   loop_radius: float = 0.2) -> tuple[list[dict], list[dict], list[np.ndarray]]:
     """Plotly objects for directed edges: an arrow annotation per edge (and a line trace for
@@ -180,11 +190,11 @@ def _edge_objects(pos: np.ndarray, edges: list[dict], node_px: np.ndarray,
         if s == d:
             direction = _loop_direction(pos, s, sorted(neighbours.get(s, ())))
             path = _loop(pos[s], direction, loop_radius * e.get("loop_scale", 1.0))
-            tail, start_px = path[-8], 0.0
+            tail, start_px = _arrow_tail(path, pos[d]), 0.0
         else:
             path = _bezier(pos[s], pos[d], e.get("bend", 0.0))
             if len(path) > 2:
-                tail, start_px = path[int(len(path) * 0.6)], 0.0
+                tail, start_px = _arrow_tail(path, pos[d]), 0.0
             else:  # straight: the annotation draws the whole edge, node edge to node edge
                 tail, start_px = path[0], float(node_px[s]) / 2 + 1
         paths.append(path)
