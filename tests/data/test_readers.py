@@ -195,7 +195,7 @@ def test_srgnn_folder_with_train_txt_only(tmp_path):
     folder = tmp_path / "srgnn"
     folder.mkdir()
     (folder / "train.txt").write_bytes(pickle.dumps(([[1, 2], [1], [3]], [3, 2, 1])))
-    (folder / "test.txt").write_bytes(pickle.dumps(([[2, 1], [2], [1]], [3, 1, 2])))
+    (folder / "test.txt").write_bytes(pickle.dumps(([[2, 1], [1], [1]], [3, 1, 2])))
     f = read_srgnn_folder(folder)
     assert f.all_train_seq is None and f.train.targets.tolist() == [3, 2, 1]
     ds = load_dataset(folder)
