@@ -143,20 +143,19 @@ def _loop(p: np.ndarray, direction: np.ndarray, radius: float, n: int = 40) -> n
 
 
 def _loop_direction(pos: np.ndarray, node: int, neighbours: Sequence[int]) -> np.ndarray:
-    """Unit vector pointing away from a node's neighbours (where its self-loop has room)."""
+    """Unit vector into the widest empty angle between a node's edges (room for its loop)."""
     p = pos[node]
-    v = np.zeros(2)
-    for m in neighbours:
-        d = pos[m] - p
-        norm = float(np.hypot(*d))
-        if m != node and norm > 0:
-            v += d / norm
-    if float(np.hypot(*v)) < 1e-9:
+    angles = sorted(math.atan2(*(pos[m] - p)[::-1]) for m in neighbours
+                    if m != node and float(np.hypot(*(pos[m] - p))) > 0)
+    if not angles:
         v = p - pos.mean(axis=0)
-        if float(np.hypot(*v)) < 1e-9:
-            return np.array([0.0, 1.0])
-        return v / float(np.hypot(*v))
-    return -v / float(np.hypot(*v))
+        norm = float(np.hypot(*v))
+        return v / norm if norm > 1e-9 else np.array([0.0, 1.0])
+    gaps = [(angles[(i + 1) % len(angles)] - a) % (2 * math.pi) or 2 * math.pi
+            for i, a in enumerate(angles)]
+    i = int(np.argmax(gaps))
+    mid = angles[i] + gaps[i] / 2
+    return np.array([math.cos(mid), math.sin(mid)])
 
 
 def _arrow_tail(path: np.ndarray, head: np.ndarray, reach: float = 0.22) -> np.ndarray:
