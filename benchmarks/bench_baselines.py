@@ -72,7 +72,8 @@ def main(argv=None) -> None:
 
     t0 = time.perf_counter()
     data = load_srgnn(Path(args.path))
-    print(f"loaded {data.name}: {data.train.num_sessions:,} train sessions, {data.n_items:,} items, "
+    print(f"loaded {data.name}: {data.train.num_sessions:,} train sessions, "
+          f"{data.n_items:,} items, "
           f"{len(data.test):,} test prefixes ({time.perf_counter() - t0:.1f} s); "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")

@@ -36,7 +36,8 @@ __all__ = [
 
 def _take(values: Tensor, index: Tensor) -> Tensor:
     """``values[index]`` for 1-D tensors. ``index_select`` avoids the thread-pool overhead that
-    advanced indexing (``aten::index``) pays on small tensors, milliseconds per call on a busy CPU."""
+    advanced indexing (``aten::index``) pays on small tensors: milliseconds per call on a busy
+    CPU."""
     return values.index_select(0, index)
 
 
@@ -125,6 +126,7 @@ class _CountRecommender(SessionRecommender):
         super().__init__(config)
         self.register_buffer("n_train_sessions", torch.zeros((), dtype=torch.long))
         self.register_buffer("popularity", torch.zeros(self.n_items + 1))
+        self._fitted = False  # mirrors n_train_sessions > 0 without a device sync per forward
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs):
@@ -136,6 +138,7 @@ class _CountRecommender(SessionRecommender):
                                                   device=buf.device)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
+        self._fitted = int(self.n_train_sessions) > 0
 
     def _set(self, name: str, value: Tensor) -> None:
         buf = self._buffers[name]
@@ -144,9 +147,10 @@ class _CountRecommender(SessionRecommender):
     def _fit_popularity(self, items: Tensor, n_sessions: int) -> None:
         self._set("popularity", torch.bincount(items, minlength=self.n_items + 1).to(torch.float))
         self._set("n_train_sessions", torch.tensor(n_sessions))
+        self._fitted = n_sessions > 0
 
     def _check_fitted(self) -> None:
-        if int(self.n_train_sessions) == 0:
+        if not self._fitted:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(dataset) first "
                                "or load a fitted state_dict")
 
@@ -263,7 +267,8 @@ class Markov(_CountRecommender):
         seqs = batch.sequences.to(torch.long)
         lengths = batch.lengths.to(torch.long).to(seqs.device)
         last = seqs.gather(1, (lengths - 1).clamp(min=0).unsqueeze(1)).squeeze(1)
-        owner, idx = _expand_ranges(_take(self.trans_indptr, last), _take(self.trans_indptr, last + 1))
+        indptr = self.trans_indptr
+        owner, idx = _expand_ranges(_take(indptr, last), _take(indptr, last + 1))
         scores = _rows_of(self._popularity_tiebreak(), seqs.size(0))
         _add_at(scores, owner, _take(self.trans_indices, idx) - 1, _take(self.trans_counts, idx))
         return scores
@@ -444,7 +449,8 @@ class SKNN(_SessionKNN):
         super().__init__(config)
 
     def _similarity(self, overlap, query_len, query_size, cand_size):
-        return overlap * overlap / (query_size * cand_size), overlap / torch.sqrt(query_size * cand_size)
+        product = query_size * cand_size
+        return overlap * overlap / product, overlap / torch.sqrt(product)
 
 
 _WEIGHTINGS = {

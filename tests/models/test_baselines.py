@@ -81,7 +81,7 @@ def test_markov_transition_row_of_last_item(hand):
     model = Markov(MarkovConfig(n_items=6)).fit(hand)
     tie = [p / 4 for p in POPULARITY]
     s = scores_of(model, [5, 2], [1, 4], [3, 5])
-    assert_scores(s[0], [tie[0], tie[1], 2 + tie[2], 1 + tie[3], tie[4], tie[5]])  # 2 -> 3 x2, 2 -> 4
+    assert_scores(s[0], [tie[0], tie[1], 2 + tie[2], 1 + tie[3], tie[4], tie[5]])  # 2->3 x2, 2->4
     assert_scores(s[1], [tie[0], tie[1], tie[2], 1 + tie[3], tie[4], tie[5]])  # 4 -> 4 self-loop
     assert_scores(s[2], tie)  # 5 has no outgoing transition: popularity only
 
