@@ -1,0 +1,377 @@
+"""The app's figures: the numbers inside them, not just that they are Figures."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from plotly.colors import sample_colorscale
+
+from fgnn import plots
+from fgnn.data.graph import build_session_graph
+
+SEQ = [1, 3, 2, 2, 1, 3, 4]
+
+
+def trace(fig: go.Figure, name: str):
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, f"expected one trace named {name!r}, got {len(found)}"
+    return found[0]
+
+
+def arrows(fig: go.Figure):
+    return [a for a in fig.layout.annotations if a.showarrow]
+
+
+def edge_attention_table(graph, layer=0, heads=(0, 1), added=(0, 1, 3)):
+    """An explain()-style table: per head, the graph's edges then the added self-loops."""
+    rows = []
+    items = graph.x.tolist()
+    pairs = graph.edge_index.t().tolist()
+    for h in heads:
+        for k, (s, d) in enumerate(pairs):
+            rows.append(dict(session=0, layer=layer, head=h, src=items[s], dst=items[d],
+                             src_node=s, dst_node=d, weight=float(graph.edge_weight[k]),
+                             added_self_loop=False, attention=0.1 * (k + 1) + h * 0.05))
+        for node in added:
+            rows.append(dict(session=0, layer=layer, head=h, src=items[node], dst=items[node],
+                             src_node=node, dst_node=node, weight=1.0, added_self_loop=True,
+                             attention=0.02 * (node + 1) + h * 0.01))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- session graph
+def test_nodes_carry_item_ids_and_one_arrow_per_edge():
+    g = build_session_graph(SEQ)
+    fig = plots.session_graph_figure(g)
+    nodes = trace(fig, plots.NODE_TRACE)
+    assert len(nodes.x) == g.num_nodes == 4
+    assert list(nodes.customdata) == [1, 3, 2, 4]
+    assert len(arrows(fig)) == g.num_edges == 5
+    # every arrow points at the position of its receiving node
+    xy = np.c_[nodes.x, nodes.y]
+    heads = sorted((round(a.x, 6), round(a.y, 6)) for a in arrows(fig))
+    expected = sorted((round(xy[d, 0], 6), round(xy[d, 1], 6)) for d in g.edge_index[1].tolist())
+    assert heads == expected
+
+
+def test_self_loop_of_a_repeated_click_is_drawn_as_a_loop():
+    g = build_session_graph([5, 6, 6])
+    fig = plots.session_graph_figure(g)
+    nodes = trace(fig, plots.NODE_TRACE)
+    p = np.array([nodes.x[1], nodes.y[1]])
+    loop = trace(fig, "edge 1->1")
+    path = np.c_[loop.x, loop.y]
+    # a closed-ish curve that starts and ends at the node and leaves it
+    assert np.hypot(*(path[0] - p)) < 0.1 and np.hypot(*(path[-1] - p)) < 0.1
+    assert np.hypot(*(path - p).T).max() > 0.2
+    assert len(arrows(fig)) == 2
+    info = trace(fig, plots.EDGE_INFO_TRACE)
+    assert [list(c) for c in info.customdata] == [[0, 1], [1, 1]]
+    assert "self-loop" in info.hovertext[1]
+
+
+def test_hover_shows_weight_and_degrees():
+    g = build_session_graph(SEQ)
+    info = trace(plots.session_graph_figure(g), plots.EDGE_INFO_TRACE)
+    assert "weight 2" in info.hovertext[0]  # 1 -> 3 occurs twice
+    assert "item 1 → item 3" in info.hovertext[0]
+    assert "out-degree⁻¹ 0.5" in info.hovertext[1]  # node 1 (item 3) sends two edges
+    assert list(info.text) == ["2", "", "", "", ""]
+
+
+def test_edge_colours_follow_attention():
+    g = build_session_graph(SEQ)
+    att = np.array([0.9, 0.1, 0.5, 0.3, 0.0])
+    fig = plots.session_graph_figure(g, edge_attention=att)
+    expected = sample_colorscale(plots.EDGE_COLORSCALE, list(att / att.max()))
+    assert [a.arrowcolor for a in arrows(fig)] == expected
+    info = trace(fig, plots.EDGE_INFO_TRACE)
+    assert list(info.marker.color) == pytest.approx(list(att))
+    assert info.marker.cmax == pytest.approx(0.9)
+    assert "attention 0.9" in info.hovertext[0]
+    with pytest.raises(ValueError):
+        plots.session_graph_figure(g, edge_attention=[0.1, 0.2])
+
+
+def test_added_self_loops_from_an_attention_table_are_drawn_dotted():
+    g = build_session_graph(SEQ)
+    view = plots.edge_attention_for_view(edge_attention_table(g), layer=0, head="mean", graph=g)
+    fig = plots.session_graph_figure(g, edge_attention=view)
+    assert len(arrows(fig)) == 5 + 3
+    for node in (0, 1, 3):
+        assert trace(fig, f"added self-loop {node}").line.dash == "dot"
+    info = trace(fig, plots.EDGE_INFO_TRACE)
+    assert "added by the attention layer" in info.hovertext[5]
+    assert list(info.marker.color) == pytest.approx(list(view["attention"]))
+
+
+def test_node_attention_sizes_nodes_and_current_interest_and_highlight():
+    g = build_session_graph(SEQ)
+    att = [0.1, 0.2, 0.3, 0.4]
+    fig = plots.session_graph_figure(g, node_attention=att, highlight_item=2,
+                                     item_labels={1: "red shoe"})
+    nodes = trace(fig, plots.NODE_TRACE)
+    assert list(nodes.marker.color) == pytest.approx(att)
+    sizes = list(nodes.marker.size)
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    assert "readout attention 0.3" in nodes.hovertext[2]
+    assert nodes.text[0] == "red shoe" and "red shoe" in nodes.hovertext[0]
+    cur = trace(fig, plots.CURRENT_TRACE)
+    assert (cur.x[0], cur.y[0]) == (nodes.x[g.last_node], nodes.y[g.last_node])
+    assert list(cur.customdata) == [4]
+    hl = trace(fig, plots.HIGHLIGHT_TRACE)
+    assert (hl.x[0], hl.y[0]) == (nodes.x[2], nodes.y[2])  # item 2 is node 2
+    missing = plots.session_graph_figure(g, highlight_item=99)
+    assert not [t for t in missing.data if t.name == plots.HIGHLIGHT_TRACE]
+    assert "item 99" in missing.layout.title.text
+
+
+@pytest.mark.parametrize("seq, n, e", [([7], 1, 0), ([7, 8], 2, 1), ([7, 7], 1, 1),
+                                       ([7, 8, 7, 8], 2, 2)])
+def test_tiny_graphs(seq, n, e):
+    g = build_session_graph(seq)
+    fig = plots.session_graph_figure(g)
+    nodes = trace(fig, plots.NODE_TRACE)
+    assert len(nodes.x) == n and len(arrows(fig)) == e
+    assert np.isfinite(np.r_[nodes.x, nodes.y]).all()
+    if n == 2:
+        assert nodes.x[0] != nodes.x[1]
+
+
+def test_session_graph_is_deterministic():
+    g = build_session_graph([4, 8, 15, 16, 23, 42, 8, 15])
+    a = plots.session_graph_figure(g, seed=3).to_json()
+    b = plots.session_graph_figure(build_session_graph([4, 8, 15, 16, 23, 42, 8, 15]),
+                                   seed=3).to_json()
+    assert a == b
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=12))
+def test_graph_figure_matches_graph(seq):
+    g = build_session_graph(seq)
+    fig = plots.session_graph_figure(g)
+    assert list(trace(fig, plots.NODE_TRACE).customdata) == g.x.tolist()
+    assert len(arrows(fig)) == g.num_edges
+
+
+def test_graph_edge_table_equals_tensors():
+    g = build_session_graph(SEQ)
+    t = plots.graph_edge_table(g, item_labels={1: "a"})
+    assert t["src_node"].tolist() == g.edge_index[0].tolist()
+    assert t["dst_node"].tolist() == g.edge_index[1].tolist()
+    assert t["src"].tolist() == [1, 3, 2, 2, 3] and t["dst"].tolist() == [3, 2, 2, 1, 4]
+    assert t["weight"].tolist() == [2, 1, 1, 1, 1]
+    assert t["out_degree_inv"].tolist() == pytest.approx(g.out_degree_inv.tolist())
+    assert t["in_degree_inv"].tolist() == pytest.approx(g.in_degree_inv.tolist())
+    assert t["src_label"].tolist()[0] == "a" and t["dst_label"].tolist()[3] == "a"
+    empty = plots.graph_edge_table(build_session_graph([9]))
+    assert len(empty) == 0 and "weight" in empty.columns
+
+
+def test_edge_attention_for_view_head_and_mean():
+    g = build_session_graph(SEQ)
+    df = edge_attention_table(g)
+    head1 = plots.edge_attention_for_view(df, layer=0, head=1, graph=g)
+    assert head1[["src_node", "dst_node"]].values.tolist()[:5] == g.edge_index.t().tolist()
+    assert head1["attention"].tolist()[:5] == pytest.approx([0.15, 0.25, 0.35, 0.45, 0.55])
+    assert head1["added_self_loop"].tolist() == [False] * 5 + [True] * 3
+    assert head1["dst_node"].tolist()[5:] == [0, 1, 3]
+    mean = plots.edge_attention_for_view(df, layer=0, head="mean", graph=g)
+    assert mean["attention"].tolist()[:5] == pytest.approx([0.125, 0.225, 0.325, 0.425, 0.525])
+    # order of the table's rows does not matter when the graph is given
+    shuffled = plots.edge_attention_for_view(df.sample(frac=1, random_state=0), 0, "mean", graph=g)
+    pd.testing.assert_frame_equal(mean, shuffled)
+    # an edge the table lacks is NaN, not shifted
+    partial = plots.edge_attention_for_view(df[df["dst_node"] != 3], 0, 0, graph=g)
+    assert np.isnan(partial["attention"][4])
+    with pytest.raises(ValueError):
+        plots.edge_attention_for_view(df, layer=5)
+    with pytest.raises(ValueError):
+        plots.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), layer=0)
+    assert len(plots.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), 0,
+                                             session=1, graph=g)) == 8
+
+
+def test_node_attention_for_view():
+    df = pd.DataFrame(dict(session=0, step=[0, 0, 0, 1, 1, 1], node=[0, 1, 2] * 2,
+                           item=[5, 6, 7] * 2, attention=[0.2, 0.3, 0.5, 0.6, 0.2, 0.2]))
+    assert plots.node_attention_for_view(df, step=1).tolist() == pytest.approx([0.6, 0.2, 0.2])
+    assert plots.node_attention_for_view(df).tolist() == pytest.approx([0.4, 0.25, 0.35])
+    padded = plots.node_attention_for_view(df, step=0, num_nodes=4)
+    assert np.isnan(padded[3])
+
+
+# --------------------------------------------------------------------------- item map
+def test_item_map_customdata_categories_and_selection():
+    n = 30
+    rng = np.random.default_rng(0)
+    coords = rng.normal(size=(n, 2))
+    ids = np.arange(101, 101 + n)
+    pop = np.arange(1, n + 1)
+    cats = [f"c{i % 12:02d}" for i in range(n)]  # 12 categories: c10, c11 fall into "other"
+    fig = plots.item_map_figure(coords, ids, pop, categories=cats, selected_items=[105, 110, 105])
+    groups = [t for t in fig.data if t.name != "in session"]
+    assert sorted(c for t in groups for c in t.customdata) == ids.tolist()
+    assert len(groups) == 11 and groups[-1].name == "other"
+    assert set(groups[-1].customdata) == {101 + i for i in range(n) if i % 12 in (10, 11)}
+    for t in groups:  # each point is where its coordinates say
+        for x, cid in zip(t.x, t.customdata):
+            assert x == pytest.approx(coords[cid - 101, 0])
+    sel = trace(fig, "in session")
+    assert list(sel.customdata) == [105, 110] and list(sel.text) == ["1,3", "2"]
+    big, small = pop.argmax(), pop.argmin()
+    size = {c: s for t in groups for c, s in zip(t.customdata, t.marker.size)}
+    assert size[ids[big]] > size[ids[small]]
+    assert any("popularity 30" in h for t in groups for h in t.hovertext)
+
+
+def test_item_map_without_categories_is_one_colour():
+    fig = plots.item_map_figure(np.zeros((3, 2)), [1, 2, 3], [5, 5, 5])
+    assert len(fig.data) == 1 and list(fig.data[0].customdata) == [1, 2, 3]
+
+
+# --------------------------------------------------------------------------- top-k
+def test_topk_best_on_top_and_target_highlighted():
+    fig = plots.topk_figure([10, 20, 30], [0.5, 2.0, 1.0], probabilities=[0.2, 0.5, 0.3],
+                            target=30)
+    bar = fig.data[0]
+    assert list(bar.customdata) == [20, 30, 10]
+    assert list(bar.x) == [0.5, 0.3, 0.2]
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert bar.marker.color[1] == plots.HIGHLIGHT_COLOR
+    assert bar.marker.color[0] != plots.HIGHLIGHT_COLOR
+    assert "rank 2" in fig.layout.title.text
+    miss = plots.topk_figure([10, 20], [1.0, 2.0], target=99)
+    assert "not in the top" in miss.layout.title.text
+    assert list(miss.data[0].x) == [2.0, 1.0]
+
+
+# --------------------------------------------------------------------------- curves
+def _rows(losses, hits, step_every=None):
+    rows = []
+    for e, loss in enumerate(losses):
+        if step_every:
+            for s in range(step_every):
+                rows.append(dict(epoch=e, step=e * step_every + s, kind="train", loss=loss + s))
+        rows.append(dict(epoch=e, kind="train", loss=loss, lr=1e-3))
+    for e, hit in enumerate(hits):
+        rows.append({"epoch": e, "kind": "eval", "hit@20": hit, "mrr@20": hit / 3,
+                     "ndcg@20": hit / 2})
+    return rows
+
+
+def test_training_curves_one_trace_per_run_per_metric():
+    runs = {"fgnn": _rows([3.0, 2.0, 1.5], [40, 45, 50], step_every=2),
+            "srgnn": _rows([3.5, 2.5], [38, 44]),
+            "fresh": [dict(epoch=0, step=0, kind="train", loss=9.0)]}  # no eval rows yet
+    fig = plots.training_curves_figure(runs, k=20)
+    by = {}
+    for t in fig.data:
+        by.setdefault(t.meta["metric"], []).append(t.meta["run"])
+    assert by["hit"] == ["fgnn", "srgnn"] and by["mrr"] == ["fgnn", "srgnn"]
+    assert by["ndcg"] == ["fgnn", "srgnn"]
+    assert by["loss"] == ["fgnn", "srgnn", "fresh"]
+    assert by["step_loss"] == ["fgnn", "fresh"]
+    hit = [t for t in fig.data if t.meta == {"run": "fgnn", "metric": "hit"}][0]
+    assert list(hit.x) == [0, 1, 2] and list(hit.y) == [40, 45, 50]
+    for run in runs:  # one colour per run, one legend entry per run
+        ts = [t for t in fig.data if t.meta["run"] == run]
+        assert len({t.line.color for t in ts}) == 1
+        assert sum(bool(t.showlegend) for t in ts) == 1
+    step = [t for t in fig.data if t.meta == {"run": "fgnn", "metric": "step_loss"}][0]
+    assert list(step.x) == list(range(6))
+
+
+def test_training_curves_tolerate_missing_and_bad_values():
+    runs = {"a": [dict(epoch=0, kind="eval", loss=None), dict(kind="train"),
+                  {"epoch": 1, "kind": "eval", "hit@20": "nan"}, "garbage"], "b": []}
+    fig = plots.training_curves_figure(runs)
+    assert len(fig.data) == 0
+    fig = plots.training_curves_figure({"a": [{"epoch": 0, "kind": "eval", "HR@10": 12.0}]}, k=10)
+    assert [t.meta["metric"] for t in fig.data] == ["hit"]
+
+
+# --------------------------------------------------------------------------- evaluation
+def test_metric_slices_models_side_by_side():
+    table = pd.DataFrame(dict(group=["1-2", "3-5", "1-2", "3-5"], n=[10, 20, 10, 20],
+                              hit=[30.0, 40.0, 35.0, 20.0], mrr=[10.0, 12.0, 11.0, 9.0],
+                              model=["fgnn", "fgnn", "pop", "pop"]))
+    fig = plots.metric_slices_figure(table)
+    assert fig.layout.barmode == "group"
+    assert len(fig.data) == 4
+    pop_hit = [t for t in fig.data if t.meta == {"model": "pop", "metric": "hit"}][0]
+    assert list(pop_hit.x) == ["1-2", "3-5"] and list(pop_hit.y) == [35.0, 20.0]
+    assert [c[0] for c in pop_hit.customdata] == [10, 20]
+    single = plots.metric_slices_figure(table[table.model == "fgnn"].drop(columns="model"))
+    assert len(single.data) == 2
+
+
+def test_rank_histogram_counts():
+    fig = plots.rank_histogram_figure([1, 1, 2, 5, 20, 21, 300], k=20)
+    bar = fig.data[0]
+    assert len(bar.x) == 21 and bar.x[-1] == ">20"
+    assert bar.y[0] == 2 and bar.y[1] == 1 and bar.y[4] == 1 and bar.y[19] == 1
+    assert bar.y[-1] == 2 and sum(bar.y) == 7
+    assert "HR@20 71.43%" in fig.layout.title.text
+
+
+# --------------------------------------------------------------------------- dataset
+def test_protocol_steps_figure():
+    stats = [dict(step="raw", clicks=1000, sessions=200, items=100),
+             dict(step="drop length 1", clicks=900, sessions=150, items=95),
+             dict(step="drop rare items", clicks=800, sessions=140, items=None)]
+    fig = plots.protocol_steps_figure(stats)
+    clicks = [t for t in fig.data if t.name == "clicks"][0]
+    assert list(clicks.x) == ["raw", "drop length 1", "drop rare items"]
+    assert list(clicks.y) == [1000, 900, 800]
+    assert "change -100 (-10.0%)" in clicks.hovertext[1]
+    items = [t for t in fig.data if t.name == "items"][0]
+    assert np.isnan(items.y[2])
+
+
+def test_session_length_and_popularity():
+    fig = plots.session_length_figure([2, 2, 3, 7])
+    assert list(fig.data[0].x) == [2, 3, 7] and list(fig.data[0].y) == [2, 1, 1]
+    assert "mean 3.50" in fig.layout.title.text
+    pop = plots.popularity_figure({10: 5, 11: 50, 12: 0, 13: 7})
+    assert list(pop.data[0].y) == [50, 7, 5] and list(pop.data[0].x) == [1, 2, 3]
+    assert list(pop.data[0].customdata) == [11, 13, 10]
+    assert pop.layout.xaxis.type == "log" and pop.layout.yaxis.type == "log"
+
+
+def test_split_timeline():
+    fig = plots.split_timeline_figure([0, 0, 1], [3, 3, 3], split_date=2)
+    train, test = fig.data
+    assert list(train.x) == ["1970-01-01", "1970-01-02"] and list(train.y) == [2, 1]
+    assert list(test.x) == ["1970-01-04"] and list(test.y) == [3]
+    assert fig.layout.shapes[0].x0 == "1970-01-03"
+
+
+# --------------------------------------------------------------------------- what if
+def test_whatif_heatmap_of_ranks():
+    rows = pd.DataFrame(dict(
+        variant=["original"] * 3 + ["reversed"] * 3 + ["without click 1"] * 2,
+        item=[7, 8, 9, 7, 8, 9, 8, 7], rank=[1, 2, 3, 5, 1, 2, 1, 40],
+        score=[3.0, 2.0, 1.0, 0.5, 2.5, 2.2, 4.0, 0.1]))
+    fig = plots.whatif_figure(rows)
+    hm = fig.data[0]
+    assert list(hm.x) == ["7", "8", "9"]
+    assert list(hm.y) == ["original", "reversed", "without click 1"]
+    z = np.array(hm.z, dtype=float)
+    assert z[0].tolist() == [1, 2, 3] and z[1].tolist() == [5, 1, 2]
+    assert z[2, 0] == 6 and np.isnan(z[2, 2])  # rank 40 clipped at 2K = 6 for colour
+    assert hm.text[2][0] == "40"  # but the cell shows the true rank
+
+
+def test_figures_are_json_serialisable():
+    figs = [plots.session_graph_figure(build_session_graph(SEQ)),
+            plots.rank_histogram_figure([1, 2]),
+            plots.training_curves_figure({"a": _rows([1.0], [10])})]
+    for fig in figs:
+        json.loads(fig.to_json())
