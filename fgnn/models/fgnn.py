@@ -54,7 +54,7 @@ class FGNN(GraphSessionModel):
         self.init_uniform()
 
     def session_embedding(self, batch: GraphBatch, explain: bool = False):
-        h = self.embedding(batch.x)
+        h = self.embed_nodes(batch)
         layers = []
         act = getattr(F, self.config.activation) if self.config.activation != "none" else None
         for i, layer in enumerate(self.layers):

@@ -11,14 +11,15 @@ from .base import SessionRecommender
 
 
 class GraphSessionModel(SessionRecommender):
-    """Item embedding table ``E`` (row 0 = padding) used both to embed the graph's nodes and
-    to score every item: ``scores = s @ E[1:].T``."""
+    """Item embedding table ``E`` (row ``i - 1`` = item index ``i``) used both to embed the
+    graph's nodes and to score every item: ``scores = s @ E.T``. There is no padding row, so
+    the scoring product needs no slice (and its backward no copy of the whole table)."""
 
     trainable = True
 
     def __init__(self, config):
         super().__init__(config)
-        self.embedding = nn.Embedding(config.n_items + 1, config.hidden_size, padding_idx=0)
+        self.embedding = nn.Embedding(config.n_items, config.hidden_size)
 
     def init_uniform(self):
         """Uniform(-1/sqrt(d), 1/sqrt(d)) on every parameter, as both papers' code does."""
@@ -27,7 +28,10 @@ class GraphSessionModel(SessionRecommender):
             nn.init.uniform_(p, -stdv, stdv)
 
     def score(self, session: Tensor) -> Tensor:
-        return session @ self.embedding.weight[1:].t()
+        return session @ self.embedding.weight.t()
+
+    def embed_nodes(self, batch: GraphBatch) -> Tensor:
+        return self.embedding(batch.x - 1)
 
     def session_embedding(self, batch: GraphBatch, explain: bool = False):
         raise NotImplementedError

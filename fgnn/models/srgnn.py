@@ -29,6 +29,6 @@ class SRGNN(GraphSessionModel):
         self.init_uniform()
 
     def session_embedding(self, batch: GraphBatch, explain: bool = False):
-        h = self.gnn(self.embedding(batch.x), batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
+        h = self.gnn(self.embed_nodes(batch), batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
         session, alpha = self.readout(h, batch.batch, batch.last_node)
         return session, {"layers": [], "readout": [alpha]}

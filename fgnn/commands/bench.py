@@ -1,0 +1,216 @@
+"""``fgnn bench``: training / evaluation speed against the scoring floor (and the seed pipeline).
+
+    python -m fgnn bench --dataset ../shared/data/diginetica-srgnn            # SR-GNN, batch 100
+    python -m fgnn bench --dataset ../shared/data/diginetica-srgnn --seed-ref ../shared/reference/seed_pipeline.py
+
+The floor is the part of a training batch no model can avoid on a CPU: the [B x d] x [d x N]
+scoring product over all items, its cross-entropy and backward pass, and the optimizer step on
+the N x d item table. Our batch time is measured in the same process, right after the floor,
+so both see the same machine load.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .common import add_dataset_options, fail, load_dataset_from_args
+
+# Measured on this project's 2-core CPU machine for the seed pipeline (README, issue 7).
+SEED_REFERENCE = {"process_s": 155.0, "train_s_per_epoch": 845.0, "train_examples_per_s": 852.0,
+                  "eval_s": 43.0, "eval_examples_per_s": 1416.0, "peak_rss_gb": 5.4}
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("bench", help="measure training/evaluation speed against the scoring floor",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_dataset_options(p)
+    p.add_argument("--model", default="srgnn", help="model to time (default srgnn, as the seed)")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--eval-batch-size", type=int, default=500)
+    p.add_argument("--batches", type=int, default=200, help="training batches to time (after 20 warm-up)")
+    p.add_argument("--eval-pairs", type=int, default=20000, help="test pairs to time evaluation on")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed-ref", default=None, metavar="seed_pipeline.py",
+                   help="also time the seed pipeline's training and evaluation batches on a subset, here")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+    return p
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
+    """Seconds per batch of score product + cross-entropy + backward + fused Adam on the table."""
+    g = torch.Generator().manual_seed(0)
+    table = torch.nn.Parameter((torch.rand(n_items, d, generator=g) - 0.5).to(device) * 0.1)
+    session = (torch.rand(batch, d, generator=g) - 0.5).to(device).requires_grad_()
+    target = torch.randint(0, n_items, (batch,), generator=g).to(device)
+    try:
+        opt = torch.optim.Adam([table], lr=1e-3, weight_decay=1e-5, fused=True)
+    except (RuntimeError, TypeError):
+        opt = torch.optim.Adam([table], lr=1e-3, weight_decay=1e-5)
+    for i in range(steps + 10):
+        if i == 10:
+            _sync(device)
+            t0 = time.perf_counter()
+        loss = F.cross_entropy(session @ table.t(), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    _sync(device)
+    return (time.perf_counter() - t0) / steps
+
+
+def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
+    from ..data.sessions import GraphBatchLoader
+    from ..train import TrainConfig, make_optimizer
+
+    model.to(device).train()
+    opt = make_optimizer(model, TrainConfig(), device)
+    loader = iter(GraphBatchLoader(pairs, batch_size, shuffle=True, generator=torch.Generator().manual_seed(0),
+                                   device=device))
+    for i in range(steps + 20):
+        if i == 20:
+            _sync(device)
+            t0 = time.perf_counter()
+        batch = next(loader)  # graph building is part of what we time
+        loss = F.cross_entropy(model(batch), batch.targets - 1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    _sync(device)
+    return (time.perf_counter() - t0) / steps
+
+
+def time_evaluation(model, pairs, batch_size: int, device) -> float:
+    from ..evaluate import rank_targets
+
+    rank_targets(model, pairs.subset(torch.arange(min(len(pairs), 1000))), batch_size, device)  # warm-up
+    _sync(device)
+    t0 = time.perf_counter()
+    rank_targets(model, pairs, batch_size, device)
+    _sync(device)
+    return time.perf_counter() - t0
+
+
+def time_graph_building(pairs, chunk: int = 10000) -> float:
+    t0 = time.perf_counter()
+    for i in range(0, len(pairs), chunk):
+        pairs.batch(torch.arange(i, min(i + chunk, len(pairs))))
+    return time.perf_counter() - t0
+
+
+def time_seed(seed_path: str, ds, batch_size: int, n_train: int, n_test: int, device) -> dict:
+    """The seed pipeline's own graph building, training and evaluation code on a subset."""
+    import importlib.util
+    import pickle
+    import tempfile
+
+    spec = importlib.util.spec_from_file_location("seed_pipeline", seed_path)
+    seed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed)
+    from torch_geometric.loader import DataLoader
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        raw.mkdir()
+        for name, pairs, n in (("train", ds.train, n_train), ("test", ds.test, n_test)):
+            idx = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(0))[:n]
+            seqs, lengths = pairs.prefixes(idx)
+            prefixes = [s[:l].tolist() for s, l in zip(seqs, lengths.tolist())]
+            with open(raw / f"{name}.txt", "wb") as fh:
+                pickle.dump((prefixes, pairs.targets[idx].tolist()), fh)
+        t0 = time.perf_counter()
+        tr = seed.MultiSessionsGraph(tmp, "train")
+        te = seed.MultiSessionsGraph(tmp, "test")
+        out["process_s_per_1k_pairs"] = (time.perf_counter() - t0) / (n_train + n_test) * 1000
+        torch.manual_seed(0)
+        model = seed.GNNModel(100, ds.n_items).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=0.001, weight_decay=1e-5)
+        trl = DataLoader(tr, batch_size=batch_size, shuffle=True)
+        t0 = time.perf_counter()
+        seed.run_epoch(model, trl, device, optimizer=opt)
+        out["train_examples_per_s"] = len(tr) / (time.perf_counter() - t0)
+        tel = DataLoader(te, batch_size=batch_size, shuffle=False)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            seed.run_epoch(model, tel, device)
+        out["eval_examples_per_s"] = len(te) / (time.perf_counter() - t0)
+    return out
+
+
+def run(args) -> int:
+    from ..data.dataset import DataError
+    from ..models import build_model
+    from ..train import resolve_device
+
+    try:
+        device = resolve_device(args.device)
+        t0 = time.perf_counter()
+        ds = load_dataset_from_args(args, default="diginetica-sample")
+        load_s = time.perf_counter() - t0
+    except DataError as exc:
+        return fail(exc)
+    r: dict = {"dataset": ds.name, "n_items": ds.n_items, "model": args.model, "batch_size": args.batch_size,
+               "device": str(device), "threads": torch.get_num_threads(), "load_s": load_s}
+    r["graph_build_s_all_train_pairs"] = time_graph_building(ds.train)
+    torch.manual_seed(0)
+    model = build_model(args.model, ds.n_items)
+    d = model.config.hidden_size
+    floor = time_floor(ds.n_items, d, args.batch_size, min(args.batches, 100), device)
+    ours = time_training(model, ds.train, args.batch_size, args.batches, device)
+    floor_after = time_floor(ds.n_items, d, args.batch_size, min(args.batches, 100), device)
+    r["floor_ms_per_batch"] = 1000 * min(floor, floor_after)
+    r["train_ms_per_batch"] = 1000 * ours
+    r["train_over_floor"] = ours / min(floor, floor_after)
+    r["train_examples_per_s"] = args.batch_size / ours
+    r["train_s_per_epoch_est"] = len(ds.train) / r["train_examples_per_s"]
+    eval_pairs = ds.test.subset(torch.arange(min(args.eval_pairs, len(ds.test))))
+    eval_s = time_evaluation(model, eval_pairs, args.eval_batch_size, device)
+    r["eval_examples_per_s"] = len(eval_pairs) / eval_s
+    r["eval_s_all_test_est"] = len(ds.test) / r["eval_examples_per_s"]
+    r["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+    if device.type == "cuda":
+        r["peak_cuda_gb"] = torch.cuda.max_memory_allocated() / 1024 ** 3
+    if args.seed_ref:
+        del model
+        gc.collect()
+        r["seed_measured_here"] = time_seed(args.seed_ref, ds, args.batch_size, 20000, 5000, device)
+    seed = r.get("seed_measured_here", {})
+    ref_train = seed.get("train_examples_per_s", SEED_REFERENCE["train_examples_per_s"])
+    ref_eval = seed.get("eval_examples_per_s", SEED_REFERENCE["eval_examples_per_s"])
+    r["speedup_train_vs_seed"] = r["train_examples_per_s"] / ref_train
+    r["speedup_eval_vs_seed"] = r["eval_examples_per_s"] / ref_eval
+    r["graph_build_speedup_vs_seed_process_s"] = SEED_REFERENCE["process_s"] / r["graph_build_s_all_train_pairs"]
+    r["memory_vs_seed"] = r["peak_rss_gb"] / SEED_REFERENCE["peak_rss_gb"]
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    src = "measured here on a subset" if seed else "reference measurement (README)"
+    print(f"dataset {ds.name}: {ds.n_items} items, {len(ds.train)} train / {len(ds.test)} test pairs; "
+          f"model {args.model}, batch {args.batch_size}, {device} ({r['threads']} threads)")
+    print(f"  dataset load (cached)          {load_s:8.2f} s")
+    print(f"  graphs for all train pairs     {r['graph_build_s_all_train_pairs']:8.2f} s   "
+          f"({r['graph_build_speedup_vs_seed_process_s']:.0f}x faster than the seed's 155 s process_s)")
+    print(f"  floor (score+CE+bwd+Adam)      {r['floor_ms_per_batch']:8.1f} ms/batch")
+    print(f"  training batch (ours)          {r['train_ms_per_batch']:8.1f} ms/batch = {r['train_over_floor']:.2f}x floor"
+          f"   -> {r['train_examples_per_s']:.0f} examples/s, {r['train_s_per_epoch_est']:.0f} s/epoch")
+    print(f"  evaluation                     {r['eval_examples_per_s']:8.0f} examples/s -> {r['eval_s_all_test_est']:.1f} s for all test pairs")
+    print(f"  peak memory (RSS)              {r['peak_rss_gb']:8.2f} GB")
+    print(f"  vs seed ({src}): training {r['speedup_train_vs_seed']:.2f}x, evaluation {r['speedup_eval_vs_seed']:.2f}x, "
+          f"memory {r['memory_vs_seed']:.2f}x")
+    if seed:
+        print("  seed measured here: " + ", ".join(f"{k} {v:.1f}" for k, v in seed.items()))
+    return 0

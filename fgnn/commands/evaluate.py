@@ -1,0 +1,62 @@
+"""``fgnn evaluate``: HR/MRR/NDCG@K of a checkpoint on the test pairs of its dataset.
+
+    python -m fgnn evaluate --checkpoint checkpoints/fgnn-sample/best.pt --json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from .common import add_dataset_options, fail, load_dataset_from_args
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("evaluate", help="HR/MRR/NDCG@K of a checkpoint on the test pairs",
+                              description="Rank every item for every test prefix (rank = 1 + number of items "
+                                          "scored strictly higher than the target) and report HR@K, MRR@K and "
+                                          "NDCG@K in percent.")
+    p.add_argument("--checkpoint", required=True, help="a best.pt / last.pt of a run folder")
+    add_dataset_options(p)
+    p.add_argument("--top-k", type=int, default=20, help="K (default 20)")
+    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--json", action="store_true", help="one JSON object: hit@K, mrr@K, ndcg@K, n")
+    p.set_defaults(func=run)
+    return p
+
+
+def dataset_for_checkpoint(args, ckpt):
+    """The dataset named on the command line, else the one the checkpoint was trained on."""
+    if args.dataset is None:
+        cfg = ckpt.get("train_config") or {}
+        for key in ("dataset", "format", "session_col", "item_col", "time_col"):
+            if getattr(args, key, None) is None and cfg.get(key) is not None:
+                setattr(args, key, cfg[key])
+        for key, value in (cfg.get("protocol") or {}).items():
+            if getattr(args, key, None) is None:
+                setattr(args, key, value)
+    return load_dataset_from_args(args, default=ckpt["dataset"].get("name"))
+
+
+def run(args) -> int:
+    from ..checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
+    from ..data.dataset import DataError
+    from ..evaluate import rank_targets
+    from ..metrics import summarize
+
+    try:
+        ckpt = load_checkpoint(args.checkpoint)
+        ds = dataset_for_checkpoint(args, ckpt)
+        for w in check_dataset(ckpt, ds, args.checkpoint):
+            print(f"warning: {w}", file=__import__("sys").stderr)
+        model = model_from_checkpoint(ckpt, args.checkpoint)
+    except DataError as exc:
+        return fail(exc)
+    ranks = rank_targets(model, ds.test, batch_size=args.batch_size)
+    m = summarize(ranks, [args.top_k])
+    if args.json:
+        print(json.dumps(m))
+    else:
+        k = args.top_k
+        print(f"{ckpt['model_name']} on {ds.name} ({m['n']} test pairs): HR@{k} {m[f'hit@{k}']:.2f}  "
+              f"MRR@{k} {m[f'mrr@{k}']:.2f}  NDCG@{k} {m[f'ndcg@{k}']:.2f}")
+    return 0

@@ -1,0 +1,201 @@
+"""Run folders (DESIGN §7): config.json, status.json, metrics.jsonl, checkpoints, stdout.log.
+
+Everything here reads and writes plain files, so the app, the CLI and a training process in
+another process agree on a run's state without sharing memory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+STATES = ("queued", "running", "finished", "failed", "cancelled")
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def checkpoints_root() -> Path:
+    """Where runs live: ``$FGNN_CHECKPOINT_DIR`` or ``checkpoints/`` of the repository."""
+    return Path(os.environ.get("FGNN_CHECKPOINT_DIR", DEFAULT_ROOT))
+
+
+def safe_run_name(name: str) -> str:
+    """A typed run name as a safe folder name: no separators, no dots at the start, no escape."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip(".-_")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)[:80]
+    return cleaned or time.strftime("run-%Y%m%d-%H%M%S")
+
+
+def unique_run_dir(root: Path, name: str) -> Path:
+    base = safe_run_name(name)
+    path = root / base
+    i = 2
+    while path.exists():
+        path = root / f"{base}-{i}"
+        i += 1
+    return path
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path, default=None):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def read_metrics(run_dir) -> list[dict]:
+    """Rows of ``metrics.jsonl``; a half-written or corrupt line is skipped, never fatal."""
+    path = Path(run_dir) / "metrics.jsonl"
+    rows = []
+    try:
+        text = path.read_text()
+    except OSError:
+        return rows
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+class MetricsWriter:
+    """Appends one JSON line per row and flushes it at once."""
+
+    def __init__(self, run_dir):
+        self.file = open(Path(run_dir) / "metrics.jsonl", "a", buffering=1)
+
+    def write(self, row: dict) -> None:
+        self.file.write(json.dumps(row, default=float) + "\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def pid_alive(pid) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    # a zombie (finished, not yet reaped) is not alive
+    try:
+        with open(f"/proc/{int(pid)}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def read_status(run_dir) -> dict:
+    """The run's status; a run marked running/queued whose process is gone becomes failed."""
+    run_dir = Path(run_dir)
+    status = read_json(run_dir / "status.json", default=None)
+    if not isinstance(status, dict):
+        return {"state": "failed", "error": "status.json is missing or unreadable"}
+    if status.get("state") in ("running", "queued") and status.get("pid") and not pid_alive(status["pid"]):
+        # give a just-finished process a moment to write its final status
+        time.sleep(0.05)
+        again = read_json(run_dir / "status.json", default=status)
+        if again.get("state") in ("running", "queued"):
+            again.update(state="failed", error="the training process ended without finishing "
+                         "(killed or crashed); see stdout.log. Resume it or start a new run.",
+                         finished=time.time())
+            try:
+                write_json_atomic(run_dir / "status.json", again)
+            except OSError:
+                pass
+        status = again
+    return status
+
+
+def list_runs(root=None) -> list[dict]:
+    """Every run folder under ``root`` with its status, config and best metrics, newest first."""
+    root = Path(root) if root is not None else checkpoints_root()
+    runs = []
+    if not root.is_dir():
+        return runs
+    for d in root.iterdir():
+        if not d.is_dir() or not (d / "config.json").exists():
+            continue
+        status = read_status(d)
+        config = read_json(d / "config.json", default={}) or {}
+        runs.append({"name": d.name, "path": str(d), "status": status, "config": config,
+                     "best": status.get("best") or {}, "mtime": d.stat().st_mtime})
+    runs.sort(key=lambda r: r["mtime"], reverse=True)
+    return runs
+
+
+def best_checkpoint(run_dir) -> Optional[Path]:
+    for name in ("best.pt", "last.pt"):
+        p = Path(run_dir) / name
+        if p.is_file():
+            return p
+    return None
+
+
+def launch_run(config: dict, run_dir, python: str = sys.executable) -> subprocess.Popen:
+    """Start ``python -m fgnn train --config run_dir/config.json`` as its own process session:
+    it survives the Streamlit script rerun and a closed browser tab. Output goes to stdout.log."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    write_json_atomic(run_dir / "config.json", config)
+    write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time()})
+    log = open(run_dir / "stdout.log", "ab")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [python, "-m", "fgnn", "train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        cwd=str(Path(__file__).resolve().parent.parent), env=env,
+    )
+    log.close()
+    status = read_json(run_dir / "status.json", default={}) or {}
+    if status.get("state") == "queued":
+        status["pid"] = proc.pid
+        write_json_atomic(run_dir / "status.json", status)
+    return proc
+
+
+def cancel_run(run_dir) -> None:
+    """Ask a run to stop: a STOP file (seen within a few batches) and SIGTERM to its process."""
+    run_dir = Path(run_dir)
+    (run_dir / "STOP").touch()
+    status = read_status(run_dir)
+    pid = status.get("pid")
+    if status.get("state") in ("running", "queued") and pid_alive(pid):
+        try:
+            os.kill(int(pid), signal.SIGTERM)
+        except OSError:
+            pass
+
+
+def delete_run(run_dir, root=None) -> None:
+    """Delete a run folder that is not running; refuses anything outside the checkpoints root."""
+    root = Path(root) if root is not None else checkpoints_root()
+    run_dir = Path(run_dir).resolve()
+    if root.resolve() not in run_dir.parents:
+        raise ValueError(f"{run_dir} is not inside {root}: refusing to delete it")
+    if read_status(run_dir).get("state") in ("running", "queued"):
+        raise ValueError(f"run {run_dir.name} is still running: cancel it first")
+    shutil.rmtree(run_dir)

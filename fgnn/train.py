@@ -1,0 +1,326 @@
+"""Training: Adam with step decay, evaluation after every epoch, run folder, resume, cancel.
+
+``train(config, run_dir)`` is what ``fgnn train`` and the app's Train page run (the app in a
+separate process). Everything a run produces lands in ``run_dir`` (DESIGN §7).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
+from .data.dataset import DataError, PreparedDataset
+from .data.sessions import GraphBatchLoader
+from .evaluate import rank_targets
+from .metrics import summarize
+from .models import build_model
+from .runs import MetricsWriter, read_json, write_json_atomic
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved as ``config.json``. Defaults: both papers."""
+
+    dataset: str = "diginetica-sample"
+    format: Optional[str] = None
+    session_col: Optional[str] = None
+    item_col: Optional[str] = None
+    time_col: Optional[str] = None
+    protocol: dict = field(default_factory=dict)  # min_item_support, test_days, fraction, ...
+    model: str = "fgnn"
+    model_params: dict = field(default_factory=dict)  # hidden_size, heads, steps, k, ...
+    epochs: int = 10
+    batch_size: int = 100
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    lr_step: int = 3
+    lr_gamma: float = 0.1
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # bfloat16 autocast on CUDA
+    seed: int = 0
+    ks: list = field(default_factory=lambda: [10, 20])
+    eval_batch_size: int = 500
+    log_every: int = 50
+    max_train_pairs: Optional[int] = None  # the most recent N training pairs, for quick tries
+    max_test_pairs: Optional[int] = None
+    num_threads: Optional[int] = None
+    name: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise DataError(f"run config has unknown keys {sorted(unknown)}: valid keys are {sorted(names)}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class _StopFlag:
+    def __init__(self, run_dir: Path):
+        self.stop_file = run_dir / "STOP"
+        self.signalled = False
+
+    def handler(self, signum, frame):  # noqa: ARG002
+        self.signalled = True
+
+    def __bool__(self) -> bool:
+        return self.signalled or self.stop_file.exists()
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise DataError("device 'cuda' was asked for but no CUDA GPU is available here: use --device auto or cpu")
+    return torch.device(name)
+
+
+def device_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def load_training_data(cfg: TrainConfig) -> PreparedDataset:
+    from .data.registry import load_dataset
+
+    return load_dataset(cfg.dataset, format=cfg.format, session_col=cfg.session_col,
+                        item_col=cfg.item_col, time_col=cfg.time_col, **cfg.protocol)
+
+
+def _tail_pairs(pairs, n: Optional[int]):
+    if n is None or n >= len(pairs):
+        return pairs
+    return pairs.subset(torch.arange(len(pairs) - n, len(pairs)))
+
+
+def make_optimizer(model, cfg: TrainConfig, device: torch.device):
+    params = [p for p in model.parameters() if p.requires_grad]
+    try:  # the fused kernel is ~3x faster on the 4.3M-row item table
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+class _Tensorboard:
+    def __init__(self, run_dir: Path):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(run_dir))
+        except Exception:  # tensorboard is optional for training to work
+            self.writer = None
+
+    def scalars(self, row: dict, step: int):
+        if self.writer is None:
+            return
+        for k, v in row.items():
+            if isinstance(v, (int, float)) and k not in ("epoch", "step", "time"):
+                self.writer.add_scalar(f"{row.get('kind', 'train')}/{k}", v, step)
+        self.writer.flush()
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def train(config, run_dir, resume: bool = False, progress: bool = True,
+          dataset: Optional[PreparedDataset] = None) -> dict:
+    """Train (or fit) a model and write its run folder. Returns the final status dict.
+
+    Raises :class:`DataError` for bad input after recording it in ``status.json``.
+    """
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "config.json", cfg.to_dict())
+    status = read_json(run_dir / "status.json", default={}) if resume else {}
+    status = dict(status or {})
+    status.update(state="running", pid=os.getpid(), started=status.get("started", time.time()),
+                  updated=time.time(), error=None, finished=None, epochs=cfg.epochs)
+    write_json_atomic(run_dir / "status.json", status)
+    stop = _StopFlag(run_dir)
+    if stop.stop_file.exists():
+        stop.stop_file.unlink()
+    previous = signal.signal(signal.SIGTERM, stop.handler) if _main_thread() else None
+    tb = None
+    try:
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)
+        device = resolve_device(cfg.device)
+        status.update(device=device_description(device))
+        write_json_atomic(run_dir / "status.json", status)
+        ds = dataset if dataset is not None else load_training_data(cfg)
+        train_pairs = _tail_pairs(ds.train, cfg.max_train_pairs)
+        test_pairs = ds.test if cfg.max_test_pairs is None else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
+        torch.manual_seed(cfg.seed)
+        try:
+            model = build_model(cfg.model, ds.n_items, **cfg.model_params)
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+        tb = _Tensorboard(run_dir)
+        metrics_log = MetricsWriter(run_dir)
+        try:
+            if not model.trainable:
+                status = _fit_baseline(model, ds, test_pairs, cfg, run_dir, status, metrics_log, tb)
+            else:
+                status = _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, status,
+                                       metrics_log, tb, stop, resume, progress)
+        finally:
+            metrics_log.close()
+        return status
+    except BaseException as exc:
+        status.update(state="failed", finished=time.time(), updated=time.time(),
+                      error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, KeyboardInterrupt):
+            status.update(state="cancelled", error=None)
+        write_json_atomic(run_dir / "status.json", status)
+        if not isinstance(exc, (DataError, KeyboardInterrupt)):
+            traceback.print_exc()
+        raise
+    finally:
+        if tb is not None:
+            tb.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _fit_baseline(model, ds, test_pairs, cfg, run_dir, status, metrics_log, tb) -> dict:
+    t0 = time.time()
+    model.fit(ds)
+    fit_s = time.time() - t0
+    t0 = time.time()
+    ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size)
+    metrics = summarize(ranks, cfg.ks)
+    row = {"kind": "eval", "epoch": 1, "step": 0, **metrics, "fit_s": fit_s, "eval_s": time.time() - t0, "time": time.time()}
+    metrics_log.write(row)
+    tb.scalars(row, 1)
+    ckpt = checkpoint_dict(model, ds, epoch=1, metrics=metrics, extra={"train_config": cfg.to_dict()})
+    save_checkpoint(ckpt, run_dir / "best.pt")
+    save_checkpoint(ckpt, run_dir / "last.pt")
+    status.update(state="finished", epoch=1, finished=time.time(), updated=time.time(),
+                  best={**metrics, "epoch": 1}, last=metrics)
+    write_json_atomic(run_dir / "status.json", status)
+    return status
+
+
+def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, status, metrics_log, tb, stop,
+                  resume, progress) -> dict:
+    from tqdm import tqdm
+
+    model.to(device)
+    opt = make_optimizer(model, cfg, device)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
+    start_epoch, global_step = 0, 0
+    best = status.get("best") or {}
+    key = f"hit@{max(cfg.ks)}"
+    if resume and (run_dir / "last.pt").exists():
+        ckpt = load_checkpoint(run_dir / "last.pt")
+        check_dataset(ckpt, ds, run_dir / "last.pt")
+        model.load_state_dict(ckpt["state_dict"])
+        if "optimizer" in ckpt:
+            opt.load_state_dict(ckpt["optimizer"])
+        if "scheduler" in ckpt:
+            sched.load_state_dict(ckpt["scheduler"])
+        start_epoch, global_step = int(ckpt["epoch"]), int(ckpt.get("global_step", 0))
+    use_amp = cfg.amp and device.type == "cuda"
+    steps_per_epoch = -(-len(train_pairs) // cfg.batch_size)
+    status.update(steps_per_epoch=steps_per_epoch, epoch=start_epoch)
+    write_json_atomic(run_dir / "status.json", status)
+
+    def save_last(epoch_done: int, metrics: dict, partial: bool):
+        extra = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "train_config": cfg.to_dict(),
+                 "partial_epoch": partial}
+        save_checkpoint(checkpoint_dict(model, ds, epoch=epoch_done, metrics=metrics, global_step=global_step,
+                                        extra=extra), run_dir / "last.pt")
+
+    last_metrics = status.get("last") or {}
+    for epoch in range(start_epoch, cfg.epochs):
+        model.train()
+        gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
+        loader = GraphBatchLoader(train_pairs, cfg.batch_size, shuffle=True, generator=gen, device=device)
+        loss_sum = torch.zeros((), device=device)
+        window = torch.zeros((), device=device)
+        window_n = 0
+        t0 = time.time()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
+                   mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
+        for batch in bar:
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
+                scores = model(batch)
+            loss = F.cross_entropy(scores.float(), batch.targets - 1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            loss_sum += loss.detach()
+            window += loss.detach()
+            window_n += 1
+            global_step += 1
+            if global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
+                row = {"kind": "train", "epoch": epoch + 1, "step": global_step, "loss": float(window) / window_n,
+                       "lr": opt.param_groups[0]["lr"], "time": time.time()}
+                metrics_log.write(row)
+                tb.scalars(row, global_step)
+                window.zero_()
+                window_n = 0
+                status.update(step=global_step, updated=time.time())
+                write_json_atomic(run_dir / "status.json", status)
+            if stop:
+                break
+        bar.close()
+        if stop:
+            save_last(epoch, last_metrics, partial=True)
+            status.update(state="cancelled", finished=time.time(), updated=time.time(), step=global_step)
+            write_json_atomic(run_dir / "status.json", status)
+            print(f"cancelled during epoch {epoch + 1}; last.pt holds the weights, resume restarts this epoch",
+                  file=sys.stderr)
+            return status
+        train_s = time.time() - t0
+        n_batches = max(len(loader), 1)
+        sched.step()
+        t0 = time.time()
+        ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size, device=device)
+        eval_s = time.time() - t0
+        metrics = summarize(ranks, cfg.ks)
+        row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "loss": float(loss_sum) / n_batches,
+               **metrics, "train_s": train_s, "eval_s": eval_s,
+               "train_examples_per_s": len(train_pairs) / max(train_s, 1e-9), "time": time.time()}
+        metrics_log.write(row)
+        tb.scalars(row, epoch + 1)
+        last_metrics = metrics
+        if not best or metrics[key] > best.get(key, -1):
+            best = {**metrics, "epoch": epoch + 1}
+            save_checkpoint(checkpoint_dict(model, ds, epoch=epoch + 1, metrics=metrics, global_step=global_step,
+                                            extra={"train_config": cfg.to_dict()}), run_dir / "best.pt")
+        save_last(epoch + 1, metrics, partial=False)
+        status.update(epoch=epoch + 1, step=global_step, best=best, last=metrics, updated=time.time())
+        write_json_atomic(run_dir / "status.json", status)
+        print(f"epoch {epoch + 1}: loss {row['loss']:.4f} " + " ".join(
+            f"{k} {v:.2f}" for k, v in metrics.items() if k != "n") + f" ({train_s:.0f}s train, {eval_s:.0f}s eval)",
+            file=sys.stderr, flush=True)
+        if stop:
+            status.update(state="cancelled", finished=time.time())
+            write_json_atomic(run_dir / "status.json", status)
+            return status
+    status.update(state="finished", finished=time.time(), updated=time.time())
+    write_json_atomic(run_dir / "status.json", status)
+    return status
