@@ -39,10 +39,13 @@ def item_map_coordinates(embedding: Tensor, method: str = "pca", seed: int = 0) 
         return out
     if not torch.isfinite(emb).all():
         raise ValueError("embedding contains NaN or infinite values")
-    q = min(n, d, 10)  # a little oversampling makes the randomised SVD exact for small d
+    # q = d makes the randomised SVD exact (the test matrix spans every column); item
+    # embeddings are ~100 wide, so cap q only for unusually wide tables.
+    q = min(n, d, 128)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        _, s, v = torch.pca_lowrank(emb, q=q, center=True, niter=6)
+        # With q == d the first pass is already exact; power iterations only cost time.
+        _, s, v = torch.pca_lowrank(emb, q=q, center=True, niter=0 if q == d else 4)
     k = min(2, v.size(1))
     centred = emb - emb.mean(dim=0, keepdim=True)
     coords = (centred @ v[:, :k]).numpy()
