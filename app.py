@@ -1,0 +1,26 @@
+"""FGNN Studio: ``streamlit run app.py``.
+
+The entry point: one navigation over the pages and the shared sidebar (dataset, checkpoint, K).
+Pages are thin; everything they compute or draw comes from the ``fgnn`` package.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from pages._shared import sidebar
+
+st.set_page_config(page_title="FGNN Studio", page_icon="🕸️", layout="wide")
+
+HERE = Path(__file__).resolve().parent
+PAGES = [
+    ("pages/1_Session_builder.py", "Session builder", "🧩"),
+    ("pages/2_Graph_construction.py", "Graph construction", "🎓"),
+    ("pages/3_Train.py", "Train", "🏋️"),
+    ("pages/4_Runs.py", "Runs", "📈"),
+    ("pages/5_Inspect.py", "Inspect", "🔍"),
+    ("pages/6_Dataset.py", "Dataset", "🗂️"),
+]
+
+nav = st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon in PAGES if (HERE / path).exists()])
+sidebar()
+nav.run()
