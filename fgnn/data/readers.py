@@ -5,9 +5,8 @@ Every reader returns a :class:`pandas.DataFrame` with one row per click, in file
 * ``session`` (int64) and ``item`` (int64): the original ids;
 * ``time`` (int64 or float64): what orders the clicks of a session (DIGINETICA ``timeframe``,
   otherwise seconds since 1970-01-01 UTC);
-* ``date`` (int64, seconds since 1970-01-01 UTC at the click's day or instant), what dates a
-  session (DESIGN §3 step 1). DIGINETICA dates are whole days (``eventdate``); for the other
-  formats ``date`` equals ``time``.
+* ``date`` (seconds since 1970-01-01 UTC), what dates a session (DESIGN §3 step 1). DIGINETICA
+  dates are whole days (``eventdate``, int64); for the other formats ``date`` equals ``time``.
 
 ``df.attrs`` carries ``source`` (the path) and ``format``. Any problem with the input raises
 :class:`~fgnn.data.dataset.DataError` naming the file, the problem and what to do.
@@ -19,9 +18,7 @@ can come out, and the structure is validated after loading too.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
-import os
 import pickle
 import re
 from dataclasses import dataclass
@@ -44,7 +41,6 @@ SESSION_ALIASES = ("session", "session_id", "sessionid", "sessid")
 ITEM_ALIASES = ("item", "item_id", "itemid")
 TIME_ALIASES = ("time", "timestamp", "ts", "datetime", "eventtime")  # not "timeframe": DIGINETICA's is no clock
 _YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
-_SECONDS_PER_DAY = 86400
 
 
 def _fail(path, problem: str, todo: str) -> DataError:
