@@ -1,9 +1,215 @@
 """Shared sidebar and cached loaders for the pages (UI glue only; logic lives in ``fgnn``).
 
 ``st.session_state`` keys every page may read (plain keys so AppTest can set them):
+
 - ``dataset``: registry name or path of the dataset (default ``diginetica-sample``)
-- ``checkpoint``: path of the checkpoint the whole app uses (default: the shipped FGNN)
+- ``checkpoint``: path (str) of the checkpoint the whole app uses (default: the shipped FGNN,
+  ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.checkpoints_root`)
 - ``top_k``: K for predictions and metrics (default 20)
-- ``session_items``: the session being built, a list of original item ids
+- ``session_items``: the session being built, a list of original item ids (default ``[]``)
+- ``highlight_item``: an original item id the session builder rings in the graph and the
+  top-K (e.g. the true next item when the Inspect page opens a test session), or ``None``
+
+The sidebar widgets follow these plain keys (they have their own ``_sidebar_*`` keys), so any
+page may set them at any time. To open a session in the builder from another page::
+
+    st.session_state["session_items"] = [original ids ...]
+    st.session_state["highlight_item"] = true_next_item   # or None
+    st.switch_page("pages/1_Session_builder.py")
+
+Loaders raise :class:`fgnn.data.dataset.DataError` (``CheckpointError`` is one) with a message a
+person can act on; :func:`show_errors` turns those into ``st.error`` at the page boundary, and
+:func:`require_dataset` / :func:`require_model` show the error and stop the page.
 """
 from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Optional
+
+import streamlit as st
+
+from fgnn.checkpoint import CheckpointError, check_dataset, load_checkpoint, model_from_checkpoint
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.registry import list_datasets, load_dataset
+from fgnn.runs import best_checkpoint, checkpoints_root, list_runs
+
+DEFAULT_DATASET = "diginetica-sample"
+DEFAULT_TOP_K = 20
+MAX_TOP_K = 100
+DEFAULT_RUN = "fgnn-sample"
+
+
+def default_checkpoint() -> str:
+    """The shipped FGNN (``<checkpoints root>/fgnn-sample/best.pt``), else the first run's best
+    checkpoint, else the expected path of the shipped one (its loading then says it is missing)."""
+    root = checkpoints_root()
+    shipped = root / DEFAULT_RUN / "best.pt"
+    if shipped.is_file():
+        return str(shipped)
+    for choice in checkpoint_choices():
+        return choice
+    return str(shipped)
+
+
+def init_state() -> None:
+    """Set every shared key that is missing to its default (a value set by a test is kept)."""
+    ss = st.session_state
+    ss.setdefault("dataset", DEFAULT_DATASET)
+    if not ss.get("checkpoint"):
+        ss["checkpoint"] = default_checkpoint()
+    ss.setdefault("top_k", DEFAULT_TOP_K)
+    ss.setdefault("session_items", [])
+    ss.setdefault("highlight_item", None)
+
+
+# --------------------------------------------------------------------------- cached loaders
+def _file_key(path) -> tuple[str, int, int]:
+    """(path, mtime_ns, size): a rewritten checkpoint (a run still training) is reloaded."""
+    p = Path(path)
+    try:
+        st_ = p.stat()
+        return str(p), st_.st_mtime_ns, st_.st_size
+    except OSError:
+        return str(p), 0, 0
+
+
+@st.cache_resource(show_spinner="Preparing the dataset…", max_entries=4)
+def _dataset(source: str) -> PreparedDataset:
+    return load_dataset(source)
+
+
+def get_dataset(source: Optional[str] = None) -> PreparedDataset:
+    """The prepared dataset (``session_state['dataset']`` by default), cached per source.
+
+    Raises :class:`DataError` with a clear message for an unknown name or a bad file.
+    """
+    return _dataset(str(source or st.session_state.get("dataset") or DEFAULT_DATASET))
+
+
+@st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
+def _model(path: str, mtime_ns: int, size: int, dataset_source: str):
+    ckpt = load_checkpoint(path)
+    warnings = check_dataset(ckpt, _dataset(dataset_source), path)
+    model = model_from_checkpoint(ckpt, path)
+    return model, ckpt, warnings
+
+
+def get_model(path: Optional[str] = None, dataset_source: Optional[str] = None):
+    """``(model, ckpt, warnings)`` of a checkpoint checked against the dataset, cached per file
+    version. Raises :class:`CheckpointError` for a missing, corrupted or mismatched checkpoint."""
+    path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
+    source = str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET)
+    return _model(*_file_key(path), source)
+
+
+@st.cache_resource(show_spinner="Fitting the baseline…", max_entries=8)
+def _baseline(name: str, dataset_source: str):
+    from fgnn.models.baselines import build_baseline
+
+    ds = _dataset(dataset_source)
+    return build_baseline(name, ds.n_items).fit(ds).eval()
+
+
+def get_baseline(name: str = "sknn", dataset_source: Optional[str] = None):
+    """A count-based baseline (``pop``, ``spop``, ``markov``, ``sknn``, ``vsknn``) fitted once on
+    the dataset's training sessions and kept for every session of the app."""
+    return _baseline(name, str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def checkpoint_choices() -> list[str]:
+    """Paths of every ``best.pt`` / ``last.pt`` under the checkpoints root, newest run first
+    (re-read every few seconds so a new run shows up)."""
+    out = []
+    for run in list_runs():
+        for name in ("best.pt", "last.pt"):
+            p = Path(run["path"]) / name
+            if p.is_file():
+                out.append(str(p))
+    return out
+
+
+def checkpoint_label(path: str) -> str:
+    """``run/best.pt`` for files under the checkpoints root, the full path otherwise."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(checkpoints_root().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+# --------------------------------------------------------------------------- page boundary
+@contextlib.contextmanager
+def show_errors(prefix: str = ""):
+    """Show a DataError / CheckpointError / ValueError as ``st.error`` instead of a traceback."""
+    try:
+        yield
+    except (DataError, ValueError) as exc:  # CheckpointError is a DataError
+        st.error(f"{prefix}{exc}", icon="⚠️")
+
+
+def require_dataset() -> PreparedDataset:
+    """The current dataset, or an error in the page and ``st.stop()``."""
+    try:
+        return get_dataset()
+    except (DataError, ValueError) as exc:
+        st.error(f"The dataset cannot be used: {exc}", icon="⚠️")
+        st.stop()
+
+
+def require_model():
+    """``(model, ckpt)`` of the current checkpoint checked against the current dataset, or an
+    error in the page and ``st.stop()``; soft mismatches are shown as warnings."""
+    require_dataset()
+    try:
+        model, ckpt, warnings = get_model()
+    except (DataError, ValueError) as exc:
+        st.error(f"The checkpoint cannot be used: {exc}", icon="⚠️")
+        st.stop()
+    for w in warnings:
+        st.warning(w, icon="ℹ️")
+    return model, ckpt
+
+
+# --------------------------------------------------------------------------- sidebar
+def _copy(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
+
+
+def _bound(state_key: str) -> dict:
+    """Keyword arguments binding a sidebar widget to the plain key ``state_key``.
+
+    The widget has its own key (``_sidebar_<key>``); the plain key stays the truth, so any page
+    (or a test) may set ``dataset`` / ``checkpoint`` / ``top_k`` at any time and the widget
+    follows on the next run.
+    """
+    widget_key = f"_sidebar_{state_key}"
+    if st.session_state.get(widget_key) != st.session_state[state_key]:
+        st.session_state[widget_key] = st.session_state[state_key]
+    return dict(key=widget_key, on_change=_copy, args=(widget_key, state_key))
+
+
+def sidebar() -> None:
+    """Dataset, checkpoint and K, shared by every page (called once per run from ``app.py``)."""
+    init_state()
+    ss = st.session_state
+    with st.sidebar:
+        st.markdown("### FGNN Studio")
+        datasets = list_datasets()
+        if ss["dataset"] not in datasets:
+            datasets = datasets + [ss["dataset"]]
+        st.selectbox("Dataset", datasets, help="The bundled DIGINETICA sample, or a prepared click log.",
+                     **_bound("dataset"))
+        choices = checkpoint_choices()
+        if ss["checkpoint"] not in choices:
+            choices = choices + [ss["checkpoint"]]
+        st.selectbox("Model checkpoint", choices, format_func=checkpoint_label,
+                     help="Every best.pt / last.pt of the run folders in the checkpoints root.",
+                     **_bound("checkpoint"))
+        try:
+            ss["top_k"] = max(1, min(MAX_TOP_K, int(ss["top_k"])))
+        except (TypeError, ValueError):
+            ss["top_k"] = DEFAULT_TOP_K
+        st.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
+                        help="How many next items to predict and score.", **_bound("top_k"))
