@@ -1,0 +1,168 @@
+"""Train: choose a dataset, a model and its hyperparameters, start a run as its own process,
+watch its progress and curves live, cancel it. The run survives closing the tab."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import streamlit as st
+
+from fgnn.data.registry import list_datasets
+from fgnn.inspect import log_tail
+from fgnn.models import NEURAL, config_class, model_names
+from fgnn.plots import training_curves_figure
+from fgnn.runs import cancel_run, checkpoints_root, launch_run, list_runs, read_metrics, read_status, safe_run_name, unique_run_dir
+from fgnn.train import TrainConfig
+
+ss = st.session_state
+st.title("🏋️ Train")
+st.caption("Each run is a separate `python -m fgnn train` process writing a folder under "
+           f"`{checkpoints_root()}`; it keeps going when you close the tab. Defaults are the papers'.")
+
+
+@st.cache_data(show_spinner=False)
+def cuda_info() -> tuple[bool, str]:
+    import torch
+
+    if torch.cuda.is_available():
+        return True, f"{torch.cuda.get_device_name(0)} ({torch.cuda.device_count()} GPU)"
+    return False, "no CUDA GPU found: runs use the CPU"
+
+
+DEFAULTS = TrainConfig()
+has_cuda, gpu = cuda_info()
+
+# --------------------------------------------------------------------------- the form
+left, right = st.columns(2)
+with left:
+    datasets = list(dict.fromkeys([ss.get("dataset") or DEFAULTS.dataset, *list_datasets(),
+                                   *ss.get("user_datasets", {}).keys()]))
+    dataset = st.selectbox("Dataset", datasets, key="train_dataset",
+                           help="Registry name, or a click log loaded on the Dataset page.")
+    model = st.selectbox("Model", model_names(), key="train_model",
+                         help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
+    neural = model in NEURAL
+    model_params = {}
+    fields = [f for f in dataclasses.fields(config_class(model)) if f.name != "n_items"]
+    if fields:
+        st.markdown("**Model hyperparameters**")
+    for f in fields:
+        key = f"train_{model}_{f.name}"
+        if isinstance(f.default, bool):
+            model_params[f.name] = st.checkbox(f.name, value=f.default, key=key)
+        elif isinstance(f.default, int):
+            model_params[f.name] = int(st.number_input(f.name, value=f.default, step=1, key=key))
+        elif isinstance(f.default, float):
+            model_params[f.name] = float(st.number_input(f.name, value=f.default, format="%g", key=key))
+        else:
+            model_params[f.name] = st.text_input(f.name, value=str(f.default), key=key)
+with right:
+    st.markdown("**Training**" if neural else "**Evaluation**")
+    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", disabled=not neural))
+    c1, c2 = st.columns(2)
+    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size",
+                                     disabled=not neural))
+    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr",
+                               disabled=not neural))
+    weight_decay = float(c1.number_input("weight decay", 0.0, 1.0, DEFAULTS.weight_decay, format="%g",
+                                         key="train_weight_decay", disabled=not neural))
+    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step",
+                                  disabled=not neural))
+    lr_gamma = float(c1.number_input("lr decay factor", 0.0, 1.0, DEFAULTS.lr_gamma, format="%g",
+                                     key="train_lr_gamma", disabled=not neural))
+    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed"))
+    ks = st.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks")
+    max_train = int(c1.number_input("max training pairs (0 = all)", 0, 10**9, 0, key="train_max_train_pairs",
+                                    help="Train on the most recent N pairs only: quick tries."))
+    max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs"))
+    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every"))
+    devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
+    device = st.radio("device", devices, horizontal=True, key="train_device",
+                      help="auto = the GPU when there is one.")
+    (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon="🖥️")
+    name = st.text_input("run name", value=f"{model}-{dataset}".replace("/", "-"), key="train_run_name")
+    folder = safe_run_name(name)
+    st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
+
+
+def start() -> None:
+    spec = ss.get("user_datasets", {}).get(dataset, {})
+    cfg = TrainConfig(
+        dataset=spec.get("source", dataset), format=spec.get("format"), session_col=spec.get("session_col"),
+        item_col=spec.get("item_col"), time_col=spec.get("time_col"), model=model, model_params=model_params,
+        epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+        lr_step=lr_step, lr_gamma=lr_gamma, device=device, seed=seed, ks=sorted(ks or [20]),
+        log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,
+    )
+    root = checkpoints_root()
+    root.mkdir(parents=True, exist_ok=True)
+    run_dir = unique_run_dir(root, name)
+    launch_run(cfg.to_dict(), run_dir)
+    ss["train_watch"] = str(run_dir)
+    ss["train_started"] = run_dir.name
+
+
+if st.button("▶ Start training", type="primary", key="train_start"):
+    try:
+        start()
+    except (OSError, ValueError) as exc:  # DataError is a ValueError
+        st.error(f"The run could not be started: {exc}", icon="⚠️")
+if ss.get("train_started"):
+    st.success(f"Started run **{ss['train_started']}**.", icon="🚀")
+
+# --------------------------------------------------------------------------- live view
+st.divider()
+st.subheader("Progress")
+runs = list_runs()
+paths = [r["path"] for r in runs]
+if not paths:
+    st.info("No runs yet: start one above.")
+    st.stop()
+watch = ss.get("train_watch")
+if watch not in paths:
+    active = [r["path"] for r in runs if r["status"].get("state") in ("queued", "running")]
+    watch = (active or paths)[0]
+ss["train_watch"] = watch
+st.selectbox("run to watch", paths, key="train_watch", format_func=lambda p: Path(p).name)
+
+
+@st.fragment(run_every=2)
+def live(run_dir: str) -> None:
+    status = read_status(run_dir)
+    state = status.get("state", "?")
+    k = int(ss.get("top_k") or 20)
+    cols = st.columns(4)
+    cols[0].metric("state", state)
+    cols[1].metric("device", status.get("device") or "–")
+    epochs_total = status.get("epochs") or 1
+    cols[2].metric("epoch", f"{status.get('epoch') or 0} / {epochs_total}")
+    best = status.get("best") or {}
+    hit_key = f"hit@{k}" if f"hit@{k}" in best else next((x for x in best if x.startswith("hit@")), None)
+    cols[3].metric(f"best {hit_key or 'HR'}", f"{best[hit_key]:.2f}" if hit_key else "–")
+    steps = status.get("steps_per_epoch") or 0
+    if state in ("queued", "running"):
+        done = (status.get("step") or 0) / max(steps * epochs_total, 1) if steps else 0.0
+        st.progress(min(max(done, 0.0), 1.0), text=f"step {status.get('step') or 0} of {steps * epochs_total or '?'}")
+        if st.button("■ Cancel", key="train_cancel"):
+            cancel_run(run_dir)
+            st.warning("Cancel requested: the run stops within a few batches.", icon="🛑")
+    elif state == "finished":
+        st.success(f"Run {Path(run_dir).name} finished.", icon="✅")
+    elif state == "cancelled":
+        st.warning(f"Run {Path(run_dir).name} was cancelled; last.pt holds its weights.", icon="🛑")
+    elif state == "failed":
+        st.error(f"Run {Path(run_dir).name} failed: {status.get('error') or 'unknown error'}", icon="⚠️")
+        tail = log_tail(run_dir)
+        if tail:
+            st.markdown("Last lines of `stdout.log`:")
+            st.code(tail, language="text")
+    rows = read_metrics(run_dir)
+    if rows:
+        ks = sorted({int(x.split("@")[1]) for r in rows for x in r if x.startswith("hit@")})
+        k_plot = k if k in ks or not ks else max(ks)
+        st.plotly_chart(training_curves_figure({Path(run_dir).name: rows}, k=k_plot), key="train_curves")
+    else:
+        st.caption("No metrics yet: the first row appears after the first logged batches.")
+
+
+live(ss["train_watch"])

@@ -1,0 +1,141 @@
+"""Inspect (the debugger): the app's checkpoint ranked on every test pair of its dataset.
+Filters, metrics by session length and target popularity, one click to open a test session in the
+builder, and a second checkpoint compared on the same pairs (where one hits and the other misses)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from fgnn.data.dataset import DataError
+from fgnn.inspect import (comparison_counts, compare_tables, evaluate_checkpoint, filter_pairs,
+                          load_checkpoint_dataset, rank_comparison_figure, sliced_metrics)
+from fgnn.plots import metric_slices_figure, rank_histogram_figure
+from fgnn.runs import checkpoints_root, list_runs
+
+ss = st.session_state
+st.title("🔍 Inspect")
+k = int(ss.get("top_k") or 20)
+
+
+def _mtime(path: str) -> int:
+    try:
+        return Path(path).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@st.cache_resource(show_spinner="Preparing the checkpoint's dataset…", max_entries=4)
+def _dataset_of(path: str, mtime: int):
+    return load_checkpoint_dataset(path)
+
+
+@st.cache_data(show_spinner="Ranking every test pair…", max_entries=8)
+def _evaluate(path: str, mtime: int, k: int):
+    table, ckpt, _ = evaluate_checkpoint(path, _dataset_of(path, mtime), k=k)
+    return table, {"model": ckpt["model_name"], "dataset": ckpt["dataset"].get("name"), "epoch": ckpt.get("epoch")}
+
+
+def label(path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(checkpoints_root().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+def evaluate(path: str):
+    try:
+        return _evaluate(str(path), _mtime(path), k)
+    except (DataError, ValueError, RuntimeError) as exc:
+        st.error(f"The checkpoint {label(path)} cannot be evaluated: {exc}", icon="⚠️")
+        st.stop()
+
+
+path = str(ss.get("checkpoint") or "")
+if not path:
+    st.info("Choose a checkpoint in the sidebar.")
+    st.stop()
+table, info = evaluate(path)
+hits = int(table["hit"].sum())
+st.caption(f"Checkpoint **{label(path)}** ({info['model']}, epoch {info['epoch']}) on the "
+           f"{len(table)} test pairs of **{info['dataset']}**: HR@{k} {100 * hits / max(len(table), 1):.2f}% "
+           f"({hits} hits). Rank = 1 + items scored strictly higher.")
+
+# --------------------------------------------------------------------------- filters
+f1, f2, f3, f4 = st.columns(4)
+outcome = f1.radio(f"outcome at K = {k}", ["all", "hit", "miss"], horizontal=True, key="inspect_outcome")
+lmax = int(table["length"].max()) if len(table) else 1
+length = f2.slider("prefix length", 1, max(lmax, 2), (1, max(lmax, 2)), key="inspect_length")
+pmax = int(table["target_popularity"].max()) if len(table) else 1
+popularity = f3.slider("target popularity (training clicks)", 0, max(pmax, 1), (0, max(pmax, 1)),
+                       key="inspect_popularity")
+known = table["target_category"].notna().any() and (table["target_category"].fillna(-1) >= 0).any()
+if known:
+    cats = sorted(int(c) for c in table["target_category"].dropna().unique())
+    categories = f4.multiselect("target category", cats, key="inspect_categories")
+else:
+    f4.caption("no item categories for this dataset")
+    categories = []
+shown = filter_pairs(table, outcome, length, popularity, categories)
+st.markdown(f"**{len(shown)}** of {len(table)} test pairs. Select a row to open it in the builder.")
+view = shown.assign(prefix=shown["prefix"].map(lambda p: " → ".join(str(i) for i in p)))
+event = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row", key="inspect_table",
+                     column_config={"prefix": st.column_config.TextColumn("prefix (original ids)", width="large")})
+
+rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+pairs = shown["pair"].tolist()
+if pairs:
+    pick = int(shown.iloc[rows[0]]["pair"]) if rows else pairs[0]
+    ss.setdefault("inspect_pair", pick)
+    if rows:
+        ss["inspect_pair"] = pick
+    if ss["inspect_pair"] not in pairs:
+        ss["inspect_pair"] = pairs[0]
+    c1, c2 = st.columns([3, 1])
+    pair = c1.selectbox("test pair", pairs, key="inspect_pair",
+                        format_func=lambda p: f"#{p}: rank {int(table.at[p, 'rank'])}, target {table.at[p, 'target']}")
+    if c2.button("🧩 Open in the session builder", key="inspect_open"):
+        row = table.loc[table["pair"] == pair].iloc[0]
+        ss["session_items"] = [int(i) for i in row["prefix"]]
+        ss["highlight_item"] = int(row["target"])
+        st.switch_page("pages/1_Session_builder.py")
+
+# --------------------------------------------------------------------------- slices
+st.subheader("Metrics by slice")
+slices = sliced_metrics(table, k=k, model=info["model"])
+s1, s2 = st.columns(2)
+s1.plotly_chart(metric_slices_figure(slices["session length"], k=k, title="By prefix length"),
+                key="inspect_slice_length")
+s2.plotly_chart(metric_slices_figure(slices["target popularity"], k=k, title="By target popularity"),
+                key="inspect_slice_popularity")
+st.plotly_chart(rank_histogram_figure(table["rank"].to_numpy(), k=k), key="inspect_rank_hist")
+
+# --------------------------------------------------------------------------- compare
+st.subheader("Compare with another checkpoint")
+others = [str(p) for r in list_runs() for p in (Path(r["path"]) / "best.pt",) if p.is_file() and str(p) != path]
+if not others:
+    st.caption("No other checkpoint to compare with: train one on the Train page.")
+    st.stop()
+other = st.selectbox("second checkpoint (B)", others, format_func=label, key="inspect_other")
+table_b, info_b = evaluate(other)
+name_a, name_b = "A", "B"
+try:
+    comparison = compare_tables(table, table_b, k=k, names=(name_a, name_b))
+except DataError as exc:
+    st.error(str(exc), icon="⚠️")
+    st.stop()
+st.caption(f"A = {label(path)} ({info['model']}), B = {label(other)} ({info_b['model']}).")
+c1, c2 = st.columns([1, 2])
+c1.dataframe(comparison_counts(comparison), hide_index=True, key="inspect_counts")
+both = sliced_metrics(table, k=k, model=f"A: {info['model']}")
+both_b = sliced_metrics(table_b, k=k, model=f"B: {info_b['model']}")
+c2.plotly_chart(rank_comparison_figure(comparison, k=k), key="inspect_compare_fig")
+st.plotly_chart(metric_slices_figure(pd.concat([both["session length"], both_b["session length"]]), k=k,
+                                     title="A vs B by prefix length"), key="inspect_compare_slices")
+which = st.radio("show pairs where", ["only A hits", "only B hits", "both hit", "both miss"], horizontal=True,
+                 key="inspect_compare_outcome")
+part = comparison[comparison["outcome"] == which]
+st.dataframe(part.assign(prefix=part["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
+             hide_index=True, key="inspect_compare_table")

@@ -1,0 +1,104 @@
+"""Dataset: what each protocol step removed, session lengths, item popularity, the train/test split
+over time; and loading your own click log (upload or path, format and columns chosen here)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from fgnn.data.dataset import DataError
+from fgnn.data.readers import FORMATS
+from fgnn.data.registry import list_datasets, load_dataset
+from fgnn.inspect import dataset_split_day
+from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
+from fgnn.uploads import load_user_log, save_upload
+
+ss = st.session_state
+ss.setdefault("user_datasets", {})
+st.title("🗂️ Dataset")
+
+
+@st.cache_resource(show_spinner="Running the protocol…", max_entries=6)
+def _load(source: str, format, session_col, item_col, time_col, test_days):
+    protocol = {"test_days": test_days} if test_days else {}
+    if source in list_datasets():
+        return load_dataset(source)
+    return load_user_log(source, format, session_col, item_col, time_col, **protocol)
+
+
+# --------------------------------------------------------------------------- your own log
+with st.expander("📥 Load your own click log", expanded=False):
+    how = st.radio("from", ["upload", "path on this machine"], horizontal=True, key="data_source_kind")
+    upload = path_text = None
+    if how == "upload":
+        upload = st.file_uploader("click log (CSV/TSV)", type=["csv", "tsv", "txt", "dat"], key="data_upload")
+    else:
+        path_text = st.text_input("path", key="data_path", placeholder="/data/clicks.csv or an SR-GNN pickle folder")
+    c1, c2, c3, c4 = st.columns(4)
+    fmt = c1.selectbox("format", ["auto", *FORMATS], key="data_format",
+                       help="diginetica: ';' with session_id/item_id/timeframe/eventdate; yoochoose: no header; "
+                            "csv: any delimiter, name the columns; srgnn: a folder of pickles.")
+    session_col = c2.text_input("session column (csv)", key="data_session_col")
+    item_col = c3.text_input("item column (csv)", key="data_item_col")
+    time_col = c4.text_input("time column (csv)", key="data_time_col")
+    test_days = st.number_input("test window in days (0 = the format's default)", 0.0, 3650.0, 0.0,
+                                key="data_test_days")
+    if st.button("Run the protocol", key="data_load", type="primary"):
+        try:
+            if how == "upload":
+                if upload is None:
+                    raise DataError("choose a file to upload first")
+                source = str(save_upload(upload.name, upload.getvalue()))
+            else:
+                if not (path_text or "").strip():
+                    raise DataError("type the path of a click log first")
+                source = str(Path(path_text.strip()).expanduser())
+            spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
+                    "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
+                    "test_days": float(test_days) or None}
+            ds = _load(source, **spec)
+        except (DataError, ValueError, TypeError, OSError) as exc:
+            st.error(f"This click log cannot be used: {exc}", icon="⚠️")
+        else:
+            label = f"{ds.name} ({Path(source).name})" if how == "upload" else source
+            ss["user_datasets"][label] = {"source": source, **spec}
+            ss["data_view"] = label
+            st.success(f"Loaded {label}: {ds.n_items} items, {len(ds.train)} training pairs, "
+                       f"{len(ds.test)} test pairs. Train on it from the Train page.", icon="✅")
+
+# --------------------------------------------------------------------------- statistics
+choices = list(dict.fromkeys([*ss["user_datasets"], ss.get("dataset") or "diginetica-sample", *list_datasets()]))
+if ss.get("data_view") not in choices:
+    ss["data_view"] = ss.get("dataset") or choices[0]
+view = st.selectbox("dataset", choices, key="data_view")
+spec = ss["user_datasets"].get(view, {"source": view})
+try:
+    ds = _load(spec["source"], spec.get("format"), spec.get("session_col"), spec.get("item_col"),
+               spec.get("time_col"), spec.get("test_days"))
+except (DataError, ValueError, TypeError, OSError) as exc:
+    st.error(f"The dataset {view} cannot be used: {exc}", icon="⚠️")
+    st.stop()
+
+summary = ds.summary()
+cols = st.columns(5)
+for col, key in zip(cols, ("n_items", "train_sessions", "test_sessions", "train_pairs", "test_pairs")):
+    col.metric(key.replace("_", " "), f"{summary[key]:,}")
+if view != ss.get("dataset") and view in ss["user_datasets"] and not any(spec.get(c) for c in ("format", "session_col", "item_col", "time_col", "test_days")):
+    if st.button("Use this dataset in the whole app", key="data_use"):
+        ss["dataset"] = spec["source"]
+        st.rerun()
+
+st.subheader("Preprocessing protocol, step by step")
+if ds.stats:
+    st.plotly_chart(protocol_steps_figure(ds.stats), key="data_steps")
+    st.dataframe(pd.DataFrame(ds.stats), hide_index=True, key="data_stats")
+l1, l2 = st.columns(2)
+l1.plotly_chart(session_length_figure(ds.train.session_lengths().numpy(), title="Training session lengths"),
+                key="data_lengths")
+l2.plotly_chart(popularity_figure(ds.popularity[1:].numpy()), key="data_popularity")
+split = dataset_split_day(ds)
+if split is not None and ds.train_dates is not None and ds.test_dates is not None:
+    st.plotly_chart(split_timeline_figure(ds.train_dates.numpy(), ds.test_dates.numpy(), split), key="data_split")
+else:
+    st.caption("This dataset carries no session dates (SR-GNN pickles): no split timeline.")
