@@ -1,0 +1,126 @@
+"""FGNN and SR-GNN on hand-built sessions: shapes, readout attention, gradients, no leakage."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fgnn.data.graph import build_graph_batch, pad_sequences
+from fgnn.explain import explain_sessions
+from fgnn.models import FGNN, SRGNN, FGNNConfig, SRGNNConfig, build_model
+from fgnn.nn import GRUSet2Set, SRGNNAttentionReadout
+
+SESSIONS = [[1, 3, 2, 2, 1, 3, 4], [5], [7, 7, 8], [2, 9, 6, 9]]
+N_ITEMS = 10
+
+
+def batch_of(sessions, targets=None):
+    seqs, lengths = pad_sequences(sessions)
+    return build_graph_batch(seqs, lengths, None if targets is None else torch.tensor(targets))
+
+
+def models():
+    torch.manual_seed(0)
+    return [FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16)),
+            FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, num_layers=3, heads=2, last_heads=2, readout_steps=2)),
+            SRGNN(SRGNNConfig(n_items=N_ITEMS, hidden_size=16, steps=2))]
+
+
+@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+def test_scores_shape_and_batched_equals_alone(model):
+    model.eval()
+    batch = batch_of(SESSIONS)
+    scores = model(batch)
+    assert scores.shape == (len(SESSIONS), N_ITEMS)
+    for i, s in enumerate(SESSIONS):
+        alone = model(batch_of([s]))
+        assert torch.allclose(alone[0], scores[i], atol=1e-5), f"session {i} leaks into or from the batch"
+
+
+@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+def test_every_parameter_receives_a_gradient(model):
+    batch = batch_of(SESSIONS, [2, 6, 9, 1])
+    F.cross_entropy(model(batch), batch.targets - 1).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+def test_session_order_in_batch_permutes_scores(model):
+    model.eval()
+    order = [2, 0, 3, 1]
+    a = model(batch_of(SESSIONS))
+    b = model(batch_of([SESSIONS[i] for i in order]))
+    assert torch.allclose(b, a[order], atol=1e-5)
+
+
+def test_gru_set2set_attention_sums_to_one_in_each_session_every_step():
+    torch.manual_seed(0)
+    readout = GRUSet2Set(6, steps=3)
+    x = torch.randn(7, 6)
+    batch = torch.tensor([0, 0, 0, 1, 2, 2, 2])
+    out, attention = readout(x, batch, 3)
+    assert out.shape == (3, 6) and len(attention) == 3
+    for a in attention:
+        assert torch.allclose(torch.zeros(3).index_add_(0, batch, a), torch.ones(3), atol=1e-6)
+    assert float(attention[0][3]) == pytest.approx(1.0)  # a one-node session attends to its only node
+
+
+def test_gru_set2set_matches_a_loop_over_sessions():
+    torch.manual_seed(1)
+    readout = GRUSet2Set(4, steps=2)
+    x = torch.randn(5, 4)
+    batch = torch.tensor([0, 0, 1, 1, 1])
+    out, _ = readout(x, batch, 2)
+    for b in range(2):
+        xs = x[batch == b]
+        q_star, h = torch.zeros(1, 8), torch.zeros(1, 4)
+        for _ in range(2):
+            h = readout.gru(q_star, h)
+            a = torch.softmax(xs @ h[0], 0)
+            q_star = torch.cat([h, (a.unsqueeze(1) * xs).sum(0, keepdim=True)], 1)
+        assert torch.allclose(readout.project(q_star)[0], out[b], atol=1e-6)
+
+
+def test_srgnn_readout_uses_the_last_click_not_the_last_new_node():
+    torch.manual_seed(0)
+    readout = SRGNNAttentionReadout(4)
+    x = torch.randn(3, 4)
+    batch = torch.zeros(3, dtype=torch.long)
+    # session [a, b, c, a]: last click is node 0 although node 2 is the last new node
+    graph = batch_of([[1, 2, 3, 1]])
+    assert int(graph.last_node[0]) == 0
+    out, alpha = readout(x, batch, graph.last_node)
+    v_n = x[0]
+    expected_alpha = readout.q(torch.sigmoid(readout.W_1(v_n) + readout.W_2(x))).squeeze(-1)
+    assert torch.allclose(alpha, expected_alpha)
+    s_g = (expected_alpha.unsqueeze(1) * x).sum(0)
+    assert torch.allclose(out[0], readout.W_3(torch.cat([v_n, s_g])), atol=1e-6)
+
+
+def test_attention_tables():
+    torch.manual_seed(0)
+    model = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16))
+    item_ids = torch.arange(N_ITEMS + 1) * 100
+    item_ids[0] = -1
+    expl = explain_sessions(model, [[1, 3, 2, 2, 1, 3, 4], [5]], item_ids, k=3)
+    assert list(expl.topk.columns) == ["session", "rank", "item", "score", "probability"]
+    assert len(expl.topk) == 6 and expl.topk.item.isin(item_ids[1:].tolist()).all()
+    e = expl.edge_attention
+    assert set(e.layer) == {0, 1} and set(e[e.layer == 0]["head"]) == set(range(8)) and set(e[e.layer == 1]["head"]) == {0}
+    sums = e.groupby(["session", "layer", "head", "dst_node"]).attention.sum()
+    assert ((sums - 1).abs() < 1e-5).all()
+    # session 0: 5 merged edges + added loops on nodes 0, 1, 3 (node 2 has its own loop 2 -> 2)
+    s0 = e[(e.session == 0) & (e.layer == 0) & (e["head"] == 0)]
+    assert len(s0) == 8 and s0.added_self_loop.sum() == 3
+    assert s0[(s0.src == 100) & (s0.dst == 300)].weight.item() == 2.0
+    n = expl.node_attention
+    assert set(n.step) == {0, 1, 2}
+    assert ((n.groupby(["session", "step"]).attention.sum() - 1).abs() < 1e-5).all()
+    assert n[n.session == 1].item.tolist() == [500, 500, 500]
+
+
+def test_build_model_refuses_unknown_names_and_hyperparameters():
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model("gru4rec", 10)
+    with pytest.raises(ValueError, match="no hyperparameter"):
+        build_model("fgnn", 10, hidden=3)
+    assert build_model("srgnn", 10, hidden_size=8).config.hidden_size == 8

@@ -1,0 +1,112 @@
+"""WGAT on a hand-built 4-node graph: shapes, normalisation, weights, permutation, explainer."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fgnn.nn import WeightedGATConv
+
+# 0 -> 1 (w 2), 1 -> 2, 2 -> 2 (existing self-loop, w 3), 2 -> 0, 3 -> 1
+EDGE_INDEX = torch.tensor([[0, 1, 2, 2, 3], [1, 2, 2, 0, 1]])
+EDGE_WEIGHT = torch.tensor([2.0, 1.0, 3.0, 1.0, 1.0])
+
+
+def layer(heads=2, concat=True, out=5):
+    torch.manual_seed(0)
+    return WeightedGATConv(4, out, heads=heads, concat=concat)
+
+
+def test_shapes_concat_and_mean():
+    x = torch.randn(4, 4)
+    assert layer(heads=3, concat=True)(x, EDGE_INDEX, EDGE_WEIGHT).shape == (4, 15)
+    assert layer(heads=3, concat=False)(x, EDGE_INDEX, EDGE_WEIGHT).shape == (4, 5)
+    out, (ei, alpha) = layer(heads=3)(x, EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    assert ei.shape == (2, 5 + 4) and alpha.shape == (9, 3)
+    assert torch.equal(ei[:, :5], EDGE_INDEX)  # given edges keep their positions
+    assert repr(layer()) == "WeightedGATConv(4, 5, heads=2, concat=True)"
+
+
+def test_attention_into_each_node_sums_to_one_per_head():
+    _, (ei, alpha) = layer(heads=4)(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    sums = torch.zeros(4, 4).index_add_(0, ei[1], alpha)
+    assert torch.allclose(sums, torch.ones(4, 4), atol=1e-6)
+
+
+def test_self_loops_added_only_where_missing():
+    _, (ei, alpha) = layer()(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    appended = alpha[5:]
+    # node 2 already has a self-loop (weight 3): its appended loop gets exactly zero attention
+    assert torch.all(appended[2] == 0)
+    assert torch.all(appended[[0, 1, 3]] > 0)
+    # node 3 has no in-edges but its own loop: all of its attention is on itself
+    assert torch.allclose(appended[3], torch.ones(2))
+
+
+def test_matches_dense_reference():
+    """Second way to compute the same thing: the equation of the docstring with dense loops."""
+    conv = layer(heads=2, out=3)
+    x = torch.randn(4, 4)
+    out = conv(x, EDGE_INDEX, EDGE_WEIGHT)
+    h = conv.lin(x).view(4, 2, 3)
+    edges = {(int(s), int(d)): float(w) for s, d, w in zip(EDGE_INDEX[0], EDGE_INDEX[1], EDGE_WEIGHT)}
+    for n in range(4):
+        edges.setdefault((n, n), 1.0)
+    expected = torch.zeros(4, 2, 3)
+    for i in range(4):
+        senders = [(j, w) for (j, d), w in edges.items() if d == i]
+        for k in range(2):
+            e = torch.stack([F.leaky_relu((conv.att_src[0, k] * h[j, k]).sum() + (conv.att_dst[0, k] * h[i, k]).sum()
+                                          + w * conv.att_weight[0, k], 0.2) for j, w in senders])
+            a = torch.softmax(e, 0)
+            expected[i, k] = sum(a[t] * h[j, k] for t, (j, _) in enumerate(senders))
+    assert torch.allclose(out, expected.reshape(4, 6) + conv.bias, atol=1e-5)
+
+
+def test_changing_only_an_edge_weight_changes_attention():
+    conv = layer()
+    x = torch.randn(4, 4)
+    _, (_, a1) = conv(x, EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    w2 = EDGE_WEIGHT.clone()
+    w2[0] = 7.0  # 0 -> 1
+    _, (_, a2) = conv(x, EDGE_INDEX, w2, return_attention_weights=True)
+    assert not torch.allclose(a1[0], a2[0])
+    # attention into node 0 (from 2 and its own loop) does not depend on the edge into node 1
+    into_0 = [3, 5]
+    assert torch.allclose(a1[into_0], a2[into_0])
+
+
+def test_permuting_nodes_permutes_outputs():
+    conv = layer()
+    x = torch.randn(4, 4)
+    perm = torch.tensor([2, 0, 3, 1])  # new node i is old node perm[i]
+    inv = torch.empty_like(perm)
+    inv[perm] = torch.arange(4)
+    out = conv(x, EDGE_INDEX, EDGE_WEIGHT)
+    out_p = conv(x[perm], inv[EDGE_INDEX], EDGE_WEIGHT)
+    assert torch.allclose(out_p, out[perm], atol=1e-6)
+
+
+def test_every_parameter_gets_a_gradient():
+    conv = layer()
+    conv(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT).pow(2).sum().backward()
+    for name, p in conv.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+def test_attention_explainer_finds_the_attention():
+    from torch_geometric.explain import Explainer
+    from torch_geometric.explain.algorithm import AttentionExplainer
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = layer(heads=2, concat=False, out=3)
+
+        def forward(self, x, edge_index):
+            return self.conv(x, edge_index)
+
+    explainer = Explainer(model=Net(), algorithm=AttentionExplainer(), explanation_type="model",
+                          edge_mask_type="object", model_config=dict(mode="regression", task_level="node",
+                                                                     return_type="raw"))
+    expl = explainer(torch.randn(4, 4), EDGE_INDEX)
+    assert expl.edge_mask.shape == (5,)
+    assert torch.all(expl.edge_mask >= 0) and expl.edge_mask.sum() > 0
