@@ -1,0 +1,179 @@
+"""fgnn.runs: launch, cancel, a killed process marked failed, two runs back to back, safe names,
+a half-written metrics line. Every run lives under a temporary FGNN_CHECKPOINT_DIR."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from fgnn.runs import (cancel_run, checkpoints_root, delete_run, launch_run, list_runs, read_metrics, read_status,
+                       safe_run_name, unique_run_dir)
+
+TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
+        "batch_size": 20, "log_every": 1, "num_threads": 1, "device": "cpu",
+        "model_params": {"hidden_size": 16, "heads": 2}}
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    (tmp_path / "checkpoints").mkdir()
+    return tmp_path / "checkpoints"
+
+
+def wait_for(run_dir, states, timeout=120.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = read_status(run_dir)
+        if status.get("state") in states:
+            return status
+        time.sleep(0.3)
+    raise AssertionError(f"{run_dir} did not reach {states} in {timeout}s: {read_status(run_dir)}\n"
+                         + (Path(run_dir) / "stdout.log").read_text(errors="replace")[-2000:])
+
+
+def assert_intact(run_dir: Path, epochs: int = 1) -> None:
+    assert {"config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt", "stdout.log"} <= {
+        p.name for p in run_dir.iterdir()}
+    assert json.loads((run_dir / "config.json").read_text())["epochs"] == epochs
+    rows = read_metrics(run_dir)
+    evals = [r for r in rows if r["kind"] == "eval"]
+    assert [r["epoch"] for r in evals] == list(range(1, epochs + 1))
+    assert all(r["kind"] in ("train", "eval") for r in rows)
+    assert not list(run_dir.glob("*.tmp*")), "a temporary file was left behind"
+
+
+def test_checkpoints_root_follows_env(root):
+    assert checkpoints_root() == root
+
+
+def test_launch_tiny_run_finishes(root):
+    run_dir = unique_run_dir(root, "tiny run")
+    proc = launch_run(dict(TINY), run_dir)
+    assert read_status(run_dir)["state"] in ("queued", "running", "finished")
+    proc.wait(timeout=180)
+    status = wait_for(run_dir, ("finished", "failed"))
+    assert status["state"] == "finished", status
+    assert status["pid"] == proc.pid and status["epoch"] == 1 and "hit@20" in status["best"]
+    assert_intact(run_dir)
+    assert [r["name"] for r in list_runs()] == ["tiny-run"]
+
+
+def test_two_runs_back_to_back_both_finish(root):
+    a = unique_run_dir(root, "same")
+    pa = launch_run(dict(TINY), a)
+    b = unique_run_dir(root, "same")  # the first exists now: a different folder
+    assert b != a and b.name == "same-2"
+    pb = launch_run(dict(TINY, seed=1), b)
+    pa.wait(timeout=240)
+    pb.wait(timeout=240)
+    for run_dir in (a, b):
+        assert wait_for(run_dir, ("finished", "failed"))["state"] == "finished"
+        assert_intact(run_dir)
+    assert json.loads((b / "config.json").read_text())["seed"] == 1
+    assert {r["name"] for r in list_runs()} == {"same", "same-2"}
+
+
+def test_cancel_stops_a_running_run(root):
+    run_dir = unique_run_dir(root, "long")
+    proc = launch_run(dict(TINY, epochs=500, max_train_pairs=400), run_dir)
+    wait_for(run_dir, ("running",))
+    deadline = time.monotonic() + 120
+    while not read_metrics(run_dir) and time.monotonic() < deadline:  # training has really begun
+        time.sleep(0.3)
+    cancel_run(run_dir)
+    proc.wait(timeout=120)
+    status = read_status(run_dir)
+    assert status["state"] == "cancelled", status
+    assert (run_dir / "last.pt").is_file()
+    assert status["epoch"] < 500
+
+
+def test_killed_process_is_marked_failed(root):
+    run_dir = unique_run_dir(root, "killed")
+    proc = launch_run(dict(TINY, epochs=500, max_train_pairs=400), run_dir)
+    status = wait_for(run_dir, ("running",))
+    os.kill(status["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:  # dead, but do not reap: a zombie
+        time.sleep(0.1)
+    # the status file still says running; the next look notices the process is gone
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "running"
+    status = read_status(run_dir)
+    assert status["state"] == "failed"
+    assert "killed or crashed" in status["error"]
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "failed"  # persisted
+    assert list_runs()[0]["status"]["state"] == "failed"
+
+
+def test_killed_before_it_starts_is_marked_failed(root):
+    """Killed while still importing (status 'queued' with the pid launch_run wrote): failed too."""
+    run_dir = root / "early"
+    proc = launch_run(dict(TINY, epochs=500), run_dir)
+    os.kill(proc.pid, signal.SIGKILL)
+    time.sleep(1.0)  # not reaped: a zombie still counts as gone
+    status = wait_for(run_dir, ("failed",), timeout=30)
+    assert status["state"] == "failed" and status["pid"] == proc.pid
+    proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("my run", "my-run"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("a/b\\c", "a-b-c"),
+    ("..", None),
+    ("", None),
+    (".hidden", "hidden"),
+    ("x..y", "x.y"),
+    ("fgnn 🚀 sample", "fgnn-sample"),
+])
+def test_safe_run_name(name, expected):
+    safe = safe_run_name(name)
+    assert "/" not in safe and "\\" not in safe and not safe.startswith(".") and ".." not in safe
+    assert safe
+    if expected is not None:
+        assert safe == expected
+
+
+@pytest.mark.parametrize("name", ["../escape", "/abs/path", "..", "a/../../b", "~/x"])
+def test_unique_run_dir_stays_inside_root(root, name):
+    path = unique_run_dir(root, name)
+    assert path.parent == root
+    assert root.resolve() in path.resolve().parents
+
+
+def test_half_written_metrics_line_is_skipped(tmp_path):
+    rows = [{"kind": "train", "epoch": 1, "step": 1, "loss": 5.0},
+            {"kind": "eval", "epoch": 1, "step": 1, "loss": 4.5, "hit@20": 10.0}]
+    text = "".join(json.dumps(r) + "\n" for r in rows) + '{"kind": "train", "epoch": 2, "st'
+    (tmp_path / "metrics.jsonl").write_text(text)
+    assert read_metrics(tmp_path) == rows
+    (tmp_path / "metrics.jsonl").write_text("garbage\n[1, 2]\n\n" + json.dumps(rows[0]) + "\n")
+    assert read_metrics(tmp_path) == rows[:1]
+    assert read_metrics(tmp_path / "missing") == []
+
+
+def test_missing_status_reads_as_failed(tmp_path):
+    assert read_status(tmp_path)["state"] == "failed"
+
+
+def test_delete_run_refuses_outside_root_and_running(root, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with pytest.raises(ValueError, match="not inside"):
+        delete_run(outside)
+    running = root / "busy"
+    running.mkdir()
+    (running / "status.json").write_text(json.dumps({"state": "running", "pid": os.getpid()}))
+    with pytest.raises(ValueError, match="still running"):
+        delete_run(running)
+    assert running.exists()
+    done = root / "done"
+    done.mkdir()
+    (done / "status.json").write_text(json.dumps({"state": "finished"}))
+    delete_run(done)
+    assert not done.exists()
