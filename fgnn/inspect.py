@@ -1,6 +1,6 @@
 """The debugger behind the Inspect page: a checkpoint evaluated on every test pair of its dataset.
 
-``test_pair_table`` gives one row per test prefix (original item ids, the target, its rank, hit@K,
+``pair_table`` gives one row per test prefix (original item ids, the target, its rank, hit@K,
 prefix length, target popularity and category); ``filter_pairs`` narrows it; ``sliced_metrics``
 slices it by prefix length and target popularity (:mod:`fgnn.metrics`); ``compare_tables`` puts
 two checkpoints side by side on the same pairs, where one hits and the other misses.
@@ -47,7 +47,7 @@ def load_checkpoint_dataset(path) -> PreparedDataset:
     return load_dataset(spec.pop("source"), **spec)
 
 
-def test_pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 500,
+def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 500,
                     device="cpu", ranks: Optional[torch.Tensor] = None) -> pd.DataFrame:
     """One row per test pair, in pair order.
 
@@ -96,7 +96,7 @@ def evaluate_checkpoint(path, dataset: Optional[PreparedDataset] = None, k: int 
         dataset = load_checkpoint_dataset(path)
     model, ckpt = load_model(path, dataset)
     model.to(device)
-    return test_pair_table(model, dataset, k=k, batch_size=batch_size, device=device), ckpt, dataset
+    return pair_table(model, dataset, k=k, batch_size=batch_size, device=device), ckpt, dataset
 
 
 def filter_pairs(table: pd.DataFrame, outcome: str = "all", length: Optional[tuple] = None,
@@ -228,5 +228,5 @@ def log_tail(run_dir, lines: int = 40) -> str:
     except OSError:
         return ""
     # tqdm redraws with carriage returns: keep the last state of each line
-    out = [ln.rsplit("\r", 1)[-1] for ln in text.splitlines()]
+    out = [ln.rstrip("\r").rsplit("\r", 1)[-1] for ln in text.rstrip("\n").split("\n")]
     return "\n".join(out[-lines:])
