@@ -24,10 +24,12 @@ person can act on; :func:`show_errors` turns those into ``st.error`` at the page
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Optional
 
 import streamlit as st
+import torch
 
 from fgnn.checkpoint import CheckpointError, check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
@@ -38,6 +40,10 @@ DEFAULT_DATASET = "diginetica-sample"
 DEFAULT_TOP_K = 20
 MAX_TOP_K = 100
 DEFAULT_RUN = "fgnn-sample"
+
+# The app scores one session at a time: tiny tensors, for which intra-op threads only add
+# overhead (5x slower here with 2 busy cores). Training runs in its own process and is unaffected.
+torch.set_num_threads(max(1, int(os.environ.get("FGNN_APP_THREADS", "1") or 1)))
 
 
 def default_checkpoint() -> str:
@@ -115,6 +121,22 @@ def get_baseline(name: str = "sknn", dataset_source: Optional[str] = None):
     """A count-based baseline (``pop``, ``spop``, ``markov``, ``sknn``, ``vsknn``) fitted once on
     the dataset's training sessions and kept for every session of the app."""
     return _baseline(name, str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET))
+
+
+@st.cache_data(show_spinner="Projecting the item embeddings…", max_entries=8)
+def _item_map(path: str, mtime_ns: int, size: int, dataset_source: str):
+    from fgnn.studio import item_map_table
+
+    model, _, _ = _model(path, mtime_ns, size, dataset_source)
+    return item_map_table(model, _dataset(dataset_source))
+
+
+def item_map_cached(path: Optional[str] = None, dataset_source: Optional[str] = None):
+    """The item map table (``item, x, y, popularity, category``) of a checkpoint, computed once
+    per checkpoint file version. Raises ``ValueError`` for a model without item embeddings."""
+    path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
+    source = str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET)
+    return _item_map(*_file_key(path), source)
 
 
 @st.cache_data(ttl=5, show_spinner=False)

@@ -1,0 +1,315 @@
+"""What the session builder computes, as pure functions over a dataset and models.
+
+The Streamlit pages only hold widgets and call these; everything here takes plain values
+(original item ids, a :class:`~fgnn.data.dataset.PreparedDataset`, models) and returns plain
+values or DataFrames, so tests can check it without a browser.
+
+* a session is a list of **original** item ids (what a person sees and clicks);
+  :func:`session_indices` maps it to model indices and says clearly what is wrong with it;
+* :func:`explain_session` gives the model's top-K and attention for one session;
+* :func:`predict_topk` / :func:`comparison_table` put several models side by side;
+* :func:`whatif_variants` / :func:`whatif_ranks` answer the FGNN paper's question about order:
+  where do the original top-K items go when the clicks are shuffled, reversed or one is removed;
+* :func:`item_catalogue` / :func:`filter_catalogue`, :func:`item_map_table` and
+  :func:`random_test_session` feed the ways of adding items.
+
+Ranks follow the evaluation convention: ``rank = 1 + number of items with a strictly higher
+score``, so ties never flatter an item.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .data.dataset import DataError, PreparedDataset
+from .data.graph import SessionGraph
+from .explain import Explanation, explain_sessions, make_batch, topk_table
+from .models import SessionRecommender
+from .plots import edge_attention_for_view, node_attention_for_view
+from .projection import item_map_coordinates
+
+EMPTY_SESSION = ("the session is empty: add at least one item (click a point on the item map, a "
+                 "catalogue row or a prediction, or load a random test session)")
+
+
+# --------------------------------------------------------------------------- sessions
+def parse_item_ids(text: str) -> list[int]:
+    """Item ids typed by a person: integers separated by commas, spaces, semicolons or ``->``.
+
+    Raises :class:`ValueError` naming the first token that is not an integer.
+    """
+    tokens = [t for t in re.split(r"[\s,;]+|->|→", str(text).strip()) if t]
+    out = []
+    for t in tokens:
+        try:
+            out.append(int(t))
+        except ValueError:
+            raise ValueError(f"'{t[:30]}' is not an item id: type whole numbers separated by commas "
+                             "or spaces, e.g. 12, 7, 12, 40") from None
+    return out
+
+
+def session_indices(dataset: PreparedDataset, original_ids: Sequence[int]) -> list[int]:
+    """Model indices (1..N) of a session of original ids.
+
+    Raises :class:`ValueError` for an empty session and :class:`DataError` naming unknown ids.
+    """
+    ids = [int(i) for i in original_ids]
+    if not ids:
+        raise ValueError(EMPTY_SESSION)
+    return dataset.to_indices(ids)
+
+
+def remove_click(items: Sequence[int], position: int) -> list[int]:
+    """The session without its click at ``position`` (0-based)."""
+    items = list(items)
+    if not 0 <= position < len(items):
+        raise ValueError(f"no click at position {position + 1}: the session has {len(items)} clicks")
+    return items[:position] + items[position + 1:]
+
+
+def move_click(items: Sequence[int], position: int, offset: int) -> list[int]:
+    """The session with the click at ``position`` moved ``offset`` places (clamped at the ends)."""
+    items = list(items)
+    if not 0 <= position < len(items):
+        raise ValueError(f"no click at position {position + 1}: the session has {len(items)} clicks")
+    target = max(0, min(len(items) - 1, position + offset))
+    item = items.pop(position)
+    items.insert(target, item)
+    return items
+
+
+# --------------------------------------------------------------------------- predictions
+def explain_session(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
+                    k: int = 20) -> Explanation:
+    """Top-K (original ids, score, probability) and attention tables of one session."""
+    return explain_sessions(model, [session_indices(dataset, original_ids)], dataset.item_ids, k)
+
+
+@torch.no_grad()
+def session_scores(model: SessionRecommender, dataset: PreparedDataset,
+                   sessions: Sequence[Sequence[int]]) -> torch.Tensor:
+    """Scores ``[B, n_items]`` of sessions of original ids (column ``j`` = item index ``j + 1``)."""
+    model.eval()
+    batch = make_batch([session_indices(dataset, s) for s in sessions])
+    return model(batch).float().cpu()
+
+
+def predict_topk(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
+                 k: int = 20) -> pd.DataFrame:
+    """Top-K of one session: columns ``rank, item, score, probability`` (item = original id)."""
+    scores = session_scores(model, dataset, [original_ids])
+    return topk_table(scores, dataset.item_ids, k).drop(columns="session")
+
+
+def comparison_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Top-K tables of several models side by side, one row per rank.
+
+    ``tables`` maps a model name to a frame with ``rank, item, score``; the result has ``rank``
+    then ``<name> item`` and ``<name> score`` per model (shorter lists are padded with NaN).
+    """
+    out = None
+    for name, t in tables.items():
+        part = t[["rank", "item", "score"]].rename(columns={"item": f"{name} item",
+                                                            "score": f"{name} score"})
+        out = part if out is None else out.merge(part, on="rank", how="outer")
+    if out is None:
+        return pd.DataFrame({"rank": pd.Series(dtype="int64")})
+    return out.sort_values("rank").reset_index(drop=True)
+
+
+def ranks_of(scores: torch.Tensor, item_indices: Sequence[int]) -> torch.Tensor:
+    """``[B, len(items)]`` rank of each item index (1..N) under each row of ``scores``:
+    1 + the number of items with a strictly higher score."""
+    cols = torch.as_tensor(list(item_indices), dtype=torch.long) - 1
+    own = scores[:, cols]  # [B, M]
+    return 1 + (scores.unsqueeze(1) > own.unsqueeze(2)).sum(dim=2)
+
+
+# --------------------------------------------------------------------------- what if
+def whatif_variants(original_ids: Sequence[int], seed: int = 0) -> list[tuple[str, list[int]]]:
+    """The session and its variants: ``original``, ``shuffled (seed s)``, ``reversed`` and
+    ``without click t (item i)`` for every click of a session of two or more clicks."""
+    ids = [int(i) for i in original_ids]
+    if not ids:
+        raise ValueError(EMPTY_SESSION)
+    shuffled = ids.copy()
+    random.Random(seed).shuffle(shuffled)
+    variants = [("original", ids), (f"shuffled (seed {seed})", shuffled), ("reversed", ids[::-1])]
+    if len(ids) > 1:
+        variants += [(f"without click {t + 1} (item {item})", ids[:t] + ids[t + 1:])
+                     for t, item in enumerate(ids)]
+    return variants
+
+
+def whatif_ranks(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
+                 k: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Where each variant of the session ranks the original top-K items (one forward pass).
+
+    Columns: ``variant, sequence, item, rank, score`` (one row per variant and original top-K
+    item, in original rank order); ``sequence`` is the variant's clicks as text.
+    """
+    variants = whatif_variants(original_ids, seed)
+    scores = session_scores(model, dataset, [v for _, v in variants])
+    k = min(int(k), scores.size(1))
+    top = scores[0].topk(k).indices + 1  # item indices of the original top-K
+    ranks = ranks_of(scores, top.tolist())
+    own = scores[:, top - 1]
+    items = dataset.item_ids[top].tolist()
+    rows = []
+    for v, (name, seq) in enumerate(variants):
+        text = " → ".join(map(str, seq))
+        for j, item in enumerate(items):
+            rows.append((name, text, int(item), int(ranks[v, j]), float(own[v, j])))
+    return pd.DataFrame(rows, columns=["variant", "sequence", "item", "rank", "score"])
+
+
+def whatif_summary(rows: pd.DataFrame, k: Optional[int] = None) -> pd.DataFrame:
+    """One row per variant: how many original top-K items stay in its top-K, the mean absolute
+    rank change, and the new rank of the original number one.
+
+    Columns: ``variant, sequence, kept_in_top_k, mean_rank_shift, top1_rank``.
+    """
+    variants = list(pd.unique(rows["variant"]))
+    items = list(pd.unique(rows.loc[rows["variant"] == "original", "item"]))
+    k = k or len(items)
+    col = {item: j for j, item in enumerate(items)}
+    ranks = np.full((len(variants), len(items)), np.nan)
+    sequence = {}
+    vrow = {v: i for i, v in enumerate(variants)}
+    for v, seq, item, rank in zip(rows["variant"], rows["sequence"], rows["item"], rows["rank"]):
+        sequence.setdefault(v, seq)
+        if item in col:
+            ranks[vrow[v], col[item]] = rank
+    orig = ranks[vrow["original"]]
+    first = int(np.nanargmin(orig)) if len(items) else None
+    return pd.DataFrame({
+        "variant": variants,
+        "sequence": [sequence[v] for v in variants],
+        "kept_in_top_k": (ranks <= k).sum(axis=1).astype("int64"),
+        "mean_rank_shift": np.nanmean(np.abs(ranks - orig), axis=1) if len(items) else np.nan,
+        "top1_rank": ranks[:, first].astype("int64") if first is not None else -1,
+    })
+
+
+# --------------------------------------------------------------------------- the graph view
+@dataclass
+class AttentionChoices:
+    """What the graph view can show for one explanation (empty lists: the model has none)."""
+
+    steps: list[int]
+    layers: list[int]
+    heads: dict[int, int]  # layer -> number of heads
+
+
+def attention_choices(expl: Explanation) -> AttentionChoices:
+    nodes, edges = expl.node_attention, expl.edge_attention
+    steps = sorted(int(s) for s in pd.unique(nodes["step"])) if len(nodes) else []
+    layers = sorted(int(l) for l in pd.unique(edges["layer"])) if len(edges) else []
+    heads = {l: int(edges.loc[edges["layer"] == l, "head"].max()) + 1 for l in layers}
+    return AttentionChoices(steps, layers, heads)
+
+
+def graph_view(expl: Explanation, step: Union[int, str, None] = "mean", layer: Optional[int] = None,
+               head: Union[int, str] = "mean", session: int = 0):
+    """``(graph, node_attention or None, edge_attention DataFrame or None)`` for
+    :func:`fgnn.plots.session_graph_figure`: readout attention of one step (or the mean over
+    steps), WGAT attention of one layer and head (or the mean over heads). ``None`` where the
+    model has no such attention or it is not asked for."""
+    graph: SessionGraph = expl.batch.graph(session)
+    choices = attention_choices(expl)
+    node_att = None
+    if step is not None and choices.steps:
+        node_att = node_attention_for_view(expl.node_attention, step, graph.num_nodes, session=session)
+    edge_att = None
+    if layer is not None and choices.layers:
+        edge_att = edge_attention_for_view(expl.edge_attention, layer, head, graph=graph, session=session)
+    return graph, node_att, edge_att
+
+
+# --------------------------------------------------------------------------- adding items
+def item_catalogue(dataset: PreparedDataset) -> pd.DataFrame:
+    """Every item: ``item`` (original id), ``category`` (-1 unknown), ``popularity`` (training
+    clicks); most popular first, ties by item id."""
+    ids = dataset.item_ids[1:].tolist()
+    cats = (dataset.categories[1:].tolist() if dataset.categories is not None else [-1] * len(ids))
+    pop = dataset.popularity[1:].tolist()
+    table = pd.DataFrame({"item": ids, "category": cats, "popularity": pop}).astype("int64")
+    return table.sort_values(["popularity", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def filter_catalogue(table: pd.DataFrame, query: str = "", categories: Sequence[int] = (),
+                     min_popularity: int = 0) -> pd.DataFrame:
+    """Rows whose item id contains ``query`` (digits, as typed), in one of ``categories`` (all when
+    empty) and with at least ``min_popularity`` clicks."""
+    mask = table["popularity"] >= int(min_popularity)
+    q = str(query or "").strip()
+    if q:
+        mask &= table["item"].astype(str).str.contains(re.escape(q), regex=True)
+    if categories:
+        mask &= table["category"].isin([int(c) for c in categories])
+    return table[mask].reset_index(drop=True)
+
+
+def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.DataFrame:
+    """2-D PCA of the model's item embeddings: ``item, x, y, popularity, category``, one row per
+    item index 1..N. Raises :class:`ValueError` for a model without an item embedding table."""
+    emb = getattr(model, "embedding", None)
+    if emb is None or not hasattr(emb, "weight"):
+        raise ValueError(f"model '{model.name}' has no item embeddings to map: "
+                         "use the catalogue to add items")
+    coords = item_map_coordinates(emb.weight.detach())
+    cat = item_catalogue(dataset).set_index("item")
+    ids = dataset.item_ids[1:].tolist()
+    return pd.DataFrame({
+        "item": ids, "x": coords[:, 0], "y": coords[:, 1],
+        "popularity": cat.loc[ids, "popularity"].to_numpy(),
+        "category": cat.loc[ids, "category"].to_numpy(),
+    })
+
+
+@dataclass
+class TestSession:
+    """A real test session cut before its last click: ``items`` lead to ``next_item``."""
+
+    index: int
+    items: list[int]  # original ids
+    next_item: int
+
+
+def random_test_session(dataset: PreparedDataset, seed: Optional[int] = None) -> TestSession:
+    """A random test session of the dataset: its clicks but the last, and the last (the true
+    next item). Raises :class:`DataError` when the dataset has no test sessions."""
+    n = dataset.test.num_sessions
+    if n == 0:
+        raise DataError(f"dataset '{dataset.name}' has no test sessions to draw from")
+    s = random.Random(seed).randrange(n)
+    ids = dataset.to_original(dataset.test.session(s))
+    return TestSession(index=s, items=[int(i) for i in ids[:-1]], next_item=int(ids[-1]))
+
+
+# --------------------------------------------------------------------------- other models
+def other_model_checkpoint(current: Union[str, Path], model_name: str, dataset_name: str,
+                           runs: Sequence[Mapping]) -> Optional[Path]:
+    """The best checkpoint of the newest run (``runs`` as :func:`fgnn.runs.list_runs` gives them)
+    of another neural model on the same dataset, e.g. SR-GNN beside FGNN; None when none."""
+    from .runs import best_checkpoint
+
+    cur = Path(current).resolve()
+    for run in runs:
+        cfg = run.get("config") or {}
+        if cfg.get("model") in (None, model_name) or str(cfg.get("dataset")) != str(dataset_name):
+            continue
+        if cfg.get("model") not in ("fgnn", "srgnn"):
+            continue
+        path = best_checkpoint(run["path"])
+        if path is not None and path.resolve() != cur:
+            return path
+    return None

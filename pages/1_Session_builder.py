@@ -1,0 +1,335 @@
+"""Session builder: click items into a session, see its graph, attention and predictions.
+
+Thin: widgets and layout only. Predictions, what-if ranks, the catalogue and the item map come
+from :mod:`fgnn.studio`; every figure from :mod:`fgnn.plots`.
+
+Page-local ``st.session_state`` keys: ``builder_history`` (earlier sessions, for undo) and
+``builder_pick`` (a counter in the keys of the clickable charts and tables: bumping it after an
+add clears their selection, so the same item can be clicked twice in a row).
+"""
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from fgnn import studio
+from fgnn.data.dataset import DataError
+from fgnn.plots import item_map_figure, session_graph_figure, topk_figure, whatif_figure
+from fgnn.runs import list_runs
+from pages._shared import (
+    checkpoint_label, get_baseline, get_model, item_map_cached, require_dataset, require_model,
+)
+
+BASELINES = {"sknn": "Session-kNN", "vsknn": "Vector session-kNN", "markov": "Markov (first order)",
+             "spop": "S-POP", "pop": "POP"}
+MAX_SHOWN_CLICKS = 40
+
+_started = time.perf_counter()
+_timings: dict[str, float] = {}
+ss = st.session_state
+
+
+def _lap(name: str) -> None:
+    """Server time of the page so far, per section (``builder_timings``, milliseconds)."""
+    _timings[name] = (time.perf_counter() - _started) * 1000
+ss.setdefault("builder_history", [])
+ss.setdefault("builder_pick", 0)
+
+
+# --------------------------------------------------------------------------- session edits
+def _set_session(items, *, keep_highlight: bool = False) -> None:
+    ss["builder_history"] = (ss["builder_history"] + [list(ss["session_items"])])[-50:]
+    ss["session_items"] = [int(i) for i in items]
+    if not keep_highlight:
+        ss["highlight_item"] = None
+    ss["builder_pick"] += 1
+
+
+def _add(item: int) -> None:
+    _set_session(list(ss["session_items"]) + [int(item)], keep_highlight=True)
+
+
+def _undo() -> None:
+    if ss["builder_history"]:
+        ss["session_items"] = ss["builder_history"].pop()
+        ss["builder_pick"] += 1
+
+
+def _picked(value) -> list[int]:
+    """Item ids from a plotly selection event (``customdata`` of each point)."""
+    out = []
+    for point in (value or {}).get("selection", {}).get("points", []) or []:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if data is not None:
+            out.append(int(data))
+    return out
+
+
+def _on_chart_pick(key: str) -> None:
+    for item in _picked(ss.get(key))[:1]:
+        _add(item)
+
+
+def _on_row_pick(key: str, items_key: str) -> None:
+    rows = ((ss.get(key) or {}).get("selection", {}) or {}).get("rows", [])
+    items = ss.get(items_key, [])
+    for r in rows[:1]:
+        if 0 <= r < len(items):
+            _add(items[r])
+
+
+def _on_random(dataset) -> None:
+    test = studio.random_test_session(dataset, seed=None)
+    _set_session(test.items)
+    ss["highlight_item"] = test.next_item
+
+
+def _on_typed(dataset) -> None:
+    text = ss.get("builder_typed", "")
+    try:
+        ids = studio.parse_item_ids(text)
+        if not ids:
+            raise ValueError("type at least one item id, e.g. 12889, 5, 12889")
+        dataset.to_indices(ids)
+    except (DataError, ValueError) as exc:
+        ss["builder_typed_error"] = str(exc)
+        return
+    ss["builder_typed_error"] = None
+    if ss.get("builder_typed_mode") == "Replace the session":
+        _set_session(ids)
+    else:
+        _set_session(list(ss["session_items"]) + ids, keep_highlight=True)
+
+
+# --------------------------------------------------------------------------- page
+st.title("🧩 Session builder")
+st.caption("Click items into a session, see the graph the model receives, where it looks, and "
+           "what it predicts next. Click a prediction to follow the recommender.")
+
+dataset = require_dataset()
+model, ckpt = require_model()
+k = int(ss["top_k"])
+pick = ss["builder_pick"]
+items = [int(i) for i in ss["session_items"]]
+
+# ---- the session strip
+with st.container(border=True):
+    top = st.columns([3, 1, 1, 1.4])
+    top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
+                    f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
+    top[1].button("↶ Undo", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
+    top[2].button("Clear", on_click=_set_session, args=([],), disabled=not items, width="stretch")
+    top[3].button("🎲 Random test session", on_click=_on_random, args=(dataset,), width="stretch",
+                  help="A real session of the test split without its last click; the true next "
+                       "item is ringed in green.")
+    if items:
+        shown = items[-MAX_SHOWN_CLICKS:]
+        first = len(items) - len(shown)
+        per_row = 8
+        for row_start in range(0, len(shown), per_row):
+            cols = st.columns(per_row)
+            for j, item in enumerate(shown[row_start:row_start + per_row]):
+                pos = first + row_start + j
+                with cols[j].container(border=True):
+                    st.markdown(f"**{pos + 1}.** `{item}`")
+                    b = st.columns(3)
+                    b[0].button("◀", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
+                                on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
+                    b[1].button("▶", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
+                                on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, 1), keep_highlight=True))
+                    b[2].button("✕", key=f"remove_{pos}", help="remove this click",
+                                on_click=lambda p=pos: _set_session(studio.remove_click(ss["session_items"], p), keep_highlight=True))
+        if first:
+            st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
+    if ss.get("highlight_item") is not None:
+        st.caption(f"🟢 true next item of this test session: `{ss['highlight_item']}`")
+
+# ---- is the session usable?
+session_error = None
+try:
+    studio.session_indices(dataset, items)
+except (DataError, ValueError) as exc:
+    session_error = str(exc)
+if session_error:
+    if items:
+        st.error(f"This session cannot be scored: {session_error}", icon="⚠️")
+        st.button("Drop the unknown items", on_click=lambda: _set_session(
+            [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
+    else:
+        st.warning(session_error, icon="👆")
+
+_lap("session strip")
+left, right = st.columns([0.45, 0.55], gap="medium")
+
+# ---- ways to add items
+with left:
+    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
+    with tab_map:
+        try:
+            coords = item_map_cached()
+        except (DataError, ValueError) as exc:
+            st.info(str(exc))
+        else:
+            fig = item_map_figure(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
+                                  categories=None if dataset.categories is None else coords["category"],
+                                  selected_items=items)
+            fig.update_layout(height=460, legend=dict(font=dict(size=10)))
+            key = f"item_map_{pick}"
+            st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
+                            selection_mode="points", width="stretch")
+            st.caption("Items placed by the first two principal components of the model's item "
+                       "embeddings; size = popularity, colour = category. Click a point to add it.")
+    with tab_cat:
+        catalogue = studio.item_catalogue(dataset)
+        c1, c2, c3 = st.columns([1, 1.4, 1])
+        query = c1.text_input("Item id contains", key="builder_query")
+        cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
+        chosen = c2.multiselect("Categories", cats, key="builder_categories")
+        min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
+        table = studio.filter_catalogue(catalogue, query, chosen, min_pop)
+        ss["builder_catalogue_items"] = table["item"].tolist()
+        key = f"catalogue_{pick}"
+        st.dataframe(table, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
+                     selection_mode="single-row", hide_index=True, height=360, width="stretch")
+        st.caption(f"{len(table)} of {len(catalogue)} items · click a row to add the item")
+    with tab_type:
+        st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
+        st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
+        st.button("Add", on_click=_on_typed, args=(dataset,))
+        if ss.get("builder_typed_error"):
+            st.error(ss["builder_typed_error"], icon="⚠️")
+
+_lap("item map + catalogue")
+expl = None
+if not session_error:
+    try:
+        expl = studio.explain_session(model, dataset, items, k)
+    except (DataError, ValueError) as exc:
+        st.error(f"The model cannot score this session: {exc}", icon="⚠️")
+
+_lap("explain")
+# ---- the session graph
+with right:
+    if expl is not None:
+        choices = studio.attention_choices(expl)
+        g1, g2, g3 = st.columns(3)
+        step = layer = None
+        head = "mean"
+        if choices.steps:
+            step_opts = ["mean"] + choices.steps
+            step = g1.selectbox("Readout step", step_opts, key="builder_step",
+                                format_func=lambda s: "mean of steps" if s == "mean" else f"step {s + 1}",
+                                help="Node size and colour: readout attention of this step.")
+        else:
+            g1.caption("no readout attention")
+        if choices.layers:
+            layer_opts = ["weight"] + choices.layers
+            layer = g2.selectbox("Edges coloured by", layer_opts, key="builder_layer",
+                                 index=1, format_func=lambda l: "weight only" if l == "weight" else f"WGAT layer {l + 1}")
+            if layer == "weight":
+                layer = None
+            else:
+                heads = ["mean"] + list(range(choices.heads[layer]))
+                if ss.get("builder_head") not in heads:
+                    ss["builder_head"] = "mean"
+                head = g3.selectbox("Head", heads, key="builder_head",
+                                    format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
+        else:
+            g2.caption("no edge attention for this model")
+        graph, node_att, edge_att = studio.graph_view(expl, step, layer, head)
+        fig = session_graph_figure(graph, node_attention=node_att, edge_attention=edge_att,
+                                   highlight_item=ss.get("highlight_item"))
+        st.plotly_chart(fig, key="builder_graph", width="stretch")
+        st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
+                   "count; dotted loops are self-loops the attention layer adds; the red ring is the "
+                   "last click (current interest). Hover for the numbers.")
+    else:
+        st.info("The session graph appears here once the session has a click.")
+
+_lap("graph")
+# ---- predictions beside a baseline and the other model
+if expl is not None:
+    st.subheader(f"Top-{k} next items")
+    p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
+    with p1:
+        topk = expl.topk.drop(columns="session")
+        cats = catalogue.set_index("item")["category"]
+        shown_topk = topk.assign(category=topk["item"].map(cats).astype("Int64"))[
+            ["rank", "item", "category", "score", "probability"]]
+        st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint) · click a row to add the item")
+        ss["builder_topk_items"] = topk["item"].tolist()
+        key = f"topk_table_{pick}"
+        st.dataframe(shown_topk, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
+                     selection_mode="single-row", hide_index=True, width="stretch",
+                     height=min(38 + 35 * len(topk), 400),
+                     column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                                    "probability": st.column_config.NumberColumn(format="%.4f")})
+    with p2:
+        base_name = st.selectbox("Baseline", list(BASELINES), format_func=BASELINES.get, key="builder_baseline")
+        try:
+            baseline = get_baseline(base_name)
+            base_top = studio.predict_topk(baseline, dataset, items, k)
+        except (DataError, ValueError) as exc:
+            st.error(str(exc))
+            base_top = None
+        if base_top is not None:
+            overlap = len(set(base_top["item"]) & set(topk["item"]))
+            st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+            st.dataframe(base_top[["rank", "item", "score"]], hide_index=True, width="stretch",
+                         height=min(38 + 35 * len(base_top), 400),
+                         column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+    with p3:
+        other_path = studio.other_model_checkpoint(ss["checkpoint"], ckpt["model_name"],
+                                                   ckpt["dataset"].get("name"), list_runs())
+        if other_path is None:
+            st.markdown("**Other model**")
+            st.info("No run of the other neural model on this dataset: train one on the Train page.")
+        else:
+            try:
+                other, other_ckpt, _ = get_model(str(other_path))
+                other_top = studio.predict_topk(other, dataset, items, k)
+            except (DataError, ValueError) as exc:
+                st.markdown("**Other model**")
+                st.warning(f"The other model cannot be used: {exc}")
+            else:
+                overlap = len(set(other_top["item"]) & set(topk["item"]))
+                st.markdown(f"**{other_ckpt['model_name'].upper()}** ({checkpoint_label(str(other_path))})")
+                st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+                st.dataframe(other_top[["rank", "item", "score"]], hide_index=True,
+                             width="stretch", height=min(38 + 35 * len(other_top), 400),
+                             column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+    _lap("top-K tables")
+    if st.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
+        fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"))
+        key = f"topk_chart_{pick}"
+        st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
+                        selection_mode="points", width="stretch")
+
+    # ---- what if
+    st.subheader("What if the order were different?")
+    st.caption("FGNN's question: does the order of the clicks matter? Each row is a variant of this "
+               "session; each cell is where that variant ranks one of the original top-K items "
+               "(rank 1 = best).")
+    seed = st.number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
+    try:
+        rows = studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed))
+    except (DataError, ValueError) as exc:
+        st.error(str(exc))
+    else:
+        w1, w2 = st.columns([1.6, 1])
+        w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20)),
+                        key="builder_whatif", width="stretch")
+        summary = studio.whatif_summary(rows, min(k, 20))
+        w2.dataframe(summary, hide_index=True, width="stretch",
+                     column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),
+                                    "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{min(k, 20)}"),
+                                    "top1_rank": st.column_config.NumberColumn("rank of original #1")})
+
+    _lap("what if")
+ss["builder_timings"] = _timings
+ss["builder_server_ms"] = (time.perf_counter() - _started) * 1000
+st.caption(f"server time of this run: {ss['builder_server_ms']:.0f} ms")
