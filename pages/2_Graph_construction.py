@@ -1,0 +1,79 @@
+"""Graph construction, step by step (teaching): sequence -> nodes -> edges -> merged weights ->
+self-loops -> degree normalisation -> the tensors the model receives.
+
+Thin: every step (figure, sentences, tables) comes from :func:`fgnn.teaching.construction_steps`.
+Page-local keys: ``construction_source``, ``construction_text``, ``construction_step``.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from fgnn.studio import parse_item_ids
+from fgnn.teaching import construction_steps
+
+EXAMPLE = "1, 3, 2, 2, 1, 3, 4"
+SOURCES = ("Type a sequence", "The session from the builder")
+
+ss = st.session_state
+st.title("🎓 Graph construction")
+st.caption("How a click sequence becomes the graph a session-based GNN reads, one step at a time. "
+           "Every number below is computed by the same code that builds the model's input.")
+
+builder_items = [int(i) for i in ss.get("session_items") or []]
+ss.setdefault("construction_source", SOURCES[1] if builder_items else SOURCES[0])
+ss.setdefault("construction_text", EXAMPLE)
+
+c1, c2 = st.columns([1, 2])
+source = c1.radio("Sequence", SOURCES, key="construction_source")
+sequence: list[int] = []
+error = None
+if source == SOURCES[0]:
+    text = c2.text_input("Item ids in click order", key="construction_text",
+                         help="Whole numbers separated by commas or spaces; any ids work here.")
+    try:
+        sequence = parse_item_ids(text)
+    except ValueError as exc:
+        error = str(exc)
+else:
+    sequence = builder_items
+    c2.markdown("**From the Session builder:** " + (" → ".join(f"`{i}`" for i in sequence) or "*(empty)*"))
+    if st.button("Open the Session builder"):
+        st.switch_page("pages/1_Session_builder.py")
+
+if error:
+    st.error(error, icon="⚠️")
+    st.stop()
+if not sequence:
+    st.warning("The sequence is empty: type item ids (for example " + EXAMPLE + ") or build a "
+               "session in the Session builder.", icon="👆")
+    st.stop()
+
+try:
+    steps = construction_steps(sequence)
+except ValueError as exc:
+    st.error(f"This sequence cannot be turned into a graph: {exc}", icon="⚠️")
+    st.stop()
+
+titles = [s.title for s in steps]
+show_all = st.toggle("Show every step at once", key="construction_all")
+if show_all:
+    chosen = steps
+else:
+    ss.setdefault("construction_step", titles[0])
+    if ss["construction_step"] not in titles:
+        ss["construction_step"] = titles[0]
+    title = st.select_slider("Step", titles, key="construction_step",
+                             format_func=lambda t: t.split(".", 1)[0])
+    chosen = [steps[titles.index(title)]]
+
+for i, step in enumerate(chosen):
+    st.subheader(step.title)
+    st.markdown(step.text)
+    st.plotly_chart(step.figure, key=f"construction_fig_{step.title}", width="stretch")
+    tables = ([("", step.table)] if step.table is not None else []) + list(step.tables.items())
+    for name, table in tables:
+        if name:
+            st.markdown(f"**{name}**")
+        st.dataframe(table, hide_index=True, width="stretch")
+    if show_all and i < len(chosen) - 1:
+        st.divider()
