@@ -1,0 +1,203 @@
+"""fgnn.studio: what the session builder computes, checked against the model called directly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from fgnn import studio
+from fgnn.checkpoint import load_model
+from fgnn.data.dataset import DataError
+from fgnn.data.registry import load_dataset
+from fgnn.explain import make_batch
+from fgnn.models.baselines import build_baseline
+
+REPO = Path(__file__).resolve().parent.parent
+FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
+SRGNN_CKPT = REPO / "checkpoints" / "srgnn-sample" / "best.pt"
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset("diginetica-sample")
+
+
+@pytest.fixture(scope="module")
+def fgnn_model(ds):
+    return load_model(FGNN_CKPT, ds)[0]
+
+
+@pytest.fixture(scope="module")
+def srgnn_model(ds):
+    return load_model(SRGNN_CKPT, ds)[0]
+
+
+@pytest.fixture(scope="module")
+def session(ds):
+    ids = ds.item_ids.tolist()
+    return [ids[3], ids[10], ids[3], ids[42]]
+
+
+def test_parse_item_ids():
+    assert studio.parse_item_ids("12, 7 12;40 -> 3") == [12, 7, 12, 40, 3]
+    assert studio.parse_item_ids("  ") == []
+    with pytest.raises(ValueError, match="'x7' is not an item id"):
+        studio.parse_item_ids("1, x7")
+
+
+def test_session_indices_errors(ds, session):
+    assert studio.session_indices(ds, session) == ds.to_indices(session)
+    with pytest.raises(ValueError, match="the session is empty"):
+        studio.session_indices(ds, [])
+    with pytest.raises(DataError, match="999999999"):
+        studio.session_indices(ds, [session[0], 999999999])
+
+
+def test_remove_and_move_click():
+    assert studio.remove_click([1, 2, 3], 1) == [1, 3]
+    assert studio.move_click([1, 2, 3], 0, 1) == [2, 1, 3]
+    assert studio.move_click([1, 2, 3], 2, 5) == [1, 2, 3]
+    assert studio.move_click([1, 2, 3], 1, -1) == [2, 1, 3]
+    with pytest.raises(ValueError, match="no click at position 4"):
+        studio.remove_click([1, 2, 3], 3)
+
+
+@pytest.mark.parametrize("which", ["fgnn", "srgnn", "sknn"])
+def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, which):
+    model = {"fgnn": fgnn_model, "srgnn": srgnn_model}.get(which)
+    if model is None:
+        model = build_baseline(which, ds.n_items).fit(ds)
+    top = studio.predict_topk(model, ds, session, 10)
+    with torch.no_grad():
+        scores = model(make_batch([ds.to_indices(session)]))[0]
+    val, idx = scores.topk(10)
+    assert top["rank"].tolist() == list(range(1, 11))
+    assert top["item"].tolist() == ds.item_ids[idx + 1].tolist()
+    assert top["score"].to_numpy() == pytest.approx(val.double().numpy(), rel=1e-5, abs=1e-6)
+    probs = torch.softmax(scores.double(), 0)[idx]
+    assert top["probability"].to_numpy() == pytest.approx(probs.numpy(), rel=1e-4, abs=1e-7)
+
+
+def test_explain_session_graph_and_attention(ds, fgnn_model, session):
+    expl = studio.explain_session(fgnn_model, ds, session, 5)
+    assert expl.topk["item"].tolist() == studio.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    choices = studio.attention_choices(expl)
+    assert choices.steps == [0, 1, 2] and choices.layers == [0, 1] and choices.heads == {0: 8, 1: 1}
+    graph, node_att, edge_att = studio.graph_view(expl, "mean", 0, "mean")
+    assert graph.num_nodes == 3 and graph.num_edges == 3  # a->b, b->a, a->c
+    assert graph.x.tolist() == ds.to_indices([session[0], session[1], session[3]])
+    assert node_att.shape == (3,) and node_att.sum() == pytest.approx(1.0, abs=1e-5)
+    # the per-receiver softmax still sums to one after averaging over heads
+    assert edge_att.groupby("dst_node")["attention"].sum().to_numpy() == pytest.approx(1.0, abs=1e-5)
+    g2, n2, e2 = studio.graph_view(expl, 1, None)
+    assert e2 is None and n2.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_graph_view_without_attention(ds, session):
+    model = build_baseline("pop", ds.n_items).fit(ds)
+    expl = studio.explain_session(model, ds, session, 5)
+    assert studio.attention_choices(expl) == studio.AttentionChoices([], [], {})
+    graph, node_att, edge_att = studio.graph_view(expl, "mean", 0, "mean")
+    assert node_att is None and edge_att is None and graph.num_nodes == 3
+
+
+def test_whatif_variants():
+    v = studio.whatif_variants([1, 2, 3], seed=0)
+    names = [n for n, _ in v]
+    assert names[:3] == ["original", "shuffled (seed 0)", "reversed"]
+    assert dict(v)["reversed"] == [3, 2, 1]
+    assert sorted(dict(v)["shuffled (seed 0)"]) == [1, 2, 3]
+    assert dict(v)["without click 2 (item 2)"] == [1, 3]
+    assert len(v) == 6
+    assert studio.whatif_variants([1, 2, 3], seed=0) == v  # fixed seed, same shuffle
+    assert [n for n, _ in studio.whatif_variants([5])] == ["original", "shuffled (seed 0)", "reversed"]
+    with pytest.raises(ValueError, match="empty"):
+        studio.whatif_variants([])
+
+
+def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
+    rows = studio.whatif_ranks(fgnn_model, ds, session, 5, seed=3)
+    orig = rows[rows.variant == "original"]
+    assert orig["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert orig["item"].tolist() == studio.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    for name, seq in studio.whatif_variants(session, seed=3):
+        scores = studio.session_scores(fgnn_model, ds, [seq])[0]
+        part = rows[rows.variant == name]
+        assert part["sequence"].iloc[0] == " → ".join(map(str, seq))
+        for item, rank, score in zip(part["item"], part["rank"], part["score"]):
+            col = ds.to_indices([item])[0] - 1
+            assert rank == 1 + int((scores > scores[col]).sum())
+            assert score == pytest.approx(float(scores[col]), rel=1e-5, abs=1e-6)
+    summary = studio.whatif_summary(rows, 5)
+    assert summary["variant"].tolist() == list(pd.unique(rows["variant"]))
+    first = summary.iloc[0]
+    assert first["kept_in_top_k"] == 5 and first["mean_rank_shift"] == 0 and first["top1_rank"] == 1
+    rev = rows[rows.variant == "reversed"].set_index("item")["rank"]
+    assert summary.set_index("variant").loc["reversed", "kept_in_top_k"] == int((rev <= 5).sum())
+
+
+def test_ranks_of_ties_do_not_flatter():
+    scores = torch.tensor([[1.0, 3.0, 3.0, 0.5]])
+    assert studio.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[1, 1, 3, 4]]
+
+
+def test_comparison_table():
+    a = pd.DataFrame({"rank": [1, 2], "item": [10, 11], "score": [2.0, 1.0]})
+    b = pd.DataFrame({"rank": [1], "item": [11], "score": [0.5]})
+    t = studio.comparison_table({"fgnn": a, "sknn": b})
+    assert list(t.columns) == ["rank", "fgnn item", "fgnn score", "sknn item", "sknn score"]
+    assert t["fgnn item"].tolist() == [10, 11] and t["sknn item"].isna().tolist() == [False, True]
+
+
+def test_item_catalogue_and_filter(ds):
+    cat = studio.item_catalogue(ds)
+    assert len(cat) == ds.n_items == 309
+    assert list(cat.columns) == ["item", "category", "popularity"]
+    assert cat["popularity"].is_monotonic_decreasing
+    assert int(cat["popularity"].sum()) == int(ds.popularity.sum())
+    assert set(cat["item"]) == set(ds.item_ids[1:].tolist())
+    some = str(cat["item"].iloc[0])[:2]
+    hits = studio.filter_catalogue(cat, some)
+    assert len(hits) and all(some in str(i) for i in hits["item"])
+    c = int(cat["category"].iloc[0])
+    assert set(studio.filter_catalogue(cat, categories=[c])["category"]) == {c}
+    assert (studio.filter_catalogue(cat, min_popularity=20)["popularity"] >= 20).all()
+    assert studio.filter_catalogue(cat, "no-such").empty
+
+
+def test_item_map_table(ds, fgnn_model):
+    t = studio.item_map_table(fgnn_model, ds)
+    assert list(t.columns) == ["item", "x", "y", "popularity", "category"]
+    assert t["item"].tolist() == ds.item_ids[1:].tolist()
+    assert t[["x", "y"]].notna().all().all() and t["x"].std() > 0
+    again = studio.item_map_table(fgnn_model, ds)
+    pd.testing.assert_frame_equal(t, again)
+    with pytest.raises(ValueError, match="no item embeddings"):
+        studio.item_map_table(build_baseline("pop", ds.n_items).fit(ds), ds)
+
+
+def test_random_test_session(ds):
+    a = studio.random_test_session(ds, seed=7)
+    assert a == studio.random_test_session(ds, seed=7)
+    full = ds.to_original(ds.test.session(a.index))
+    assert a.items + [a.next_item] == full
+    assert len(a.items) >= 1
+    ds.to_indices(a.items)  # every item is in the vocabulary
+
+
+def test_other_model_checkpoint(tmp_path):
+    runs = [
+        {"path": str(tmp_path / "f"), "config": {"model": "fgnn", "dataset": "d"}},
+        {"path": str(tmp_path / "x"), "config": {"model": "srgnn", "dataset": "other"}},
+        {"path": str(tmp_path / "s"), "config": {"model": "srgnn", "dataset": "d"}},
+        {"path": str(tmp_path / "p"), "config": {"model": "pop", "dataset": "d"}},
+    ]
+    for r in runs:
+        Path(r["path"]).mkdir()
+        (Path(r["path"]) / "best.pt").write_bytes(b"x")
+    current = tmp_path / "f" / "best.pt"
+    assert studio.other_model_checkpoint(current, "fgnn", "d", runs) == tmp_path / "s" / "best.pt"
+    assert studio.other_model_checkpoint(tmp_path / "s" / "best.pt", "srgnn", "d", runs) == current
+    assert studio.other_model_checkpoint(current, "fgnn", "nothing", runs) is None
