@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 from ..data.dataset import DataError, PreparedDataset
-from ..data.readers import FORMATS
-from ..data.registry import list_datasets, load_dataset
 from ..data.sessions import SessionPairs
+from .common import add_dataset_options, fail, load_dataset_from_args
 
 _COLUMNS = ("step", "part", "clicks", "sessions", "items", "pairs", "mean_length", "note")
 
@@ -30,23 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "SR-GNN preprocessing protocol (DESIGN §3) and print what every step kept. "
                     "The result is cached, so training on the same source later starts at once.",
     )
-    p.add_argument("source", metavar="SOURCE",
-                   help=f"registry name ({', '.join(list_datasets())}), a click-log file, "
-                        f"or a folder of SR-GNN pickles")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="input format (default: detected where unambiguous)")
-    p.add_argument("--session-col", default=None, help="session column of a generic CSV/TSV")
-    p.add_argument("--item-col", default=None, help="item column of a generic CSV/TSV")
-    p.add_argument("--time-col", default=None,
-                   help="time column of a generic CSV/TSV (unix seconds or ISO dates)")
-    p.add_argument("--min-item-support", type=int, default=None,
-                   help="drop items clicked fewer times than this (default 5)")
-    p.add_argument("--min-session-length", type=int, default=None,
-                   help="drop sessions shorter than this (default 2)")
-    p.add_argument("--test-days", type=float, default=None,
-                   help="test window in days before the last date (default 7 DIGINETICA, 1 otherwise)")
-    p.add_argument("--fraction", type=int, default=None,
-                   help="keep the most recent 1/FRACTION of the training pairs (e.g. 4 or 64; default 1)")
+    add_dataset_options(p, positional=True)
     p.add_argument("--out", metavar="DIR", default=None,
                    help="write train.txt and test.txt (SR-GNN pickle layout) and items.csv to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
@@ -123,16 +106,10 @@ def write_srgnn_layout(ds: PreparedDataset, out: Path) -> list[Path]:
 
 def run(args) -> int:
     try:
-        ds = load_dataset(
-            args.source, format=args.format, session_col=args.session_col, item_col=args.item_col,
-            time_col=args.time_col, use_cache=not getattr(args, "no_cache", False),
-            min_item_support=args.min_item_support, min_session_length=args.min_session_length,
-            test_days=args.test_days, fraction=args.fraction,
-        )
+        ds = load_dataset_from_args(args, use_cache=not args.no_cache)
         written = write_srgnn_layout(ds, Path(args.out)) if args.out else []
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     except OSError as exc:
         print(f"error: {exc.filename or args.out}: {exc.strerror}; check the path and its permissions",
               file=sys.stderr)
