@@ -1,6 +1,6 @@
 """Fit time, scoring throughput and HR@20 / MRR@20 of the count-based baselines on DIGINETICA.
 
-    python benchmarks/bench_baselines.py [PATH] [--n-test 5000] [--batch-size 100] [--k 20]
+    python -m fgnn.benchmarks.baselines [PATH] [--n-test 5000] [--batch-size 100] [--k 20]
 
 ``PATH`` is a folder in the SR-GNN pickle layout (``all_train_seq.txt``, ``test.txt``); it
 defaults to ``../shared/data/diginetica-srgnn`` relative to the repository root. Scoring covers
@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from fgnn.data.dataset import PreparedDataset  # noqa: E402

@@ -1,6 +1,6 @@
 """Benchmark of the data pipeline on full DIGINETICA (SR-GNN pickles). Rerunnable; not a test.
 
-    python benchmarks/bench_pipeline.py [PICKLE_DIR] [--batch-size 10000] [--seed [SEED_PY]]
+    python -m fgnn.benchmarks.pipeline [PICKLE_DIR] [--batch-size 10000] [--seed [SEED_PY]]
 
 (a) graph building: build_graph_batch over all 719,470 training pairs (and the 60,858 test pairs);
 (b) the whole pipeline from pickles to ready batches: restricted unpickling + SessionPairs + every
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from fgnn.data.protocol import prepared_from_srgnn  # noqa: E402
