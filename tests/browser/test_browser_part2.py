@@ -1,0 +1,69 @@
+"""Real browser (Playwright + Chromium): start a 1-epoch run from the Train page, watch its
+curve appear through the live fragment, save a screenshot in test-artifacts/."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def set_number(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    page.wait_for_timeout(400)
+
+
+def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factory, browser_page, artifacts_dir):
+    root = tmp_path / "checkpoints"
+    root.mkdir()
+    shutil.copytree(REPO / "checkpoints" / "fgnn-sample", root / "fgnn-sample")
+    url = streamlit_server_factory(env={"FGNN_CHECKPOINT_DIR": str(root)}, timeout=90)
+    page = browser_page
+    page.goto(url.rstrip("/") + "/Train")
+    page.get_by_role("button", name="Start training").wait_for(timeout=90_000)
+
+    set_number(page, "hidden_size", 16)
+    set_number(page, "heads", 2)
+    set_number(page, "epochs", 1)
+    set_number(page, "max training pairs (0 = all)", 120)
+    set_number(page, "max test pairs (0 = all)", 40)
+    set_number(page, "log loss every N batches", 1)
+    page.get_by_text("cpu", exact=True).click()
+    name = page.get_by_label("run name", exact=True)
+    name.fill("browser tiny")
+    name.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Start training").click()
+
+    page.get_by_text("Started run").wait_for(timeout=60_000)
+    run_dir = root / "browser-tiny"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
+        if status.get("state") in ("finished", "failed", "cancelled"):
+            break
+        time.sleep(1)
+    assert status.get("state") == "finished", (run_dir / "stdout.log").read_text(errors="replace")[-2000:]
+    assert json.loads((run_dir / "config.json").read_text())["epochs"] == 1
+
+    # the fragment refreshes every 2 s by itself: the finished state and the curves appear
+    page.get_by_text("Run browser-tiny finished").wait_for(timeout=60_000)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= 3", timeout=60_000)
+    points = page.locator(".js-plotly-plot .scatterlayer .point").count()
+    assert points >= 1
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    shot = artifacts_dir / "train-page-1-epoch-run.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
