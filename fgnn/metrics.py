@@ -1,10 +1,12 @@
 """Ranking metrics over full item rankings, vectorised in torch.
 
-Tie rule: the rank of the target is ``1 + number of items with a strictly higher score``.
-Items tied with the target do not push it down, which is the usual convention; a model that
-gives every item the same score therefore ranks every target first, so we also report
-``ties`` (how many other items share the target's score) where that matters. All metrics
-are in percent and averaged over every test prefix.
+Tie rule: ties never flatter a model. The rank of the target is the number of items whose
+score is at least the target's (the target included), i.e. ``1 + (strictly higher) + (other
+items tied with it)``. Where no other item shares the target's score, which is the case for
+float scores of a trained network, this is the usual ``1 + number of strictly higher items``.
+Where scores tie (count-based baselines give many items a score of exactly 0), the target is
+placed after every item it ties with: a model cannot hit by scoring almost everything equal.
+A NaN target score ranks last. All metrics are in percent and averaged over every test prefix.
 """
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from torch import Tensor
 
 
 def target_ranks(scores: Tensor, targets: Tensor) -> Tensor:
-    """Rank of each target column in its row of ``scores`` ``[B, N]`` (1 = best).
+    """Rank of each target column in its row of ``scores`` ``[B, N]`` (1 = best), ties
+    counted against the target (see the module docstring).
 
     ``targets`` are column indices (item index - 1).
     """
     target_score = scores.gather(1, targets.view(-1, 1))
-    return (scores > target_score).sum(dim=1) + 1
+    ranks = (scores >= target_score).sum(dim=1)
+    return torch.where(torch.isnan(target_score.squeeze(1)), scores.size(1), ranks)
 
 
 def hit_rate_at_k(ranks: Tensor, k: int) -> float:

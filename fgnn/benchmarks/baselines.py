@@ -5,7 +5,7 @@
 ``PATH`` is a folder in the SR-GNN pickle layout (``all_train_seq.txt``, ``test.txt``); it
 defaults to ``../shared/data/diginetica-srgnn`` relative to the repository root. Scoring covers
 the first ``--n-test`` test prefixes; batches are built beforehand, so throughput is the model's
-forward alone. Rank = 1 + number of items with a strictly higher score than the target.
+forward alone. Ranks as in fgnn.metrics: ties with the target count against it.
 
 OpenMP worker threads spin after each parallel region by default; on a CPU shared with other
 processes that spinning steals the core the next (small, serial) op needs, and the kNN models,
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from fgnn.data.dataset import PreparedDataset  # noqa: E402
 from fgnn.data.sessions import SessionPairs  # noqa: E402
 from fgnn.models.baselines import build_baseline  # noqa: E402
+from fgnn.metrics import target_ranks  # noqa: E402
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -82,7 +83,7 @@ def main(argv=None) -> None:
     batches = [data.test.batch(torch.arange(i, min(i + args.batch_size, n)))
                for i in range(0, n, args.batch_size)]
     print(f"scoring the first {n:,} test prefixes in batches of {args.batch_size}; "
-          f"HR@{args.k} / MRR@{args.k} in %, rank = 1 + #items scored strictly higher")
+          f"HR@{args.k} / MRR@{args.k} in %, rank as in fgnn.metrics (ties count against the target)")
     print(f"{'model':<20}{'fit s':>8}{'ex/s':>10}{'ms/batch':>10}{'HR@' + str(args.k):>9}"
           f"{'MRR@' + str(args.k):>9}")
 
@@ -102,8 +103,7 @@ def main(argv=None) -> None:
                 t0 = time.perf_counter()
                 scores = model(batch)
                 elapsed += time.perf_counter() - t0
-                target = scores.gather(1, (batch.targets - 1).unsqueeze(1))
-                rank = 1 + (scores > target).sum(1)
+                rank = target_ranks(scores, batch.targets - 1)
                 hit = rank <= args.k
                 hits += float(hit.sum())
                 rr += float(torch.where(hit, 1.0 / rank, torch.zeros(())).sum())

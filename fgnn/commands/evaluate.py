@@ -12,9 +12,9 @@ from .common import add_dataset_options, fail, load_dataset_from_args
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("evaluate", help="HR/MRR/NDCG@K of a checkpoint on the test pairs",
-                              description="Rank every item for every test prefix (rank = 1 + number of items "
-                                          "scored strictly higher than the target) and report HR@K, MRR@K and "
-                                          "NDCG@K in percent.")
+                              description="Rank every item for every test prefix (rank = number of items scored at "
+                                          "least as high as the target: ties count against it) and report HR@K, "
+                                          "MRR@K and NDCG@K in percent.")
     p.add_argument("--checkpoint", required=True, help="a best.pt / last.pt of a run folder")
     add_dataset_options(p)
     p.add_argument("--top-k", type=int, default=20, help="K (default 20)")

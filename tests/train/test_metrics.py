@@ -8,14 +8,27 @@ from fgnn.metrics import (hit_rate_at_k, length_buckets, mrr_at_k, ndcg_at_k, po
                           summarize, target_ranks)
 
 
-def test_ranks_count_strictly_higher_scores_only():
+def test_ranks_count_ties_against_the_target():
     scores = torch.tensor([[0.1, 0.9, 0.5, 0.5],
                            [0.3, 0.3, 0.3, 0.3],
-                           [4.0, 3.0, 2.0, 1.0]])
-    targets = torch.tensor([2, 1, 3])
-    # row 0: only 0.9 is higher than 0.5 (the tie at 0.5 does not count) -> rank 2
-    # row 1: everything tied -> rank 1; row 2: three higher -> rank 4
-    assert target_ranks(scores, targets).tolist() == [2, 1, 4]
+                           [4.0, 3.0, 2.0, 1.0],
+                           [0.0, 0.7, 0.0, 0.0],
+                           [1.0, float("nan"), 0.0, 0.0]])
+    targets = torch.tensor([2, 1, 3, 0, 1])
+    # row 0: 0.9 is higher and one other item ties at 0.5 -> rank 3
+    # row 1: everything tied -> last (rank 4): scoring everything equal never hits
+    # row 2: no ties, three higher -> rank 4 (= 1 + number strictly higher)
+    # row 3: a kNN-style zero score: after the one scored item and both zero ties -> rank 4
+    # row 4: a NaN target score ranks last
+    assert target_ranks(scores, targets).tolist() == [3, 4, 4, 4, 4]
+
+
+def test_without_ties_rank_is_one_plus_strictly_higher():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randn(50, 1000, generator=g)
+    targets = torch.randint(0, 1000, (50,), generator=g)
+    higher = (scores > scores.gather(1, targets.view(-1, 1))).sum(1) + 1
+    assert torch.equal(target_ranks(scores, targets), higher)
 
 
 def test_hand_computed_metrics():
