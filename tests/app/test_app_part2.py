@@ -226,3 +226,24 @@ def test_dataset_page_shows_the_bundled_sample(root):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["n items"] == "309" and metrics["test pairs"] == "99"
     assert len(at.get("plotly_chart")) == 4
+
+
+def test_runs_page_baselines_beside_models_and_delete_after_confirmation(root):
+    done = root / "pop-done"
+    done.mkdir()
+    (done / "config.json").write_text(json.dumps({"model": "pop", "dataset": "diginetica-sample"}))
+    (done / "status.json").write_text(json.dumps({"state": "finished", "epoch": 1, "best": {"hit@20": 4.0}}))
+    at = app("pages/4_Runs.py", top_k=20)
+    models, baselines = at.dataframe[0].value, at.dataframe[1].value
+    assert set(models["run"]) == {"fgnn-sample", "srgnn-sample"}
+    assert baselines["run"].tolist() == ["pop-done"] and baselines["HR@20"].tolist() == [4.0]
+    at.selectbox(key="runs_selected").set_value("pop-done").run()
+    assert at.button(key="runs_delete").disabled  # nothing typed: no deletion
+    at.text_input(key="runs_delete_confirm").set_value("pop-don").run()
+    assert at.button(key="runs_delete").disabled
+    at.text_input(key="runs_delete_confirm").set_value("pop-done").run()
+    at.button(key="runs_delete").click().run()
+    assert not at.exception
+    assert not done.exists()
+    assert (root / "fgnn-sample" / "best.pt").is_file() and (root / "srgnn-sample" / "best.pt").is_file()
+    assert "pop-done" not in at.dataframe[0].value["run"].tolist()
