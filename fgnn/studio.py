@@ -18,6 +18,7 @@ score``, so ties never flatter an item.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from dataclasses import dataclass
@@ -217,13 +218,15 @@ def attention_choices(expl: Explanation) -> AttentionChoices:
     return AttentionChoices(steps, layers, heads)
 
 
-def graph_view(expl: Explanation, step: Union[int, str, None] = "mean", layer: Optional[int] = None,
-               head: Union[int, str] = "mean", session: int = 0):
+def graph_view(expl: Explanation, item_ids: torch.Tensor, step: Union[int, str, None] = "mean",
+               layer: Optional[int] = None, head: Union[int, str] = "mean", session: int = 0):
     """``(graph, node_attention or None, edge_attention DataFrame or None)`` for
     :func:`fgnn.plots.session_graph_figure`: readout attention of one step (or the mean over
     steps), WGAT attention of one layer and head (or the mean over heads). ``None`` where the
-    model has no such attention or it is not asked for."""
+    model has no such attention or it is not asked for. The graph's ``x`` and ``sequence`` hold
+    original item ids (``item_ids`` maps the model's indices), as every table shown does."""
     graph: SessionGraph = expl.batch.graph(session)
+    graph = dataclasses.replace(graph, x=item_ids[graph.x], sequence=item_ids[graph.sequence])
     choices = attention_choices(expl)
     node_att = None
     if step is not None and choices.steps:

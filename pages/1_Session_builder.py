@@ -240,7 +240,7 @@ with right:
                                     format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
         else:
             g2.caption("no edge attention for this model")
-        graph, node_att, edge_att = studio.graph_view(expl, step, layer, head)
+        graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
         fig = session_graph_figure(graph, node_attention=node_att, edge_attention=edge_att,
                                    highlight_item=ss.get("highlight_item"))
         st.plotly_chart(fig, key="builder_graph", width="stretch")

@@ -85,13 +85,15 @@ def test_explain_session_graph_and_attention(ds, fgnn_model, session):
     assert expl.topk["item"].tolist() == studio.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
     choices = studio.attention_choices(expl)
     assert choices.steps == [0, 1, 2] and choices.layers == [0, 1] and choices.heads == {0: 8, 1: 1}
-    graph, node_att, edge_att = studio.graph_view(expl, "mean", 0, "mean")
+    graph, node_att, edge_att = studio.graph_view(expl, ds.item_ids, "mean", 0, "mean")
     assert graph.num_nodes == 3 and graph.num_edges == 3  # a->b, b->a, a->c
-    assert graph.x.tolist() == ds.to_indices([session[0], session[1], session[3]])
+    assert graph.x.tolist() == [session[0], session[1], session[3]]
+    assert graph.sequence.tolist() == session
     assert node_att.shape == (3,) and node_att.sum() == pytest.approx(1.0, abs=1e-5)
     # the per-receiver softmax still sums to one after averaging over heads
     assert edge_att.groupby("dst_node")["attention"].sum().to_numpy() == pytest.approx(1.0, abs=1e-5)
-    g2, n2, e2 = studio.graph_view(expl, 1, None)
+    assert set(edge_att["src"]) <= set(session)
+    g2, n2, e2 = studio.graph_view(expl, ds.item_ids, 1, None)
     assert e2 is None and n2.sum() == pytest.approx(1.0, abs=1e-5)
 
 
@@ -99,7 +101,7 @@ def test_graph_view_without_attention(ds, session):
     model = build_baseline("pop", ds.n_items).fit(ds)
     expl = studio.explain_session(model, ds, session, 5)
     assert studio.attention_choices(expl) == studio.AttentionChoices([], [], {})
-    graph, node_att, edge_att = studio.graph_view(expl, "mean", 0, "mean")
+    graph, node_att, edge_att = studio.graph_view(expl, ds.item_ids, "mean", 0, "mean")
     assert node_att is None and edge_att is None and graph.num_nodes == 3
 
 
