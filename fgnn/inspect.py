@@ -53,7 +53,7 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
 
     Columns: ``pair`` (index into ``dataset.test``), ``session`` (test session index), ``prefix``
     (list of original item ids), ``length`` (prefix length), ``target`` (original id), ``rank``
-    (1 + items scored strictly higher, :func:`fgnn.evaluate.rank_targets`), ``hit`` (rank <= k),
+    (items scored at least as high as the target, ties against it: :func:`fgnn.evaluate.rank_targets`), ``hit`` (rank <= k),
     ``target_popularity`` (training clicks of the target) and ``target_category`` (-1 unknown,
     or None when the dataset has no categories).
     """

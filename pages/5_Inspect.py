@@ -61,7 +61,7 @@ table, info = evaluate(path)
 hits = int(table["hit"].sum())
 st.caption(f"Checkpoint **{label(path)}** ({info['model']}, epoch {info['epoch']}) on the "
            f"{len(table)} test pairs of **{info['dataset']}**: HR@{k} {100 * hits / max(len(table), 1):.2f}% "
-           f"({hits} hits). Rank = 1 + items scored strictly higher.")
+           f"({hits} hits). Rank = number of items scored at least as high as the target (ties count against it).")
 
 # --------------------------------------------------------------------------- filters
 f1, f2, f3, f4 = st.columns(4)
