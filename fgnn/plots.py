@@ -698,6 +698,13 @@ def _epoch_series(rows: list[dict], kind: str, value: Callable[[dict], Optional[
     return epochs, values
 
 
+def _first_nonempty(*series):
+    for xs, ys in series:
+        if xs:
+            return xs, ys
+    return [], []
+
+
 def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20) -> go.Figure:
     """Loss, HR@K, MRR@K and NDCG@K per epoch, and training loss per step, for several runs.
 
@@ -720,8 +727,10 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20) -> go.Fi
         rows = [r for r in (rows or []) if isinstance(r, Mapping)]
         color = PALETTE[r_i % len(PALETTE)]
         series = {
-            "loss": _epoch_series(rows, "train", lambda r: _number(r.get("loss"))),
-            "eval_loss": _epoch_series(rows, "eval", lambda r: _number(r.get("loss"))),
+            # the epoch's mean training loss, logged exactly on its eval row; else the step rows' mean
+            "loss": _first_nonempty(_epoch_series(rows, "eval", lambda r: _number(r.get("train_loss"))),
+                                    _epoch_series(rows, "train", lambda r: _number(r.get("loss")))),
+            "eval_loss": _epoch_series(rows, "eval", lambda r: _number(r.get("test_loss"))),
             "hit": _epoch_series(rows, "eval", lambda r: _metric(r, "hit", k)),
             "mrr": _epoch_series(rows, "eval", lambda r: _metric(r, "mrr", k)),
             "ndcg": _epoch_series(rows, "eval", lambda r: _metric(r, "ndcg", k)),

@@ -301,7 +301,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size, device=device)
         eval_s = time.time() - t0
         metrics = summarize(ranks, cfg.ks)
-        row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "loss": float(loss_sum) / n_batches,
+        row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "train_loss": float(loss_sum) / n_batches,
                **metrics, "train_s": train_s, "eval_s": eval_s,
                "train_examples_per_s": len(train_pairs) / max(train_s, 1e-9), "time": time.time()}
         metrics_log.write(row)
@@ -314,7 +314,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         save_last(epoch + 1, metrics, partial=False)
         status.update(epoch=epoch + 1, step=global_step, best=best, last=metrics, updated=time.time())
         write_json_atomic(run_dir / "status.json", status)
-        print(f"epoch {epoch + 1}: loss {row['loss']:.4f} " + " ".join(
+        print(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f} " + " ".join(
             f"{k} {v:.2f}" for k, v in metrics.items() if k != "n") + f" ({train_s:.0f}s train, {eval_s:.0f}s eval)",
             file=sys.stderr, flush=True)
         if stop:

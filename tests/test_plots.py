@@ -375,3 +375,12 @@ def test_figures_are_json_serialisable():
             plots.training_curves_figure({"a": _rows([1.0], [10])})]
     for fig in figs:
         json.loads(fig.to_json())
+
+
+def test_epoch_loss_comes_from_the_eval_rows_train_loss():
+    rows = [dict(epoch=1, step=s, kind="train", loss=9.0) for s in (50, 100)]
+    rows.append({"epoch": 1, "step": 120, "kind": "eval", "train_loss": 7.5, "hit@20": 10.0})
+    fig = plots.training_curves_figure({"run": rows})
+    loss = [t for t in fig.data if t.meta == {"run": "run", "metric": "loss"}][0]
+    assert list(loss.x) == [1] and list(loss.y) == [7.5]
+    assert not [t for t in fig.data if t.meta["metric"] == "eval_loss"]  # no test loss is logged
