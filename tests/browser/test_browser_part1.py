@@ -1,0 +1,97 @@
+"""Real browser: click items into a session on the Session builder and watch graph and top-K change.
+
+Chromium (Debian's, via Playwright) against ``streamlit run app.py``; screenshots go to
+``test-artifacts/``.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from browser_support import wait_for_streamlit_idle
+
+pytestmark = pytest.mark.browser
+
+POINTS = ".scatterlayer .point"
+
+
+def chart(page, title: str):
+    return page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title)).first
+
+
+def wait_for_title(page, pattern: str, timeout: float = 30_000):
+    page.wait_for_function(
+        """(re) => [...document.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent))""",
+        arg=pattern, timeout=timeout,
+    )
+
+
+def graph_title(page) -> str:
+    return chart(page, "Session graph").locator(".gtitle").text_content()
+
+
+def topk_labels(page) -> list[str]:
+    return chart(page, "Top-").locator(".yaxislayer-above .ytick text").all_text_contents()
+
+
+def server_ms(page) -> int:
+    text = page.get_by_text(re.compile(r"server time of this run: \d+ ms")).last.text_content()
+    return int(re.search(r"(\d+) ms", text).group(1))
+
+
+def shoot(page, path) -> None:
+    """Streamlit scrolls inside its own container: show the top (session, map, graph) first."""
+    page.get_by_text("Session builder", exact=True).last.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+
+
+def test_click_items_on_the_map_and_a_prediction(streamlit_server, browser_page, artifacts_dir):
+    page = browser_page
+    page.goto(streamlit_server)
+    wait_for_streamlit_idle(page, timeout=90)
+    page.get_by_text("the session is empty").first.wait_for()
+    item_map = chart(page, "Item map")
+    item_map.locator(POINTS).first.wait_for()
+    assert item_map.locator(POINTS).count() >= 309
+
+    # first click on the map: a one-node graph and a top-K appear
+    item_map.locator(POINTS).nth(0).click(force=True)
+    wait_for_title(page, r"^Session graph: 1 clicks, 1 node, 0 edges")
+    wait_for_streamlit_idle(page)
+    timings = [server_ms(page)]
+
+    page.get_by_text("Show the top-K as a chart").click()
+    wait_for_streamlit_idle(page)
+    chart(page, "Top-").locator(".ytick").first.wait_for()
+    before = topk_labels(page)
+    assert len(before) == 20
+
+    # second click on another map point: the graph grows and the top-K changes
+    chart(page, "Item map").locator(POINTS).nth(40).click(force=True)
+    wait_for_title(page, r"^Session graph: 2 clicks, 2 nodes, 1 edge")
+    wait_for_streamlit_idle(page)
+    timings.append(server_ms(page))
+    after = topk_labels(page)
+    for _ in range(50):  # the bar chart redraws a moment after the run ends
+        if after != before:
+            break
+        page.wait_for_timeout(200)
+        after = topk_labels(page)
+    assert after != before
+    shoot(page, artifacts_dir / "builder-two-clicks.png")
+
+    # walk the recommender: click the first prediction bar, it becomes the third click
+    top1 = next(label for label in after if label.startswith("1. "))
+    first = re.search(r"item (\d+)", top1).group(1)
+    chart(page, "Top-").locator(".barlayer .point").first.click(force=True)
+    wait_for_title(page, r"^Session graph: 3 clicks")
+    wait_for_streamlit_idle(page)
+    timings.append(server_ms(page))
+    # the predicted item is now the last click: a node of the graph
+    assert f"item {first}" in chart(page, "Session graph").locator(".scatterlayer").first.text_content()
+    shoot(page, artifacts_dir / "builder-walk.png")
+    chart(page, "What if").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "builder-whatif.png"))
+    print("server time per interaction (ms):", timings)
