@@ -121,9 +121,9 @@ with st.container(border=True):
     top = st.columns([3, 1, 1, 1.4])
     top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
                     f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
-    top[1].button("↶ Undo", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
+    top[1].button("Undo", icon=":material/undo:", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
     top[2].button("Clear", on_click=_set_session, args=([],), disabled=not items, width="stretch")
-    top[3].button("🎲 Random test session", on_click=_on_random, args=(dataset,), width="stretch",
+    top[3].button("Random test session", icon=":material/casino:", on_click=_on_random, args=(dataset,), width="stretch",
                   help="A real session of the test split without its last click; the true next "
                        "item is ringed in green.")
     if items:
@@ -137,11 +137,11 @@ with st.container(border=True):
                 with cols[j].container(border=True):
                     st.markdown(f"**{pos + 1}.** `{item}`")
                     b = st.columns(3)
-                    b[0].button("◀", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
+                    b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
                                 on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
-                    b[1].button("▶", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
+                    b[1].button("", icon=":material/chevron_right:", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
                                 on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, 1), keep_highlight=True))
-                    b[2].button("✕", key=f"remove_{pos}", help="remove this click",
+                    b[2].button("", icon=":material/close:", key=f"remove_{pos}", help="remove this click",
                                 on_click=lambda p=pos: _set_session(studio.remove_click(ss["session_items"], p), keep_highlight=True))
         if first:
             st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
@@ -314,13 +314,13 @@ if expl is not None:
     st.caption("FGNN's question: does the order of the clicks matter? Each row is a variant of this "
                "session; each cell is where that variant ranks one of the original top-K items "
                "(rank 1 = best).")
-    seed = st.number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
+    seed = st.columns(4)[0].number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
     try:
         rows = studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
     else:
-        w1, w2 = st.columns([1.6, 1])
+        w1, w2 = st.container(), st.container()
         w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20)),
                         key="builder_whatif", width="stretch")
         summary = studio.whatif_summary(rows, min(k, 20))

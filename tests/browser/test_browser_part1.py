@@ -42,7 +42,7 @@ def server_ms(page) -> int:
 
 def shoot(page, path) -> None:
     """Streamlit scrolls inside its own container: show the top (session, map, graph) first."""
-    page.get_by_text("Session builder", exact=True).last.scroll_into_view_if_needed()
+    page.locator("h1").first.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     page.screenshot(path=str(path))
 
