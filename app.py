@@ -9,16 +9,16 @@ import streamlit as st
 
 from pages._shared import sidebar
 
-st.set_page_config(page_title="FGNN Studio", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="FGNN Studio", page_icon=":material/hub:", layout="wide")
 
 HERE = Path(__file__).resolve().parent
 PAGES = [
-    ("pages/1_Session_builder.py", "Session builder", "🧩"),
-    ("pages/2_Graph_construction.py", "Graph construction", "🎓"),
-    ("pages/3_Train.py", "Train", "🏋️"),
-    ("pages/4_Runs.py", "Runs", "📈"),
-    ("pages/5_Inspect.py", "Inspect", "🔍"),
-    ("pages/6_Dataset.py", "Dataset", "🗂️"),
+    ("pages/1_Session_builder.py", "Session builder", ":material/hub:"),
+    ("pages/2_Graph_construction.py", "Graph construction", ":material/school:"),
+    ("pages/3_Train.py", "Train", ":material/model_training:"),
+    ("pages/4_Runs.py", "Runs", ":material/monitoring:"),
+    ("pages/5_Inspect.py", "Inspect", ":material/search_insights:"),
+    ("pages/6_Dataset.py", "Dataset", ":material/dataset:"),
 ]
 
 nav = st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon in PAGES if (HERE / path).exists()])

@@ -106,7 +106,7 @@ def _on_typed(dataset) -> None:
 
 
 # --------------------------------------------------------------------------- page
-st.title("🧩 Session builder")
+st.title("Session builder")
 st.caption("Click items into a session, see the graph the model receives, where it looks, and "
            "what it predicts next. Click a prediction to follow the recommender.")
 
@@ -146,7 +146,7 @@ with st.container(border=True):
         if first:
             st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
     if ss.get("highlight_item") is not None:
-        st.caption(f"🟢 true next item of this test session: `{ss['highlight_item']}`")
+        st.caption(f":green[●] true next item of this test session: `{ss['highlight_item']}`")
 
 # ---- is the session usable?
 session_error = None
@@ -156,11 +156,11 @@ except (DataError, ValueError) as exc:
     session_error = str(exc)
 if session_error:
     if items:
-        st.error(f"This session cannot be scored: {session_error}", icon="⚠️")
+        st.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
         st.button("Drop the unknown items", on_click=lambda: _set_session(
             [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
     else:
-        st.warning(session_error, icon="👆")
+        st.warning(session_error, icon=":material/touch_app:")
 
 _lap("session strip")
 left, right = st.columns([0.45, 0.55], gap="medium")
@@ -201,7 +201,7 @@ with left:
         st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
         st.button("Add", on_click=_on_typed, args=(dataset,))
         if ss.get("builder_typed_error"):
-            st.error(ss["builder_typed_error"], icon="⚠️")
+            st.error(ss["builder_typed_error"], icon=":material/error:")
 
 _lap("item map + catalogue")
 expl = None
@@ -209,7 +209,7 @@ if not session_error:
     try:
         expl = studio.explain_session(model, dataset, items, k)
     except (DataError, ValueError) as exc:
-        st.error(f"The model cannot score this session: {exc}", icon="⚠️")
+        st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
 
 _lap("explain")
 # ---- the session graph

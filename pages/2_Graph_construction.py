@@ -15,7 +15,7 @@ EXAMPLE = "1, 3, 2, 2, 1, 3, 4"
 SOURCES = ("Type a sequence", "The session from the builder")
 
 ss = st.session_state
-st.title("🎓 Graph construction")
+st.title("Graph construction")
 st.caption("How a click sequence becomes the graph a session-based GNN reads, one step at a time. "
            "Every number below is computed by the same code that builds the model's input.")
 
@@ -41,17 +41,17 @@ else:
         st.switch_page("pages/1_Session_builder.py")
 
 if error:
-    st.error(error, icon="⚠️")
+    st.error(error, icon=":material/error:")
     st.stop()
 if not sequence:
     st.warning("The sequence is empty: type item ids (for example " + EXAMPLE + ") or build a "
-               "session in the Session builder.", icon="👆")
+               "session in the Session builder.", icon=":material/touch_app:")
     st.stop()
 
 try:
     steps = construction_steps(sequence)
 except ValueError as exc:
-    st.error(f"This sequence cannot be turned into a graph: {exc}", icon="⚠️")
+    st.error(f"This sequence cannot be turned into a graph: {exc}", icon=":material/error:")
     st.stop()
 
 titles = [s.title for s in steps]

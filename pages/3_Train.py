@@ -15,7 +15,7 @@ from fgnn.runs import cancel_run, checkpoints_root, launch_run, list_runs, read_
 from fgnn.train import TrainConfig
 
 ss = st.session_state
-st.title("🏋️ Train")
+st.title("Train")
 st.caption("Each run is a separate `python -m fgnn train` process writing a folder under "
            f"`{checkpoints_root()}`; it keeps going when you close the tab. Defaults are the papers'.")
 
@@ -79,7 +79,7 @@ with right:
     devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
-    (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon="🖥️")
+    (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon=":material/memory:")
     name = st.text_input("run name", value=f"{model}-{dataset}".replace("/", "-"), key="train_run_name")
     folder = safe_run_name(name)
     st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
@@ -106,9 +106,9 @@ if st.button("▶ Start training", type="primary", key="train_start"):
     try:
         start()
     except (OSError, ValueError) as exc:  # DataError is a ValueError
-        st.error(f"The run could not be started: {exc}", icon="⚠️")
+        st.error(f"The run could not be started: {exc}", icon=":material/error:")
 if ss.get("train_started"):
-    st.success(f"Started run **{ss['train_started']}**.", icon="🚀")
+    st.success(f"Started run **{ss['train_started']}**.", icon=":material/rocket_launch:")
 
 # --------------------------------------------------------------------------- live view
 st.divider()
@@ -145,13 +145,13 @@ def live(run_dir: str) -> None:
         st.progress(min(max(done, 0.0), 1.0), text=f"step {status.get('step') or 0} of {steps * epochs_total or '?'}")
         if st.button("■ Cancel", key="train_cancel"):
             cancel_run(run_dir)
-            st.warning("Cancel requested: the run stops within a few batches.", icon="🛑")
+            st.warning("Cancel requested: the run stops within a few batches.", icon=":material/stop_circle:")
     elif state == "finished":
-        st.success(f"Run {Path(run_dir).name} finished.", icon="✅")
+        st.success(f"Run {Path(run_dir).name} finished.", icon=":material/check_circle:")
     elif state == "cancelled":
-        st.warning(f"Run {Path(run_dir).name} was cancelled; last.pt holds its weights.", icon="🛑")
+        st.warning(f"Run {Path(run_dir).name} was cancelled; last.pt holds its weights.", icon=":material/stop_circle:")
     elif state == "failed":
-        st.error(f"Run {Path(run_dir).name} failed: {status.get('error') or 'unknown error'}", icon="⚠️")
+        st.error(f"Run {Path(run_dir).name} failed: {status.get('error') or 'unknown error'}", icon=":material/error:")
         tail = log_tail(run_dir)
         if tail:
             st.markdown("Last lines of `stdout.log`:")

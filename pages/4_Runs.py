@@ -12,7 +12,7 @@ from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
 
 ss = st.session_state
-st.title("📈 Runs")
+st.title("Runs")
 k = int(ss.get("top_k") or 20)
 runs = list_runs()
 st.caption(f"{len(runs)} run(s) in `{checkpoints_root()}`. Best metrics at K = {k} (the sidebar's K; "
@@ -54,7 +54,7 @@ with c2:
     st.markdown("**status.json**")
     st.code(json.dumps(run["status"], indent=2, default=str), language="json")
     if run["status"].get("state") == "failed":
-        st.error(f"This run failed: {run['status'].get('error') or 'unknown error'}", icon="⚠️")
+        st.error(f"This run failed: {run['status'].get('error') or 'unknown error'}", icon=":material/error:")
 
 
 def use_checkpoint(path: str, dataset) -> None:
@@ -68,19 +68,19 @@ if ckpt is None:
     st.caption("This run has no checkpoint yet.")
 else:
     in_use = str(ss.get("checkpoint")) == str(ckpt)
-    st.button("✔ Use this checkpoint in the whole app" if not in_use else "✔ In use", key="runs_use",
+    st.button(":material/check: Use this checkpoint in the whole app" if not in_use else ":material/check: In use", key="runs_use",
               disabled=in_use, on_click=use_checkpoint, args=(str(ckpt), run["config"].get("dataset")))
 if ss.get("runs_message"):
     st.success(ss.pop("runs_message"))
 
-with st.expander("🗑 Delete this run"):
+with st.expander(":material/delete: Delete this run"):
     st.write(f"Deletes the folder `{run['path']}` with its checkpoints and logs. This cannot be undone.")
     typed = st.text_input("type the run name to confirm", key="runs_delete_confirm")
     if st.button("Delete run", key="runs_delete", disabled=typed.strip() != name):
         try:
             delete_run(run["path"])
         except (OSError, ValueError) as exc:
-            st.error(f"Not deleted: {exc}", icon="⚠️")
+            st.error(f"Not deleted: {exc}", icon=":material/error:")
         else:
             if str(ss.get("checkpoint", "")).startswith(str(Path(run["path"]))):
                 ss["checkpoint"] = None  # the sidebar falls back to the default checkpoint

@@ -15,7 +15,7 @@ from fgnn.plots import metric_slices_figure, rank_histogram_figure
 from fgnn.runs import checkpoints_root, list_runs
 
 ss = st.session_state
-st.title("🔍 Inspect")
+st.title("Inspect")
 k = int(ss.get("top_k") or 20)
 
 
@@ -49,7 +49,7 @@ def evaluate(path: str):
     try:
         return _evaluate(str(path), _mtime(path), k)
     except (DataError, ValueError, RuntimeError) as exc:
-        st.error(f"The checkpoint {label(path)} cannot be evaluated: {exc}", icon="⚠️")
+        st.error(f"The checkpoint {label(path)} cannot be evaluated: {exc}", icon=":material/error:")
         st.stop()
 
 
@@ -96,7 +96,7 @@ if pairs:
     c1, c2 = st.columns([3, 1])
     pair = c1.selectbox("test pair", pairs, key="inspect_pair",
                         format_func=lambda p: f"#{p}: rank {int(table.at[p, 'rank'])}, target {table.at[p, 'target']}")
-    if c2.button("🧩 Open in the session builder", key="inspect_open"):
+    if c2.button(":material/hub: Open in the session builder", key="inspect_open"):
         row = table.loc[table["pair"] == pair].iloc[0]
         ss["session_items"] = [int(i) for i in row["prefix"]]
         ss["highlight_item"] = int(row["target"])
@@ -124,7 +124,7 @@ name_a, name_b = "A", "B"
 try:
     comparison = compare_tables(table, table_b, k=k, names=(name_a, name_b))
 except DataError as exc:
-    st.error(str(exc), icon="⚠️")
+    st.error(str(exc), icon=":material/error:")
     st.stop()
 st.caption(f"A = {label(path)} ({info['model']}), B = {label(other)} ({info_b['model']}).")
 c1, c2 = st.columns([1, 2])

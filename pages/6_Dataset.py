@@ -16,7 +16,7 @@ from fgnn.uploads import load_user_log, save_upload
 
 ss = st.session_state
 ss.setdefault("user_datasets", {})
-st.title("🗂️ Dataset")
+st.title("Dataset")
 
 
 @st.cache_resource(show_spinner="Running the protocol…", max_entries=6)
@@ -28,7 +28,7 @@ def _load(source: str, format, session_col, item_col, time_col, test_days):
 
 
 # --------------------------------------------------------------------------- your own log
-with st.expander("📥 Load your own click log", expanded=False):
+with st.expander(":material/upload_file: Load your own click log", expanded=False):
     how = st.radio("from", ["upload", "path on this machine"], horizontal=True, key="data_source_kind")
     upload = path_text = None
     if how == "upload":
@@ -59,13 +59,13 @@ with st.expander("📥 Load your own click log", expanded=False):
                     "test_days": float(test_days) or None}
             ds = _load(source, **spec)
         except (DataError, ValueError, TypeError, OSError) as exc:
-            st.error(f"This click log cannot be used: {exc}", icon="⚠️")
+            st.error(f"This click log cannot be used: {exc}", icon=":material/error:")
         else:
             label = f"{ds.name} ({Path(source).name})" if how == "upload" else source
             ss["user_datasets"][label] = {"source": source, **spec}
             ss["data_view"] = label
             st.success(f"Loaded {label}: {ds.n_items} items, {len(ds.train)} training pairs, "
-                       f"{len(ds.test)} test pairs. Train on it from the Train page.", icon="✅")
+                       f"{len(ds.test)} test pairs. Train on it from the Train page.", icon=":material/check_circle:")
 
 # --------------------------------------------------------------------------- statistics
 choices = list(dict.fromkeys([*ss["user_datasets"], ss.get("dataset") or "diginetica-sample", *list_datasets()]))
@@ -77,7 +77,7 @@ try:
     ds = _load(spec["source"], spec.get("format"), spec.get("session_col"), spec.get("item_col"),
                spec.get("time_col"), spec.get("test_days"))
 except (DataError, ValueError, TypeError, OSError) as exc:
-    st.error(f"The dataset {view} cannot be used: {exc}", icon="⚠️")
+    st.error(f"The dataset {view} cannot be used: {exc}", icon=":material/error:")
     st.stop()
 
 summary = ds.summary()

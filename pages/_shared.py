@@ -168,7 +168,7 @@ def show_errors(prefix: str = ""):
     try:
         yield
     except (DataError, ValueError) as exc:  # CheckpointError is a DataError
-        st.error(f"{prefix}{exc}", icon="⚠️")
+        st.error(f"{prefix}{exc}", icon=":material/error:")
 
 
 def require_dataset() -> PreparedDataset:
@@ -176,7 +176,7 @@ def require_dataset() -> PreparedDataset:
     try:
         return get_dataset()
     except (DataError, ValueError) as exc:
-        st.error(f"The dataset cannot be used: {exc}", icon="⚠️")
+        st.error(f"The dataset cannot be used: {exc}", icon=":material/error:")
         st.stop()
 
 
@@ -187,7 +187,7 @@ def require_model():
     try:
         model, ckpt, warnings = get_model()
     except (DataError, ValueError) as exc:
-        st.error(f"The checkpoint cannot be used: {exc}", icon="⚠️")
+        st.error(f"The checkpoint cannot be used: {exc}", icon=":material/error:")
         st.stop()
     for w in warnings:
         st.warning(w, icon="ℹ️")
