@@ -10,9 +10,9 @@ from .data.sessions import GraphBatchLoader, SessionPairs
 from .metrics import target_ranks
 from .models import SessionRecommender
 
-# Rows of the score matrix ranked at a time: a [32 x 43,097] block (5.5 MB) stays in cache
+# Rows of the score matrix ranked at a time: a [64 x 43,097] block (11 MB) stays in cache
 # while it is compared with the target's score, instead of writing the whole block out first.
-RANK_CHUNK = 32
+RANK_CHUNK = 64
 
 
 @torch.no_grad()
@@ -21,10 +21,10 @@ def batch_ranks(model: SessionRecommender, batch, chunk: int = RANK_CHUNK) -> Te
     cols = batch.targets - 1
     if getattr(model, "trainable", False) and hasattr(model, "score"):
         session = model.session_embedding(batch)[0]
-        parts = [target_ranks(model.score(session[i:i + chunk]), cols[i:i + chunk])
+        parts = [target_ranks(model.score(session[i:i + chunk]), cols[i:i + chunk], inplace=True)
                  for i in range(0, session.size(0), chunk)]
         return torch.cat(parts)
-    return target_ranks(model(batch), cols)
+    return target_ranks(model(batch), cols, inplace=True)
 
 
 @torch.no_grad()

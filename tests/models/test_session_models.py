@@ -124,3 +124,20 @@ def test_build_model_refuses_unknown_names_and_hyperparameters():
     with pytest.raises(ValueError, match="no hyperparameter"):
         build_model("fgnn", 10, hidden=3)
     assert build_model("srgnn", 10, hidden_size=8).config.hidden_size == 8
+
+
+def test_table_gradient_equals_plain_autograd_lookup():
+    """The in-place row gradient of the node lookup gives exactly autograd's gradient."""
+    torch.manual_seed(0)
+    model = SRGNN(SRGNNConfig(n_items=N_ITEMS, hidden_size=16))
+    batch = batch_of(SESSIONS, [2, 6, 9, 1])
+    F.cross_entropy(model(batch), batch.targets - 1).backward()
+    fast = model.embedding.weight.grad.clone()
+
+    model.zero_grad()
+    plain = lambda b: model.embedding(b.x - 1)  # noqa: E731
+    h = model.gnn(plain(batch), batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
+    session, _ = model.readout(h, batch.batch, batch.last_node)
+    F.cross_entropy(model.score(session), batch.targets - 1).backward()
+    assert torch.allclose(fast, model.embedding.weight.grad, atol=1e-6)
+    assert fast[[0, 2]].abs().sum() > 0  # items 1 and 3 are looked up and scored

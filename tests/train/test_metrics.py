@@ -59,3 +59,22 @@ def test_slices():
     assert rows[4]["hit"] == 0.0
     g, lab = popularity_buckets(torch.tensor([1, 2, 3, 4, 5, 6, 7, 100]), 4)
     assert len(lab) == 4 and g.min() >= 0 and g.max() <= 3 and g[0] == 0 and g[-1] == 3
+
+
+def test_fast_count_equals_the_boolean_count_with_many_ties():
+    g = torch.Generator().manual_seed(1)
+    scores = torch.randint(0, 4, (64, 500), generator=g).float()  # heavy ties, kNN-like zeros
+    targets = torch.randint(0, 500, (64,), generator=g)
+    expected = (scores >= scores.gather(1, targets.view(-1, 1))).sum(1)
+    assert torch.equal(target_ranks(scores, targets), expected)
+    assert torch.equal(target_ranks(scores.long(), targets), expected)  # integer scores work too
+    kept = scores.clone()
+    target_ranks(scores, targets)
+    assert torch.equal(scores, kept)  # not in place unless asked
+    target_ranks(scores, targets, inplace=True)
+    assert not torch.equal(scores, kept)
+
+
+def test_a_nan_anywhere_in_the_row_ranks_the_target_last():
+    scores = torch.tensor([[0.9, float("nan"), 0.1], [0.9, 0.5, 0.1]])
+    assert target_ranks(scores, torch.tensor([0, 0])).tolist() == [3, 1]
