@@ -6,7 +6,7 @@ items tied with it)``. Where no other item shares the target's score, which is t
 float scores of a trained network, this is the usual ``1 + number of strictly higher items``.
 Where scores tie (count-based baselines give many items a score of exactly 0), the target is
 placed after every item it ties with: a model cannot hit by scoring almost everything equal.
-A NaN target score ranks last. All metrics are in percent and averaged over every test prefix.
+NaN scores count against the target. All metrics are in percent and averaged over every test prefix.
 """
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def target_ranks(scores: Tensor, targets: Tensor, inplace: bool = False) -> Tens
     The count of items scored at least as high as the target is ``N - (number scored lower)``,
     and the number scored lower is ``-sum(sign(min(s - t, 0)))``: three in-place passes over the
     row and a float sum, about 5x faster on a CPU than materialising ``scores >= t`` as a boolean
-    tensor and summing it. Counts stay exact in float32 up to 2**24 items. A row with a NaN
-    score (the target's or another's) ranks its target last.
+    tensor and summing it. Counts stay exact in float32 up to 2**24 items. NaN scores count
+    against the target too: another item's NaN counts as scored at least as high, and a NaN
+    target ranks last.
     """
     n = scores.size(1)
     if not scores.is_floating_point():

@@ -75,6 +75,7 @@ def test_fast_count_equals_the_boolean_count_with_many_ties():
     assert not torch.equal(scores, kept)
 
 
-def test_a_nan_anywhere_in_the_row_ranks_the_target_last():
-    scores = torch.tensor([[0.9, float("nan"), 0.1], [0.9, 0.5, 0.1]])
-    assert target_ranks(scores, torch.tensor([0, 0])).tolist() == [3, 1]
+def test_nan_scores_count_against_the_target():
+    scores = torch.tensor([[0.9, float("nan"), 0.1], [0.9, 0.5, 0.1], [float("nan"), 0.5, 0.1]])
+    # another item's NaN counts as scored at least as high; a NaN target ranks last
+    assert target_ranks(scores, torch.tensor([0, 0, 0])).tolist() == [2, 1, 3]
