@@ -116,3 +116,30 @@ def browser_page(browser_context):
     page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
     page.set_default_timeout(30_000)
     yield page
+
+
+SHIPPED_RUNS = REPO_ROOT / "checkpoints"
+
+
+@pytest.fixture(scope="session")
+def ds():
+    """The bundled sample after the preprocessing protocol (309 items)."""
+    from fgnn.data.registry import load_dataset
+
+    return load_dataset("diginetica-sample")
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    """A private checkpoints root holding copies of the shipped FGNN and SR-GNN runs (the app's
+    defaults), with uploads kept apart too; tests never touch the real checkpoints/."""
+    import shutil
+
+    root = tmp_path / "checkpoints"
+    root.mkdir()
+    for name in ("fgnn-sample", "srgnn-sample"):
+        shutil.copytree(SHIPPED_RUNS / name, root / name)
+    monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(root))
+    monkeypatch.setenv("FGNN_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.chdir(REPO_ROOT)
+    return root

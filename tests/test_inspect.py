@@ -11,7 +11,6 @@ import torch
 
 from fgnn.checkpoint import CheckpointError, load_model
 from fgnn.data.dataset import DataError
-from fgnn.data.registry import load_dataset
 from fgnn.evaluate import rank_targets
 from fgnn.inspect import (compare_tables, comparison_counts, dataset_spec_of_checkpoint, dataset_split_day,
                           evaluate_checkpoint, filter_pairs, log_tail, rank_comparison_figure, run_table,
@@ -21,11 +20,6 @@ from fgnn.metrics import length_buckets, popularity_buckets, slice_metrics, summ
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
 SRGNN_CKPT = REPO / "checkpoints" / "srgnn-sample" / "best.pt"
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset("diginetica-sample")
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,12 @@ import torch
 from fgnn import studio
 from fgnn.checkpoint import load_model
 from fgnn.data.dataset import DataError
-from fgnn.data.registry import load_dataset
 from fgnn.explain import make_batch
 from fgnn.models.baselines import build_baseline
 
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
 SRGNN_CKPT = REPO / "checkpoints" / "srgnn-sample" / "best.pt"
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset("diginetica-sample")
 
 
 @pytest.fixture(scope="module")

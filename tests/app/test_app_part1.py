@@ -7,38 +7,19 @@ FGNN_CHECKPOINT_DIR holding copies of the shipped runs, and drives it through th
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from fgnn import studio
 from fgnn.checkpoint import load_model
-from fgnn.data.registry import load_dataset
 from fgnn.explain import make_batch
 
 REPO = Path(__file__).resolve().parents[2]
 BUILDER = "pages/1_Session_builder.py"
 CONSTRUCTION = "pages/2_Graph_construction.py"
 TIMEOUT = 180
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "checkpoints"
-    root.mkdir()
-    for name in ("fgnn-sample", "srgnn-sample"):
-        shutil.copytree(REPO / "checkpoints" / name, root / name)
-    monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(root))
-    monkeypatch.chdir(REPO)
-    return root
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load_dataset("diginetica-sample")
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from fgnn.data.registry import load_dataset
@@ -22,18 +20,6 @@ from fgnn.runs import launch_run, read_status
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 180
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "checkpoints"
-    root.mkdir()
-    for name in ("fgnn-sample", "srgnn-sample"):
-        shutil.copytree(REPO / "checkpoints" / name, root / name)
-    monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(root))
-    monkeypatch.setenv("FGNN_UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.chdir(REPO)
-    return root
 
 
 def app(page: str, **state) -> AppTest:
