@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._shared import sidebar
+from pages._shared import follow_deep_link, sidebar
 
 st.set_page_config(page_title="FGNN Studio", page_icon=":material/hub:", layout="wide")
 
@@ -23,4 +23,5 @@ PAGES = [
 
 nav = st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon in PAGES if (HERE / path).exists()])
 sidebar()
+follow_deep_link()
 nav.run()

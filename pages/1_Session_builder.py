@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 import streamlit as st
 
 from fgnn import studio
@@ -19,8 +18,10 @@ from fgnn.data.dataset import DataError
 from fgnn.plots import item_map_figure, session_graph_figure, topk_figure, whatif_figure
 from fgnn.runs import list_runs
 from pages._shared import (
-    checkpoint_label, get_baseline, get_model, item_map_cached, require_dataset, require_model,
+    checkpoint_label, ensure_app_shell, get_baseline, get_model, item_map_cached, require_dataset, require_model,
 )
+
+ensure_app_shell("pages/1_Session_builder.py")
 
 BASELINES = {"sknn": "Session-kNN", "vsknn": "Vector session-kNN", "markov": "Markov (first order)",
              "spop": "S-POP", "pop": "POP"}

@@ -10,6 +10,9 @@ import streamlit as st
 
 from fgnn.studio import parse_item_ids
 from fgnn.teaching import construction_steps
+from pages._shared import ensure_app_shell
+
+ensure_app_shell("pages/2_Graph_construction.py")
 
 EXAMPLE = "1, 3, 2, 2, 1, 3, 4"
 SOURCES = ("Type a sequence", "The session from the builder")

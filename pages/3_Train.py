@@ -13,6 +13,9 @@ from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
 from fgnn.runs import cancel_run, checkpoints_root, launch_run, list_runs, read_metrics, read_status, safe_run_name, unique_run_dir
 from fgnn.train import TrainConfig
+from pages._shared import ensure_app_shell
+
+ensure_app_shell("pages/3_Train.py")
 
 ss = st.session_state
 st.title("Train")

@@ -10,6 +10,9 @@ import streamlit as st
 from fgnn.inspect import run_table
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
+from pages._shared import ensure_app_shell
+
+ensure_app_shell("pages/4_Runs.py")
 
 ss = st.session_state
 st.title("Runs")

@@ -13,6 +13,9 @@ from fgnn.inspect import (comparison_counts, compare_tables, evaluate_checkpoint
                           load_checkpoint_dataset, rank_comparison_figure, sliced_metrics)
 from fgnn.plots import metric_slices_figure, rank_histogram_figure
 from fgnn.runs import checkpoints_root, list_runs
+from pages._shared import ensure_app_shell
+
+ensure_app_shell("pages/5_Inspect.py")
 
 ss = st.session_state
 st.title("Inspect")

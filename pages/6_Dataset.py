@@ -13,6 +13,9 @@ from fgnn.data.registry import list_datasets, load_dataset
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
 from fgnn.uploads import load_user_log, save_upload
+from pages._shared import ensure_app_shell
+
+ensure_app_shell("pages/6_Dataset.py")
 
 ss = st.session_state
 ss.setdefault("user_datasets", {})

@@ -31,10 +31,10 @@ from typing import Optional
 import streamlit as st
 import torch
 
-from fgnn.checkpoint import CheckpointError, check_dataset, load_checkpoint, model_from_checkpoint
+from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets, load_dataset
-from fgnn.runs import best_checkpoint, checkpoints_root, list_runs
+from fgnn.runs import checkpoints_root, list_runs
 
 DEFAULT_DATASET = "diginetica-sample"
 DEFAULT_TOP_K = 20
@@ -235,3 +235,31 @@ def sidebar() -> None:
             ss["top_k"] = DEFAULT_TOP_K
         st.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
                         help="How many next items to predict and score.", **_bound("top_k"))
+
+
+def ensure_app_shell(page: str) -> None:
+    """Send a visit that bypassed ``app.py`` through it.
+
+    Until ``app.py`` has called ``st.navigation`` once in this server, Streamlit serves the
+    ``pages/`` folder in its older multipage mode: a first visitor who opens a page's URL
+    directly (a bookmark, after a restart) would get that page without the shared sidebar and
+    with every file of ``pages/`` in the menu. Each page calls this first; in that mode it goes
+    to ``app.py``, which sets up the navigation and then opens ``page``.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the old mode
+        return
+    # (AppTest resets Streamlit to that mode before every run of a session that did start in
+    # app.py: the session flag tells the two apart)
+    if PagesManager.uses_pages_directory and not st.session_state.get("app_shell"):
+        st.session_state["deep_link"] = page
+        st.switch_page("app.py")
+
+
+def follow_deep_link() -> None:
+    """In ``app.py``: open the page that :func:`ensure_app_shell` was asked for."""
+    st.session_state["app_shell"] = True
+    page = st.session_state.pop("deep_link", None)
+    if page:
+        st.switch_page(page)
