@@ -13,8 +13,8 @@ values or DataFrames, so tests can check it without a browser.
 * :func:`item_catalogue` / :func:`filter_catalogue`, :func:`item_map_table` and
   :func:`random_test_session` feed the ways of adding items.
 
-Ranks follow the evaluation convention: ``rank = 1 + number of items with a strictly higher
-score``, so ties never flatter an item.
+Ranks follow the evaluation convention (:mod:`fgnn.metrics`): the number of items scored at
+least as high as the item, so ties never flatter an item.
 """
 from __future__ import annotations
 
@@ -128,10 +128,10 @@ def comparison_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 def ranks_of(scores: torch.Tensor, item_indices: Sequence[int]) -> torch.Tensor:
     """``[B, len(items)]`` rank of each item index (1..N) under each row of ``scores``:
-    1 + the number of items with a strictly higher score."""
+    the number of items scored at least as high (the item included), as in :mod:`fgnn.metrics`."""
     cols = torch.as_tensor(list(item_indices), dtype=torch.long) - 1
     own = scores[:, cols]  # [B, M]
-    return 1 + (scores.unsqueeze(1) > own.unsqueeze(2)).sum(dim=2)
+    return (scores.unsqueeze(1) >= own.unsqueeze(2)).sum(dim=2)
 
 
 # --------------------------------------------------------------------------- what if

@@ -136,7 +136,11 @@ def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
 
 def test_ranks_of_ties_do_not_flatter():
     scores = torch.tensor([[1.0, 3.0, 3.0, 0.5]])
-    assert studio.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[1, 1, 3, 4]]
+    # items 2 and 3 tie at the top: each is ranked after the other, as in evaluation
+    assert studio.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[2, 2, 3, 4]]
+    from fgnn.metrics import target_ranks
+    for item in (1, 2, 3, 4):
+        assert studio.ranks_of(scores, [item]).item() == target_ranks(scores, torch.tensor([item - 1])).item()
 
 
 def test_comparison_table():
