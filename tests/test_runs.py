@@ -12,6 +12,7 @@ import pytest
 
 from fgnn.runs import (cancel_run, checkpoints_root, delete_run, launch_run, list_runs, read_metrics, read_status,
                        safe_run_name, unique_run_dir)
+from app_support import wait_for
 
 TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
         "batch_size": 20, "log_every": 1, "num_threads": 1, "device": "cpu",
@@ -23,17 +24,6 @@ def root(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     (tmp_path / "checkpoints").mkdir()
     return tmp_path / "checkpoints"
-
-
-def wait_for(run_dir, states, timeout=120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = read_status(run_dir)
-        if status.get("state") in states:
-            return status
-        time.sleep(0.3)
-    raise AssertionError(f"{run_dir} did not reach {states} in {timeout}s: {read_status(run_dir)}\n"
-                         + (Path(run_dir) / "stdout.log").read_text(errors="replace")[-2000:])
 
 
 def assert_intact(run_dir: Path, epochs: int = 1) -> None:

@@ -7,35 +7,22 @@ FGNN_CHECKPOINT_DIR holding copies of the shipped runs, and drives it through th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 from fgnn.checkpoint import load_model
 from fgnn.explain import make_batch
+from app_support import app
 
-REPO = Path(__file__).resolve().parents[2]
 BUILDER = "pages/1_Session_builder.py"
 CONSTRUCTION = "pages/2_Graph_construction.py"
-TIMEOUT = 180
 
 
 @pytest.fixture(scope="module")
 def session(ds):
     ids = ds.item_ids.tolist()
     return [ids[3], ids[10], ids[3], ids[42]]  # 3 nodes, edges a->b, b->a, a->c
-
-
-def app(page: str, **state) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def charts(at) -> list[dict]:

@@ -8,38 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
 
 from fgnn.data.registry import load_dataset
 from fgnn.evaluate import rank_targets
 from fgnn.checkpoint import load_model
-from fgnn.runs import launch_run, read_status
+from fgnn.runs import launch_run
+from app_support import app, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 180
-
-
-def app(page: str, **state) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def wait_for(run_dir, states, timeout=180.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = read_status(run_dir)
-        if status.get("state") in states:
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"{run_dir}: no {states} after {timeout}s: {read_status(run_dir)}")
 
 
 def snapshot(root: Path) -> dict:

@@ -1,0 +1,36 @@
+"""Helpers shared by the AppTest tests and the run-folder tests."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from fgnn.runs import read_status
+
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = 180
+
+
+def app(page: str, **state) -> AppTest:
+    """Run app.py with ``state`` in ``st.session_state``, then switch to ``page``; no exception."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def wait_for(run_dir, states, timeout=180.0) -> dict:
+    """Poll a run folder until its state is one of ``states``; fail with the log tail if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = read_status(run_dir)
+        if status.get("state") in states:
+            return status
+        time.sleep(0.3)
+    log = Path(run_dir) / "stdout.log"
+    raise AssertionError(f"{run_dir} did not reach {states} in {timeout}s: {read_status(run_dir)}\n"
+                         + (log.read_text(errors="replace")[-2000:] if log.exists() else ""))
