@@ -26,21 +26,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..checkpoint import load_checkpoint, model_from_checkpoint
-    from ..data.dataset import DataError
+    from ..data.dataset import DataError, ids_to_indices
     from ..explain import explain_sessions, explanation_json
 
     try:
         ckpt = load_checkpoint(args.checkpoint)
         model = model_from_checkpoint(ckpt, args.checkpoint)
         ids = ckpt["item_ids"]
-        lookup = {int(v): i for i, v in enumerate(ids.tolist()) if i > 0}
-        unknown = [i for i in args.session if i not in lookup]
-        if unknown:
-            raise DataError(f"item id(s) {', '.join(map(str, unknown[:10]))} are not in the vocabulary of "
-                            f"checkpoint {args.checkpoint} ({len(lookup)} items): use ids of its dataset")
+        session = ids_to_indices(ids, args.session, f"checkpoint {args.checkpoint}", "use ids of its dataset")
     except DataError as exc:
         return fail(exc)
-    expl = explain_sessions(model, [[lookup[i] for i in args.session]], ids, k=args.top_k)
+    expl = explain_sessions(model, [session], ids, k=args.top_k)
     out = explanation_json(expl)
     if not args.explain:
         out = {"topk": out["topk"]}

@@ -15,6 +15,22 @@ class DataError(ValueError):
     what to do; the app shows it as is."""
 
 
+def vocabulary_lookup(item_ids: Tensor) -> dict[int, int]:
+    """Original id -> item index for a vocabulary ``item_ids`` (index 0 is padding)."""
+    return {int(v): i for i, v in enumerate(item_ids.tolist()) if i > 0}
+
+
+def ids_to_indices(item_ids: Tensor, original_ids, owner: str, advice: str) -> list[int]:
+    """Map original ids to indices of the vocabulary ``item_ids`` of ``owner`` (a dataset or a
+    checkpoint); raises :class:`DataError` naming the unknown ids and ``advice``."""
+    lookup = vocabulary_lookup(item_ids)
+    unknown = [i for i in original_ids if int(i) not in lookup]
+    if unknown:
+        shown = ", ".join(str(u) for u in unknown[:10])
+        raise DataError(f"item id(s) {shown} are not in the vocabulary of {owner} ({len(lookup)} items): {advice}")
+    return [lookup[int(i)] for i in original_ids]
+
+
 @dataclass
 class PreparedDataset:
     """Train/test sessions and pairs after the preprocessing protocol (DESIGN §3).
@@ -43,19 +59,12 @@ class PreparedDataset:
 
     def index_of(self) -> dict[int, int]:
         """Original id -> item index."""
-        return {int(v): i for i, v in enumerate(self.item_ids.tolist()) if i > 0}
+        return vocabulary_lookup(self.item_ids)
 
     def to_indices(self, original_ids) -> list[int]:
         """Map original item ids to indices; raises :class:`DataError` naming unknown ids."""
-        lookup = self.index_of()
-        unknown = [i for i in original_ids if int(i) not in lookup]
-        if unknown:
-            shown = ", ".join(str(u) for u in unknown[:10])
-            raise DataError(
-                f"item id(s) {shown} are not in the vocabulary of dataset '{self.name}' "
-                f"({self.n_items} items): pick items that occur in its training sessions"
-            )
-        return [lookup[int(i)] for i in original_ids]
+        return ids_to_indices(self.item_ids, original_ids, f"dataset '{self.name}'",
+                              "pick items that occur in its training sessions")
 
     def to_original(self, indices) -> list[int]:
         return self.item_ids[torch.as_tensor(indices, dtype=torch.long)].tolist()
