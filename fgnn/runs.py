@@ -18,6 +18,7 @@ from typing import Optional
 
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+LAUNCHER_FILE = "launcher.json"  # the pid launch_run started, until the child writes status.json
 
 
 def checkpoints_root() -> Path:
@@ -114,10 +115,16 @@ def read_status(run_dir) -> dict:
     status = read_json(run_dir / "status.json", default=None)
     if not isinstance(status, dict):
         return {"state": "failed", "error": "status.json is missing or unreadable"}
+    if status.get("state") == "queued" and not status.get("pid"):
+        launcher = read_json(run_dir / LAUNCHER_FILE, default={}) or {}
+        if launcher.get("pid"):
+            status["pid"] = launcher["pid"]
     if status.get("state") in ("running", "queued") and status.get("pid") and not pid_alive(status["pid"]):
         # give a just-finished process a moment to write its final status
         time.sleep(0.05)
         again = read_json(run_dir / "status.json", default=status)
+        if again.get("state") == "queued" and not again.get("pid"):
+            again["pid"] = status["pid"]
         if again.get("state") in ("running", "queued"):
             again.update(state="failed", error="the training process ended without finishing "
                          "(killed or crashed); see stdout.log. Resume it or start a new run.",
@@ -170,10 +177,9 @@ def launch_run(config: dict, run_dir, python: str = sys.executable) -> subproces
         cwd=str(Path(__file__).resolve().parent.parent), env=env,
     )
     log.close()
-    status = read_json(run_dir / "status.json", default={}) or {}
-    if status.get("state") == "queued":
-        status["pid"] = proc.pid
-        write_json_atomic(run_dir / "status.json", status)
+    # The pid goes to its own file: rewriting status.json here could overwrite a "running"
+    # that the child wrote in the meantime. The child records its own pid in status.json.
+    write_json_atomic(run_dir / LAUNCHER_FILE, {"pid": proc.pid, "started": time.time()})
     return proc
 
 

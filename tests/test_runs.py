@@ -111,6 +111,31 @@ def test_killed_before_it_starts_is_marked_failed(root):
     proc.wait(timeout=10)
 
 
+def test_launch_never_rewrites_the_childs_status(root, tmp_path):
+    """launch_run keeps the pid in launcher.json and leaves status.json to the child, so a
+    child that has already written "running" is never set back to "queued"."""
+    fake = tmp_path / "fake-python"
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")  # a child that starts and writes nothing
+    fake.chmod(0o755)
+    run_dir = root / "pidfile"
+    proc = launch_run(dict(TINY), run_dir, python=str(fake))
+    try:
+        raw = json.loads((run_dir / "status.json").read_text())
+        assert raw["state"] == "queued" and "pid" not in raw
+        assert json.loads((run_dir / "launcher.json").read_text())["pid"] == proc.pid
+        status = read_status(run_dir)
+        assert status["state"] == "queued" and status["pid"] == proc.pid
+        # the child's own write wins, whatever its timing
+        (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": proc.pid}))
+        assert read_status(run_dir)["state"] == "running"
+        cancel_run(run_dir)  # SIGTERM reaches the launched pid
+        assert proc.wait(timeout=10) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.mark.parametrize("name, expected", [
     ("my run", "my-run"),
     ("../../etc/passwd", "etc-passwd"),
