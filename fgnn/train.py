@@ -231,6 +231,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
     opt = make_optimizer(model, cfg, device)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     start_epoch, global_step = 0, 0
+    start_batch, start_loss = 0, 0.0  # a run cancelled mid-epoch resumes at its next batch
     best = status.get("best") or {}
     key = f"hit@{max(cfg.ks)}"
     if resume and (run_dir / "last.pt").exists():
@@ -242,14 +243,23 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         if "scheduler" in ckpt:
             sched.load_state_dict(ckpt["scheduler"])
         start_epoch, global_step = int(ckpt["epoch"]), int(ckpt.get("global_step", 0))
+        if isinstance(ckpt.get("rng_state"), torch.Tensor):  # dropout draws go on as in a straight run
+            torch.set_rng_state(ckpt["rng_state"])
+        if ckpt.get("partial_epoch") and "epoch_batches_done" in ckpt:
+            start_batch, start_loss = int(ckpt["epoch_batches_done"]), float(ckpt.get("epoch_loss_sum", 0.0))
+        elif ckpt.get("partial_epoch"):  # written before batch positions were saved
+            print(f"last.pt was saved during epoch {start_epoch + 1} without its batch position: "
+                  "that epoch restarts from its weights", file=sys.stderr)
     use_amp = cfg.amp and device.type == "cuda"
     steps_per_epoch = -(-len(train_pairs) // cfg.batch_size)
     status.update(steps_per_epoch=steps_per_epoch, epoch=start_epoch)
     write_json_atomic(run_dir / "status.json", status)
 
-    def save_last(epoch_done: int, metrics: dict, partial: bool):
+    def save_last(epoch_done: int, metrics: dict, partial: bool, batches_done: int = 0, loss_sum: float = 0.0):
         extra = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "train_config": cfg.to_dict(),
-                 "partial_epoch": partial}
+                 "partial_epoch": partial, "rng_state": torch.get_rng_state()}
+        if partial:  # where in the epoch's batch order to go on, and the loss so far
+            extra.update(epoch_batches_done=batches_done, epoch_loss_sum=loss_sum)
         save_checkpoint(checkpoint_dict(model, ds, epoch=epoch_done, metrics=metrics, global_step=global_step,
                                         extra=extra), run_dir / "last.pt")
 
@@ -257,12 +267,15 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
-        loader = GraphBatchLoader(train_pairs, cfg.batch_size, shuffle=True, generator=gen, device=device)
-        loss_sum = torch.zeros((), device=device)
+        first = start_batch if epoch == start_epoch else 0
+        loader = GraphBatchLoader(train_pairs, cfg.batch_size, shuffle=True, generator=gen, device=device,
+                                  start=first)
+        batches_done = first
+        loss_sum = torch.full((), start_loss if first else 0.0, device=device)
         window = torch.zeros((), device=device)
         window_n = 0
         t0 = time.time()
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, initial=first,
                    mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
         for batch in bar:
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
@@ -275,6 +288,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
             window += loss.detach()
             window_n += 1
             global_step += 1
+            batches_done += 1
             if global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
                 row = {"kind": "train", "epoch": epoch + 1, "step": global_step, "loss": float(window) / window_n,
                        "lr": opt.param_groups[0]["lr"], "time": time.time()}
@@ -287,12 +301,12 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
             if stop:
                 break
         bar.close()
-        if stop:
-            save_last(epoch, last_metrics, partial=True)
+        if stop and batches_done < len(loader):
+            save_last(epoch, last_metrics, partial=True, batches_done=batches_done, loss_sum=float(loss_sum))
             status.update(state="cancelled", finished=time.time(), updated=time.time(), step=global_step)
             write_json_atomic(run_dir / "status.json", status)
-            print(f"cancelled during epoch {epoch + 1}; last.pt holds the weights, resume restarts this epoch",
-                  file=sys.stderr)
+            print(f"cancelled during epoch {epoch + 1} after batch {batches_done} of {len(loader)}; "
+                  "last.pt holds the weights, --resume goes on from the next batch", file=sys.stderr)
             return status
         train_s = time.time() - t0
         n_batches = max(len(loader), 1)
@@ -303,7 +317,8 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         metrics = summarize(ranks, cfg.ks)
         row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "train_loss": float(loss_sum) / n_batches,
                **metrics, "train_s": train_s, "eval_s": eval_s,
-               "train_examples_per_s": len(train_pairs) / max(train_s, 1e-9), "time": time.time()}
+               "train_examples_per_s": len(train_pairs) * (n_batches - first) / n_batches / max(train_s, 1e-9),
+               "time": time.time()}
         metrics_log.write(row)
         tb.scalars(row, epoch + 1)
         last_metrics = metrics

@@ -116,12 +116,15 @@ class GraphBatchLoader:
     """Iterates over graph batches of a :class:`SessionPairs`, shuffled or in order.
 
     Batches are built on the CPU with tensor ops (about a millisecond for 100 sessions);
-    ``device`` moves each one there.
+    ``device`` moves each one there. ``start`` skips the first batches of the (same) order, which
+    is how a run cancelled mid-epoch resumes where it stopped. ``len()`` counts every batch.
     """
 
     def __init__(self, pairs: SessionPairs, batch_size: int = 100, shuffle: bool = False,
-                 generator: Optional[torch.Generator] = None, device=None, drop_last: bool = False):
+                 generator: Optional[torch.Generator] = None, device=None, drop_last: bool = False,
+                 start: int = 0):
         self.pairs = pairs
+        self.start = start  # first batch to yield: a resumed epoch skips the batches it already ran
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -136,7 +139,7 @@ class GraphBatchLoader:
         n = len(self.pairs)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         pin = self.device is not None and torch.device(self.device).type == "cuda"
-        for i in range(len(self)):
+        for i in range(self.start, len(self)):
             batch = self.pairs.batch(order[i * self.batch_size : (i + 1) * self.batch_size])
             if self.device is not None:
                 if pin:

@@ -87,6 +87,37 @@ def test_resume_continues_epochs_and_curve(tmp_path, sample):
     assert straight["last"]["mrr@20"] == pytest.approx(status["last"]["mrr@20"], abs=1e-4)
 
 
+def test_cancel_mid_epoch_then_resume_equals_a_straight_run(tmp_path, sample, monkeypatch):
+    """A run cancelled after batch 5 of epoch 1 resumes at batch 6 of the same order: no batch is
+    trained twice or skipped, and the weights end bit-identical to an uninterrupted run."""
+    cfg = dict(epochs=2, batch_size=20, model_params={"hidden_size": 32, "dropout": 0.2})
+    straight = train(small_config(**cfg), tmp_path / "straight", progress=False, dataset=sample)
+
+    checks = {"n": 0}
+
+    def stop_after_five_batches(self):  # the STOP check runs once per batch
+        checks["n"] += 1
+        return checks["n"] >= 5
+
+    import fgnn.train as train_module
+    with monkeypatch.context() as m:
+        m.setattr(train_module._StopFlag, "__bool__", stop_after_five_batches)
+        cancelled = train(small_config(**cfg), tmp_path / "resumed", progress=False, dataset=sample)
+    assert cancelled["state"] == "cancelled" and cancelled["step"] == 5
+    last = torch.load(tmp_path / "resumed" / "last.pt", weights_only=True)
+    assert last["partial_epoch"] and last["epoch"] == 0 and last["epoch_batches_done"] == 5
+
+    resumed = train(small_config(**cfg), tmp_path / "resumed", resume=True, progress=False, dataset=sample)
+    assert resumed["state"] == "finished" and resumed["step"] == straight["step"]
+    a = torch.load(tmp_path / "straight" / "last.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "resumed" / "last.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    evals = lambda d: [r for r in read_metrics(d) if r["kind"] == "eval"]  # noqa: E731
+    assert [r["train_loss"] for r in evals(tmp_path / "resumed")] == pytest.approx(
+        [r["train_loss"] for r in evals(tmp_path / "straight")], rel=1e-6)
+    assert resumed["best"]["hit@20"] == straight["best"]["hit@20"]
+
+
 def test_baseline_runs_through_train(tmp_path, sample):
     status = train(TrainConfig(model="markov"), tmp_path, progress=False, dataset=sample)
     assert status["state"] == "finished" and status["best"]["n"] == 99
