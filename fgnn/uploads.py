@@ -7,6 +7,7 @@ checkpoints folder, so an upload can never replace or touch a run.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -74,3 +75,95 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
     except RuntimeError as exc:  # e.g. torch errors on degenerate data
         raise DataError(f"{Path(path).name}: the protocol failed on this file ({str(exc)[:300]}); "
                         "check that it has sessions of 2+ clicks over several days") from None
+
+
+# --------------------------------------------------------------------------- dataset sources
+#: Keys a dataset source may carry besides the path: how to read it, and the protocol settings.
+SOURCE_OPTIONS = ("format", "session_col", "item_col", "time_col",
+                  "min_session_length", "min_item_support", "test_days", "fraction", "session_date")
+
+
+def encode_source(source, format: Optional[str] = None, session_col: Optional[str] = None,
+                  item_col: Optional[str] = None, time_col: Optional[str] = None, **protocol) -> str:
+    """One string for a dataset and how to read it, so that the app can hold it in one place.
+
+    A registry name or a path with no options stays as it is; otherwise the result is a JSON
+    object ``{"source": …, "format": …, "item_col": …, …}`` with sorted keys and only the options
+    given, so the same choice always gives the same string."""
+    options = {"format": format, "session_col": session_col, "item_col": item_col, "time_col": time_col,
+               **protocol}
+    unknown = set(options) - set(SOURCE_OPTIONS)
+    if unknown:
+        raise DataError(f"unknown dataset option(s) {', '.join(sorted(unknown))}; known: {', '.join(SOURCE_OPTIONS)}")
+    options = {k: v for k, v in options.items() if v not in (None, "", "auto")}
+    if not options:
+        return str(source)
+    return json.dumps({"source": str(source), **options}, sort_keys=True)
+
+
+def decode_source(text: str) -> dict:
+    """The keyword arguments of :func:`load_user_log` (``source`` included) for a dataset source."""
+    text = str(text)
+    if not text.lstrip().startswith("{"):
+        return {"source": text}
+    try:
+        spec = json.loads(text)
+    except ValueError:
+        spec = None
+    if not isinstance(spec, dict) or not isinstance(spec.get("source"), str):
+        raise DataError(f"dataset source {text[:120]!r} is not a path, a registry name or a JSON object "
+                        "with a 'source' key; choose the dataset again on the Dataset page")
+    unknown = set(spec) - {"source", *SOURCE_OPTIONS}
+    if unknown:
+        raise DataError(f"dataset source has unknown option(s) {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(SOURCE_OPTIONS)}")
+    return spec
+
+
+def describe_source(text: str) -> str:
+    """A short label: the name or path, and the options in brackets (``clicks.csv (csv, item=pid)``)."""
+    try:
+        spec = dict(decode_source(text))
+    except DataError:
+        return str(text)[:80]
+    source = spec.pop("source")
+    if not spec:
+        return source
+    short = {"session_col": "session", "item_col": "item", "time_col": "time"}
+    parts = [str(spec.pop("format"))] if "format" in spec else []
+    parts += [f"{short.get(k, k)}={v}" for k, v in spec.items()]
+    return f"{Path(source).name} ({', '.join(parts)})"
+
+
+def load_source(text: str) -> PreparedDataset:
+    """Load a dataset source from :func:`encode_source` (a plain name or path works too)."""
+    from .data.registry import list_datasets, load_dataset
+
+    spec = dict(decode_source(text))
+    source = spec.pop("source")
+    if source in list_datasets():
+        return load_dataset(source, **spec)
+    return load_user_log(source, **spec)
+
+
+def source_stem(text: str) -> str:
+    """The bare name of a dataset source, for run names: ``diginetica-sample``, ``clicks`` for ``/x/clicks.csv``."""
+    try:
+        source = decode_source(text)["source"]
+    except DataError:
+        source = str(text)
+    return Path(source.rstrip("/\\")).stem or "dataset"
+
+
+def run_dataset_source(config: dict) -> Optional[str]:
+    """The dataset source of a run's ``config.json``, with its format, columns and protocol
+    settings (``None`` when the config names no dataset)."""
+    source = config.get("dataset") if isinstance(config, dict) else None
+    if not isinstance(source, str) or not source:
+        return None
+    protocol = config.get("protocol") if isinstance(config.get("protocol"), dict) else {}
+    try:
+        return encode_source(source, config.get("format"), config.get("session_col"), config.get("item_col"),
+                             config.get("time_col"), **protocol)
+    except DataError:
+        return source

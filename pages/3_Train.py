@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fgnn.data.registry import list_datasets
+from fgnn.uploads import decode_source, describe_source, source_stem
 from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
@@ -40,7 +41,7 @@ left, right = st.columns(2)
 with left:
     datasets = list(dict.fromkeys([ss.get("dataset") or DEFAULTS.dataset, *list_datasets(),
                                    *ss.get("user_datasets", {}).keys()]))
-    dataset = st.selectbox("Dataset", datasets, key="train_dataset",
+    dataset = st.selectbox("Dataset", datasets, key="train_dataset", format_func=describe_source,
                            help="Registry name, or a click log loaded on the Dataset page.")
     model = st.selectbox("Model", model_names(), key="train_model",
                          help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
@@ -83,16 +84,18 @@ with right:
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
     (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon=":material/memory:")
-    name = st.text_input("run name", value=f"{model}-{dataset}".replace("/", "-"), key="train_run_name")
+    name = st.text_input("run name", value=f"{model}-{source_stem(dataset)}", key="train_run_name")
     folder = safe_run_name(name)
     st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
 
 
 def start() -> None:
-    spec = ss.get("user_datasets", {}).get(dataset, {})
+    spec = dict(ss.get("user_datasets", {}).get(dataset) or decode_source(dataset))
+    source = spec.pop("source")
+    columns = {k: spec.pop(k, None) for k in ("format", "session_col", "item_col", "time_col")}
     cfg = TrainConfig(
-        dataset=spec.get("source", dataset), format=spec.get("format"), session_col=spec.get("session_col"),
-        item_col=spec.get("item_col"), time_col=spec.get("time_col"), model=model, model_params=model_params,
+        dataset=source, **columns, protocol={k: v for k, v in spec.items() if v is not None},
+        model=model, model_params=model_params,
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         lr_step=lr_step, lr_gamma=lr_gamma, device=device, seed=seed, ks=sorted(ks or [20]),
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,

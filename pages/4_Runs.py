@@ -10,6 +10,7 @@ import streamlit as st
 from fgnn.inspect import run_table
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
+from fgnn.uploads import run_dataset_source
 from pages._shared import ensure_app_shell
 
 ensure_app_shell("pages/4_Runs.py")
@@ -60,10 +61,11 @@ with c2:
         st.error(f"This run failed: {run['status'].get('error') or 'unknown error'}", icon=":material/error:")
 
 
-def use_checkpoint(path: str, dataset) -> None:
+def use_checkpoint(path: str, config: dict) -> None:
     ss["checkpoint"] = path
-    if isinstance(dataset, str) and dataset:
-        ss["dataset"] = dataset
+    source = run_dataset_source(config)
+    if source:
+        ss["dataset"] = source
     ss["runs_message"] = f"The app now uses {Path(path).parent.name}/{Path(path).name}."
 
 
@@ -72,7 +74,7 @@ if ckpt is None:
 else:
     in_use = str(ss.get("checkpoint")) == str(ckpt)
     st.button(":material/check: Use this checkpoint in the whole app" if not in_use else ":material/check: In use", key="runs_use",
-              disabled=in_use, on_click=use_checkpoint, args=(str(ckpt), run["config"].get("dataset")))
+              disabled=in_use, on_click=use_checkpoint, args=(str(ckpt), run["config"]))
 if ss.get("runs_message"):
     st.success(ss.pop("runs_message"))
 

@@ -9,10 +9,10 @@ import streamlit as st
 
 from fgnn.data.dataset import DataError
 from fgnn.data.readers import FORMATS
-from fgnn.data.registry import list_datasets, load_dataset
+from fgnn.data.registry import list_datasets
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
-from fgnn.uploads import load_user_log, save_upload
+from fgnn.uploads import decode_source, describe_source, encode_source, load_source, save_upload
 from pages._shared import ensure_app_shell
 
 ensure_app_shell("pages/6_Dataset.py")
@@ -23,11 +23,9 @@ st.title("Dataset")
 
 
 @st.cache_resource(show_spinner="Running the protocol…", max_entries=6)
-def _load(source: str, format, session_col, item_col, time_col, test_days):
-    protocol = {"test_days": test_days} if test_days else {}
-    if source in list_datasets():
-        return load_dataset(source)
-    return load_user_log(source, format, session_col, item_col, time_col, **protocol)
+def _load(source: str):
+    """``source`` from :func:`fgnn.uploads.encode_source`: the path and how to read it."""
+    return load_source(source)
 
 
 # --------------------------------------------------------------------------- your own log
@@ -60,11 +58,11 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
             spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
                     "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
                     "test_days": float(test_days) or None}
-            ds = _load(source, **spec)
+            ds = _load(encode_source(source, **spec))
         except (DataError, ValueError, TypeError, OSError) as exc:
             st.error(f"This click log cannot be used: {exc}", icon=":material/error:")
         else:
-            label = f"{ds.name} ({Path(source).name})" if how == "upload" else source
+            label = f"{ds.name} ({Path(source).name})" if how == "upload" else describe_source(encode_source(source, **spec))
             ss["user_datasets"][label] = {"source": source, **spec}
             ss["data_view"] = label
             st.success(f"Loaded {label}: {ds.n_items} items, {len(ds.train)} training pairs, "
@@ -74,22 +72,24 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
 choices = list(dict.fromkeys([*ss["user_datasets"], ss.get("dataset") or "diginetica-sample", *list_datasets()]))
 if ss.get("data_view") not in choices:
     ss["data_view"] = ss.get("dataset") or choices[0]
-view = st.selectbox("dataset", choices, key="data_view")
-spec = ss["user_datasets"].get(view, {"source": view})
+view = st.selectbox("dataset", choices, key="data_view", format_func=describe_source)
 try:
-    ds = _load(spec["source"], spec.get("format"), spec.get("session_col"), spec.get("item_col"),
-               spec.get("time_col"), spec.get("test_days"))
+    spec = ss["user_datasets"].get(view) or decode_source(view)
+    app_source = encode_source(**spec)
+    ds = _load(app_source)
 except (DataError, ValueError, TypeError, OSError) as exc:
-    st.error(f"The dataset {view} cannot be used: {exc}", icon=":material/error:")
+    st.error(f"The dataset {describe_source(view)} cannot be used: {exc}", icon=":material/error:")
     st.stop()
 
 summary = ds.summary()
 cols = st.columns(5)
 for col, key in zip(cols, ("n_items", "train_sessions", "test_sessions", "train_pairs", "test_pairs")):
     col.metric(key.replace("_", " "), f"{summary[key]:,}")
-if view != ss.get("dataset") and view in ss["user_datasets"] and not any(spec.get(c) for c in ("format", "session_col", "item_col", "time_col", "test_days")):
-    if st.button("Use this dataset in the whole app", key="data_use"):
-        ss["dataset"] = spec["source"]
+if app_source != ss.get("dataset"):
+    if st.button("Use this dataset in the whole app", key="data_use",
+                 help="The sidebar, the session builder and the other pages switch to it (with its format "
+                      "and columns); pick a checkpoint trained on it."):
+        ss["dataset"] = app_source
         st.rerun()
 
 st.subheader("Preprocessing protocol, step by step")

@@ -2,7 +2,8 @@
 
 ``st.session_state`` keys every page may read (plain keys so AppTest can set them):
 
-- ``dataset``: registry name or path of the dataset (default ``diginetica-sample``)
+- ``dataset``: the dataset as one string (default ``diginetica-sample``): a registry name, a path,
+  or a path with its format/columns/protocol options from :func:`fgnn.uploads.encode_source`
 - ``checkpoint``: path (str) of the checkpoint the whole app uses (default: the shipped FGNN,
   ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.checkpoints_root`)
 - ``top_k``: K for predictions and metrics (default 20)
@@ -33,7 +34,8 @@ import torch
 
 from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
-from fgnn.data.registry import list_datasets, load_dataset
+from fgnn.data.registry import list_datasets
+from fgnn.uploads import describe_source, load_source
 from fgnn.runs import checkpoints_root, list_runs
 
 DEFAULT_DATASET = "diginetica-sample"
@@ -82,7 +84,7 @@ def _file_key(path) -> tuple[str, int, int]:
 
 @st.cache_resource(show_spinner="Preparing the dataset…", max_entries=4)
 def _dataset(source: str) -> PreparedDataset:
-    return load_dataset(source)
+    return load_source(source)
 
 
 def get_dataset(source: Optional[str] = None) -> PreparedDataset:
@@ -221,7 +223,8 @@ def sidebar() -> None:
         datasets = list_datasets()
         if ss["dataset"] not in datasets:
             datasets = datasets + [ss["dataset"]]
-        st.selectbox("Dataset", datasets, help="The bundled DIGINETICA sample, or a prepared click log.",
+        st.selectbox("Dataset", datasets, format_func=describe_source,
+                     help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
                      **_bound("dataset"))
         choices = checkpoint_choices()
         if ss["checkpoint"] not in choices:

@@ -211,3 +211,53 @@ def test_runs_page_baselines_beside_models_and_delete_after_confirmation(root):
     assert not done.exists()
     assert (root / "fgnn-sample" / "best.pt").is_file() and (root / "srgnn-sample" / "best.pt").is_file()
     assert "pop-done" not in at.dataframe[0].value["run"].tolist()
+
+
+def test_custom_columns_log_becomes_the_app_dataset_and_trains_with_its_columns(root, tmp_path):
+    """A CSV with its own column names: loaded on the Dataset page, made the app-wide dataset
+    (format and columns kept), shown in the sidebar, and trained on from the Train page."""
+    import pandas as pd
+
+    clicks = pd.read_csv(REPO / "fgnn" / "data" / "bundled" / "diginetica-sample" / "train-item-views.csv", sep=";")
+    path = tmp_path / "shop.csv"
+    clicks.rename(columns={"session_id": "visit", "item_id": "product", "eventdate": "day"}).to_csv(path, index=False)
+    at = app("pages/6_Dataset.py")
+    at.radio(key="data_source_kind").set_value("path on this machine").run()
+    at.text_input(key="data_path").set_value(str(path))
+    at.selectbox(key="data_format").set_value("csv")
+    at.text_input(key="data_session_col").set_value("visit")
+    at.text_input(key="data_item_col").set_value("product")
+    at.text_input(key="data_time_col").set_value("day")
+    at.button(key="data_load").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="data_use").click().run()
+    assert not at.exception and not at.error
+    source = json.loads(at.session_state["dataset"])
+    assert source == {"source": str(path), "format": "csv", "session_col": "visit", "item_col": "product",
+                      "time_col": "day"}
+    at.switch_page("app.py").run()  # the app's own run draws the sidebar (and opens the session builder)
+    assert not at.exception, [e.value for e in at.exception]
+    sidebar = at.selectbox(key="_sidebar_dataset")
+    assert sidebar.value == at.session_state["dataset"]
+    assert "shop.csv (csv, item=product, session=visit, time=day)" in sidebar.options
+
+    at.switch_page("pages/3_Train.py").run()
+    assert not at.exception
+    at.selectbox(key="train_model").set_value("pop").run()
+    assert at.text_input(key="train_run_name").value.endswith("-shop")  # named after the file, not its JSON
+    at.text_input(key="train_run_name").set_value("pop-shop")
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    status = wait_for(root / "pop-shop", ("finished", "failed"))
+    assert status["state"] == "finished", status
+    config = json.loads((root / "pop-shop" / "config.json").read_text())
+    assert (config["dataset"], config["format"], config["session_col"], config["item_col"], config["time_col"]) == (
+        str(path), "csv", "visit", "product", "day")
+
+    # the Runs page's "use this checkpoint" brings the same source back
+    at.session_state["dataset"] = "diginetica-sample"
+    at.switch_page("pages/4_Runs.py").run()
+    at.selectbox(key="runs_selected").set_value("pop-shop").run()
+    at.button(key="runs_use").click().run()
+    assert not at.exception
+    assert json.loads(at.session_state["dataset"]) == source
