@@ -84,7 +84,8 @@ with right:
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
     (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon=":material/memory:")
-    name = st.text_input("run name", value=f"{model}-{source_stem(dataset)}", key="train_run_name")
+    default_name = f"{model}-{source_stem(dataset)}"  # follows the model and dataset until a name is typed
+    name = st.text_input("run name", key="train_run_name", placeholder=default_name).strip() or default_name
     folder = safe_run_name(name)
     st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
 
