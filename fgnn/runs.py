@@ -124,7 +124,7 @@ def read_status(run_dir) -> dict:
         # give a just-finished process a moment to write its final status
         time.sleep(0.05)
         again = read_json(run_dir / "status.json", default=status)
-        if again.get("state") == "queued" and not again.get("pid"):
+        if not again.get("pid"):  # still queued: the pid is the launcher's
             again["pid"] = status["pid"]
         if again.get("state") in ("running", "queued"):
             again.update(state="failed", error="the training process ended without finishing "

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from .data.dataset import DataError, PreparedDataset
+from .data.protocol import default_settings
 from .data.readers import FORMATS
 
 MAX_UPLOAD_BYTES = 2 << 30
@@ -78,9 +79,10 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
 
 
 # --------------------------------------------------------------------------- dataset sources
+#: How to read a source (a run's config keeps these at its top level).
+READ_OPTIONS = ("format", "session_col", "item_col", "time_col")
 #: Keys a dataset source may carry besides the path: how to read it, and the protocol settings.
-SOURCE_OPTIONS = ("format", "session_col", "item_col", "time_col",
-                  "min_session_length", "min_item_support", "test_days", "fraction", "session_date")
+SOURCE_OPTIONS = READ_OPTIONS + tuple(default_settings())
 
 
 def encode_source(source, format: Optional[str] = None, session_col: Optional[str] = None,
@@ -137,13 +139,8 @@ def describe_source(text: str) -> str:
 
 def load_source(text: str) -> PreparedDataset:
     """Load a dataset source from :func:`encode_source` (a plain name or path works too)."""
-    from .data.registry import list_datasets, load_dataset
-
     spec = dict(decode_source(text))
-    source = spec.pop("source")
-    if source in list_datasets():
-        return load_dataset(source, **spec)
-    return load_user_log(source, **spec)
+    return load_user_log(spec.pop("source"), **spec)
 
 
 def source_stem(text: str) -> str:
@@ -155,15 +152,22 @@ def source_stem(text: str) -> str:
     return Path(source.rstrip("/\\")).stem or "dataset"
 
 
+def source_config(text: str) -> dict:
+    """The dataset fields of a run config (:class:`fgnn.train.TrainConfig`) for a dataset source:
+    ``dataset``, the read options, and the protocol settings under ``protocol``."""
+    spec = dict(decode_source(text))
+    fields = {"dataset": spec.pop("source"), **{k: spec.pop(k, None) for k in READ_OPTIONS}}
+    return {**fields, "protocol": spec}
+
+
 def run_dataset_source(config: dict) -> Optional[str]:
-    """The dataset source of a run's ``config.json``, with its format, columns and protocol
-    settings (``None`` when the config names no dataset)."""
+    """The dataset source of a run's ``config.json`` (the inverse of :func:`source_config`), with
+    its format, columns and protocol settings; ``None`` when the config names no dataset."""
     source = config.get("dataset") if isinstance(config, dict) else None
     if not isinstance(source, str) or not source:
         return None
     protocol = config.get("protocol") if isinstance(config.get("protocol"), dict) else {}
     try:
-        return encode_source(source, config.get("format"), config.get("session_col"), config.get("item_col"),
-                             config.get("time_col"), **protocol)
+        return encode_source(source, **{k: config.get(k) for k in READ_OPTIONS}, **protocol)
     except DataError:
         return source

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fgnn.data.registry import list_datasets
-from fgnn.uploads import decode_source, describe_source, source_stem
+from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
@@ -91,12 +91,8 @@ with right:
 
 
 def start() -> None:
-    spec = dict(ss.get("user_datasets", {}).get(dataset) or decode_source(dataset))
-    source = spec.pop("source")
-    columns = {k: spec.pop(k, None) for k in ("format", "session_col", "item_col", "time_col")}
     cfg = TrainConfig(
-        dataset=source, **columns, protocol={k: v for k, v in spec.items() if v is not None},
-        model=model, model_params=model_params,
+        **source_config(ss.get("user_datasets", {}).get(dataset, dataset)), model=model, model_params=model_params,
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         lr_step=lr_step, lr_gamma=lr_gamma, device=device, seed=seed, ks=sorted(ks or [20]),
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,

@@ -12,7 +12,7 @@ from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
-from fgnn.uploads import decode_source, describe_source, encode_source, load_source, save_upload
+from fgnn.uploads import describe_source, encode_source, load_source, save_upload
 from pages._shared import ensure_app_shell
 
 ensure_app_shell("pages/6_Dataset.py")
@@ -58,12 +58,13 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
             spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
                     "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
                     "test_days": float(test_days) or None}
-            ds = _load(encode_source(source, **spec))
+            app_source = encode_source(source, **spec)
+            ds = _load(app_source)
         except (DataError, ValueError, TypeError, OSError) as exc:
             st.error(f"This click log cannot be used: {exc}", icon=":material/error:")
         else:
-            label = f"{ds.name} ({Path(source).name})" if how == "upload" else describe_source(encode_source(source, **spec))
-            ss["user_datasets"][label] = {"source": source, **spec}
+            label = f"{ds.name} ({Path(source).name})" if how == "upload" else describe_source(app_source)
+            ss["user_datasets"][label] = app_source
             ss["data_view"] = label
             st.success(f"Loaded {label}: {ds.n_items} items, {len(ds.train)} training pairs, "
                        f"{len(ds.test)} test pairs. Train on it from the Train page.", icon=":material/check_circle:")
@@ -74,8 +75,7 @@ if ss.get("data_view") not in choices:
     ss["data_view"] = ss.get("dataset") or choices[0]
 view = st.selectbox("dataset", choices, key="data_view", format_func=describe_source)
 try:
-    spec = ss["user_datasets"].get(view) or decode_source(view)
-    app_source = encode_source(**spec)
+    app_source = ss["user_datasets"].get(view, view)  # a label of a loaded log, or a source itself
     ds = _load(app_source)
 except (DataError, ValueError, TypeError, OSError) as exc:
     st.error(f"The dataset {describe_source(view)} cannot be used: {exc}", icon=":material/error:")

@@ -10,7 +10,7 @@ import pytest
 from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
 from fgnn.uploads import (decode_source, describe_source, encode_source, load_source, run_dataset_source,
-                          safe_file_name, save_upload, source_stem)
+                          safe_file_name, save_upload, source_config, source_stem)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fgnn" / "data" / "bundled" / "diginetica-sample" / "train-item-views.csv"
@@ -75,6 +75,7 @@ def test_run_config_gives_back_the_source_it_trained_on(custom_csv):
     source = run_dataset_source(config)
     assert decode_source(source) == {"source": str(custom_csv), "format": "csv", "session_col": "visit",
                                      "item_col": "product", "time_col": "day", "test_days": 7.0}
+    assert source_config(source) == config  # the Train page builds the run config from the source
     assert run_dataset_source({"dataset": "diginetica-sample", "format": None, "protocol": {}}) == "diginetica-sample"
     assert run_dataset_source({"model": "pop"}) is None
 
