@@ -1,4 +1,4 @@
-"""Evaluation over every test prefix: full ranking of all items, chunk by chunk."""
+"""Evaluation over every test prefix: full ranking of all items, item block by item block."""
 from __future__ import annotations
 
 from typing import Optional
@@ -7,23 +7,21 @@ import torch
 from torch import Tensor
 
 from .data.sessions import GraphBatchLoader, SessionPairs
-from .metrics import target_ranks
+from .metrics import embedding_ranks, target_ranks
 from .models import SessionRecommender
-
-# Rows of the score matrix ranked at a time: a [64 x 43,097] block (11 MB) stays in cache
-# while it is compared with the target's score, instead of writing the whole block out first.
-RANK_CHUNK = 64
 
 
 @torch.no_grad()
-def batch_ranks(model: SessionRecommender, batch, chunk: int = RANK_CHUNK) -> Tensor:
-    """Target ranks of one graph batch (targets are item indices 1..N)."""
+def batch_ranks(model: SessionRecommender, batch) -> Tensor:
+    """Target ranks of one graph batch (targets are item indices 1..N).
+
+    Networks that score with a product ``session @ table.T`` are ranked by
+    :func:`fgnn.metrics.embedding_ranks` (no score matrix is written out); other models' score
+    matrices by :func:`fgnn.metrics.target_ranks`."""
     cols = batch.targets - 1
-    if getattr(model, "trainable", False) and hasattr(model, "score"):
-        session = model.session_embedding(batch)[0]
-        parts = [target_ranks(model.score(session[i:i + chunk]), cols[i:i + chunk], inplace=True)
-                 for i in range(0, session.size(0), chunk)]
-        return torch.cat(parts)
+    item_table = getattr(model, "item_table", None)
+    if callable(item_table):
+        return embedding_ranks(model.session_embedding(batch)[0], item_table(), cols)
     return target_ranks(model(batch), cols, inplace=True)
 
 

@@ -27,8 +27,12 @@ class GraphSessionModel(SessionRecommender):
         for p in self.parameters():
             nn.init.uniform_(p, -stdv, stdv)
 
+    def item_table(self) -> Tensor:
+        """The ``[n_items, d]`` table that scores items: ``score(s) = s @ item_table().T``."""
+        return self.embedding.weight
+
     def score(self, session: Tensor) -> Tensor:
-        return session @ self.embedding.weight.t()
+        return session @ self.item_table().t()
 
     def embed_nodes(self, batch: GraphBatch) -> Tensor:
         """Embeddings of the batch's nodes, rows of the same table that scores every item.

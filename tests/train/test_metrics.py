@@ -79,3 +79,31 @@ def test_nan_scores_count_against_the_target():
     scores = torch.tensor([[0.9, float("nan"), 0.1], [0.9, 0.5, 0.1], [float("nan"), 0.5, 0.1]])
     # another item's NaN counts as scored at least as high; a NaN target ranks last
     assert target_ranks(scores, torch.tensor([0, 0, 0])).tolist() == [2, 1, 3]
+
+
+@pytest.mark.parametrize("block", [1, 7, 50, 64, None])
+def test_embedding_ranks_equal_ranks_of_the_full_score_matrix(block):
+    from fgnn.metrics import embedding_ranks
+    g = torch.Generator().manual_seed(2)
+    # small integers: every product is exact, so ties are exact and plentiful
+    table = torch.randint(-2, 3, (50, 4), generator=g).float()
+    table[10] = table[3]  # duplicate rows tie with each other
+    session = torch.randint(-2, 3, (40, 4), generator=g).float()
+    targets = torch.cat([torch.tensor([0, 3, 10, 49, 6, 7]), torch.randint(0, 50, (34,), generator=g)])
+    expected = target_ranks(session @ table.t(), targets)
+    assert torch.equal(embedding_ranks(session, table, targets, block=block), expected)
+    # float embeddings as a trained network has them
+    table, session = torch.randn(300, 16, generator=g), torch.randn(40, 16, generator=g)
+    targets = torch.randint(0, 300, (40,), generator=g)
+    expected = target_ranks(session @ table.t(), targets)
+    assert torch.equal(embedding_ranks(session, table, targets, block=block), expected)
+
+
+def test_embedding_ranks_nan_and_empty():
+    from fgnn.metrics import embedding_ranks
+    table = torch.tensor([[1.0], [float("nan")], [0.5]])
+    session = torch.tensor([[1.0], [float("nan")]])
+    # row 0: target item 0 (score 1.0), item 1's NaN counts as at least as high -> rank 2
+    # row 1: a NaN session scores everything NaN -> last
+    assert embedding_ranks(session, table, torch.tensor([0, 2]), block=2).tolist() == [2, 3]
+    assert embedding_ranks(session[:0], table, torch.tensor([], dtype=torch.long)).numel() == 0
