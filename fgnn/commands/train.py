@@ -13,10 +13,20 @@ from ..data.dataset import DataError
 from ..runs import checkpoints_root, unique_run_dir
 from .common import add_dataset_options, fail, protocol_options
 
+def yes_no(text: str) -> bool:
+    """A boolean flag's value: yes/no, true/false, 1/0."""
+    value = text.strip().lower()
+    if value in ("yes", "true", "1", "on"):
+        return True
+    if value in ("no", "false", "0", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, got {text!r}")
+
+
 # hyperparameter flags -> model_params keys (only those given are passed on)
 MODEL_FLAGS = {
     "hidden_size": int, "num_layers": int, "heads": int, "last_heads": int, "readout_steps": int,
-    "negative_slope": float, "dropout": float, "activation": str, "steps": int,
+    "negative_slope": float, "dropout": float, "activation": str, "last_click": yes_no, "steps": int,
     "k": int, "sample_size": int,
 }
 

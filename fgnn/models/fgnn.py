@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -30,6 +31,9 @@ class FGNNConfig:
     negative_slope: float = 0.2
     dropout: float = 0.0
     activation: str = "relu"  # between WGAT layers
+    # Not in the FGNN paper: also map the last click's node embedding into the session embedding,
+    # s = W [readout || h_last], as SR-GNN's readout does (the Set2Set readout alone is order-blind).
+    last_click: bool = False
 
     def layer_heads(self) -> list[int]:
         return [self.heads] * (self.num_layers - 1) + [self.last_heads]
@@ -51,6 +55,7 @@ class FGNN(GraphSessionModel):
                                                dropout=config.dropout))
             in_dim = d * h
         self.readout = GRUSet2Set(d, steps=config.readout_steps)
+        self.last_click = nn.Linear(2 * d, d) if config.last_click else None
         self.init_uniform()
 
     def session_embedding(self, batch: GraphBatch, explain: bool = False):
@@ -70,4 +75,6 @@ class FGNN(GraphSessionModel):
             if act is not None and i < len(self.layers) - 1:
                 h = act(h)
         session, readout = self.readout(h, batch.batch, batch.num_graphs)
+        if self.last_click is not None:
+            session = self.last_click(torch.cat([session, h.index_select(0, batch.last_node)], dim=-1))
         return session, {"layers": layers, "readout": readout}

@@ -21,10 +21,14 @@ def models():
     torch.manual_seed(0)
     return [FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16)),
             FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, num_layers=3, heads=2, last_heads=2, readout_steps=2)),
-            SRGNN(SRGNNConfig(n_items=N_ITEMS, hidden_size=16, steps=2))]
+            SRGNN(SRGNNConfig(n_items=N_ITEMS, hidden_size=16, steps=2)),
+            FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16, last_click=True))]
 
 
-@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+IDS = ["fgnn", "fgnn-3layers", "srgnn", "fgnn-last-click"]
+
+
+@pytest.mark.parametrize("model", models(), ids=IDS)
 def test_scores_shape_and_batched_equals_alone(model):
     model.eval()
     batch = batch_of(SESSIONS)
@@ -35,7 +39,7 @@ def test_scores_shape_and_batched_equals_alone(model):
         assert torch.allclose(alone[0], scores[i], atol=1e-5), f"session {i} leaks into or from the batch"
 
 
-@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+@pytest.mark.parametrize("model", models(), ids=IDS)
 def test_every_parameter_receives_a_gradient(model):
     batch = batch_of(SESSIONS, [2, 6, 9, 1])
     F.cross_entropy(model(batch), batch.targets - 1).backward()
@@ -43,13 +47,35 @@ def test_every_parameter_receives_a_gradient(model):
         assert p.grad is not None and p.grad.abs().sum() > 0, name
 
 
-@pytest.mark.parametrize("model", models(), ids=["fgnn", "fgnn-3layers", "srgnn"])
+@pytest.mark.parametrize("model", models(), ids=IDS)
 def test_session_order_in_batch_permutes_scores(model):
     model.eval()
     order = [2, 0, 3, 1]
     a = model(batch_of(SESSIONS))
     b = model(batch_of([SESSIONS[i] for i in order]))
     assert torch.allclose(b, a[order], atol=1e-5)
+
+
+def test_fgnn_readout_is_order_blind_unless_it_sees_the_last_click():
+    # [1, 2, 3, 1] and [2, 3, 1, 2] make the same graph (the cycle 1->2->3->1, weight 1 each);
+    # only the last click tells them apart
+    torch.manual_seed(0)
+    plain = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16)).eval()
+    torch.manual_seed(0)
+    with_last = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16, last_click=True)).eval()
+    batch = batch_of([[1, 2, 3, 1], [2, 3, 1, 2]])
+    a = plain(batch)
+    assert torch.allclose(a[0], a[1], atol=1e-5)
+    b = with_last(batch)
+    assert not torch.allclose(b[0], b[1], atol=1e-3)
+    # session = W [readout || h_last], and the readout part is the same for both sessions
+    h = with_last.embed_nodes(batch)
+    h = with_last.layers[1](with_last.layers[0](h, batch.edge_index, batch.edge_weight).relu(),
+                            batch.edge_index, batch.edge_weight)
+    readout, _ = with_last.readout(h, batch.batch, 2)
+    assert torch.allclose(readout[0], readout[1], atol=1e-5)
+    expected = with_last.last_click(torch.cat([readout, h[batch.last_node]], -1))
+    assert torch.allclose(with_last.session_embedding(batch)[0], expected, atol=1e-6)
 
 
 def test_gru_set2set_attention_sums_to_one_in_each_session_every_step():
