@@ -44,6 +44,7 @@ def target_ranks(scores: Tensor, targets: Tensor, inplace: bool = False) -> Tens
 RANK_BLOCK = 1024
 
 
+@torch.no_grad()
 def embedding_ranks(session: Tensor, table: Tensor, targets: Tensor, block: int | None = None) -> Tensor:
     """:func:`target_ranks` of the scores ``session @ table.T`` without the ``[B, N]`` score matrix.
 

@@ -107,3 +107,11 @@ def test_embedding_ranks_nan_and_empty():
     # row 1: a NaN session scores everything NaN -> last
     assert embedding_ranks(session, table, torch.tensor([0, 2]), block=2).tolist() == [2, 3]
     assert embedding_ranks(session[:0], table, torch.tensor([], dtype=torch.long)).numel() == 0
+
+
+def test_embedding_ranks_take_a_trainable_table():
+    from fgnn.metrics import embedding_ranks
+    table = torch.nn.Parameter(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
+    session = torch.tensor([[2.0, 1.0]], requires_grad=True)
+    # scores 2, 1, 1.5: item 1 (score 1) is last
+    assert embedding_ranks(session, table, torch.tensor([1])).tolist() == [3]
