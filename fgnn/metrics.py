@@ -16,6 +16,17 @@ import torch
 from torch import Tensor
 
 
+def _minus_lower(work: Tensor, target_score: Tensor, dim: int) -> Tensor:
+    """``-(number of entries scored below the target)`` along ``dim``, overwriting ``work``:
+    ``sum(sign(min(s - t, 0)))`` (see :func:`target_ranks`)."""
+    return work.sub_(target_score).clamp_(max=0).sign_().sum(dim=dim)
+
+
+def _ranks(minus_lower: Tensor, n: int) -> Tensor:
+    """Ranks from the (negated) counts of items scored lower, out of ``n``."""
+    return torch.nan_to_num(minus_lower + n, nan=float(n)).to(torch.long)
+
+
 def target_ranks(scores: Tensor, targets: Tensor, inplace: bool = False) -> Tensor:
     """Rank of each target column in its row of ``scores`` ``[B, N]`` (1 = best), ties
     counted against the target (see the module docstring).
@@ -35,8 +46,7 @@ def target_ranks(scores: Tensor, targets: Tensor, inplace: bool = False) -> Tens
         scores, inplace = scores.double(), True
     target_score = scores.gather(1, targets.view(-1, 1))
     work = scores if inplace else scores.clone()
-    lower = work.sub_(target_score).clamp_(max=0).sign_().sum(dim=1)  # = -(number scored lower)
-    return torch.nan_to_num(lower + n, nan=float(n)).to(torch.long)
+    return _ranks(_minus_lower(work, target_score, dim=1), n)
 
 
 # Items scored per block by :func:`embedding_ranks` on a CPU: a [1024 x B] block of scores
@@ -56,8 +66,9 @@ def embedding_ranks(session: Tensor, table: Tensor, targets: Tensor, block: int 
 
     The targets' scores come from the same matrix product kernel (``[B x d] x [d x B]``, its
     diagonal), so that they round as the blocks do and exact ties stay ties; each is also written
-    into the target's own cell of its block, so a target is never counted below itself. ``block=None`` picks :data:`RANK_BLOCK` on a CPU and the whole table in one
-    block elsewhere (a GPU has memory to spare and pays per kernel launch).
+    into the target's own cell of its block, so a target is never counted below itself.
+    ``block=None`` picks :data:`RANK_BLOCK` on a CPU and the whole table in one block elsewhere
+    (a GPU has memory to spare and pays per kernel launch).
     """
     n, b = table.size(0), session.size(0)
     if b == 0:
@@ -69,7 +80,7 @@ def embedding_ranks(session: Tensor, table: Tensor, targets: Tensor, block: int 
     st = session.t()
     target_score = torch.mm(table.index_select(0, targets), st).diagonal().clone()
     rows = torch.arange(b, device=session.device)
-    lower = session.new_zeros(b)
+    minus_lower = session.new_zeros(b)
     buf = session.new_empty(block, b)
     for j in range(0, n, block):
         items = table[j:j + block]
@@ -79,8 +90,8 @@ def embedding_ranks(session: Tensor, table: Tensor, targets: Tensor, block: int 
         inside = (local >= 0) & (local < items.size(0))
         local = local.clamp(0, items.size(0) - 1)
         scores[local, rows] = torch.where(inside, target_score, scores[local, rows])
-        lower += scores.sub_(target_score).clamp_(max=0).sign_().sum(0)  # = -(number scored lower)
-    return torch.nan_to_num(lower + n, nan=float(n)).to(torch.long)
+        minus_lower += _minus_lower(scores, target_score, dim=0)
+    return _ranks(minus_lower, n)
 
 
 def hit_rate_at_k(ranks: Tensor, k: int) -> float:
