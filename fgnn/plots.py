@@ -832,7 +832,7 @@ def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
 
 # --------------------------------------------------------------------------- dataset
 def protocol_steps_figure(stats: list[dict]) -> go.Figure:
-    """Clicks, sessions and items after each preprocessing step (DESIGN §3), with what each
+    """Clicks, sessions and items after each preprocessing step (docs/protocol.md), with what each
     step removed in the hover text."""
     steps = [str(s.get("step", i)) for i, s in enumerate(stats)]
     fig = make_subplots(rows=1, cols=3, subplot_titles=("clicks", "sessions", "items"),

@@ -1,4 +1,4 @@
-"""Run folders (DESIGN §7): config.json, status.json, metrics.jsonl, checkpoints, stdout.log and
+"""Run folders (docs/run-folders.md): config.json, status.json, metrics.jsonl, checkpoints, stdout.log and
 launcher.json (the pid of a run the app started, until the process writes status.json).
 
 Everything here reads and writes plain files, so the app, the CLI and a training process in

@@ -1,4 +1,4 @@
-"""Session-graph construction, step by step, for the teaching page (DESIGN §4).
+"""Session-graph construction, step by step, for the teaching page (docs/graphs.md).
 
 :func:`construction_steps` turns a click sequence into a list of :class:`Step` s, each a
 figure, two or three plain sentences that quote the numbers of *this* sequence, and a table.

@@ -1,7 +1,7 @@
 """Training: Adam with step decay, evaluation after every epoch, run folder, resume, cancel.
 
 ``train(config, run_dir)`` is what ``fgnn train`` and the app's Train page run (the app in a
-separate process). Everything a run produces lands in ``run_dir`` (DESIGN §7).
+separate process). Everything a run produces lands in ``run_dir`` (docs/run-folders.md).
 """
 from __future__ import annotations
 

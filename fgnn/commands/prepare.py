@@ -26,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "prepare",
         help="apply the SR-GNN preprocessing protocol to a click log and print per-step statistics",
         description="Read a click log (or a registry name such as 'diginetica-sample'), apply the "
-                    "SR-GNN preprocessing protocol (DESIGN §3) and print what every step kept. "
+                    "SR-GNN preprocessing protocol (docs/protocol.md) and print what every step kept. "
                     "The result is cached, so training on the same source later starts at once.",
     )
     add_dataset_options(p, positional=True)

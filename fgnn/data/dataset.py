@@ -33,7 +33,7 @@ def ids_to_indices(item_ids: Tensor, original_ids, owner: str, advice: str) -> l
 
 @dataclass
 class PreparedDataset:
-    """Train/test sessions and pairs after the preprocessing protocol (DESIGN §3).
+    """Train/test sessions and pairs after the preprocessing protocol (docs/protocol.md).
 
     Items are indexed ``1..n_items`` (0 is padding). ``item_ids[i]`` is the original id of
     index ``i`` (``item_ids[0] = -1``).

@@ -1,4 +1,4 @@
-"""Session -> graph construction (DESIGN §4).
+"""Session -> graph construction (docs/graphs.md).
 
 A click sequence such as ``[1, 3, 2, 2, 1, 3, 4]`` becomes a directed graph:
 

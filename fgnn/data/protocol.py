@@ -1,4 +1,4 @@
-"""The SR-GNN preprocessing protocol (DESIGN §3), vectorised with numpy/pandas.
+"""The SR-GNN preprocessing protocol (docs/protocol.md), vectorised with numpy/pandas.
 
 :func:`apply_protocol` turns the tidy click table of :mod:`fgnn.data.readers` into a
 :class:`~fgnn.data.dataset.PreparedDataset`, recording statistics after every step so the app
@@ -39,7 +39,7 @@ SESSION_DATE_RULES = ("last_click", "last_row")
 
 
 def default_settings(format: str = "diginetica") -> dict:
-    """The protocol's parameters with their DESIGN §3 values for a source format."""
+    """The protocol's parameters with their docs/protocol.md values for a source format."""
     return {
         "min_session_length": 2,
         "min_item_support": 5,
@@ -95,7 +95,7 @@ def _segment_starts(keys: np.ndarray) -> np.ndarray:
 def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
                    categories: Optional[pd.DataFrame] = None, format: Optional[str] = None,
                    **settings) -> PreparedDataset:
-    """Apply DESIGN §3 to a tidy click table (``session, item, time, date``).
+    """Apply the protocol of docs/protocol.md to a tidy click table (``session, item, time, date``).
 
     Args:
         clicks: the table from a reader (``attrs['source']`` names the file in errors).
@@ -105,7 +105,7 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
             :attr:`PreparedDataset.categories`.
         format: the source format, choosing the default test window (else ``attrs['format']``).
         **settings: ``min_session_length``, ``min_item_support``, ``test_days``, ``fraction``,
-            ``session_date`` ("last_click" = DESIGN §3; "last_row" = the SR-GNN script, which dates
+            ``session_date`` ("last_click" = docs/protocol.md; "last_row" = the SR-GNN script, which dates
             a session by its last row in file order).
     """
     source = clicks.attrs.get("source", name or "click log")

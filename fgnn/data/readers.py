@@ -5,7 +5,7 @@ Every reader returns a :class:`pandas.DataFrame` with one row per click, in file
 * ``session`` (int64) and ``item`` (int64): the original ids;
 * ``time`` (int64 or float64): what orders the clicks of a session (DIGINETICA ``timeframe``,
   otherwise seconds since 1970-01-01 UTC);
-* ``date`` (seconds since 1970-01-01 UTC), what dates a session (DESIGN §3 step 1). DIGINETICA
+* ``date`` (seconds since 1970-01-01 UTC), what dates a session (docs/protocol.md, step 1). DIGINETICA
   dates are whole days (``eventdate``, int64); for the other formats ``date`` equals ``time``.
 
 ``df.attrs`` carries ``source`` (the path) and ``format``. Any problem with the input raises

@@ -1,4 +1,4 @@
-"""DESIGN §4 invariants of the session graph, single and batched construction."""
+"""docs/graphs.md invariants of the session graph, single and batched construction."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,4 @@
-"""The DESIGN §3 protocol: checked values, exact order against a plain-Python reference, SR-GNN pickles."""
+"""The protocol of docs/protocol.md: checked values, exact order against a plain-Python reference, SR-GNN pickles."""
 from __future__ import annotations
 
 from collections import Counter
@@ -20,7 +20,7 @@ DAY = 86400
 
 
 def reference_protocol(rows, test_days, min_support=5, min_len=2, date_rule="last_click"):
-    """DESIGN §3 written plainly, after SR-GNN's preprocess.py (dicts keep first-row order).
+    """docs/protocol.md written plainly, after SR-GNN's preprocess.py (dicts keep first-row order).
 
     ``rows`` are ``(session, item, time, date_seconds)`` in file order. Returns
     ``(item vocabulary, train sessions, test sessions)`` with items re-indexed from 1.
