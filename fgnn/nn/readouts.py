@@ -72,7 +72,10 @@ class SRGNNAttentionReadout(nn.Module):
 
     :math:`\mathbf{v}_n` is the embedding of the node of the *last clicked* item, as in the
     paper (the public PyG port takes the last newly seen node instead). As in the paper the
-    weights :math:`\alpha_i` are not normalised; the sum runs over the session's nodes.
+    weights :math:`\alpha_i` are not normalised. The sum runs over the session's *distinct
+    nodes*; the paper's text and the authors' code sum over click positions, so an item clicked
+    twice counts twice there and once here (identical when no item repeats; docs/models.md, tested
+    in tests/nn/test_readouts.py). :math:`\mathbf{c}` is the bias of :math:`\mathbf{W}_2`.
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, d)`, batch vector, global index of
