@@ -17,10 +17,14 @@ can come out, and the structure is validated after loading too.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import itertools
+import os
 import pickle
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -47,7 +51,51 @@ def _fail(path, problem: str, todo: str) -> DataError:
     return DataError(f"{path}: {problem}; {todo}")
 
 
+# Whether errors may quote what a file holds (a value, a header line). The app turns this off
+# for files on the server that a visitor named by path, so that an error cannot show what a
+# server file holds (docs/serving.md); the CLI and the app's own uploads keep the quote.
+_QUOTE_CONTENT: contextvars.ContextVar[bool] = contextvars.ContextVar("fgnn_quote_content", default=True)
+
+
+@contextlib.contextmanager
+def content_withheld():
+    """Within this block, reader errors name the column and the line but quote no file content."""
+    token = _QUOTE_CONTENT.set(False)
+    try:
+        yield
+    finally:
+        _QUOTE_CONTENT.reset(token)
+
+
+def quoting_content() -> bool:
+    """False inside :func:`content_withheld`."""
+    return _QUOTE_CONTENT.get()
+
+
+def shown(value, limit: int = 80) -> str:
+    """``repr`` of a piece of file content for an error message, or a placeholder where content
+    is withheld (:func:`content_withheld`)."""
+    if not quoting_content():
+        return "(content not shown)"
+    return repr(str(value)[:limit])
+
+
+def check_regular_file(path) -> None:
+    """Raise :class:`DataError` unless ``path`` is a regular file (after following links): a
+    device (``/dev/zero``), a FIFO or a socket would block or never end when read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise _fail(path, f"is {kind}, not a regular file", "give a click log file")
+
+
 def _read_head(path: Path, n_bytes: int = 65536) -> str:
+    check_regular_file(path)
     try:
         with open(path, "rb") as f:
             raw = f.read(n_bytes)
@@ -55,7 +103,35 @@ def _read_head(path: Path, n_bytes: int = 65536) -> str:
         raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
     if not raw.strip():
         raise _fail(path, "the file is empty", "give a click log with a header row and one click per row")
+    encoding = _unsupported_encoding(raw)
+    if encoding:
+        raise _fail(path, f"is {encoding}", _ENCODING_FIX[encoding])
     return raw.decode("utf-8", errors="replace")
+
+
+_ENCODING_FIX = {
+    "gzip-compressed": "decompress it first (gunzip FILE) and give the plain text file",
+    "UTF-16 encoded": "save it as UTF-8 text (e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.csv)",
+    "UTF-32 encoded": "save it as UTF-8 text (e.g. iconv -f UTF-32 -t UTF-8 FILE > FILE.csv)",
+    "binary (it holds NUL bytes)": "give a text click log (CSV/TSV)",
+}
+
+
+def _unsupported_encoding(raw: bytes) -> Optional[str]:
+    """The name of an encoding the readers do not take, from a file's first bytes, else None."""
+    if raw.startswith(b"\x1f\x8b"):
+        return "gzip-compressed"
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32 encoded"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 encoded"
+    if b"\x00" in raw:
+        # UTF-16 without a byte-order mark: every other byte of ASCII text is NUL
+        even, odd = raw[0::2].count(0) / max(len(raw[0::2]), 1), raw[1::2].count(0) / max(len(raw[1::2]), 1)
+        if max(even, odd) > 0.4 and min(even, odd) < 0.05:
+            return "UTF-16 encoded"
+        return "binary (it holds NUL bytes)"
+    return None
 
 
 def _first_line(text: str) -> str:
@@ -78,6 +154,7 @@ def detect_format(path) -> str:
                     "point at a click log file or at a folder holding those pickles")
     if not path.exists():
         raise _fail(path, "does not exist", "check the path, or use a registry name such as 'diginetica-sample'")
+    check_regular_file(path)
     if path.name in SRGNN_FILES and _looks_like_pickle(path):
         return "srgnn"
     line = _first_line(_read_head(path))
@@ -94,27 +171,68 @@ def _looks_like_pickle(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- helpers
-def _int_column(df: pd.DataFrame, column: str, path, what: str, header_lines: int = 1) -> np.ndarray:
-    values = df[column]
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() | (numeric != np.floor(numeric))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise _fail(path, f"non-numeric {what} {values.iloc[row]!r} in column '{column}' on line "
+_ID = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+
+
+def parse_id_column(values: pd.Series, path, column: str, what: str, header_lines: int = 1,
+                    key: bool = False) -> np.ndarray:
+    """An id column (strings as read) as exact ``int64``: one parser for every id of every reader.
+
+    A value is taken when it is a whole number written in digits (surrounding spaces, a sign and
+    a trailing ``.0`` allowed) that fits in 64 bits. Anything else (text, ``1.5``, ``1e30``,
+    ``inf``, ``2**63``) raises :class:`DataError` naming the column and the line: ids are never
+    routed through floats, where ids near 2^60 collapse into one.
+
+    With ``key=True`` (session ids, which only group clicks) ids beyond 64 bits are kept
+    distinct instead: the whole column becomes codes ``0..S-1`` in order of first appearance,
+    one per distinct id (``007`` and ``7`` are the same id).
+    """
+    text = values.astype(str).str.strip()
+    ok = text.str.fullmatch(_ID).to_numpy(dtype=bool)
+    if not ok.all():
+        row = int(np.flatnonzero(~ok)[0])
+        raise _fail(path, f"non-numeric {what} {shown(values.iloc[row], 40)} in column '{column}' on line "
                           f"{row + 1 + header_lines}",
-                    f"{what}s must be whole numbers; fix or drop those rows")
-    return numeric.to_numpy().astype(np.int64)
+                    f"{what}s must be whole numbers written in digits (no text, fractions, exponents or "
+                    f"'inf'); fix or drop those rows")
+    if text.str.contains(".", regex=False).any():
+        text = text.str.replace(r"\.0*$", "", regex=True)
+    try:
+        return text.to_numpy(dtype=str).astype(np.int64)
+    except OverflowError:
+        pass
+    if key:
+        canonical = text.str.replace(r"^\+", "", regex=True).str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
+        codes, _ = pd.factorize(canonical, sort=False)
+        return codes.astype(np.int64)
+    lo, hi = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+    long = np.flatnonzero(text.str.len().to_numpy() >= 19)
+    row = next(int(r) for r in long if not lo <= int(text.iloc[r]) <= hi)
+    raise _fail(path, f"{what} {shown(values.iloc[row], 40)} in column '{column}' on line {row + 1 + header_lines} "
+                      f"does not fit in 64 bits (ids run from -2^63 to 2^63-1)",
+                f"re-number the {what}s, or drop those rows")
+
+
+#: Times beyond these (about the years 1678 and 2262) are no clock: pandas cannot date them.
+_MIN_SECONDS, _MAX_SECONDS = -9.2e9, 9.2e9
 
 
 def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> np.ndarray:
     """A time column as seconds since 1970-01-01 UTC (numbers as is, date strings parsed)."""
     numeric = pd.to_numeric(values, errors="coerce")
-    if not numeric.isna().any():
-        return numeric.to_numpy().astype(np.float64)
+    if len(numeric) and not np.isnan(numeric.iloc[0]):  # a column of numbers (its first row is one)
+        seconds = numeric.to_numpy().astype(np.float64)
+        bad = ~((seconds >= _MIN_SECONDS) & (seconds <= _MAX_SECONDS))  # also nan and inf
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise _fail(path, f"time {shown(values.iloc[row], 40)} in column '{column}' on line "
+                              f"{row + 1 + header_lines} is not a usable unix time",
+                        "times must be finite unix seconds between the years 1678 and 2262, or ISO dates")
+        return seconds
     parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise _fail(path, f"unreadable time {values.iloc[row]!r} in column '{column}' on line "
+        raise _fail(path, f"unreadable time {shown(values.iloc[row], 40)} in column '{column}' on line "
                           f"{row + 1 + header_lines}",
                     "times must be unix seconds or ISO dates such as 2014-04-07T10:51:09Z")
     return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64)
@@ -141,11 +259,11 @@ def read_diginetica(path) -> pd.DataFrame:
     header = tuple(c.strip() for c in line.split(";"))
     if header not in DIGINETICA_HEADERS:
         if len(header) == 1 and any(d in line for d in (",", "\t", "|")):
-            raise _fail(path, f"is not ';'-separated (header {line.strip()!r})",
+            raise _fail(path, f"is not ';'-separated (header {shown(line.strip())})",
                         "DIGINETICA views files use ';'; for another layout use --format csv "
                         "with --session-col/--item-col/--time-col")
         missing = [a for a, b in zip(*DIGINETICA_HEADERS) if a not in header and b not in header]
-        raise _fail(path, f"header {line.strip()[:80]!r} is not a DIGINETICA header"
+        raise _fail(path, f"header {shown(line.strip())} is not a DIGINETICA header"
                           + (f" (missing column(s) {', '.join(missing)})" if missing else ""),
                     "expected 'session_id;user_id;item_id;timeframe;eventdate' or "
                     "'sessionId;userId;itemId;timeframe;eventdate'")
@@ -155,13 +273,13 @@ def read_diginetica(path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot be parsed as ';'-separated text ({exc})", "check the file") from None
     _check_rows(df, path)
-    session = _int_column(df, s_col, path, "session id")
-    item = _int_column(df, i_col, path, "item id")
-    time = _int_column(df, t_col, path, "timeframe")
+    session = parse_id_column(df[s_col], path, s_col, "session id", key=True)
+    item = parse_id_column(df[i_col], path, i_col, "item id")
+    time = parse_id_column(df[t_col], path, t_col, "timeframe")
     days = pd.to_datetime(df[d_col], errors="coerce", format="%Y-%m-%d", utc=True)
     if days.isna().any():
         row = int(np.flatnonzero(days.isna().to_numpy())[0])
-        raise _fail(path, f"unreadable eventdate {df[d_col].iloc[row]!r} on line {row + 2}",
+        raise _fail(path, f"unreadable eventdate {shown(df[d_col].iloc[row], 40)} on line {row + 2}",
                     "eventdate must read YYYY-MM-DD")
     date = ((days - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
     return _tidy(path, "diginetica", session, item, time, date)
@@ -173,7 +291,7 @@ def read_yoochoose(path) -> pd.DataFrame:
     path = Path(path)
     line = _first_line(_read_head(path))
     if line.count(",") < 2:
-        raise _fail(path, f"is not ','-separated with 3+ fields (first line {line.strip()[:80]!r})",
+        raise _fail(path, f"is not ','-separated with 3+ fields (first line {shown(line.strip())})",
                     "YOOCHOOSE clicks files have no header and read e.g. "
                     "'1,2014-04-07T10:51:09.277Z,214536502,0'; for another layout use "
                     "--format csv with --session-col/--item-col/--time-col")
@@ -184,8 +302,8 @@ def read_yoochoose(path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot be parsed as ','-separated text ({exc})", "check the file") from None
     _check_rows(df, path)
-    session = _int_column(df, "session", path, "session id", header_lines=0)
-    item = _int_column(df, "item", path, "item id", header_lines=0)
+    session = parse_id_column(df["session"], path, "session", "session id", header_lines=0, key=True)
+    item = parse_id_column(df["item"], path, "item", "item id", header_lines=0)
     seconds = _seconds(df["timestamp"], path, "timestamp", header_lines=0)
     return _tidy(path, "yoochoose", session, item, seconds, seconds)
 
@@ -199,9 +317,13 @@ def _sniff_delimiter(path: Path, text: str) -> str:
         counts = {d: line.count(d) for d in ",;\t|"}
         best = max(counts, key=counts.get)
         if counts[best] == 0:
-            raise _fail(path, f"no delimiter found in the header {line.strip()[:80]!r}",
+            raise _fail(path, f"no delimiter found in the header {shown(line.strip())}",
                         "give a ',', ';', tab or '|' separated file with a header row") from None
         return best
+
+
+def _columns_text(columns: list[str]) -> str:
+    return ", ".join(repr(c) for c in columns) if quoting_content() else "(names not shown)"
 
 
 def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, path, flag: str) -> str:
@@ -209,14 +331,14 @@ def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, p
         if named in columns:
             return named
         raise _fail(path, f"missing column '{named}' (the {role} column); columns found: "
-                          f"{', '.join(repr(c) for c in columns)}",
+                          f"{_columns_text(columns)}",
                     f"pass the right name with {flag}")
     lowered = {c.lower().replace(" ", ""): c for c in columns}
     for alias in aliases:
         if alias in lowered:
             return lowered[alias]
     raise _fail(path, f"missing a {role} column (none of {', '.join(aliases)}); columns found: "
-                      f"{', '.join(repr(c) for c in columns)}",
+                      f"{_columns_text(columns)}",
                 f"name it with {flag}")
 
 
@@ -237,14 +359,14 @@ def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str
     columns = [str(c) for c in df.columns]
     if len(columns) < 3:
         raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header "
-                          f"{_first_line(text).strip()[:80]!r}): wrong delimiter?",
+                          f"{shown(_first_line(text).strip())}): wrong delimiter?",
                     "give a delimited file with session, item and time columns")
     s_col = _pick(columns, session_col, SESSION_ALIASES, "session", path, "--session-col")
     i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
     t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
     _check_rows(df, path)
-    session = _int_column(df, s_col, path, "session id")
-    item = _int_column(df, i_col, path, "item id")
+    session = parse_id_column(df[s_col], path, s_col, "session id", key=True)
+    item = parse_id_column(df[i_col], path, i_col, "item id")
     seconds = _seconds(df[t_col], path, t_col)
     return _tidy(path, "csv", session, item, seconds, seconds)
 
@@ -278,6 +400,7 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 def load_restricted_pickle(path):
     """Load a pickle with :class:`RestrictedUnpickler`; any failure is a :class:`DataError`."""
+    check_regular_file(path)
     try:
         with open(path, "rb") as f:
             if not f.read(1):

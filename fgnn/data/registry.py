@@ -25,7 +25,7 @@ import torch
 
 from .dataset import DataError, PreparedDataset
 from .protocol import _latest_pairs, apply_protocol, prepared_from_srgnn, resolve_settings
-from .readers import FORMATS, SRGNN_FILES, detect_format, read_clicks, read_srgnn_folder
+from .readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
 from .sessions import SessionPairs
 
 #: Bump when a change to readers/protocol changes what a prepared dataset holds.
@@ -54,6 +54,7 @@ def cache_dir() -> Path:
 
 
 def _sha256(path: Path) -> str:
+    check_regular_file(path)  # a device or a FIFO would be hashed forever
     h = hashlib.sha256()
     try:
         with open(path, "rb") as f:
