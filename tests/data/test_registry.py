@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import time
 
 import pandas as pd
 import pytest
@@ -44,13 +43,11 @@ def test_bundled_categories_are_the_sample_rows_of_the_full_map():
     assert bundled.equals(expected)
 
 
-def test_cache_hit_is_fast_and_identical(cache_dir, monkeypatch):
+def test_cache_hit_skips_the_protocol_and_is_identical(cache_dir, monkeypatch):
     first = load_dataset("diginetica-sample")
     assert len(cache_entries(cache_dir)) == 1 and cache_dir == registry.cache_dir()
     monkeypatch.setattr(registry, "apply_protocol", lambda *a, **k: pytest.fail("cache not used"))
-    t0 = time.perf_counter()
     second = load_dataset("diginetica-sample")
-    assert time.perf_counter() - t0 < 1.0
     assert second.fingerprint == first.fingerprint
     assert torch.equal(second.train.items, first.train.items)
     assert torch.equal(second.test.targets, first.test.targets)
@@ -109,13 +106,13 @@ def test_srgnn_settings_that_cannot_apply():
         load_dataset(folder, min_item_support=3)
 
 
-def test_full_diginetica_pickles_cached(cache_dir):
+def test_full_diginetica_pickles_cached(cache_dir, monkeypatch):
     folder = shared_folder("diginetica-srgnn")
     ds = load_dataset(folder)
     assert (ds.n_items, len(ds.train), len(ds.test)) == (43097, 719470, 60858)
-    t0 = time.perf_counter()
+    monkeypatch.setattr(registry, "read_srgnn_folder", lambda *a, **k: pytest.fail("cache not used"))
     again = load_dataset(folder)
-    assert time.perf_counter() - t0 < 2.0
+    monkeypatch.undo()
     assert torch.equal(again.train.targets, ds.train.targets)
     quarter = load_dataset(folder, fraction=4)
     assert len(quarter.train) == 719470 // 4

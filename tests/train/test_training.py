@@ -37,9 +37,7 @@ def small_config(**kw):
 
 
 def test_two_epoch_run_writes_the_whole_run_folder(tmp_path, sample):
-    t0 = time.time()
     status = train(small_config(), tmp_path, progress=False, dataset=sample)
-    assert time.time() - t0 < 60
     assert status["state"] == "finished" and status["epoch"] == 2
     for name in ("config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt"):
         assert (tmp_path / name).is_file(), name
