@@ -4,6 +4,7 @@
 
 - ``dataset``: the dataset as one string (default ``diginetica-sample``): a registry name, a path,
   or a path with its format/columns/protocol options from :func:`fgnn.uploads.encode_source`
+  (a new visitor starts on ``$FGNN_APP_DATASET`` / ``$FGNN_APP_CHECKPOINT`` when they are set)
 - ``checkpoint``: path (str) of the checkpoint the whole app uses (default: the shipped FGNN,
   ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.checkpoints_root`)
 - ``top_k``: K for predictions and metrics (default 20)
@@ -63,9 +64,10 @@ def default_checkpoint() -> str:
 def init_state() -> None:
     """Set every shared key that is missing to its default (a value set by a test is kept)."""
     ss = st.session_state
-    ss.setdefault("dataset", DEFAULT_DATASET)
+    # FGNN_APP_DATASET / FGNN_APP_CHECKPOINT: what a new visitor starts on (the browser benchmark)
+    ss.setdefault("dataset", os.environ.get("FGNN_APP_DATASET") or DEFAULT_DATASET)
     if not ss.get("checkpoint"):
-        ss["checkpoint"] = default_checkpoint()
+        ss["checkpoint"] = os.environ.get("FGNN_APP_CHECKPOINT") or default_checkpoint()
     ss.setdefault("top_k", DEFAULT_TOP_K)
     ss.setdefault("session_items", [])
     ss.setdefault("highlight_item", None)
