@@ -166,6 +166,9 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         ds = dataset if dataset is not None else load_training_data(cfg)
         train_pairs = _tail_pairs(ds.train, cfg.max_train_pairs)
         test_pairs = ds.test if cfg.max_test_pairs is None else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
+        if ds.valid is not None:  # a validation split: every epoch and the best one are judged on it
+            test_pairs = ds.valid  # (the test set is left for `fgnn evaluate`; docs/fgnn-study.md)
+            status.update(selected_on="valid")
         torch.manual_seed(cfg.seed)
         try:
             model = build_model(cfg.model, ds.n_items, **cfg.model_params)
@@ -211,7 +214,7 @@ def _fit_baseline(model, ds, test_pairs, cfg, run_dir, status, metrics_log, tb) 
     t0 = time.time()
     ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size)
     metrics = summarize(ranks, cfg.ks)
-    row = {"kind": "eval", "epoch": 1, "step": 0, **metrics, "fit_s": fit_s, "eval_s": time.time() - t0, "time": time.time()}
+    row = {"kind": "eval", "epoch": 1, "step": 0, "split": status.get("selected_on", "test"), **metrics, "fit_s": fit_s, "eval_s": time.time() - t0, "time": time.time()}
     metrics_log.write(row)
     tb.scalars(row, 1)
     ckpt = checkpoint_dict(model, ds, epoch=1, metrics=metrics, extra={"train_config": cfg.to_dict()})
@@ -315,7 +318,8 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size, device=device)
         eval_s = time.time() - t0
         metrics = summarize(ranks, cfg.ks)
-        row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "train_loss": float(loss_sum) / n_batches,
+        row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "split": status.get("selected_on", "test"),
+               "train_loss": float(loss_sum) / n_batches,
                **metrics, "train_s": train_s, "eval_s": eval_s,
                "train_examples_per_s": len(train_pairs) * (n_batches - first) / n_batches / max(train_s, 1e-9),
                "time": time.time()}

@@ -31,10 +31,17 @@ def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) ->
                    help="test window in days before the last date (default 7 DIGINETICA, 1 otherwise)")
     p.add_argument("--fraction", type=int, default=None,
                    help="keep the most recent 1/FRACTION of the training pairs (e.g. 4 or 64; default 1)")
+    p.add_argument("--valid-days", type=float, default=None,
+                   help="validation split: the training sessions of the last N days of the training period "
+                        "(default: none, the paper protocol); runs then choose their best epoch on it")
+    p.add_argument("--valid-fraction", type=float, default=None,
+                   help="validation split: the most recent fraction of the training sessions (e.g. 0.05; "
+                        "for SR-GNN pickles, which have no dates; default: none)")
 
 
 def protocol_options(args) -> dict:
-    return {k: getattr(args, k) for k in ("min_item_support", "min_session_length", "test_days", "fraction")
+    return {k: getattr(args, k) for k in ("min_item_support", "min_session_length", "test_days", "fraction",
+                                          "valid_days", "valid_fraction")
             if getattr(args, k, None) is not None}
 
 

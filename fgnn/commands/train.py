@@ -27,7 +27,7 @@ def yes_no(text: str) -> bool:
 MODEL_FLAGS = {
     "hidden_size": int, "num_layers": int, "heads": int, "last_heads": int, "readout_steps": int,
     "negative_slope": float, "dropout": float, "activation": str, "last_click": yes_no, "steps": int,
-    "k": int, "sample_size": int,
+    "k": int, "sample_size": int, "attention_norm": str, "concat_heads": yes_no, "last_activation": yes_no,
 }
 
 

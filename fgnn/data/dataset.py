@@ -51,6 +51,9 @@ class PreparedDataset:
     test_dates: Optional[Tensor] = None  # [test sessions]
     split_date: Optional[str] = None  # ISO date
     settings: dict = field(default_factory=dict)
+    # validation split (off by default): the most recent training sessions, moved out of ``train``
+    valid: Optional[SessionPairs] = None
+    valid_dates: Optional[Tensor] = None  # [valid sessions] day number, when the source has dates
 
     @property
     def popularity(self) -> Tensor:
@@ -77,4 +80,6 @@ class PreparedDataset:
             "test_sessions": self.test.num_sessions,
             "train_pairs": len(self.train),
             "test_pairs": len(self.test),
+            **({"valid_sessions": self.valid.num_sessions, "valid_pairs": len(self.valid)}
+               if self.valid is not None else {}),
         }

@@ -18,6 +18,11 @@ can show what each filter removed:
 7. with ``fraction`` k > 1, keep the most recent ``int(P / k)`` training pairs (the YOOCHOOSE 1/4,
    1/64 convention; the item vocabulary is kept whole, as SR-GNN does).
 
+Not in SR-GNN's protocol, off by default: a validation split (``valid_days``, or ``valid_fraction``
+for the SR-GNN pickles, which carry no dates) moves the most recent training sessions into
+``dataset.valid`` between steps 6 and 7, so that choices (best epoch, variants) are made without
+the test set (docs/fgnn-study.md). Items and test pairs stay exactly as without it.
+
 Every sort is stable. :func:`prepared_from_srgnn` builds the dataset from the SR-GNN pickle
 layout, where this protocol has already been applied.
 """
@@ -94,6 +99,7 @@ def _segment_starts(keys: np.ndarray) -> np.ndarray:
 
 def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
                    categories: Optional[pd.DataFrame] = None, format: Optional[str] = None,
+                   valid_days: Optional[float] = None, valid_fraction: Optional[float] = None,
                    **settings) -> PreparedDataset:
     """Apply the protocol of docs/protocol.md to a tidy click table (``session, item, time, date``).
 
@@ -222,6 +228,20 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     stats.append(_stat("expand into prefix/target pairs", "test", te_codes.size, te_sessions.size,
                        np.unique(te_codes).size, len(test)))
 
+    # validation split: the training sessions of the last valid_days (sessions are in date order).
+    valid = valid_days_out = None
+    if valid_days is not None or valid_fraction is not None:
+        if valid_days is not None:
+            n_valid = int((s_date[tr_sessions] > split - float(valid_days) * SECONDS_PER_DAY).sum())
+        else:
+            n_valid = _fraction_of_sessions(train.num_sessions, valid_fraction)
+        train, valid = carve_validation(train, n_valid, source)
+        valid_days_out = train_days[train.num_sessions:]
+        train_days = train_days[: train.num_sessions]
+        stats.append(_validation_stat(valid, n_items, valid_days, valid_fraction,
+                                      valid_from=_iso(split - float(valid_days) * SECONDS_PER_DAY)
+                                      if valid_days is not None else None))
+
     # 7. most recent 1/fraction of the training pairs.
     fraction = int(cfg["fraction"])
     if fraction > 1:
@@ -241,8 +261,73 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
         name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
         stats=stats, categories=_category_tensor(item_ids, categories),
         train_dates=torch.from_numpy(train_days), test_dates=torch.from_numpy(test_days),
-        split_date=split_iso, settings={"format": fmt, **cfg},
+        split_date=split_iso, settings={"format": fmt, **cfg, **validation_settings(valid_days, valid_fraction)},
+        valid=valid, valid_dates=None if valid_days_out is None else torch.from_numpy(valid_days_out),
     )
+
+
+# --------------------------------------------------------------------------- validation split
+def check_validation(valid_days: Optional[float], valid_fraction: Optional[float]) -> None:
+    """Refuse impossible validation settings with a message that says what to give."""
+    if valid_days is not None and valid_fraction is not None:
+        raise DataError("give --valid-days or --valid-fraction, not both")
+    if valid_days is not None and not float(valid_days) > 0:
+        raise DataError("valid_days must be positive (the last N days of the training period become validation)")
+    if valid_fraction is not None and not 0 < float(valid_fraction) < 1:
+        raise DataError("valid_fraction must be between 0 and 1 (e.g. 0.05: the most recent 5% of the "
+                        "training sessions become validation)")
+
+
+def validation_settings(valid_days: Optional[float] = None, valid_fraction: Optional[float] = None) -> dict:
+    """The validation settings that are on (nothing when off, so the paper protocol's settings,
+    fingerprints and caches are those of a dataset without the option)."""
+    out = {}
+    if valid_days is not None:
+        out["valid_days"] = float(valid_days)
+    if valid_fraction is not None:
+        out["valid_fraction"] = float(valid_fraction)
+    return out
+
+
+def _fraction_of_sessions(n_sessions: int, fraction: float) -> int:
+    return int(round(n_sessions * float(fraction)))
+
+
+def carve_validation(train: SessionPairs, n_valid: int, source: str = "dataset") -> tuple[SessionPairs, SessionPairs]:
+    """Split the last ``n_valid`` sessions of ``train`` (sessions in date order, pairs session by
+    session as :meth:`SessionPairs.from_csr` makes them) off into a validation set.
+
+    Returns ``(train, valid)``; both keep the item indices (the vocabulary stays whole).
+    """
+    n_sessions = train.num_sessions
+    if n_valid <= 0:
+        raise DataError(f"{source}: the validation split holds no training session; give more --valid-days "
+                        f"or a larger --valid-fraction")
+    if n_valid >= n_sessions:
+        raise DataError(f"{source}: the validation split would take all {n_sessions} training sessions; "
+                        f"give fewer --valid-days or a smaller --valid-fraction")
+    lengths = train.session_lengths()
+    cut = n_sessions - n_valid
+    at = int(train.offsets[cut])
+    first = SessionPairs.from_csr(train.items[:at].clone(), lengths[:cut].clone())
+    second = SessionPairs.from_csr(train.items[at:].clone(), lengths[cut:].clone())
+    if len(first) + len(second) != len(train):  # pairs are not the prefix expansion of the sessions
+        raise DataError(f"{source}: its training pairs are not whole sessions, so no validation split by "
+                        f"session can be made; drop --valid-days / --valid-fraction")
+    if len(second) == 0:
+        raise DataError(f"{source}: the validation sessions give no prefix/target pair; give more "
+                        f"--valid-days or a larger --valid-fraction")
+    return first, second
+
+
+def _validation_stat(valid: SessionPairs, n_items: int, valid_days, valid_fraction, valid_from=None) -> dict:
+    if valid_days is not None:
+        note = f"training sessions dated after {valid_from} (the last {valid_days:g} days of training)"
+    else:
+        note = (f"the most recent {float(valid_fraction):.1%} of the training sessions (file order = date "
+                f"order; an approximation of the last days)")
+    return _stat("carve validation split", "valid", int(valid.items.numel()), valid.num_sessions,
+                 int(torch.unique(valid.items).numel()), len(valid), note=note + "; item vocabulary kept whole")
 
 
 def _latest_pairs(pairs: SessionPairs, keep: int) -> tuple[SessionPairs, np.ndarray]:
@@ -315,14 +400,21 @@ def _pairs_from_srgnn(p) -> tuple[SessionPairs, bool]:
                         torch.from_numpy(p.targets)), False
 
 
-def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str = "") -> PreparedDataset:
+def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str = "",
+                        valid_fraction: Optional[float] = None) -> PreparedDataset:
     """A :class:`PreparedDataset` from the SR-GNN pickle layout (protocol already applied).
 
     Items keep their ids (``n_items`` = the largest id; ``item_ids`` is the identity). Training pairs
     are the prefix expansion of ``all_train_seq.txt``, or ``train.txt`` as given when only that is
     present. Test sessions are rebuilt from ``test.txt`` when it is in SR-GNN augmented order;
     otherwise every test prefix counts as its own session (said in the statistics).
+
+    ``valid_fraction`` moves the most recent fraction of the training sessions into ``valid``.
+    SR-GNN's ``preprocess.py`` writes the training sessions sorted by date (and numbers items by
+    first appearance in that order, which a test checks), so the last sessions are the latest: an
+    approximation of "the last days" for a layout without dates.
     """
+    check_validation(None, valid_fraction)
     notes = []
     if folder.all_train_seq is not None:
         items, lengths = folder.all_train_seq
@@ -349,9 +441,16 @@ def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str
               note="; ".join(notes))
         for part, p in (("train", train), ("test", test))
     ]
+    valid = None
+    if valid_fraction is not None:
+        train, valid = carve_validation(train, _fraction_of_sessions(train.num_sessions, valid_fraction),
+                                        str(folder.path))
+        stats.append(_validation_stat(valid, n_items, None, valid_fraction))
     item_ids = torch.arange(n_items + 1, dtype=torch.long)
     item_ids[0] = -1
     return PreparedDataset(
         name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
-        stats=stats, settings={"format": "srgnn", "files": list(folder.files)},
+        stats=stats, settings={"format": "srgnn", "files": list(folder.files),
+                               **validation_settings(None, valid_fraction)},
+        valid=valid,
     )

@@ -24,7 +24,14 @@ import pandas as pd
 import torch
 
 from .dataset import DataError, PreparedDataset
-from .protocol import _latest_pairs, apply_protocol, prepared_from_srgnn, resolve_settings
+from .protocol import (
+    _latest_pairs,
+    apply_protocol,
+    check_validation,
+    prepared_from_srgnn,
+    resolve_settings,
+    validation_settings,
+)
 from .readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
 from .sessions import SessionPairs
 
@@ -127,7 +134,8 @@ def dataset_state(ds: PreparedDataset) -> dict:
         "n_items": int(ds.n_items), "item_ids": ds.item_ids, "train": ds.train.state(),
         "test": ds.test.state(), "stats": ds.stats, "categories": ds.categories,
         "train_dates": ds.train_dates, "test_dates": ds.test_dates, "split_date": ds.split_date,
-        "settings": ds.settings,
+        "settings": ds.settings, "valid": None if ds.valid is None else ds.valid.state(),
+        "valid_dates": ds.valid_dates,
     }
 
 
@@ -138,6 +146,8 @@ def dataset_from_state(state: dict) -> PreparedDataset:
         test=SessionPairs.from_state(state["test"]), stats=list(state["stats"]),
         categories=state["categories"], train_dates=state["train_dates"], test_dates=state["test_dates"],
         split_date=state["split_date"], settings=dict(state["settings"]),
+        valid=SessionPairs.from_state(state["valid"]) if state.get("valid") is not None else None,
+        valid_dates=state.get("valid_dates"),
     )
 
 
@@ -181,14 +191,20 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
         session_col, item_col, time_col: column names of a generic CSV/TSV.
         use_cache: read/write the on-disk cache.
         **protocol_settings: ``min_session_length``, ``min_item_support``, ``test_days``,
-            ``fraction``, ``session_date`` (see :func:`fgnn.data.protocol.apply_protocol`);
-            ``None`` values mean the default.
+            ``fraction``, ``session_date``, ``valid_days`` (click logs), ``valid_fraction`` (see
+            :func:`fgnn.data.protocol.apply_protocol`); ``None`` values mean the default.
 
     Raises:
         DataError: the source cannot be used (the message names the file, the problem, the fix).
     """
     name, path, fmt, cats_path = _resolve(source, format)
     given = {k: v for k, v in protocol_settings.items() if v is not None}
+    valid = {k: given.pop(k) for k in ("valid_days", "valid_fraction") if k in given}
+    check_validation(valid.get("valid_days"), valid.get("valid_fraction"))
+    if fmt == "srgnn" and "valid_days" in valid:
+        raise DataError(f"{path}: SR-GNN pickles carry no dates, so --valid-days cannot apply; use "
+                        f"--valid-fraction (the most recent fraction of the training sessions, which the "
+                        f"pickles keep in date order)")
     if fmt == "srgnn":
         unknown = set(given) - {"fraction"}
         if unknown:
@@ -202,7 +218,8 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
         settings = resolve_settings(fmt, **given)
         inputs = [path] + ([cats_path] if cats_path else [])
     columns = {"session": session_col, "item": item_col, "time": time_col} if fmt == "csv" else {}
-    fingerprint = dataset_fingerprint(inputs, fmt, columns, settings)
+    # the validation keys join the fingerprint only when set: without them it is the paper protocol's
+    fingerprint = dataset_fingerprint(inputs, fmt, columns, {**settings, **validation_settings(**valid)})
     entry = cache_dir() / f"{fingerprint}.pt"
     if use_cache:
         cached = _cache_read(entry)
@@ -211,7 +228,8 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
             return cached
 
     if fmt == "srgnn":
-        ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint)
+        ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint,
+                                 valid_fraction=valid.get("valid_fraction"))
         ds.settings["files"] = [Path(f).name for f in ds.settings.get("files", [])]
         if settings["fraction"] > 1:
             keep = int(len(ds.train) / settings["fraction"])
@@ -230,7 +248,7 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
         clicks = read_clicks(path, fmt, session_col, item_col, time_col)
         categories = _read_categories(cats_path) if cats_path else None
         ds = apply_protocol(clicks, name=name, fingerprint=fingerprint, categories=categories,
-                            format=fmt, **settings)
+                            format=fmt, **valid, **settings)
     if use_cache:
         _cache_write(entry, ds)
     return ds

@@ -34,6 +34,10 @@ class FGNNConfig:
     # Not in the FGNN paper: also map the last click's node embedding into the session embedding,
     # s = W [readout || h_last], as SR-GNN's readout does (the Set2Set readout alone is order-blind).
     last_click: bool = False
+    # Ablation switches (docs/fgnn-study.md); the defaults are the paper's model.
+    attention_norm: str = "dst"  # "dst": softmax over in-neighbours (paper); "src": over senders (authors' code)
+    concat_heads: bool = True  # heads of every layer but the last concatenated (paper) or averaged
+    last_activation: bool = False  # also apply `activation` after the last WGAT layer
 
     def layer_heads(self) -> list[int]:
         return [self.heads] * (self.num_layers - 1) + [self.last_heads]
@@ -49,11 +53,11 @@ class FGNN(GraphSessionModel):
         in_dim = d
         heads = config.layer_heads()
         for i, h in enumerate(heads):
-            last = i == len(heads) - 1
-            self.layers.append(WeightedGATConv(in_dim, d, heads=h, concat=not last,
+            concat = i < len(heads) - 1 and config.concat_heads  # the last layer always averages
+            self.layers.append(WeightedGATConv(in_dim, d, heads=h, concat=concat,
                                                negative_slope=config.negative_slope,
-                                               dropout=config.dropout))
-            in_dim = d * h
+                                               dropout=config.dropout, normalize=config.attention_norm))
+            in_dim = d * h if concat else d
         self.readout = GRUSet2Set(d, steps=config.readout_steps)
         self.last_click = nn.Linear(2 * d, d) if config.last_click else None
         self.init_uniform()
@@ -72,7 +76,7 @@ class FGNN(GraphSessionModel):
                 layers.append((edge_index, alpha, added, alpha.sum(-1) > 0))
             else:
                 h = layer(h, batch.edge_index, batch.edge_weight)
-            if act is not None and i < len(self.layers) - 1:
+            if act is not None and (i < len(self.layers) - 1 or self.config.last_activation):
                 h = act(h)
         session, readout = self.readout(h, batch.batch, batch.num_graphs)
         if self.last_click is not None:

@@ -27,8 +27,10 @@ class WeightedGATConv(MessagePassing):
         \mathbf{h}'_i = \sum_{j \in \mathcal{N}(i)} \alpha_{ij} \mathbf{W}\mathbf{h}_j
 
     where :math:`\mathcal{N}(i)` are the senders of the edges *into* node :math:`i`
-    (the paper's normalisation; the authors' public code normalises over the sender index
-    instead). Every node gets a self-loop of weight 1 unless the session already has one
+    (the paper's normalisation, ``normalize="dst"``). The authors' public code normalises over
+    the sender index instead (``normalize="src"``): :math:`\alpha_{ij} = \exp(e_{ij}) /
+    \sum_{k:\, j \to k} \exp(e_{kj})`, so the weights on the edges *leaving* each node sum to 1
+    and the messages into a node need not (docs/fgnn-study.md). Every node gets a self-loop of weight 1 unless the session already has one
     (a repeated click), in which case its own weight is kept.
 
     Added self-loops are appended after the given edges, so ``alpha[:E]`` lines up with the
@@ -46,6 +48,9 @@ class WeightedGATConv(MessagePassing):
         add_self_loops (bool, optional): add weight-1 self-loops where missing.
             (default: :obj:`True`)
         bias (bool, optional): add a learnable bias. (default: :obj:`True`)
+        normalize (str, optional): ``"dst"`` (softmax over the edges into each node, the
+            paper) or ``"src"`` (over the edges out of each node, the authors' code).
+            (default: :obj:`"dst"`)
 
     Shapes:
         - **input:** node features :math:`(|\mathcal{V}|, F_{in})`, edge indices
@@ -66,6 +71,7 @@ class WeightedGATConv(MessagePassing):
         dropout: float = 0.0,
         add_self_loops: bool = True,
         bias: bool = True,
+        normalize: str = "dst",
     ):
         super().__init__(aggr="add", node_dim=0)
         self.in_channels = in_channels
@@ -75,6 +81,10 @@ class WeightedGATConv(MessagePassing):
         self.negative_slope = negative_slope
         self.dropout = dropout
         self.add_self_loops = add_self_loops
+        if normalize not in ("dst", "src"):
+            raise ValueError(f"normalize must be 'dst' (over in-neighbours, the paper) or 'src' "
+                             f"(over senders, the authors' code), not {normalize!r}")
+        self.normalize = normalize
 
         self.lin = Linear(in_channels, heads * out_channels, bias=False, weight_initializer="glorot")
         self.att_src = Parameter(torch.empty(1, heads, out_channels))
@@ -128,7 +138,8 @@ class WeightedGATConv(MessagePassing):
         score = F.leaky_relu(score, self.negative_slope)
         if keep is not None:
             score = score.masked_fill(~keep.unsqueeze(-1), float("-inf"))
-        alpha = softmax(score, dst, num_nodes=num_nodes)  # normalised over edges into each node
+        # normalised over the edges into each node (paper) or out of each node (authors' code)
+        alpha = softmax(score, dst if self.normalize == "dst" else src, num_nodes=num_nodes)
         alpha_out = alpha
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
 
@@ -144,4 +155,6 @@ class WeightedGATConv(MessagePassing):
         return alpha.unsqueeze(-1) * x_j
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, heads={self.heads}, concat={self.concat})"
+        extra = "" if self.normalize == "dst" else f", normalize={self.normalize!r}"
+        return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, heads={self.heads}, "
+                f"concat={self.concat}{extra})")

@@ -22,10 +22,12 @@ def models():
     return [FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16)),
             FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, num_layers=3, heads=2, last_heads=2, readout_steps=2)),
             SRGNN(SRGNNConfig(n_items=N_ITEMS, hidden_size=16, steps=2)),
-            FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16, last_click=True))]
+            FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=16, last_click=True)),
+            FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, num_layers=3, heads=2, attention_norm="src",
+                            concat_heads=False, last_activation=True))]
 
 
-IDS = ["fgnn", "fgnn-3layers", "srgnn", "fgnn-last-click"]
+IDS = ["fgnn", "fgnn-3layers", "srgnn", "fgnn-last-click", "fgnn-ablation-switches"]
 
 
 @pytest.mark.parametrize("model", models(), ids=IDS)
@@ -167,3 +169,40 @@ def test_table_gradient_equals_plain_autograd_lookup():
     F.cross_entropy(model.score(session), batch.targets - 1).backward()
     assert torch.allclose(fast, model.embedding.weight.grad, atol=1e-6)
     assert fast[[0, 2]].abs().sum() > 0  # items 1 and 3 are looked up and scored
+
+
+def test_fgnn_ablation_switches_change_the_layers_and_default_to_the_paper():
+    paper = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, heads=4))
+    assert [layer.concat for layer in paper.layers] == [True, False]
+    assert [layer.normalize for layer in paper.layers] == ["dst", "dst"]
+    assert paper.layers[1].in_channels == 32  # 4 concatenated heads of 8
+    averaged = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, heads=4, concat_heads=False, attention_norm="src"))
+    assert [layer.concat for layer in averaged.layers] == [False, False]
+    assert averaged.layers[1].in_channels == 8 and averaged.layers[1].heads == 1
+    assert [layer.normalize for layer in averaged.layers] == ["src", "src"]
+    with pytest.raises(ValueError, match="over senders"):
+        build_model("fgnn", N_ITEMS, attention_norm="out")
+
+
+def test_fgnn_last_activation_applies_the_activation_after_the_last_layer():
+    torch.manual_seed(0)
+    plain = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8)).eval()
+    torch.manual_seed(0)
+    act = FGNN(FGNNConfig(n_items=N_ITEMS, hidden_size=8, last_activation=True)).eval()
+    act.load_state_dict(plain.state_dict())  # same weights: only the forward pass differs
+    batch = batch_of(SESSIONS)
+    h = plain.embed_nodes(batch)
+    h = plain.layers[1](plain.layers[0](h, batch.edge_index, batch.edge_weight).relu(),
+                        batch.edge_index, batch.edge_weight)
+    expected, _ = plain.readout(h.relu(), batch.batch, batch.num_graphs)
+    assert torch.allclose(act.session_embedding(batch)[0], expected, atol=1e-6)
+    assert not torch.allclose(plain.session_embedding(batch)[0], expected, atol=1e-4)
+
+
+def test_old_fgnn_checkpoint_config_loads_with_the_paper_defaults(tmp_path):
+    from fgnn.checkpoint import load_model
+
+    model, ckpt = load_model("checkpoints/fgnn-sample/best.pt")
+    assert "attention_norm" not in ckpt["model_config"]  # written before the switches existed
+    cfg = model.config
+    assert (cfg.attention_norm, cfg.concat_heads, cfg.last_activation) == ("dst", True, False)

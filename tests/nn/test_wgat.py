@@ -10,9 +10,9 @@ EDGE_INDEX = torch.tensor([[0, 1, 2, 2, 3], [1, 2, 2, 0, 1]])
 EDGE_WEIGHT = torch.tensor([2.0, 1.0, 3.0, 1.0, 1.0])
 
 
-def layer(heads=2, concat=True, out=5):
+def layer(heads=2, concat=True, out=5, normalize="dst"):
     torch.manual_seed(0)
-    return WeightedGATConv(4, out, heads=heads, concat=concat)
+    return WeightedGATConv(4, out, heads=heads, concat=concat, normalize=normalize)
 
 
 def test_shapes_concat_and_mean():
@@ -41,24 +41,53 @@ def test_self_loops_added_only_where_missing():
     assert torch.allclose(appended[3], torch.ones(2))
 
 
-def test_matches_dense_reference():
-    """Second way to compute the same thing: the equation of the docstring with dense loops."""
-    conv = layer(heads=2, out=3)
-    x = torch.randn(4, 4)
-    out = conv(x, EDGE_INDEX, EDGE_WEIGHT)
+def dense_reference(conv, x, normalize):
+    """The docstring's equations with dense loops: softmax over the edges into each node
+    (``dst``) or over the edges out of each node (``src``), messages always summed into the receiver."""
     h = conv.lin(x).view(4, 2, 3)
     edges = {(int(s), int(d)): float(w) for s, d, w in zip(EDGE_INDEX[0], EDGE_INDEX[1], EDGE_WEIGHT)}
     for n in range(4):
         edges.setdefault((n, n), 1.0)
+
+    def e(j, i, w, k):
+        return F.leaky_relu((conv.att_src[0, k] * h[j, k]).sum() + (conv.att_dst[0, k] * h[i, k]).sum()
+                            + w * conv.att_weight[0, k], 0.2)
+
+    alpha = {}
+    for k in range(2):
+        for (j, i), w in edges.items():
+            group = [(a, b, v) for (a, b), v in edges.items() if (b == i if normalize == "dst" else a == j)]
+            alpha[j, i, k] = torch.exp(e(j, i, w, k)) / sum(torch.exp(e(a, b, v, k)) for a, b, v in group)
     expected = torch.zeros(4, 2, 3)
-    for i in range(4):
-        senders = [(j, w) for (j, d), w in edges.items() if d == i]
+    for (j, i), _ in edges.items():
         for k in range(2):
-            e = torch.stack([F.leaky_relu((conv.att_src[0, k] * h[j, k]).sum() + (conv.att_dst[0, k] * h[i, k]).sum()
-                                          + w * conv.att_weight[0, k], 0.2) for j, w in senders])
-            a = torch.softmax(e, 0)
-            expected[i, k] = sum(a[t] * h[j, k] for t, (j, _) in enumerate(senders))
-    assert torch.allclose(out, expected.reshape(4, 6) + conv.bias, atol=1e-5)
+            expected[i, k] += alpha[j, i, k] * h[j, k]
+    return expected.reshape(4, 6) + conv.bias, alpha
+
+
+@pytest.mark.parametrize("normalize", ["dst", "src"])
+def test_matches_dense_reference(normalize):
+    """Second way to compute the same thing: the equation of the docstring with dense loops."""
+    conv = layer(heads=2, out=3, normalize=normalize)
+    x = torch.randn(4, 4)
+    expected, alpha = dense_reference(conv, x, normalize)
+    out, (ei, a) = conv(x, EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    assert torch.allclose(out, expected, atol=1e-5)
+    for t in range(5):  # the given edges keep their positions
+        j, i = int(ei[0, t]), int(ei[1, t])
+        assert torch.allclose(a[t], torch.stack([alpha[j, i, k] for k in range(2)]), atol=1e-6)
+
+
+def test_sender_normalisation_sums_to_one_over_each_nodes_out_edges():
+    _, (ei, alpha) = layer(heads=3, normalize="src")(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT,
+                                                     return_attention_weights=True)
+    out_sums = torch.zeros(4, 3).index_add_(0, ei[0], alpha)
+    assert torch.allclose(out_sums, torch.ones(4, 3), atol=1e-6)
+    in_sums = torch.zeros(4, 3).index_add_(0, ei[1], alpha)
+    assert not torch.allclose(in_sums, torch.ones(4, 3), atol=1e-3)  # unlike the paper's normalisation
+    assert repr(layer(normalize="src")) == "WeightedGATConv(4, 5, heads=2, concat=True, normalize='src')"
+    with pytest.raises(ValueError, match="over senders"):
+        WeightedGATConv(4, 5, normalize="both")
 
 
 def test_changing_only_an_edge_weight_changes_attention():
