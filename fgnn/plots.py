@@ -528,82 +528,135 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
 
 
 # --------------------------------------------------------------------------- item map
+ITEM_MAP_POINTS = 1500
+"""Items a map draws as points at most (the most popular); the rest become a density layer."""
+ITEM_MAP_DENSITY_TRACE = "other items (density)"
+ITEM_MAP_OVERLAYS = ("top-K", "found", "true next item", "in session")
+
+
 def item_map_figure(coords, item_ids, popularity, categories=None, selected_items=None,
-                    max_categories: int = 10, item_labels: ItemLabels = None) -> go.Figure:
+                    max_categories: int = 10, item_labels: ItemLabels = None, topk_items=None,
+                    target_item: Optional[int] = None, found_items=None,
+                    max_points: int = ITEM_MAP_POINTS, density_bins: int = 90) -> go.Figure:
     """Scatter of items on a 2-D map; clicking a point gives its item id in ``customdata``.
+
+    Built to stay small at research scale (docs/research-scale.md): at most ``max_points``
+    items are drawn as points, the most popular ones (ties by item id); every other item counts
+    in a ``"other items (density)"`` heatmap of ``density_bins`` x ``density_bins`` cells under
+    them. Points carry only their item id (``customdata``, as binary arrays); the hover text is
+    built in the browser from a per-trace template, so nothing per item is shipped besides
+    position, size and id.
 
     Colour by category: the ``max_categories`` categories with the most items, the rest (and
     unknown categories) as ``"other"``; one colour when ``categories`` is None. Marker size
-    grows with log popularity. Items of ``selected_items`` (the current session) are ringed in a
-    ``"in session"`` trace numbered by click order.
+    grows with log popularity. Whatever the catalogue size, a few items are always drawn on top,
+    in their own traces (hover text with ``item_labels``): ``"top-K"`` (``topk_items``, best
+    first), ``"found"`` (``found_items``, e.g. a search), ``"true next item"`` (``target_item``)
+    and ``"in session"`` (``selected_items``, numbered by click order).
     """
     xy = np.asarray(coords, dtype=float).reshape(-1, 2)
-    ids = [int(i) for i in np.asarray(item_ids).reshape(-1)]
-    pop = _as_1d(popularity, "popularity", len(ids))
-    if xy.shape[0] != len(ids):
-        raise ValueError(f"{xy.shape[0]} coordinates for {len(ids)} items")
+    ids = np.asarray(item_ids).reshape(-1).astype(np.int64)
+    n = len(ids)
+    pop = _as_1d(popularity, "popularity", n)
+    if xy.shape[0] != n:
+        raise ValueError(f"{xy.shape[0]} coordinates for {n} items")
     label = _label_fn(item_labels)
     sizes = np.clip(4.0 + 2.2 * np.log1p(np.maximum(pop, 0)), 4.0, 22.0)
     if categories is None:
-        cats = ["all items"] * len(ids)
+        cats = np.full(n, "all items", dtype=object)
         groups = ["all items"]
     else:
-        raw = list(pd.Series(list(categories), dtype="object"))
-        if len(raw) != len(ids):
-            raise ValueError(f"{len(raw)} categories for {len(ids)} items")
-        raw = ["other" if (c is None or (isinstance(c, float) and math.isnan(c))) else str(c)
-               for c in raw]
-        counts = pd.Series(raw).value_counts()
-        ranked = sorted((c for c in counts.index if c != "other"),
-                        key=lambda c: (-counts[c], c))
+        raw = pd.Series(list(categories), dtype="object")
+        if len(raw) != n:
+            raise ValueError(f"{len(raw)} categories for {n} items")
+        raw = raw.where(raw.notna(), "other").astype(str)
+        counts = raw.value_counts()
+        ranked = sorted((c for c in counts.index if c != "other"), key=lambda c: (-counts[c], c))
         top = ranked[:max_categories]
-        cats = [c if c in top else "other" for c in raw]
-        groups = top + (["other"] if "other" in cats else [])
+        cats = raw.where(raw.isin(top), "other").to_numpy()
+        groups = top + (["other"] if (cats == "other").any() else [])
+
+    # the items drawn as points: all of a small catalogue, the most popular of a large one
+    if n > max_points:
+        order = np.lexsort((ids, -pop))
+        as_point = np.zeros(n, dtype=bool)
+        as_point[order[:max_points]] = True
+    else:
+        as_point = np.ones(n, dtype=bool)
+
     fig = go.Figure()
+    if not as_point.all():
+        rest = xy[~as_point]
+        span = [(float(v.min()), float(v.max())) if v.max() > v.min() else (float(v.min()) - 1, float(v.min()) + 1)
+                for v in (xy[:, 0], xy[:, 1])]
+        counts2d, xe, ye = np.histogram2d(rest[:, 0], rest[:, 1], bins=density_bins, range=span)
+        z = np.where(counts2d.T > 0, np.log10(np.maximum(counts2d.T, 1)) + 0.3, np.nan)
+        fig.add_trace(go.Heatmap(
+            x=np.round((xe[:-1] + xe[1:]) / 2, 5), y=np.round((ye[:-1] + ye[1:]) / 2, 5),
+            z=np.round(z, 3), colorscale=[[0.0, "rgb(240,240,240)"], [1.0, "rgb(120,120,120)"]],
+            showscale=False, hoverinfo="skip", name=ITEM_MAP_DENSITY_TRACE,
+            meta={"items": int((~as_point).sum())},
+        ))
     for g_i, group in enumerate(groups):
-        idx = [i for i, c in enumerate(cats) if c == group]
+        idx = np.flatnonzero((cats == group) & as_point)
+        if idx.size == 0:
+            continue
         color = OTHER_COLOR if group == "other" else (
             NODE_COLOR if categories is None else PALETTE[g_i % len(PALETTE)])
-        hover = []
-        for i in idx:
-            lab = label(ids[i])
-            lines = [f"<b>{_item_name(ids[i], lab)}</b>"]
-            if categories is not None:
-                lines.append(f"category {raw[i] if raw[i] != 'other' else 'unknown'}")
-            lines.append(f"popularity {pop[i]:g}")
-            hover.append("<br>".join(lines))
+        where = ("" if categories is None else "<br>another or unknown category" if group == "other"
+                 else f"<br>category {group}")
         fig.add_trace(go.Scatter(
-            x=[float(xy[i, 0]) for i in idx], y=[float(xy[i, 1]) for i in idx], mode="markers",
-            marker=dict(size=[float(sizes[i]) for i in idx], color=color, opacity=0.75,
+            x=xy[idx, 0].astype(np.float32), y=xy[idx, 1].astype(np.float32), mode="markers",
+            marker=dict(size=sizes[idx].astype(np.float32), color=color, opacity=0.75,
                         line=dict(width=0.5, color="white")),
-            customdata=[ids[i] for i in idx], hovertext=hover, hoverinfo="text", name=group,
+            customdata=ids[idx], hovertemplate=f"item %{{customdata}}{where}<extra></extra>",
+            name=group,
         ))
+    where = {int(item): i for i, item in enumerate(ids)}
+
+    def overlay(items, name, symbol, color, extra, hover_note, text=None):
+        shown = [int(i) for i in items if int(i) in where]
+        if not shown:
+            return
+        pos = [where[i] for i in shown]
+        fig.add_trace(go.Scatter(
+            x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(),
+            mode="markers+text" if text is not None else "markers",
+            text=None if text is None else [text[i] for i in shown], textposition="top center",
+            textfont=dict(color=color), name=name, customdata=shown, hoverinfo="text",
+            marker=dict(symbol=symbol, size=(sizes[pos] + extra).tolist(), color=color,
+                        line=dict(width=2.5, color=color)),
+            hovertext=[f"{_item_name(i, label(i))}<br>{hover_note(i)}" for i in shown],
+        ))
+
+    if topk_items is not None:
+        rank = {}
+        for r, item in enumerate(topk_items):
+            rank.setdefault(int(item), r + 1)
+        overlay(list(rank), "top-K", "diamond", "rgb(255,127,14)", 2, lambda i: f"top-K rank {rank[i]}")
+    if found_items is not None:
+        overlay(list(dict.fromkeys(int(i) for i in found_items)), "found", "star", "rgb(148,103,189)", 6,
+                lambda _: "search result")
+    if target_item is not None:
+        overlay([target_item], "true next item", "circle-open", HIGHLIGHT_COLOR, 14,
+                lambda _: "true next item")
     if selected_items:
-        where = {item: i for i, item in enumerate(ids)}
-        sel = [int(s) for s in selected_items]
         order: dict[int, list[int]] = {}
-        for t, item in enumerate(sel):
+        for t, item in enumerate(int(s) for s in selected_items):
             if item in where:
                 order.setdefault(item, []).append(t + 1)
-        shown = list(order)
-        fig.add_trace(go.Scatter(
-            x=[float(xy[where[i], 0]) for i in shown], y=[float(xy[where[i], 1]) for i in shown],
-            mode="markers+text", text=[",".join(map(str, order[i])) for i in shown],
-            textposition="top center", textfont=dict(color=CURRENT_COLOR),
-            marker=dict(symbol="circle-open", size=[float(sizes[where[i]]) + 10 for i in shown],
-                        color=CURRENT_COLOR, line=dict(width=2.5, color=CURRENT_COLOR)),
-            customdata=shown, hovertext=[f"{_item_name(i, label(i))}<br>in session "
-                                         f"(click {', '.join(map(str, order[i]))})"
-                                         for i in shown],
-            hoverinfo="text", name="in session",
-        ))
+        overlay(list(order), "in session", "circle-open", CURRENT_COLOR, 10,
+                lambda i: f"in session (click {', '.join(map(str, order[i]))})",
+                text={i: ",".join(map(str, v)) for i, v in order.items()})
+    n_points = int(as_point.sum())
+    how = "" if n_points == n else f", the {n_points} most popular as points, the rest as density"
     fig.update_layout(
-        title=dict(text=f"Item map: {len(ids)} items (click a point to add it)"),
-        xaxis=dict(title=dict(text="component 1"), zeroline=False),
-        yaxis=dict(title=dict(text="component 2"), zeroline=False),
+        title=dict(text=f"Item map: {n} items{how} (click a point to add it)"),
+        xaxis=dict(title=dict(text="component 1"), zeroline=False, showgrid=False),
+        yaxis=dict(title=dict(text="component 2"), zeroline=False, showgrid=False),
         legend=dict(title=dict(text="category" if categories is not None else "")),
         plot_bgcolor="white", height=520, hovermode="closest", clickmode="event+select",
-        margin=dict(l=40, r=10, t=50, b=40),
+        margin=dict(l=40, r=10, t=50, b=40), uirevision="item-map",
     )
     return fig
 

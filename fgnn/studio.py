@@ -261,6 +261,37 @@ def filter_catalogue(table: pd.DataFrame, query: str = "", categories: Sequence[
     return table[mask].reset_index(drop=True)
 
 
+def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
+                 names: Optional[Mapping[int, str]] = None) -> pd.DataFrame:
+    """Items of a catalogue (:func:`item_catalogue`) that match what a person typed, searched on
+    the server so that any item of a full-size catalogue can be found (docs/research-scale.md).
+
+    The item whose id is the typed number comes first, then items whose id contains the typed
+    digits, then (with ``names``, item id -> name) items whose name contains the text, ignoring
+    case; each group in catalogue order (most popular first); at most ``limit`` rows, with a
+    ``name`` column when ``names`` are given. Nothing typed: no rows.
+    """
+    q = str(query or "").strip()
+    out = catalogue.iloc[:0]
+    if names is not None:
+        named = pd.Series(names, dtype="object")
+        catalogue = catalogue.assign(name=catalogue["item"].map(named))
+        out = catalogue.iloc[:0]
+    if not q:
+        return out.reset_index(drop=True)
+    group = pd.Series(np.inf, index=catalogue.index)
+    if names is not None:
+        hit = catalogue["name"].astype("string").str.contains(q, case=False, regex=False).fillna(False)
+        group[hit.to_numpy(dtype=bool)] = 2
+    if q.isdigit():
+        group[catalogue["item"].astype(str).str.contains(q, regex=False).to_numpy()] = 1
+        if len(q) < 19:  # an id beyond int64 matches no item exactly
+            group[(catalogue["item"] == int(q)).to_numpy()] = 0
+    keep = np.isfinite(group.to_numpy())
+    ranked = catalogue[keep].assign(_group=group[keep]).sort_values("_group", kind="stable")
+    return ranked.drop(columns="_group").head(int(limit)).reset_index(drop=True)
+
+
 def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.DataFrame:
     """2-D PCA of the model's item embeddings: ``item, x, y, popularity, category``, one row per
     item index 1..N. Raises :class:`ValueError` for a model without an item embedding table."""

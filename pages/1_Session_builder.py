@@ -15,6 +15,7 @@ import streamlit as st
 
 from fgnn import studio
 from fgnn.data.dataset import DataError
+from fgnn.paging import table_page
 from fgnn.plots import item_map_figure, session_graph_figure, topk_figure, whatif_figure
 from fgnn.runs import list_runs
 from pages._shared import (
@@ -164,47 +165,6 @@ if session_error:
         st.warning(session_error, icon=":material/touch_app:")
 
 _lap("session strip")
-left, right = st.columns([0.45, 0.55], gap="medium")
-
-# ---- ways to add items
-with left:
-    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
-    with tab_map:
-        try:
-            coords = item_map_cached()
-        except (DataError, ValueError) as exc:
-            st.info(str(exc))
-        else:
-            fig = item_map_figure(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
-                                  categories=None if dataset.categories is None else coords["category"],
-                                  selected_items=items)
-            fig.update_layout(height=460, legend=dict(font=dict(size=10)))
-            key = f"item_map_{pick}"
-            st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
-                            selection_mode="points", width="stretch")
-            st.caption("Items placed by the first two principal components of the model's item "
-                       "embeddings; size = popularity, colour = category. Click a point to add it.")
-    with tab_cat:
-        catalogue = studio.item_catalogue(dataset)
-        c1, c2, c3 = st.columns([1, 1.4, 1])
-        query = c1.text_input("Item id contains", key="builder_query")
-        cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
-        chosen = c2.multiselect("Categories", cats, key="builder_categories")
-        min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
-        table = studio.filter_catalogue(catalogue, query, chosen, min_pop)
-        ss["builder_catalogue_items"] = table["item"].tolist()
-        key = f"catalogue_{pick}"
-        st.dataframe(table, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
-                     selection_mode="single-row", hide_index=True, height=360, width="stretch")
-        st.caption(f"{len(table)} of {len(catalogue)} items · click a row to add the item")
-    with tab_type:
-        st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
-        st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
-        st.button("Add", on_click=_on_typed, args=(dataset,))
-        if ss.get("builder_typed_error"):
-            st.error(ss["builder_typed_error"], icon=":material/error:")
-
-_lap("item map + catalogue")
 expl = None
 if not session_error:
     try:
@@ -213,6 +173,64 @@ if not session_error:
         st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
 
 _lap("explain")
+catalogue = studio.item_catalogue(dataset)
+left, right = st.columns([0.45, 0.55], gap="medium")
+
+# ---- ways to add items
+with left:
+    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
+    with tab_map:
+        found = studio.search_items(catalogue, st.text_input(
+            "Find an item", key="builder_find", placeholder="item id",
+            help="Any item of the catalogue, drawn as a star on the map; click a row to add it."), limit=10)
+        try:
+            coords = item_map_cached()
+        except (DataError, ValueError) as exc:
+            st.info(str(exc))
+        else:
+            fig = item_map_figure(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
+                                  categories=None if dataset.categories is None else coords["category"],
+                                  selected_items=items, target_item=ss.get("highlight_item"),
+                                  topk_items=None if expl is None else expl.topk["item"],
+                                  found_items=found["item"])
+            fig.update_layout(height=460, legend=dict(font=dict(size=10)))
+            key = f"item_map_{pick}"
+            st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
+                            selection_mode="points", width="stretch")
+            st.caption("Items placed by the first two principal components of the model's item "
+                       "embeddings; size = popularity, colour = category; a large catalogue shows its "
+                       "most popular items as points and the rest as grey density. Click a point to add it.")
+        if len(found):
+            ss["builder_found_items"] = found["item"].tolist()
+            key = f"found_{pick}"
+            st.dataframe(found, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_found_items"),
+                         selection_mode="single-row", hide_index=True, width="stretch")
+        elif ss.get("builder_find"):
+            st.caption(f"no item id contains '{ss['builder_find']}'")
+    with tab_cat:
+        c1, c2, c3 = st.columns([1, 1.4, 1])
+        query = c1.text_input("Item id contains", key="builder_query")
+        cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
+        chosen = c2.multiselect("Categories", cats, key="builder_categories")
+        min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
+        table = studio.filter_catalogue(catalogue, query, chosen, min_pop)
+        page = table_page(table, ss.get("builder_catalogue_page", 1))
+        ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
+        ss["builder_catalogue_items"] = page.rows["item"].tolist()
+        key = f"catalogue_{pick}"
+        st.dataframe(page.rows, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
+                     selection_mode="single-row", hide_index=True, height=360, width="stretch")
+        n1, n2 = st.columns([1, 3])
+        n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
+        n2.caption(f"{page.caption('items')} ({len(catalogue):,} in the catalogue) · click a row to add the item")
+    with tab_type:
+        st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
+        st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
+        st.button("Add", on_click=_on_typed, args=(dataset,))
+        if ss.get("builder_typed_error"):
+            st.error(ss["builder_typed_error"], icon=":material/error:")
+
+_lap("item map + catalogue")
 # ---- the session graph
 with right:
     if expl is not None:

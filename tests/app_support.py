@@ -1,9 +1,11 @@
 """Helpers shared by the AppTest tests and the run-folder tests."""
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from fgnn.runs import read_status
@@ -21,6 +23,15 @@ def app(page: str, **state) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def plotly_values(value) -> list:
+    """A figure array as plotly's JSON carries it: a plain list, or numpy data sent as
+    ``{"dtype": "i8", "bdata": base64}`` (plotly >= 6), decoded to a list."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return arr.reshape(value["shape"]).tolist() if "shape" in value else arr.tolist()
+    return list(value)
 
 
 def wait_for(run_dir, states, timeout=180.0) -> dict:

@@ -228,7 +228,9 @@ def test_item_map_customdata_categories_and_selection():
     big, small = pop.argmax(), pop.argmin()
     size = {c: s for t in groups for c, s in zip(t.customdata, t.marker.size)}
     assert size[ids[big]] > size[ids[small]]
-    assert any("popularity 30" in h for t in groups for h in t.hovertext)
+    # hover text is built in the browser from the id and the trace's category, not shipped per item
+    assert all(t.hovertext is None and "%{customdata}" in t.hovertemplate for t in groups)
+    assert "category c00" in trace(fig, "c00").hovertemplate
 
 
 def test_item_map_without_categories_is_one_colour():

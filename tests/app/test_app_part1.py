@@ -10,10 +10,10 @@ import json
 
 import pytest
 import torch
+from app_support import app, plotly_values
 
 from fgnn.checkpoint import load_model
 from fgnn.explain import make_batch
-from app_support import app
 
 BUILDER = "pages/1_Session_builder.py"
 CONSTRUCTION = "pages/2_Graph_construction.py"
@@ -62,7 +62,7 @@ def test_builder_runs_with_defaults_and_says_the_session_is_empty(root):
     assert not at.error
     # the item map is there (one point per item) even before the first click
     spec = chart_titled(at, "Item map")
-    assert sum(len(t["customdata"]) for t in spec["data"] if t["name"] != "in session") == 309
+    assert sum(len(plotly_values(t["customdata"])) for t in spec["data"] if t["name"] != "in session") == 309
 
 
 def test_session_from_state_gives_graph_and_topk_of_the_model(root, ds, session):
@@ -82,6 +82,7 @@ def test_session_from_state_gives_graph_and_topk_of_the_model(root, ds, session)
     # the map rings the session's items; what-if has one row per variant
     ring = trace(chart_titled(at, "Item map"), "in session")
     assert sorted(ring["customdata"]) == sorted(set(session))
+    assert trace(chart_titled(at, "Item map"), "top-K")["customdata"] == expected  # marked, best first
     whatif = chart_titled(at, "What if")
     assert len(whatif["data"][0]["y"]) == 3 + len(session)
     assert at.session_state["builder_server_ms"] > 0
