@@ -19,6 +19,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_dataset_options(p)
     p.add_argument("--top-k", type=int, default=20, help="K (default 20)")
     p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
     p.add_argument("--json", action="store_true", help="one JSON object: hit@K, mrr@K, ndcg@K, n")
     p.set_defaults(func=run)
     return p
@@ -42,6 +43,7 @@ def run(args) -> int:
     from ..data.dataset import DataError
     from ..evaluate import rank_targets
     from ..metrics import summarize
+    from ..train import resolve_device
 
     try:
         ckpt = load_checkpoint(args.checkpoint)
@@ -49,9 +51,10 @@ def run(args) -> int:
         for w in check_dataset(ckpt, ds, args.checkpoint):
             print(f"warning: {w}", file=__import__("sys").stderr)
         model = model_from_checkpoint(ckpt, args.checkpoint)
+        device = resolve_device(args.device)
     except DataError as exc:
         return fail(exc)
-    ranks = rank_targets(model, ds.test, batch_size=args.batch_size)
+    ranks = rank_targets(model.to(device), ds.test, batch_size=args.batch_size, device=device)
     m = summarize(ranks, [args.top_k])
     if args.json:
         print(json.dumps(m))
