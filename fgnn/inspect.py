@@ -18,6 +18,7 @@ import torch
 
 from .checkpoint import load_checkpoint, load_model
 from .data.dataset import DataError, PreparedDataset
+from .data.registry import READ_OPTIONS
 from .evaluate import rank_targets
 from .metrics import length_buckets, popularity_buckets, slice_metrics
 
@@ -32,7 +33,7 @@ def dataset_spec_of_checkpoint(ckpt: dict) -> dict:
     if not source:
         raise DataError("the checkpoint names no dataset: choose the dataset by hand")
     spec = {"source": source}
-    for key in ("format", "session_col", "item_col", "time_col"):
+    for key in READ_OPTIONS:
         if cfg.get(key) is not None:
             spec[key] = cfg[key]
     spec.update(cfg.get("protocol") or {})

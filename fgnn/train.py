@@ -36,7 +36,10 @@ class TrainConfig:
     session_col: Optional[str] = None
     item_col: Optional[str] = None
     time_col: Optional[str] = None
-    protocol: dict = field(default_factory=dict)  # min_item_support, test_days, fraction, ...
+    user_col: Optional[str] = None  # a log without session ids, cut at protocol["session_gap"] minutes
+    event_col: Optional[str] = None
+    items: Optional[str] = None  # items file: item,name[,category]
+    protocol: dict = field(default_factory=dict)  # min_item_support, test_days, fraction, session_gap, ...
     model: str = "fgnn"
     model_params: dict = field(default_factory=dict)  # hidden_size, heads, steps, k, ...
     epochs: int = 10
@@ -95,10 +98,9 @@ def device_description(device: torch.device) -> str:
 
 
 def load_training_data(cfg: TrainConfig) -> PreparedDataset:
-    from .data.registry import load_dataset
+    from .data.registry import READ_OPTIONS, load_dataset
 
-    return load_dataset(cfg.dataset, format=cfg.format, session_col=cfg.session_col,
-                        item_col=cfg.item_col, time_col=cfg.time_col, **cfg.protocol)
+    return load_dataset(cfg.dataset, **{k: getattr(cfg, k) for k in READ_OPTIONS}, **cfg.protocol)
 
 
 def _tail_pairs(pairs, n: Optional[int]):

@@ -16,6 +16,8 @@ from typing import Optional
 from .data.dataset import DataError, PreparedDataset
 from .data.protocol import default_settings
 from .data.readers import FORMATS
+from .data.registry import READ_OPTIONS
+from .data.sessionize import LOG_SETTINGS
 
 MAX_UPLOAD_BYTES = 2 << 30
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
@@ -63,10 +65,10 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
         format = None
     if format is not None and format not in FORMATS:
         raise DataError(f"{path}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    cols = {k: (v.strip() or None) if isinstance(v, str) else v
-            for k, v in (("session_col", session_col), ("item_col", item_col), ("time_col", time_col))}
+    given = {"session_col": session_col, "item_col": item_col, "time_col": time_col, **protocol}
+    given = {k: (v.strip() or None) if isinstance(v, str) and k in READ_OPTIONS else v for k, v in given.items()}
     try:
-        return load_dataset(str(path), format=format, **cols, **protocol)
+        return load_dataset(str(path), format=format, **given)
     except DataError:
         raise
     except (UnicodeDecodeError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
@@ -79,10 +81,9 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
 
 
 # --------------------------------------------------------------------------- dataset sources
-#: How to read a source (a run's config keeps these at its top level).
-READ_OPTIONS = ("format", "session_col", "item_col", "time_col")
+# How to read a source (a run's config keeps these at its top level): READ_OPTIONS, from the registry.
 #: Keys a dataset source may carry besides the path: how to read it, and the protocol settings.
-SOURCE_OPTIONS = READ_OPTIONS + tuple(default_settings())
+SOURCE_OPTIONS = READ_OPTIONS + tuple(default_settings()) + tuple(LOG_SETTINGS)
 
 
 def encode_source(source, format: Optional[str] = None, session_col: Optional[str] = None,
@@ -131,7 +132,8 @@ def describe_source(text: str) -> str:
     source = spec.pop("source")
     if not spec:
         return source
-    short = {"session_col": "session", "item_col": "item", "time_col": "time"}
+    short = {"session_col": "session", "user_col": "user", "item_col": "item", "time_col": "time",
+             "event_col": "event", "items": "items"}
     parts = [str(spec.pop("format"))] if "format" in spec else []
     parts += [f"{short.get(k, k)}={v}" for k, v in spec.items()]
     return f"{Path(source).name} ({', '.join(parts)})"

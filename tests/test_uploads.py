@@ -75,7 +75,8 @@ def test_run_config_gives_back_the_source_it_trained_on(custom_csv):
     source = run_dataset_source(config)
     assert decode_source(source) == {"source": str(custom_csv), "format": "csv", "session_col": "visit",
                                      "item_col": "product", "time_col": "day", "test_days": 7.0}
-    assert source_config(source) == config  # the Train page builds the run config from the source
+    # the Train page builds the run config from the source (read options it was not given are None)
+    assert source_config(source) == {**config, "user_col": None, "event_col": None, "items": None}
     assert run_dataset_source({"dataset": "diginetica-sample", "format": None, "protocol": {}}) == "diginetica-sample"
     assert run_dataset_source({"model": "pop"}) is None
 

@@ -6,7 +6,7 @@ import sys
 
 from ..data.dataset import DataError
 from ..data.readers import FORMATS
-from ..data.registry import list_datasets
+from ..data.registry import READ_OPTIONS, list_datasets
 
 
 def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
@@ -19,10 +19,25 @@ def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) ->
         p.add_argument("--dataset", default=None, metavar="NAME|PATH", help=where)
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="input format (default: detected where unambiguous)")
-    p.add_argument("--session-col", default=None, help="session column of a generic CSV/TSV")
-    p.add_argument("--item-col", default=None, help="item column of a generic CSV/TSV")
+    p.add_argument("--session-col", default=None, help="session column of a generic CSV/TSV or RecBole file")
+    p.add_argument("--user-col", default=None,
+                   help="user column of a log without session ids, instead of --session-col: each user's "
+                        "events are cut into sessions at gaps longer than --session-gap")
+    p.add_argument("--item-col", default=None, help="item column of a generic CSV/TSV or RecBole file")
     p.add_argument("--time-col", default=None,
-                   help="time column of a generic CSV/TSV (unix seconds or ISO dates)")
+                   help="time column of a generic CSV/TSV or RecBole file (unix seconds or milliseconds, "
+                        "or ISO dates)")
+    p.add_argument("--session-gap", type=float, default=None, metavar="MINUTES",
+                   help="with --user-col: a new session starts after this many minutes without an event "
+                        "(default 30)")
+    p.add_argument("--event-col", default=None, help="event-type column (e.g. event: view, addtocart, transaction)")
+    p.add_argument("--keep", default=None, metavar="EVENTS",
+                   help="with --event-col: keep only these event types, comma-separated (e.g. view)")
+    p.add_argument("--collapse-repeats", action="store_true", default=None,
+                   help="drop a click on the item just clicked in the same session (off by default)")
+    p.add_argument("--items", default=None, metavar="FILE",
+                   help="items file with one row per item: item,name[,category] (any delimiter); names are "
+                        "shown wherever an item is")
     p.add_argument("--min-item-support", type=int, default=None,
                    help="drop items clicked fewer times than this (default 5)")
     p.add_argument("--min-session-length", type=int, default=None,
@@ -39,17 +54,25 @@ def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) ->
                         "for SR-GNN pickles, which have no dates; default: none)")
 
 
+PROTOCOL_FLAGS = ("min_item_support", "min_session_length", "test_days", "fraction", "valid_days",
+                  "valid_fraction", "session_gap", "keep", "collapse_repeats")
+
+
 def protocol_options(args) -> dict:
-    return {k: getattr(args, k) for k in ("min_item_support", "min_session_length", "test_days", "fraction",
-                                          "valid_days", "valid_fraction")
-            if getattr(args, k, None) is not None}
+    """The protocol settings (and the steps before it) given on the command line."""
+    return {k: getattr(args, k) for k in PROTOCOL_FLAGS if getattr(args, k, None) is not None}
+
+
+def read_options(args) -> dict:
+    """How to read the source (format, column names, items file) as given on the command line."""
+    return {k: getattr(args, k, None) for k in READ_OPTIONS}
 
 
 def load_dataset_from_args(args, default: str = None, **kw):
     from ..data.registry import load_dataset
 
-    return load_dataset(args.dataset or default, format=args.format, session_col=args.session_col,
-                        item_col=args.item_col, time_col=args.time_col, **protocol_options(args), **kw)
+    return load_dataset(args.dataset or default, **read_options(args),
+                        **protocol_options(args), **kw)
 
 
 def fail(exc: Exception) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..data.registry import READ_OPTIONS
 from .common import add_dataset_options, fail, load_dataset_from_args
 
 
@@ -29,7 +30,7 @@ def dataset_for_checkpoint(args, ckpt):
     """The dataset named on the command line, else the one the checkpoint was trained on."""
     if args.dataset is None:
         cfg = ckpt.get("train_config") or {}
-        for key in ("dataset", "format", "session_col", "item_col", "time_col"):
+        for key in ("dataset", *READ_OPTIONS):
             if getattr(args, key, None) is None and cfg.get(key) is not None:
                 setattr(args, key, cfg[key])
         for key, value in (cfg.get("protocol") or {}).items():

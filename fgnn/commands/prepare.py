@@ -14,10 +14,15 @@ import pickle
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ..data.dataset import DataError, PreparedDataset
 from ..data.sessions import SessionPairs
 from .common import add_dataset_options, fail, load_dataset_from_args
 
+OUT_FORMATS = ("srgnn", "recbole")
+RECBOLE_INTER_HEADER = ("session_id:token", "item_id:token", "timestamp:float")
 _COLUMNS = ("step", "part", "clicks", "sessions", "items", "pairs", "mean_length", "note")
 
 
@@ -31,7 +36,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_dataset_options(p, positional=True)
     p.add_argument("--out", metavar="DIR", default=None,
-                   help="write train.txt and test.txt (SR-GNN pickle layout) and items.csv to DIR")
+                   help="write the prepared sessions to DIR (see --out-format)")
+    p.add_argument("--out-format", choices=OUT_FORMATS, default="srgnn",
+                   help="srgnn: train.txt and test.txt (SR-GNN pickle layout) and items.csv; recbole: "
+                        "NAME.inter (RecBole atomic file, one row per click) and NAME.item when items have "
+                        "names (default srgnn)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the dataset cache")
     p.set_defaults(func=run)
@@ -104,10 +113,57 @@ def write_srgnn_layout(ds: PreparedDataset, out: Path) -> list[Path]:
     return written
 
 
+def recbole_clicks(ds: PreparedDataset) -> pd.DataFrame:
+    """Every click of the prepared sessions (train, then test, in protocol order) as the rows of a
+    RecBole ``.inter`` file: ``session_id`` (1..S), original ``item_id``, ``timestamp``.
+
+    The prepared dataset keeps each session's day, not its clicks' times, so a click's timestamp
+    is its session's day (seconds since 1970) plus its place among that day's clicks, spread
+    over the day: reading the file back gives the same sessions in the same order, and, for a
+    source dated by day (DIGINETICA), the same train/test split (docs/data-formats.md).
+    """
+    lengths = np.concatenate([p.session_lengths().numpy() for p in (ds.train, ds.test)]).astype(np.int64)
+    index = np.concatenate([p.items.numpy() for p in (ds.train, ds.test)])
+    n = int(lengths.sum())
+    if ds.train_dates is not None and ds.test_dates is not None:
+        days = np.repeat(np.concatenate([ds.train_dates.numpy(), ds.test_dates.numpy()]).astype(np.int64), lengths)
+        _, first, count = np.unique(days, return_index=True, return_counts=True)
+        run = np.repeat(np.arange(first.size), count)
+        place = np.arange(n) - first[run]
+        time = days * 86400.0 + 86399.0 * place / count[run]
+    else:  # SR-GNN pickles carry no dates: the click order is all there is
+        time = np.arange(n, dtype=np.float64)
+    return pd.DataFrame({"session_id": np.repeat(np.arange(1, lengths.size + 1), lengths),
+                         "item_id": ds.item_ids.numpy()[index], "timestamp": time})
+
+
+def write_recbole(ds: PreparedDataset, out: Path) -> list[Path]:
+    """Write ``out/<name>.inter`` (RecBole atomic file: tab-separated, typed header
+    ``session_id:token item_id:token timestamp:float``) and, when the items have names,
+    ``out/<name>.item`` (``item_id:token name:token_seq [category:token]``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = ds.name or "dataset"
+    table = recbole_clicks(ds)
+    table.columns = list(RECBOLE_INTER_HEADER)
+    inter = out / f"{stem}.inter"
+    _atomic_write(inter, lambda tmp: table.to_csv(tmp, sep="\t", index=False, float_format="%.6f"))
+    written = [inter]
+    if ds.item_names:
+        items = {"item_id:token": ds.item_ids.numpy()[1:],
+                 "name:token_seq": [n.replace("\t", " ") for n in ds.item_names[1:]]}
+        if ds.categories is not None:
+            items["category:token"] = [ds.category_label(c) for c in ds.categories.tolist()[1:]]
+        item_file = out / f"{stem}.item"
+        _atomic_write(item_file, lambda tmp: pd.DataFrame(items).to_csv(tmp, sep="\t", index=False))
+        written.append(item_file)
+    return written
+
+
 def run(args) -> int:
     try:
         ds = load_dataset_from_args(args, use_cache=not args.no_cache)
-        written = write_srgnn_layout(ds, Path(args.out)) if args.out else []
+        writer = write_recbole if args.out_format == "recbole" else write_srgnn_layout
+        written = writer(ds, Path(args.out)) if args.out else []
     except DataError as exc:
         return fail(exc)
     except OSError as exc:

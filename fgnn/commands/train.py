@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..data.dataset import DataError
 from ..runs import checkpoints_root, unique_run_dir
-from .common import add_dataset_options, fail, protocol_options
+from .common import add_dataset_options, fail, protocol_options, read_options
 
 def yes_no(text: str) -> bool:
     """A boolean flag's value: yes/no, true/false, 1/0."""
@@ -75,8 +75,8 @@ def config_from_args(args):
             raise DataError(f"run config {args.config} cannot be read: {exc}") from None
     params = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}
     return TrainConfig(
-        dataset=args.dataset or "diginetica-sample", format=args.format, session_col=args.session_col,
-        item_col=args.item_col, time_col=args.time_col, protocol=protocol_options(args), model=args.model,
+        dataset=args.dataset or "diginetica-sample", **read_options(args),
+        protocol=protocol_options(args), model=args.model,
         model_params=params, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         weight_decay=args.weight_decay, lr_step=args.lr_step, lr_gamma=args.lr_gamma, device=args.device,
         amp=not args.no_amp, seed=args.seed, ks=sorted(set(args.top_k)), eval_batch_size=args.eval_batch_size,

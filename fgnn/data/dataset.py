@@ -54,6 +54,30 @@ class PreparedDataset:
     # validation split (off by default): the most recent training sessions, moved out of ``train``
     valid: Optional[SessionPairs] = None
     valid_dates: Optional[Tensor] = None  # [valid sessions] day number, when the source has dates
+    item_names: Optional[list] = None  # [n_items + 1] name of each item ("" unknown), from an items file
+    category_names: Optional[list] = None  # name of each category code, when the items file named them
+
+    def item_labels(self) -> dict[int, str]:
+        """Original id -> name of every named item: the one label lookup of the app and the figures
+        (``item_labels=`` of :mod:`fgnn.plots`); empty when the dataset has no names."""
+        if not self.item_names:
+            return {}
+        return {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:]) if n}
+
+    def item_label(self, item: int, labels: Optional[dict] = None) -> str:
+        """``"35980 · running shoes"`` for a named item, ``"35980"`` otherwise (``labels``: a
+        precomputed :meth:`item_labels`, to label many items)."""
+        name = (self.item_labels() if labels is None else labels).get(int(item))
+        return f"{int(item)} · {name}" if name else str(int(item))
+
+    def category_label(self, code: int) -> str:
+        """The name of a category code (its number when the categories are numbered, ``"?"`` for -1)."""
+        code = int(code)
+        if code < 0:
+            return "?"
+        if self.category_names and code < len(self.category_names):
+            return self.category_names[code]
+        return str(code)
 
     @property
     def popularity(self) -> Tensor:

@@ -2,13 +2,18 @@
 
 Every reader returns a :class:`pandas.DataFrame` with one row per click, in file order:
 
-* ``session`` (int64) and ``item`` (int64): the original ids;
+* ``session`` (int64) and ``item`` (int64): the original ids; a user log without session ids has
+  ``user`` (int64) instead of ``session`` and is cut into sessions by
+  :func:`fgnn.data.sessionize.prepare_log` before the protocol;
 * ``time`` (int64 or float64): what orders the clicks of a session (DIGINETICA ``timeframe``,
   otherwise seconds since 1970-01-01 UTC);
 * ``date`` (seconds since 1970-01-01 UTC), what dates a session (docs/protocol.md, step 1). DIGINETICA
   dates are whole days (``eventdate``, int64); for the other formats ``date`` equals ``time``.
 
-``df.attrs`` carries ``source`` (the path) and ``format``. Any problem with the input raises
+* ``event`` (str), only where an event column was named (``--event-col``).
+
+``df.attrs`` carries ``source`` (the path), ``format`` and ``time_unit`` (``s``, or ``ms``/``us``/``ns``
+where numeric times were too large to be seconds and were divided down). Any problem with the input raises
 :class:`~fgnn.data.dataset.DataError` naming the file, the problem and what to do.
 
 The SR-GNN pickle layout (protocol already applied) is read by :func:`read_srgnn_folder`
@@ -34,7 +39,7 @@ import pandas as pd
 
 from .dataset import DataError
 
-FORMATS = ("diginetica", "yoochoose", "csv", "srgnn")
+FORMATS = ("diginetica", "yoochoose", "csv", "recbole", "srgnn")
 DIGINETICA_HEADERS = (
     ("session_id", "user_id", "item_id", "timeframe", "eventdate"),
     ("sessionId", "userId", "itemId", "timeframe", "eventdate"),
@@ -44,6 +49,12 @@ SRGNN_FILES = ("all_train_seq.txt", "train.txt", "test.txt")
 SESSION_ALIASES = ("session", "session_id", "sessionid", "sessid")
 ITEM_ALIASES = ("item", "item_id", "itemid")
 TIME_ALIASES = ("time", "timestamp", "ts", "datetime", "eventtime")  # not "timeframe": DIGINETICA's is no clock
+USER_ALIASES = ("user", "user_id", "userid", "visitorid", "visitor_id", "customer_id", "customerid")
+# RecBole atomic files: a tab-separated header of name:type fields (docs/data-formats.md).
+RECBOLE_SUFFIX = ".inter"
+_RECBOLE_FIELD = re.compile(r"^[^:\t]+:(token|token_seq|float|float_seq)$")
+# Numeric times beyond these are not seconds (year 5138 and later): milliseconds, micro-, nanoseconds.
+_TIME_UNITS = ((1e17, "ns", 1e9), (1e14, "us", 1e6), (1e11, "ms", 1e3))
 _YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
 
 
@@ -144,7 +155,9 @@ def detect_format(path) -> str:
 
     A folder holding SR-GNN pickles is ``srgnn``; a ``;`` file with a DIGINETICA header is
     ``diginetica``; a headerless ``,`` file whose rows read ``session,ISO timestamp,item,...`` is
-    ``yoochoose``; any other delimited text file with a header is ``csv``.
+    ``yoochoose``; a ``.inter`` file or one whose tab-separated header is all ``name:type``
+    fields (RecBole's atomic files) is ``recbole``; any other delimited text file with a header
+    is ``csv``.
     """
     path = Path(path)
     if path.is_dir():
@@ -162,7 +175,14 @@ def detect_format(path) -> str:
         return "diginetica"
     if _YOOCHOOSE_LINE.match(line):
         return "yoochoose"
+    if path.suffix.lower() == RECBOLE_SUFFIX or _is_recbole_header(line):
+        return "recbole"
     return "csv"
+
+
+def _is_recbole_header(line: str) -> bool:
+    fields = line.rstrip("\r\n").split("\t")
+    return len(fields) >= 2 and all(_RECBOLE_FIELD.match(f.strip()) for f in fields)
 
 
 def _looks_like_pickle(path: Path) -> bool:
@@ -217,31 +237,41 @@ def parse_id_column(values: pd.Series, path, column: str, what: str, header_line
 _MIN_SECONDS, _MAX_SECONDS = -9.2e9, 9.2e9
 
 
-def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> np.ndarray:
-    """A time column as seconds since 1970-01-01 UTC (numbers as is, date strings parsed)."""
+def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tuple[np.ndarray, str]:
+    """A time column as seconds since 1970-01-01 UTC (numbers as is, date strings parsed), and the
+    unit numbers were read in: ``s``, or ``ms``/``us``/``ns`` for numbers too large to be seconds."""
     numeric = pd.to_numeric(values, errors="coerce")
     if len(numeric) and not np.isnan(numeric.iloc[0]):  # a column of numbers (its first row is one)
         seconds = numeric.to_numpy().astype(np.float64)
+        finite = np.abs(seconds[np.isfinite(seconds)])
+        biggest = float(finite.max()) if finite.size else 0.0
+        unit, per_second = next(((u, p) for limit, u, p in _TIME_UNITS if biggest >= limit), ("s", 1.0))
+        seconds = seconds / per_second
         bad = ~((seconds >= _MIN_SECONDS) & (seconds <= _MAX_SECONDS))  # also nan and inf
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise _fail(path, f"time {shown(values.iloc[row], 40)} in column '{column}' on line "
                               f"{row + 1 + header_lines} is not a usable unix time",
-                        "times must be finite unix seconds between the years 1678 and 2262, or ISO dates")
-        return seconds
+                        "times must be finite unix seconds (or milliseconds) between the years 1678 and 2262, "
+                        "or ISO dates")
+        return seconds, unit
     parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise _fail(path, f"unreadable time {shown(values.iloc[row], 40)} in column '{column}' on line "
                           f"{row + 1 + header_lines}",
-                    "times must be unix seconds or ISO dates such as 2014-04-07T10:51:09Z")
-    return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64)
+                    "times must be unix seconds (or milliseconds) or ISO dates such as 2014-04-07T10:51:09Z")
+    return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64), "s"
 
 
-def _tidy(path, fmt: str, session, item, time, date) -> pd.DataFrame:
-    df = pd.DataFrame({"session": session, "item": item, "time": time, "date": date})
+def _tidy(path, fmt: str, session, item, time, date, owner: str = "session", event=None,
+          unit: str = "s") -> pd.DataFrame:
+    df = pd.DataFrame({owner: session, "item": item, "time": time, "date": date})
+    if event is not None:
+        df["event"] = event
     df.attrs["source"] = str(path)
     df.attrs["format"] = fmt
+    df.attrs["time_unit"] = unit
     return df
 
 
@@ -304,7 +334,7 @@ def read_yoochoose(path) -> pd.DataFrame:
     _check_rows(df, path)
     session = parse_id_column(df["session"], path, "session", "session id", header_lines=0, key=True)
     item = parse_id_column(df["item"], path, "item", "item id", header_lines=0)
-    seconds = _seconds(df["timestamp"], path, "timestamp", header_lines=0)
+    seconds, _ = _seconds(df["timestamp"], path, "timestamp", header_lines=0)
     return _tidy(path, "yoochoose", session, item, seconds, seconds)
 
 
@@ -342,12 +372,52 @@ def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, p
                 f"name it with {flag}")
 
 
+def _owner_column(columns: list[str], session_col: Optional[str], user_col: Optional[str], path) -> tuple[str, str]:
+    """``("session", column)`` or ``("user", column)``: what groups the clicks into sessions."""
+    if session_col is not None and user_col is not None:
+        raise _fail(path, f"both a session column ('{session_col}') and a user column ('{user_col}') were given",
+                    "give --session-col for a log with session ids, or --user-col to cut each user's "
+                    "events into sessions at inactivity gaps, not both")
+    if user_col is not None:
+        return "user", _pick(columns, user_col, USER_ALIASES, "user", path, "--user-col")
+    if session_col is not None:
+        return "session", _pick(columns, session_col, SESSION_ALIASES, "session", path, "--session-col")
+    lowered = {c.lower().replace(" ", ""): c for c in columns}
+    for owner, aliases in (("session", SESSION_ALIASES), ("user", USER_ALIASES)):
+        for alias in aliases:
+            if alias in lowered:
+                return owner, lowered[alias]
+    raise _fail(path, f"has no session column (none of {', '.join(SESSION_ALIASES)}) and no user column "
+                      f"(none of {', '.join(USER_ALIASES)}); columns found: {', '.join(repr(c) for c in columns)}",
+                "name the session column with --session-col, or the user column with --user-col to cut "
+                "each user's events into sessions at gaps longer than --session-gap minutes")
+
+
+def _table_to_tidy(df: pd.DataFrame, path, fmt: str, text: str, session_col, user_col, item_col,
+                   time_col, event_col) -> pd.DataFrame:
+    """The tidy table from a text table read with string cells (CSV/TSV and RecBole alike)."""
+    columns = [str(c) for c in df.columns]
+    owner, o_col = _owner_column(columns, session_col, user_col, path)
+    i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
+    t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
+    e_col = _pick(columns, event_col, (), "event", path, "--event-col") if event_col is not None else None
+    _check_rows(df, path)
+    group = parse_id_column(df[o_col], path, o_col, f"{owner} id", key=True)
+    item = parse_id_column(df[i_col], path, i_col, "item id")
+    seconds, unit = _seconds(df[t_col], path, t_col)
+    event = df[e_col].str.strip().to_numpy(dtype=object) if e_col is not None else None
+    return _tidy(path, fmt, group, item, seconds, seconds, owner=owner, event=event, unit=unit)
+
+
 def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str] = None,
-                 time_col: Optional[str] = None, delimiter: Optional[str] = None) -> pd.DataFrame:
+                 time_col: Optional[str] = None, delimiter: Optional[str] = None,
+                 user_col: Optional[str] = None, event_col: Optional[str] = None) -> pd.DataFrame:
     """A generic CSV/TSV click log with a header row; the delimiter is sniffed.
 
     Column names default to common spellings (``SessionId``, ``session_id``, ``ItemId``, ``Time``,
-    ``timestamp`` ...). Times are unix seconds or ISO dates; a session is dated by its last click.
+    ``timestamp`` ...). Times are unix seconds (or milliseconds, detected) or ISO dates; a session
+    is dated by its last click. A log with a user column (``user_col``, or a ``user_id``/``visitorid``
+    column and no session column) comes back with ``user`` instead of ``session``.
     """
     path = Path(path)
     text = _read_head(path)
@@ -360,27 +430,51 @@ def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str
     if len(columns) < 3:
         raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header "
                           f"{shown(_first_line(text).strip())}): wrong delimiter?",
-                    "give a delimited file with session, item and time columns")
-    s_col = _pick(columns, session_col, SESSION_ALIASES, "session", path, "--session-col")
-    i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
-    t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
-    _check_rows(df, path)
-    session = parse_id_column(df[s_col], path, s_col, "session id", key=True)
-    item = parse_id_column(df[i_col], path, i_col, "item id")
-    seconds = _seconds(df[t_col], path, t_col)
-    return _tidy(path, "csv", session, item, seconds, seconds)
+                    "give a delimited file with session (or user), item and time columns")
+    return _table_to_tidy(df, path, "csv", text, session_col, user_col, item_col, time_col, event_col)
+
+
+def read_recbole(path, session_col: Optional[str] = None, item_col: Optional[str] = None,
+                 time_col: Optional[str] = None, user_col: Optional[str] = None,
+                 event_col: Optional[str] = None) -> pd.DataFrame:
+    """A RecBole atomic ``.inter`` file: tab-separated, typed header such as
+    ``session_id:token\titem_id:token\ttimestamp:float`` (or ``user_id:token`` for a user log).
+
+    Columns are named without their type (``--item-col item_id``); the defaults find RecBole's
+    ``session_id``/``user_id``, ``item_id`` and ``timestamp``. Tokens must be whole numbers here.
+    """
+    path = Path(path)
+    text = _read_head(path)
+    line = _first_line(text)
+    if not _is_recbole_header(line):
+        raise _fail(path, f"header {shown(line.strip())} is not a RecBole header (tab-separated name:type "
+                          "fields)", "RecBole .inter files start with e.g. "
+                    "'session_id:token<TAB>item_id:token<TAB>timestamp:float'; for another layout use --format csv")
+    try:
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding_errors="replace",
+                         quoting=csv.QUOTE_NONE)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _fail(path, f"cannot be parsed as tab-separated text ({exc})", "check the file") from None
+    df.columns = [str(c).strip().lstrip("\ufeff").rsplit(":", 1)[0] for c in df.columns]
+    return _table_to_tidy(df, path, "recbole", text, session_col, user_col, item_col, time_col, event_col)
 
 
 def read_clicks(path, format: Optional[str] = None, session_col: Optional[str] = None,
-                item_col: Optional[str] = None, time_col: Optional[str] = None) -> pd.DataFrame:
+                item_col: Optional[str] = None, time_col: Optional[str] = None,
+                user_col: Optional[str] = None, event_col: Optional[str] = None) -> pd.DataFrame:
     """Read a click-log file of the given (or detected) format into the tidy table."""
     fmt = format or detect_format(path)
+    if fmt in ("diginetica", "yoochoose") and (user_col or event_col):
+        raise _fail(path, f"--user-col/--event-col apply to csv and recbole logs, not to {fmt}",
+                    "drop them, or read the file with --format csv")
     if fmt == "diginetica":
         return read_diginetica(path)
     if fmt == "yoochoose":
         return read_yoochoose(path)
     if fmt == "csv":
-        return read_csv_log(path, session_col, item_col, time_col)
+        return read_csv_log(path, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
+    if fmt == "recbole":
+        return read_recbole(path, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
     if fmt == "srgnn":
         raise _fail(path, "is in the SR-GNN pickle layout, which holds sessions, not clicks",
                     "read it with read_srgnn_folder")

@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 from .dataset import DataError, PreparedDataset
+from .items import attach_items, read_items
 from .protocol import (
     _latest_pairs,
     apply_protocol,
@@ -33,12 +34,17 @@ from .protocol import (
     validation_settings,
 )
 from .readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
+from .sessionize import LOG_SETTINGS, prepare_log, resolve_log_settings
 from .sessions import SessionPairs
 
 #: Bump when a change to readers/protocol changes what a prepared dataset holds.
 PIPELINE_VERSION = "fgnn-data-1"
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 CATEGORIES_FILE = "product-categories.csv"
+
+#: The keyword arguments of :func:`load_dataset` that say how to read a source (a run's config
+#: keeps them at its top level; the protocol settings go under ``protocol``).
+READ_OPTIONS = ("format", "session_col", "user_col", "item_col", "time_col", "event_col", "items")
 
 REGISTRY = {
     "diginetica-sample": {
@@ -135,7 +141,8 @@ def dataset_state(ds: PreparedDataset) -> dict:
         "test": ds.test.state(), "stats": ds.stats, "categories": ds.categories,
         "train_dates": ds.train_dates, "test_dates": ds.test_dates, "split_date": ds.split_date,
         "settings": ds.settings, "valid": None if ds.valid is None else ds.valid.state(),
-        "valid_dates": ds.valid_dates,
+        "valid_dates": ds.valid_dates, "item_names": ds.item_names,
+        "category_names": ds.category_names,
     }
 
 
@@ -148,6 +155,7 @@ def dataset_from_state(state: dict) -> PreparedDataset:
         split_date=state["split_date"], settings=dict(state["settings"]),
         valid=SessionPairs.from_state(state["valid"]) if state.get("valid") is not None else None,
         valid_dates=state.get("valid_dates"),
+        item_names=state.get("item_names"), category_names=state.get("category_names"),
     )
 
 
@@ -180,24 +188,46 @@ def _cache_write(path: Path, ds: PreparedDataset) -> None:
 
 
 # --------------------------------------------------------------------------- entry point
+def _items_path(name: str, items) -> Optional[Path]:
+    """The items file given (or the registry entry's), checked to exist."""
+    if items in (None, ""):
+        items = REGISTRY.get(name, {}).get("items")
+        if items is None:
+            return None
+    path = Path(items).expanduser()
+    if not path.is_file():
+        raise DataError(f"{items}: no such items file; give a file with one row per item: item,name[,category]")
+    return path
+
+
 def load_dataset(source, format: Optional[str] = None, session_col: Optional[str] = None,
                  item_col: Optional[str] = None, time_col: Optional[str] = None, *,
+                 user_col: Optional[str] = None, event_col: Optional[str] = None, items=None,
                  use_cache: bool = True, **protocol_settings) -> PreparedDataset:
     """Load a registry name (see :func:`list_datasets`) or a path as a :class:`PreparedDataset`.
 
     Args:
         source: ``"diginetica-sample"``, a click-log file, or an SR-GNN pickle folder.
-        format: ``diginetica``, ``yoochoose``, ``csv`` or ``srgnn``; detected when unambiguous.
-        session_col, item_col, time_col: column names of a generic CSV/TSV.
+        format: ``diginetica``, ``yoochoose``, ``csv``, ``recbole`` or ``srgnn``; detected when
+            unambiguous.
+        session_col, item_col, time_col: column names of a generic CSV/TSV or RecBole file.
+        user_col: the user column of a log without session ids (cut at ``session_gap`` minutes).
+        event_col: the event-type column (``keep`` chooses the events kept).
+        items: an items file ``item,name[,category]`` (see :mod:`fgnn.data.items`).
         use_cache: read/write the on-disk cache.
         **protocol_settings: ``min_session_length``, ``min_item_support``, ``test_days``,
             ``fraction``, ``session_date``, ``valid_days`` (click logs), ``valid_fraction`` (see
-            :func:`fgnn.data.protocol.apply_protocol`); ``None`` values mean the default.
+            :func:`fgnn.data.protocol.apply_protocol`), and the steps before the protocol,
+            ``session_gap``, ``keep``, ``collapse_repeats`` (:mod:`fgnn.data.sessionize`); ``None``
+            values mean the default.
 
     Raises:
         DataError: the source cannot be used (the message names the file, the problem, the fix).
     """
+    log = resolve_log_settings(**{k: protocol_settings.pop(k) for k in list(protocol_settings)
+                                  if k in LOG_SETTINGS})
     name, path, fmt, cats_path = _resolve(source, format)
+    items_path = _items_path(name, items)
     given = {k: v for k, v in protocol_settings.items() if v is not None}
     valid = {k: given.pop(k) for k in ("valid_days", "valid_fraction") if k in given}
     check_validation(valid.get("valid_days"), valid.get("valid_fraction"))
@@ -207,6 +237,7 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
                         f"pickles keep in date order)")
     if fmt == "srgnn":
         unknown = set(given) - {"fraction"}
+        unknown |= set(log) | {f for f, v in (("user_col", user_col), ("event_col", event_col)) if v}
         if unknown:
             raise DataError(f"{path}: SR-GNN pickles are already preprocessed, so "
                             f"{', '.join(sorted(unknown))} cannot apply; drop those options")
@@ -217,9 +248,11 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
     else:
         settings = resolve_settings(fmt, **given)
         inputs = [path] + ([cats_path] if cats_path else [])
-    columns = {"session": session_col, "item": item_col, "time": time_col} if fmt == "csv" else {}
-    # the validation keys join the fingerprint only when set: without them it is the paper protocol's
-    fingerprint = dataset_fingerprint(inputs, fmt, columns, {**settings, **validation_settings(**valid)})
+    columns = {"session": session_col, "item": item_col, "time": time_col} if fmt in ("csv", "recbole") else {}
+    columns.update({k: v for k, v in (("user", user_col), ("event", event_col)) if v})
+    # the validation and log keys join the fingerprint only when set: without them it is the paper protocol's
+    fingerprint = dataset_fingerprint(inputs + ([items_path] if items_path else []), fmt, columns,
+                                      {**settings, **validation_settings(**valid), **log})
     entry = cache_dir() / f"{fingerprint}.pt"
     if use_cache:
         cached = _cache_read(entry)
@@ -244,11 +277,19 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
                 "mean_length": round(ds.train.items.numel() / max(ds.train.num_sessions, 1), 4),
                 "note": "item vocabulary kept whole (SR-GNN convention)"})
         ds.settings["fraction"] = settings["fraction"]
+        table = read_items(items_path, ds.item_ids[1:].numpy()) if items_path else None
     else:
-        clicks = read_clicks(path, fmt, session_col, item_col, time_col)
+        clicks = read_clicks(path, fmt, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
+        table = read_items(items_path, np.unique(clicks["item"].to_numpy())) if items_path else None
+        clicks, before = prepare_log(clicks, log)
         categories = _read_categories(cats_path) if cats_path else None
         ds = apply_protocol(clicks, name=name, fingerprint=fingerprint, categories=categories,
                             format=fmt, **valid, **settings)
+        ds.stats = before + ds.stats
+        ds.settings.update(log)
+    if table is not None:
+        attach_items(ds, table)
+        ds.settings["items"] = items_path.name
     if use_cache:
         _cache_write(entry, ds)
     return ds

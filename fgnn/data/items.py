@@ -1,0 +1,91 @@
+"""Item names and categories: an optional items file given with a click log (docs/data-formats.md).
+
+The file has one row per item, ``item,name[,category]``, with any of the delimiters the readers
+sniff (``,`` ``;`` tab ``|``) and an optional header row (a first row whose first field is not a
+whole number). Ids stay the key everywhere; names are only shown. A category may be a number
+(used as is, as in DIGINETICA's ``product-categories.csv``) or any text (numbered in order of
+first appearance, the text kept in :attr:`~fgnn.data.dataset.PreparedDataset.category_names`).
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .dataset import DataError, PreparedDataset
+from .readers import _read_head, _sniff_delimiter, parse_id_column, quoting_content
+
+
+def read_items(path, known_ids=None) -> pd.DataFrame:
+    """Read an items file as ``item`` (int64), ``name`` (str) and, when present, ``category`` (str).
+
+    Args:
+        path: the items file.
+        known_ids: the item ids of the click log it belongs to; an id outside them is an error.
+
+    Raises:
+        DataError: unreadable file, non-integer or duplicate ids, ids not in the log.
+    """
+    path = Path(path)
+    text = _read_head(path)
+    sep = _sniff_delimiter(path, text)
+    try:
+        table = pd.read_csv(path, sep=sep, header=None, dtype=str, keep_default_na=False,
+                            encoding_errors="replace", quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path}: cannot be read as an items file ({exc}); give one row per item: "
+                        f"item,name[,category]") from None
+    if table.shape[1] < 2:
+        raise DataError(f"{path}: has {table.shape[1]} column with delimiter {sep!r}; an items file has "
+                        f"item,name[,category] on each row")
+    first = str(table.iat[0, 0]).strip().lstrip("\ufeff")
+    header_lines = 0
+    if not first.lstrip("-").isdigit():
+        table = table.iloc[1:].reset_index(drop=True)
+        header_lines = 1
+    if table.empty:
+        raise DataError(f"{path}: has a header but no item rows; give one row per item: item,name[,category]")
+    table = table.rename(columns={0: "item", 1: "name", 2: "category"})
+    item = parse_id_column(table["item"], path, "1 (item)", "item id", header_lines=header_lines)
+    duplicated = pd.Series(item).duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        dup = int(item[duplicated][0])
+        lines = (np.flatnonzero(item == dup) + 1 + header_lines).tolist()
+        raise DataError(f"{path}: item id {dup if quoting_content() else "(not shown)"} appears {len(lines)} times (lines "
+                        f"{', '.join(map(str, lines[:5]))}); keep one row per item")
+    if known_ids is not None:
+        unknown = np.setdiff1d(item, np.asarray(known_ids, dtype=np.int64))
+        if unknown.size:
+            shown = f" (e.g. {', '.join(str(int(u)) for u in unknown[:5])})" if quoting_content() else ""
+            raise DataError(f"{path}: {unknown.size} item id(s) do not occur in the click log{shown}; "
+                            f"check that the items file belongs to this log, or remove those rows")
+    out = pd.DataFrame({"item": item, "name": table["name"].str.strip().to_numpy(dtype=object)})
+    if "category" in table:
+        out["category"] = table["category"].str.strip().to_numpy(dtype=object)
+    return out
+
+
+def attach_items(ds: PreparedDataset, table: pd.DataFrame) -> None:
+    """Give ``ds`` the names (and categories, when the table has them) of its items, by original id."""
+    ids = ds.item_ids.numpy()
+    names = pd.Series(table["name"].to_numpy(), index=table["item"].to_numpy())
+    ds.item_names = [""] + [str(n) for n in names.reindex(ids[1:]).fillna("").tolist()]
+    if "category" not in table:
+        return
+    text = table["category"].to_numpy(dtype=object)
+    numeric = pd.to_numeric(pd.Series(text), errors="coerce")
+    if numeric.notna().all() and (numeric == np.floor(numeric)).all():
+        codes = numeric.to_numpy().astype(np.int64)
+        ds.category_names = None
+    else:
+        filled = pd.Series(text).replace("", np.nan)
+        factor, uniques = pd.factorize(filled, sort=False)
+        codes = factor.astype(np.int64)  # -1 where empty
+        ds.category_names = [str(u) for u in uniques]
+    lookup = pd.Series(codes, index=table["item"].to_numpy())
+    cats = lookup.reindex(ids).fillna(-1).to_numpy().astype(np.int64)
+    cats[0] = -1
+    ds.categories = torch.from_numpy(cats)

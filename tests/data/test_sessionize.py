@@ -1,0 +1,174 @@
+"""User logs without sessions: sessionisation against a plain-Python reference, event filters,
+collapsed repeats, items files, and the bad inputs that must leave the cache untouched."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from fgnn.data.dataset import DataError
+from fgnn.data.items import read_items
+from fgnn.data.readers import read_csv_log
+from fgnn.data.registry import load_dataset
+from fgnn.data.sessionize import collapse_repeats, prepare_log, resolve_log_settings, sessionize
+
+from .conftest import cache_entries
+
+GAP = 1800.0  # 30 minutes
+
+
+def reference_sessions(users, times, gap):
+    """session-rec's cut written plainly: per user (in id order), events by time then input order,
+    a new session where the gap to the previous event is longer than ``gap``."""
+    out = [None] * len(users)
+    next_id = 0
+    for u in sorted(set(users)):
+        events = sorted((t, i) for i, (uu, t) in enumerate(zip(users, times)) if uu == u)
+        previous = None
+        for t, i in events:
+            if previous is None or t - previous > gap:
+                next_id += 1
+            out[i] = next_id - 1
+            previous = t
+    return out
+
+
+# times on a grid where neighbouring events sit exactly at, just below and just above the threshold
+_times = st.sampled_from([0, 1, 900, 1799, 1800, 1801, 3600, 3601, 5400, 7200, 9001]).flatmap(
+    lambda base: st.sampled_from([base, base + 1800, base + 3600, base + 1799, base + 1801]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), _times), min_size=1, max_size=40))
+def test_sessionize_matches_the_reference(events):
+    users = [u for u, _ in events]
+    times = [t for _, t in events]
+    got = sessionize(np.array(users, dtype=np.int64), np.array(times, dtype=np.float64), GAP)
+    assert got.tolist() == reference_sessions(users, times, GAP)
+
+
+def test_sessionize_gap_exactly_at_below_and_above_the_threshold():
+    users = np.array([7, 7, 7, 7, 7])
+    times = np.array([0.0, 1800.0, 3599.0, 5400.0, 5400.0])  # +1800 (at), +1799 (below), +1801 (above), tie
+    assert sessionize(users, times, GAP).tolist() == [0, 0, 0, 1, 1]
+    # unsorted input, two users: the same cut, numbered by user then time
+    order = np.array([4, 2, 0, 3, 1])
+    users2, times2 = np.r_[users[order], [3, 3]], np.r_[times[order], [100.0, 10_000.0]]
+    assert sessionize(users2, times2, GAP).tolist() == [3, 2, 2, 3, 2, 0, 1]
+
+
+def test_collapse_repeats_in_time_order():
+    session = np.array([0, 0, 0, 0, 1, 1])
+    item = np.array([5, 5, 6, 5, 6, 6])
+    time = np.array([3.0, 1.0, 2.0, 4.0, 1.0, 1.0])  # time order of session 0: 5 (t1), 6, 5 (t3), 5 (t4)
+    assert collapse_repeats(session, item, time).tolist() == [True, True, True, False, True, False]
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+USER_LOG = """user_id,item_id,timestamp,event
+1,10,0,view
+1,10,60,view
+1,11,120,cart
+1,12,4000,view
+2,10,50,view
+2,12,1900,view
+"""
+
+
+def test_prepare_log_steps_and_statistics(tmp_path):
+    clicks = read_csv_log(_write(tmp_path / "log.csv", USER_LOG), event_col="event")
+    assert "user" in clicks and "session" not in clicks
+    settings = resolve_log_settings(keep="view", collapse_repeats=True)
+    table, stats = prepare_log(clicks, settings)
+    assert settings == {"keep": "view", "collapse_repeats": True, "session_gap": 30.0}
+    assert [s["step"] for s in stats] == ["keep events view", "cut user histories at gaps > 30 min",
+                                          "collapse immediate repeats"]
+    assert [(s["clicks"], s["sessions"]) for s in stats] == [(5, 2), (5, 4), (4, 4)]
+    assert stats[1]["note"] == "2 users -> 4 sessions"
+    # user 1: [10, 10] then [12] after 3,880 s; user 2: [10] and [12] 1,850 s apart
+    got = table.sort_values(["session", "time"])
+    assert got.groupby("session")["item"].apply(list).tolist() == [[10], [12], [10], [12]]
+
+
+def test_a_user_log_goes_through_the_protocol_with_its_steps_first(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 3000
+    log = pd.DataFrame({"visitorid": rng.integers(0, 60, n), "itemid": rng.integers(0, 40, n),
+                        "timestamp": rng.integers(0, 10 * 86400, n) * 1000 + 1_400_000_000_000})
+    path = tmp_path / "events.csv"
+    log.to_csv(path, index=False)
+    ds = load_dataset(path, user_col="visitorid", item_col="itemid", time_col="timestamp", session_gap=120)
+    assert ds.stats[0]["step"] == "cut user histories at gaps > 120 min"
+    assert ds.stats[1]["step"] == "read" and ds.stats[1]["sessions"] == ds.stats[0]["sessions"]
+    assert ds.settings["session_gap"] == 120.0
+    # the cut the protocol received equals the reference on the same (millisecond -> second) times
+    ref = reference_sessions(log["visitorid"].tolist(), (log["timestamp"] / 1000).tolist(), 120 * 60)
+    assert ds.stats[0]["sessions"] == len(set(ref))
+    # a different gap is a different dataset (cache key)
+    other = load_dataset(path, user_col="visitorid", item_col="itemid", time_col="timestamp")
+    assert other.fingerprint != ds.fingerprint and other.settings["session_gap"] == 30.0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({}, "no session column .* and no user column"),
+    ({"user_col": "who", "session_gap": 0}, "session gap 0 is not a positive number of minutes"),
+    ({"user_col": "who", "session_gap": -5}, "session gap -5 is not a positive number of minutes"),
+    ({"user_col": "who", "session_col": "who"}, "both a session column"),
+    ({"user_col": "who", "keep": "view"}, "needs an event column"),
+])
+def test_bad_user_log_options_give_one_message_and_no_cache_entry(tmp_path, cache_dir, kwargs, message):
+    path = _write(tmp_path / "log.csv", "who,item,time\n1,2,3\n1,3,4\n")
+    with pytest.raises(DataError, match=message):
+        load_dataset(path, **kwargs)
+    assert cache_entries(cache_dir) == []
+
+
+@pytest.mark.parametrize("items_text, message", [
+    ("item,name\n10,shoe\n99,ghost\n", r"1 item id\(s\) do not occur in the click log \(e.g. 99\)"),
+    ("item;name\n10;shoe\n12;hat\n10;boot\n", r"item id 10 appears 2 times \(lines 2, 4\)"),
+    ("item,name\nten,shoe\n", "non-numeric item id 'ten'"),
+])
+def test_bad_items_files_give_one_message_and_no_cache_entry(tmp_path, cache_dir, items_text, message):
+    log = _write(tmp_path / "log.csv", USER_LOG)
+    items = _write(tmp_path / "items.csv", items_text)
+    with pytest.raises(DataError, match=message):
+        load_dataset(log, items=items)
+    assert cache_entries(cache_dir) == []
+
+
+def test_items_file_names_and_text_categories(tmp_path):
+    table = read_items(_write(tmp_path / "items.tsv", "item_id\tname\tcategory\n10\trunning shoes\tshoes\n"
+                                                      "12\tsun hat\thats\n11\ttrail shoes\tshoes\n"),
+                       known_ids=[10, 11, 12, 13])
+    assert table["item"].tolist() == [10, 12, 11] and table["name"].tolist()[0] == "running shoes"
+    # no header, ';' delimiter, two columns
+    table = read_items(_write(tmp_path / "items.txt", "10;a\n11;b\n"), known_ids=None)
+    assert table.to_dict("list") == {"item": [10, 11], "name": ["a", "b"]}
+
+
+def test_names_reach_the_prepared_dataset(tmp_path, cache_dir):
+    from tests.data.conftest import SAMPLE_VIEWS
+
+    ds = load_dataset("diginetica-sample")
+    ids = ds.item_ids[1:].tolist()
+    lines = ["item,name,category"] + [f"{i},thing {i},{'even' if i % 2 == 0 else 'odd'}" for i in ids]
+    items = _write(tmp_path / "items.csv", "\n".join(lines) + "\n")
+    named = load_dataset(SAMPLE_VIEWS, items=items)
+    assert named.fingerprint != ds.fingerprint
+    assert torch.equal(named.item_ids, ds.item_ids)
+    assert named.item_label(ids[0]) == f"{ids[0]} · thing {ids[0]}"
+    assert named.item_labels()[ids[3]] == f"thing {ids[3]}"
+    assert sorted(named.category_names) == ["even", "odd"]
+    assert named.category_label(int(named.categories[1])) == ("even" if ids[0] % 2 == 0 else "odd")
+    assert ds.item_label(ids[0]) == str(ids[0]) and ds.item_labels() == {}
+    # the bundled sample keeps its categories without an items file
+    assert ds.categories is not None and int((ds.categories[1:] >= 0).sum()) == ds.n_items
+    # names survive the cache
+    again = load_dataset(SAMPLE_VIEWS, items=items)
+    assert again.item_names == named.item_names and again.category_names == named.category_names
