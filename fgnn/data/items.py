@@ -54,7 +54,7 @@ def read_items(path, known_ids=None) -> pd.DataFrame:
     if duplicated.any():
         dup = int(item[duplicated][0])
         lines = (np.flatnonzero(item == dup) + 1 + header_lines).tolist()
-        raise DataError(f"{path}: item id {dup if quoting_content() else "(not shown)"} appears {len(lines)} times (lines "
+        raise DataError(f"{path}: item id {dup if quoting_content() else '(not shown)'} appears {len(lines)} times (lines "
                         f"{', '.join(map(str, lines[:5]))}); keep one row per item")
     if known_ids is not None:
         unknown = np.setdiff1d(item, np.asarray(known_ids, dtype=np.int64))

@@ -53,7 +53,7 @@ USER_ALIASES = ("user", "user_id", "userid", "visitorid", "visitor_id", "custome
 # RecBole atomic files: a tab-separated header of name:type fields (docs/data-formats.md).
 RECBOLE_SUFFIX = ".inter"
 _RECBOLE_FIELD = re.compile(r"^[^:\t]+:(token|token_seq|float|float_seq)$")
-# Numeric times beyond these are not seconds (year 5138 and later): milliseconds, micro-, nanoseconds.
+# Numeric times that are all beyond these are not seconds (year 5138 and later): milli-, micro-, nanoseconds.
 _TIME_UNITS = ((1e17, "ns", 1e9), (1e14, "us", 1e6), (1e11, "ms", 1e3))
 _YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
 
@@ -244,8 +244,8 @@ def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tup
     if len(numeric) and not np.isnan(numeric.iloc[0]):  # a column of numbers (its first row is one)
         seconds = numeric.to_numpy().astype(np.float64)
         finite = np.abs(seconds[np.isfinite(seconds)])
-        biggest = float(finite.max()) if finite.size else 0.0
-        unit, per_second = next(((u, p) for limit, u, p in _TIME_UNITS if biggest >= limit), ("s", 1.0))
+        smallest = float(finite.min()) if finite.size else 0.0  # a unit holds when no value can be seconds
+        unit, per_second = next(((u, p) for limit, u, p in _TIME_UNITS if smallest >= limit), ("s", 1.0))
         seconds = seconds / per_second
         bad = ~((seconds >= _MIN_SECONDS) & (seconds <= _MAX_SECONDS))  # also nan and inf
         if bad.any():

@@ -172,3 +172,34 @@ def test_names_reach_the_prepared_dataset(tmp_path, cache_dir):
     # names survive the cache
     again = load_dataset(SAMPLE_VIEWS, items=items)
     assert again.item_names == named.item_names and again.category_names == named.category_names
+
+
+def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
+    """The user column, the gap, the event filter and the items file travel in the run config and
+    the checkpoint: evaluate and Inspect get back exactly the dataset the run trained on."""
+    from fgnn.checkpoint import load_checkpoint
+    from fgnn.cli import main
+    from fgnn.inspect import dataset_spec_of_checkpoint, load_checkpoint_dataset
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    log = pd.DataFrame({"visitorid": rng.integers(0, 80, n), "itemid": rng.integers(0, 30, n),
+                        "event": rng.choice(["view", "view", "addtocart"], n),
+                        "timestamp": rng.integers(0, 8 * 86400, n) * 1000 + 1_430_000_000_000})
+    log.to_csv(tmp_path / "events.csv", index=False)
+    items = _write(tmp_path / "items.csv", "".join(f"{i};item number {i}\n" for i in range(30)))
+    run = tmp_path / "run"
+    args = ["--dataset", str(tmp_path / "events.csv"), "--user-col", "visitorid", "--item-col", "itemid",
+            "--time-col", "timestamp", "--event-col", "event", "--keep", "view", "--session-gap", "60",
+            "--items", str(items)]
+    assert main(["train", *args, "--model", "pop", "--epochs", "1", "--run-dir", str(run), "--quiet"]) == 0
+    ckpt = load_checkpoint(run / "best.pt")
+    spec = dataset_spec_of_checkpoint(ckpt)
+    assert {k: spec[k] for k in ("user_col", "event_col", "keep", "session_gap")} == {
+        "user_col": "visitorid", "event_col": "event", "keep": "view", "session_gap": 60.0}
+    again = load_checkpoint_dataset(run / "best.pt")
+    assert again.fingerprint == ckpt["dataset"]["fingerprint"]
+    assert again.item_label(int(again.item_ids[1])) == f"{int(again.item_ids[1])} · item number {int(again.item_ids[1])}"
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(run / "best.pt"), "--json"]) == 0
+    assert '"n"' in capsys.readouterr().out
