@@ -3,6 +3,10 @@
 Thin: widgets and layout only. Predictions, what-if ranks, the catalogue and the item map come
 from :mod:`fgnn.studio`; every figure from :mod:`fgnn.plots`.
 
+Structure (for speed, see docs/performance.md): the page is one ``st.fragment`` under the title,
+so a click reruns it without the sidebar; the graph view, the baseline column and the what-if are
+fragments inside it, so their own controls rerun only their panel.
+
 Page-local ``st.session_state`` keys: ``builder_history`` (earlier sessions, for undo) and
 ``builder_pick`` (a counter in the keys of the clickable charts and tables: bumping it after an
 add clears their selection, so the same item can be clicked twice in a row).
@@ -28,14 +32,7 @@ BASELINES = {"sknn": "Session-kNN", "vsknn": "Vector session-kNN", "markov": "Ma
              "spop": "S-POP", "pop": "POP"}
 MAX_SHOWN_CLICKS = 40
 
-_started = time.perf_counter()
-_timings: dict[str, float] = {}
 ss = st.session_state
-
-
-def _lap(name: str) -> None:
-    """Server time of the page so far, per section (``builder_timings``, milliseconds)."""
-    _timings[name] = (time.perf_counter() - _started) * 1000
 ss.setdefault("builder_history", [])
 ss.setdefault("builder_pick", 0)
 
@@ -114,70 +111,43 @@ st.caption("Click items into a session, see the graph the model receives, where 
 
 dataset = require_dataset()
 model, ckpt = require_model()
-k = int(ss["top_k"])
-pick = ss["builder_pick"]
-items = [int(i) for i in ss["session_items"]]
 
-# ---- the session strip
-with st.container(border=True):
-    top = st.columns([3, 1, 1, 1.4])
-    top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
-                    f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
-    top[1].button("Undo", icon=":material/undo:", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
-    top[2].button("Clear", on_click=_set_session, args=([],), disabled=not items, width="stretch")
-    top[3].button("Random test session", icon=":material/casino:", on_click=_on_random, args=(dataset,), width="stretch",
-                  help="A real session of the test split without its last click; the true next "
-                       "item is ringed in green.")
-    if items:
-        shown = items[-MAX_SHOWN_CLICKS:]
-        first = len(items) - len(shown)
-        per_row = 8
-        for row_start in range(0, len(shown), per_row):
-            cols = st.columns(per_row)
-            for j, item in enumerate(shown[row_start:row_start + per_row]):
-                pos = first + row_start + j
-                with cols[j].container(border=True):
-                    st.markdown(f"**{pos + 1}.** `{item}`")
-                    b = st.columns(3)
-                    b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
-                                on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
-                    b[1].button("", icon=":material/chevron_right:", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
-                                on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, 1), keep_highlight=True))
-                    b[2].button("", icon=":material/close:", key=f"remove_{pos}", help="remove this click",
-                                on_click=lambda p=pos: _set_session(studio.remove_click(ss["session_items"], p), keep_highlight=True))
-        if first:
-            st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
-    if ss.get("highlight_item") is not None:
-        st.caption(f":green[●] true next item of this test session: `{ss['highlight_item']}`")
 
-# ---- is the session usable?
-session_error = None
-try:
-    studio.session_indices(dataset, items)
-except (DataError, ValueError) as exc:
-    session_error = str(exc)
-if session_error:
-    if items:
-        st.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
-        st.button("Drop the unknown items", on_click=lambda: _set_session(
-            [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
-    else:
-        st.warning(session_error, icon=":material/touch_app:")
+def _session_strip(items: list[int]) -> None:
+    with st.container(border=True):
+        top = st.columns([3, 1, 1, 1.4])
+        top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
+                        f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
+        top[1].button("Undo", icon=":material/undo:", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
+        top[2].button("Clear", on_click=_set_session, args=([],), disabled=not items, width="stretch")
+        top[3].button("Random test session", icon=":material/casino:", on_click=_on_random, args=(dataset,), width="stretch",
+                      help="A real session of the test split without its last click; the true next "
+                           "item is ringed in green.")
+        if items:
+            shown = items[-MAX_SHOWN_CLICKS:]
+            first = len(items) - len(shown)
+            per_row = 8
+            for row_start in range(0, len(shown), per_row):
+                cols = st.columns(per_row)
+                for j, item in enumerate(shown[row_start:row_start + per_row]):
+                    pos = first + row_start + j
+                    with cols[j].container(border=True):
+                        st.markdown(f"**{pos + 1}.** `{item}`")
+                        b = st.columns(3)
+                        b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
+                                    on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
+                        b[1].button("", icon=":material/chevron_right:", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
+                                    on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, 1), keep_highlight=True))
+                        b[2].button("", icon=":material/close:", key=f"remove_{pos}", help="remove this click",
+                                    on_click=lambda p=pos: _set_session(studio.remove_click(ss["session_items"], p), keep_highlight=True))
+            if first:
+                st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
+        if ss.get("highlight_item") is not None:
+            st.caption(f":green[●] true next item of this test session: `{ss['highlight_item']}`")
 
-_lap("session strip")
-expl = None
-if not session_error:
-    try:
-        expl = studio.explain_session(model, dataset, items, k)
-    except (DataError, ValueError) as exc:
-        st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
 
-_lap("explain")
-catalogue = studio.item_catalogue(dataset)
-left, right = st.columns([0.45, 0.55], gap="medium")
-
-# ---- ways to add items
-with left:
+def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
+    """Item map (with Find an item), catalogue and typed ids."""
     tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
     with tab_map:
         found = studio.search_items(catalogue, st.text_input(
@@ -230,105 +200,96 @@ with left:
         if ss.get("builder_typed_error"):
             st.error(ss["builder_typed_error"], icon=":material/error:")
 
-_lap("item map + catalogue")
-# ---- the session graph
-with right:
-    if expl is not None:
-        choices = studio.attention_choices(expl)
-        g1, g2, g3 = st.columns(3)
-        step = layer = None
-        head = "mean"
-        if choices.steps:
-            step_opts = ["mean"] + choices.steps
-            step = g1.selectbox("Readout step", step_opts, key="builder_step",
-                                format_func=lambda s: "mean of steps" if s == "mean" else f"step {s + 1}",
-                                help="Node size and colour: readout attention of this step.")
-        else:
-            g1.caption("no readout attention")
-        if choices.layers:
-            layer_opts = ["weight"] + choices.layers
-            layer = g2.selectbox("Edges coloured by", layer_opts, key="builder_layer",
-                                 index=1, format_func=lambda l: "weight only" if l == "weight" else f"WGAT layer {l + 1}")
-            if layer == "weight":
-                layer = None
-            else:
-                heads = ["mean"] + list(range(choices.heads[layer]))
-                if ss.get("builder_head") not in heads:
-                    ss["builder_head"] = "mean"
-                head = g3.selectbox("Head", heads, key="builder_head",
-                                    format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
-        else:
-            g2.caption("no edge attention for this model")
-        graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
-        fig = session_graph_figure(graph, node_attention=node_att, edge_attention=edge_att,
-                                   highlight_item=ss.get("highlight_item"))
-        st.plotly_chart(fig, key="builder_graph", width="stretch")
-        st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
-                   "count; dotted loops are self-loops the attention layer adds; the red ring is the "
-                   "last click (current interest). Hover for the numbers.")
-    else:
-        st.info("The session graph appears here once the session has a click.")
 
-_lap("graph")
-# ---- predictions beside a baseline and the other model
-if expl is not None:
-    st.subheader(f"Top-{k} next items")
-    p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
-    with p1:
-        topk = expl.topk.drop(columns="session")
-        cats = catalogue.set_index("item")["category"]
-        shown_topk = topk.assign(category=topk["item"].map(cats).astype("Int64"))[
-            ["rank", "item", "category", "score", "probability"]]
-        st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint) · click a row to add the item")
-        ss["builder_topk_items"] = topk["item"].tolist()
-        key = f"topk_table_{pick}"
-        st.dataframe(shown_topk, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
-                     selection_mode="single-row", hide_index=True, width="stretch",
-                     height=min(38 + 35 * len(topk), 400),
-                     column_config={"score": st.column_config.NumberColumn(format="%.4f"),
-                                    "probability": st.column_config.NumberColumn(format="%.4f")})
-    with p2:
-        base_name = st.selectbox("Baseline", list(BASELINES), format_func=BASELINES.get, key="builder_baseline")
-        try:
-            baseline = get_baseline(base_name)
-            base_top = studio.predict_topk(baseline, dataset, items, k)
-        except (DataError, ValueError) as exc:
-            st.error(str(exc))
-            base_top = None
-        if base_top is not None:
-            overlap = len(set(base_top["item"]) & set(topk["item"]))
-            st.caption(f"{overlap} of {k} items also in the model's top-{k}")
-            st.dataframe(base_top[["rank", "item", "score"]], hide_index=True, width="stretch",
-                         height=min(38 + 35 * len(base_top), 400),
-                         column_config={"score": st.column_config.NumberColumn(format="%.4f")})
-    with p3:
-        other_path = studio.other_model_checkpoint(ss["checkpoint"], ckpt["model_name"],
-                                                   ckpt["dataset"].get("name"), list_runs())
-        if other_path is None:
-            st.markdown("**Other model**")
-            st.info("No run of the other neural model on this dataset: train one on the Train page.")
+@st.fragment
+def _graph_panel(expl) -> None:
+    """The attention view controls and the session graph (a view switch reruns only this)."""
+    choices = studio.attention_choices(expl)
+    g1, g2, g3 = st.columns(3)
+    step = layer = None
+    head = "mean"
+    if choices.steps:
+        step_opts = ["mean"] + choices.steps
+        step = g1.selectbox("Readout step", step_opts, key="builder_step",
+                            format_func=lambda s: "mean of steps" if s == "mean" else f"step {s + 1}",
+                            help="Node size and colour: readout attention of this step.")
+    else:
+        g1.caption("no readout attention")
+    if choices.layers:
+        layer_opts = ["weight"] + choices.layers
+        layer = g2.selectbox("Edges coloured by", layer_opts, key="builder_layer",
+                             index=1, format_func=lambda l: "weight only" if l == "weight" else f"WGAT layer {l + 1}")
+        if layer == "weight":
+            layer = None
         else:
-            try:
-                other, other_ckpt, _ = get_model(str(other_path))
-                other_top = studio.predict_topk(other, dataset, items, k)
-            except (DataError, ValueError) as exc:
-                st.markdown("**Other model**")
-                st.warning(f"The other model cannot be used: {exc}")
-            else:
-                overlap = len(set(other_top["item"]) & set(topk["item"]))
-                st.markdown(f"**{other_ckpt['model_name'].upper()}** ({checkpoint_label(str(other_path))})")
-                st.caption(f"{overlap} of {k} items also in the model's top-{k}")
-                st.dataframe(other_top[["rank", "item", "score"]], hide_index=True,
-                             width="stretch", height=min(38 + 35 * len(other_top), 400),
-                             column_config={"score": st.column_config.NumberColumn(format="%.4f")})
-    _lap("top-K tables")
+            heads = ["mean"] + list(range(choices.heads[layer]))
+            if ss.get("builder_head") not in heads:
+                ss["builder_head"] = "mean"
+            head = g3.selectbox("Head", heads, key="builder_head",
+                                format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
+    else:
+        g2.caption("no edge attention for this model")
+    graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
+    fig = session_graph_figure(graph, node_attention=node_att, edge_attention=edge_att,
+                               highlight_item=ss.get("highlight_item"))
+    st.plotly_chart(fig, key="builder_graph", width="stretch")
+    st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
+               "count; dotted loops are self-loops the attention layer adds; the red ring is the "
+               "last click (current interest). Hover for the numbers.")
+
+
+@st.fragment
+def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
+    """A count-based baseline's top-K beside the model's (choosing another reruns only this)."""
+    base_name = st.selectbox("Baseline", list(BASELINES), format_func=BASELINES.get, key="builder_baseline")
+    try:
+        baseline = get_baseline(base_name)
+        base_top = studio.predict_topk(baseline, dataset, items, k)
+    except (DataError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    overlap = len(set(base_top["item"]) & set(topk_items))
+    st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+    st.dataframe(base_top[["rank", "item", "score"]], hide_index=True, width="stretch",
+                 height=min(38 + 35 * len(base_top), 400),
+                 column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+
+
+def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
+    other_path = studio.other_model_checkpoint(ss["checkpoint"], ckpt["model_name"],
+                                               ckpt["dataset"].get("name"), list_runs())
+    if other_path is None:
+        st.markdown("**Other model**")
+        st.info("No run of the other neural model on this dataset: train one on the Train page.")
+        return
+    try:
+        other, other_ckpt, _ = get_model(str(other_path))
+        other_top = studio.predict_topk(other, dataset, items, k)
+    except (DataError, ValueError) as exc:
+        st.markdown("**Other model**")
+        st.warning(f"The other model cannot be used: {exc}")
+        return
+    overlap = len(set(other_top["item"]) & set(topk_items))
+    st.markdown(f"**{other_ckpt['model_name'].upper()}** ({checkpoint_label(str(other_path))})")
+    st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+    st.dataframe(other_top[["rank", "item", "score"]], hide_index=True,
+                 width="stretch", height=min(38 + 35 * len(other_top), 400),
+                 column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+
+
+def _topk_chart(topk, pick: int) -> None:
+    """The top-K as a clickable bar chart, behind a toggle (a bar click changes the session, so
+    this stays in the builder's fragment rather than one of its own)."""
     if st.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
         fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"))
         key = f"topk_chart_{pick}"
         st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
                         selection_mode="points", width="stretch")
 
-    # ---- what if
+
+@st.fragment
+def _whatif(items: list[int], k: int) -> None:
+    """Ranks of the top-K under reordered variants (a new shuffle seed reruns only this)."""
     st.subheader("What if the order were different?")
     st.caption("FGNN's question: does the order of the clicks matter? Each row is a variant of this "
                "session; each cell is where that variant ranks one of the original top-K items "
@@ -338,17 +299,94 @@ if expl is not None:
         rows = studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
-    else:
-        w1, w2 = st.container(), st.container()
-        w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20)),
-                        key="builder_whatif", width="stretch")
-        summary = studio.whatif_summary(rows, min(k, 20))
-        w2.dataframe(summary, hide_index=True, width="stretch",
-                     column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),
-                                    "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{min(k, 20)}"),
-                                    "top1_rank": st.column_config.NumberColumn("rank of original #1")})
+        return
+    w1, w2 = st.container(), st.container()
+    w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20)),
+                    key="builder_whatif", width="stretch")
+    summary = studio.whatif_summary(rows, min(k, 20))
+    w2.dataframe(summary, hide_index=True, width="stretch",
+                 column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),
+                                "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{min(k, 20)}"),
+                                "top1_rank": st.column_config.NumberColumn("rank of original #1")})
 
-    _lap("what if")
-ss["builder_timings"] = _timings
-ss["builder_server_ms"] = (time.perf_counter() - _started) * 1000
-st.caption(f"server time of this run: {ss['builder_server_ms']:.0f} ms")
+
+@st.fragment
+def _builder() -> None:
+    """Everything that follows the session: strip, ways to add, graph, top-K, what-if."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        """Server time of this run so far, per section (``builder_timings``, milliseconds)."""
+        timings[name] = (time.perf_counter() - started) * 1000
+
+    k = int(ss["top_k"])
+    pick = ss["builder_pick"]
+    items = [int(i) for i in ss["session_items"]]
+    _session_strip(items)
+
+    # ---- is the session usable?
+    session_error = None
+    try:
+        studio.session_indices(dataset, items)
+    except (DataError, ValueError) as exc:
+        session_error = str(exc)
+    if session_error:
+        if items:
+            st.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
+            st.button("Drop the unknown items", on_click=lambda: _set_session(
+                [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
+        else:
+            st.warning(session_error, icon=":material/touch_app:")
+
+    lap("session strip")
+    expl = None
+    if not session_error:
+        try:
+            expl = studio.explain_session(model, dataset, items, k)
+        except (DataError, ValueError) as exc:
+            st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
+    lap("explain")
+    catalogue = studio.item_catalogue(dataset)
+    left, right = st.columns([0.45, 0.55], gap="medium")
+    with left:
+        _ways_to_add(items, pick, expl, catalogue)
+    lap("item map + catalogue")
+    with right:
+        if expl is not None:
+            _graph_panel(expl)
+        else:
+            st.info("The session graph appears here once the session has a click.")
+    lap("graph")
+
+    # ---- predictions beside a baseline and the other model
+    if expl is not None:
+        st.subheader(f"Top-{k} next items")
+        p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
+        topk = expl.topk.drop(columns="session")
+        with p1:
+            cats = catalogue.set_index("item")["category"]
+            shown_topk = topk.assign(category=topk["item"].map(cats).astype("Int64"))[
+                ["rank", "item", "category", "score", "probability"]]
+            st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint) · click a row to add the item")
+            ss["builder_topk_items"] = topk["item"].tolist()
+            key = f"topk_table_{pick}"
+            st.dataframe(shown_topk, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
+                         selection_mode="single-row", hide_index=True, width="stretch",
+                         height=min(38 + 35 * len(topk), 400),
+                         column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                                        "probability": st.column_config.NumberColumn(format="%.4f")})
+        with p2:
+            _baseline_column(items, k, topk["item"].tolist())
+        with p3:
+            _other_column(items, k, topk["item"].tolist())
+        lap("top-K tables")
+        _topk_chart(topk, pick)
+        _whatif(items, k)
+        lap("what if")
+    ss["builder_timings"] = timings
+    ss["builder_server_ms"] = (time.perf_counter() - started) * 1000
+    st.caption(f"server time of this run: {ss['builder_server_ms']:.0f} ms")
+
+
+_builder()
