@@ -71,12 +71,45 @@ def resolve_log_settings(**given) -> dict:
     return out
 
 
+_KEY_BITS = 62
+_RESOLUTIONS = (1e-6, 1e-3, 1.0)  # seconds, finest first
+
+
+def _sorted_by_user_and_time(user: np.ndarray, time: np.ndarray):
+    """``(order, user codes, times)``, the latter two in ``order``: events sorted by user, then time.
+
+    The order of equal times is free (they are never more than the gap apart), so one unstable
+    ``argsort`` of an int64 key ``user * span + quantised time`` does it where the key fits; the
+    result is checked (times within a user non-decreasing), else ``np.lexsort`` decides.
+    """
+    codes = user.astype(np.int64, copy=False)
+    t = np.asarray(time, dtype=np.float64)
+    if user.size > 1 and np.issubdtype(user.dtype, np.integer):
+        u_lo, u_hi = int(user.min()), int(user.max())
+        if u_hi - u_lo >= 1 << 40:  # sparse huge ids: number them densely, in id order
+            codes = pd.factorize(user, sort=True)[0].astype(np.int64)
+        else:
+            codes = codes - u_lo
+        n_users = int(codes.max()) + 1
+        t_lo, t_hi = float(t.min()), float(t.max())
+        for res in _RESOLUTIONS:
+            span = int((t_hi - t_lo) / res) + 2
+            if n_users * span < 1 << _KEY_BITS:
+                order = np.argsort(codes * span + ((t - t_lo) / res).astype(np.int64))
+                u_s, t_s = codes[order], t[order]
+                if not ((u_s[1:] == u_s[:-1]) & (t_s[1:] < t_s[:-1])).any():
+                    return order, u_s, t_s
+                break
+    order = np.lexsort((t, codes))
+    return order, codes[order], t[order]
+
+
 def sessionize(user: np.ndarray, time: np.ndarray, gap_seconds: float) -> np.ndarray:
     """Session number (``0..S-1``) of every event of a user log.
 
-    Each user's events are ordered by time (equal times: input order); a new session starts at a
-    user's first event and after every gap strictly longer than ``gap_seconds``. Sessions are
-    numbered by user, then by time.
+    Each user's events are ordered by time; a new session starts at a user's first event and
+    after every gap strictly longer than ``gap_seconds`` (equal times are never apart, so their
+    order does not matter). Sessions are numbered by user id, then by time.
 
     Args:
         user: ``[n]`` integer user ids, in any order.
@@ -87,13 +120,11 @@ def sessionize(user: np.ndarray, time: np.ndarray, gap_seconds: float) -> np.nda
         ``[n]`` int64 session numbers, aligned with the input.
     """
     user = np.asarray(user)
-    time = np.asarray(time)
     n = user.size
     out = np.empty(n, dtype=np.int64)
     if n == 0:
         return out
-    order = np.lexsort((time, user))  # stable: equal (user, time) keep input order
-    u, t = user[order], time[order]
+    order, u, t = _sorted_by_user_and_time(user, np.asarray(time))
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(u[1:], u[:-1], out=new[1:])

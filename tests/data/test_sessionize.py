@@ -41,10 +41,18 @@ _times = st.sampled_from([0, 1, 900, 1799, 1800, 1801, 3600, 3601, 5400, 7200, 9
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), _times), min_size=1, max_size=40))
-def test_sessionize_matches_the_reference(events):
-    users = [u for u, _ in events]
-    times = [t for _, t in events]
+@given(st.lists(st.tuples(st.integers(0, 4), _times, st.integers(0, 3)), min_size=1, max_size=40),
+       st.sampled_from(["seconds", "sub-microsecond", "huge ids and span"]))
+def test_sessionize_matches_the_reference(events, kind):
+    """Every path of the sort: one int64 key (whole seconds), a key too coarse for the times (its
+    check fails, lexsort decides), densely renumbered huge user ids with a span no key holds."""
+    users = [u for u, _, _ in events]
+    times = [float(t) for _, t, _ in events]
+    if kind == "sub-microsecond":
+        times = [t + f * 1e-7 for t, (_, _, f) in zip(times, events)]
+    elif kind == "huge ids and span":
+        users = [u * (1 << 50) - (1 << 60) for u in users]
+        times = [t * 1e6 for t in times]
     got = sessionize(np.array(users, dtype=np.int64), np.array(times, dtype=np.float64), GAP)
     assert got.tolist() == reference_sessions(users, times, GAP)
 
