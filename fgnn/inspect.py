@@ -160,20 +160,30 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"outcome": order, "pairs": [int(counts.get(o, 0)) for o in order]})
 
 
-def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20) -> go.Figure:
+def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: int = 2000) -> go.Figure:
     """Rank under A against rank under B for every test pair (log axes), coloured by outcome;
-    dashed lines at K. ``customdata`` holds the pair index."""
+    dashed lines at K. ``customdata`` holds the pair index.
+
+    An outcome with more than ``max_points`` pairs (a full test set has tens of thousands) is drawn
+    as ``max_points`` of them spread evenly over the pair order, so the figure stays small; the
+    trace's name and ``meta["pairs"]`` keep the outcome's full count (docs/research-scale.md)."""
     names = [c[len("rank_"):] for c in comparison.columns if c.startswith("rank_") and c != "rank_change"]
     na, nb = names[:2]
     colors = {"both hit": "#2ca02c", f"only {na} hits": "#1f77b4", f"only {nb} hits": "#ff7f0e",
               "both miss": "#9e9e9e"}
     fig = go.Figure()
+    sampled = False
     for outcome, color in colors.items():
         part = comparison[comparison["outcome"] == outcome]
+        n = len(part)
+        if n > max_points:
+            part = part.iloc[np.linspace(0, n - 1, max_points).round().astype(int)]
+            sampled = True
         fig.add_trace(go.Scatter(
-            x=part[f"rank_{na}"].tolist(), y=part[f"rank_{nb}"].tolist(), mode="markers",
-            name=f"{outcome} ({len(part)})", marker=dict(color=color, size=7, opacity=0.8),
-            customdata=part["pair"].tolist(), meta={"outcome": outcome},
+            x=part[f"rank_{na}"].to_numpy(np.int32), y=part[f"rank_{nb}"].to_numpy(np.int32), mode="markers",
+            name=f"{outcome} ({n})" if len(part) == n else f"{outcome} ({n}; {len(part)} shown)",
+            marker=dict(color=color, size=7, opacity=0.8),
+            customdata=part["pair"].to_numpy(np.int32), meta={"outcome": outcome, "pairs": n},
             hovertemplate=f"pair %{{customdata}}<br>rank {na} %{{x}}<br>rank {nb} %{{y}}<extra></extra>",
         ))
     for axis in ("x", "y"):
@@ -181,7 +191,8 @@ def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20) -> go.Figure:
                       **({"x0": k, "x1": k, "xref": "x", "y0": 0, "y1": 1, "yref": "paper"} if axis == "x"
                          else {"y0": k, "y1": k, "yref": "y", "x0": 0, "x1": 1, "xref": "paper"}))
     fig.update_layout(
-        title=dict(text=f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs, K = {k})"),
+        title=dict(text=f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs"
+                        f"{f', at most {max_points} per outcome shown' if sampled else ''}, K = {k})"),
         xaxis=dict(title=dict(text=f"rank under {na}"), type="log"),
         yaxis=dict(title=dict(text=f"rank under {nb}"), type="log"),
         height=460, plot_bgcolor="white", margin=dict(l=50, r=10, t=50, b=50),

@@ -8,10 +8,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from fgnn.checkpoint import load_checkpoint
 from fgnn.data.dataset import DataError
-from fgnn.inspect import (comparison_counts, compare_tables, evaluate_checkpoint, filter_pairs,
-                          load_checkpoint_dataset, rank_comparison_figure, sliced_metrics)
+from fgnn.inspect import (
+    compare_tables,
+    comparison_counts,
+    filter_pairs,
+    load_checkpoint_dataset,
+    pair_table,
+    rank_comparison_figure,
+    sliced_metrics,
+)
+from fgnn.paging import table_page
 from fgnn.plots import metric_slices_figure, rank_histogram_figure
+from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
 from pages._shared import ensure_app_shell
 
@@ -22,11 +32,12 @@ st.title("Inspect")
 k = int(ss.get("top_k") or 20)
 
 
-def _mtime(path: str) -> int:
+def _version(path: str) -> tuple[int, int]:
     try:
-        return Path(path).stat().st_mtime_ns
+        stat = Path(path).stat()
+        return stat.st_mtime_ns, stat.st_size
     except OSError:
-        return 0
+        return 0, 0
 
 
 @st.cache_resource(show_spinner="Preparing the checkpoint's dataset…", max_entries=4)
@@ -34,9 +45,11 @@ def _dataset_of(path: str, mtime: int):
     return load_checkpoint_dataset(path)
 
 
-@st.cache_data(show_spinner="Ranking every test pair…", max_entries=8)
-def _evaluate(path: str, mtime: int, k: int):
-    table, ckpt, _ = evaluate_checkpoint(path, _dataset_of(path, mtime), k=k)
+@st.cache_resource(show_spinner="Building the table of test pairs…", max_entries=8)
+def _pairs(path: str, mtime: int, size: int, _ranks):  # noqa: ARG001 (size: part of the cache key)
+    """The pair table of one checkpoint version (``hit`` at K is added per run) and its summary."""
+    ckpt = load_checkpoint(path)
+    table = pair_table(None, _dataset_of(path, mtime), ranks=_ranks).drop(columns="hit")
     return table, {"model": ckpt["model_name"], "dataset": ckpt["dataset"].get("name"), "epoch": ckpt.get("epoch")}
 
 
@@ -49,11 +62,22 @@ def label(path) -> str:
 
 
 def evaluate(path: str):
+    """The checkpoint's pair table at K: ranks from the run's inspect cache, else computed once
+    with a progress bar and kept there (docs/research-scale.md)."""
     try:
-        return _evaluate(str(path), _mtime(path), k)
-    except (DataError, ValueError, RuntimeError) as exc:
+        mtime, size = _version(path)
+        dataset = _dataset_of(path, mtime)
+        ranks = load_cached_ranks(path, dataset)
+        if ranks is None:
+            bar = st.progress(0.0, text=f"Ranking every test pair of {label(path)}…")
+            ranks, _ = target_ranks_cached(path, dataset, progress=lambda done, total: bar.progress(
+                done / max(total, 1), text=f"Ranking the test pairs of {label(path)}: {done:,} of {total:,}"))
+            bar.empty()
+        table, info = _pairs(path, mtime, size, ranks)
+    except (DataError, ValueError, RuntimeError, OSError) as exc:
         st.error(f"The checkpoint {label(path)} cannot be evaluated: {exc}", icon=":material/error:")
         st.stop()
+    return table.assign(hit=table["rank"].to_numpy() <= k), info
 
 
 path = str(ss.get("checkpoint") or "")
@@ -82,22 +106,28 @@ else:
     f4.caption("no item categories for this dataset")
     categories = []
 shown = filter_pairs(table, outcome, length, popularity, categories)
-st.markdown(f"**{len(shown)}** of {len(table)} test pairs. Select a row to open it in the builder.")
-view = shown.assign(prefix=shown["prefix"].map(lambda p: " → ".join(str(i) for i in p)))
-event = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row", key="inspect_table",
+page = table_page(shown, ss.get("inspect_page", 1))
+ss["inspect_page"] = page.number  # clamped: a narrower filter has fewer pages
+st.markdown(f"**{len(shown):,}** of {len(table):,} test pairs. Select a row to open it in the builder.")
+view = page.rows.assign(prefix=page.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p)))
+event = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
+                     key=f"inspect_table_{page.number}",
                      column_config={"prefix": st.column_config.TextColumn("prefix (original ids)", width="large")})
+n1, n2 = st.columns([1, 3])
+n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="inspect_page")
+n2.caption(page.caption("test pairs"))
 
 rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-pairs = shown["pair"].tolist()
+pairs = page.rows["pair"].tolist()
 if pairs:
-    pick = int(shown.iloc[rows[0]]["pair"]) if rows else pairs[0]
+    pick = int(page.rows.iloc[rows[0]]["pair"]) if rows else pairs[0]
     ss.setdefault("inspect_pair", pick)
     if rows:
         ss["inspect_pair"] = pick
     if ss["inspect_pair"] not in pairs:
         ss["inspect_pair"] = pairs[0]
     c1, c2 = st.columns([3, 1])
-    pair = c1.selectbox("test pair", pairs, key="inspect_pair",
+    pair = c1.selectbox("test pair (this page)", pairs, key="inspect_pair",
                         format_func=lambda p: f"#{p}: rank {int(table.at[p, 'rank'])}, target {table.at[p, 'target']}")
     if c2.button(":material/hub: Open in the session builder", key="inspect_open"):
         row = table.loc[table["pair"] == pair].iloc[0]
@@ -139,6 +169,10 @@ st.plotly_chart(metric_slices_figure(pd.concat([both["session length"], both_b["
                                      title="A vs B by prefix length"), key="inspect_compare_slices")
 which = st.radio("show pairs where", ["only A hits", "only B hits", "both hit", "both miss"], horizontal=True,
                  key="inspect_compare_outcome")
-part = comparison[comparison["outcome"] == which]
-st.dataframe(part.assign(prefix=part["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
+part = table_page(comparison[comparison["outcome"] == which], ss.get("inspect_compare_page", 1))
+ss["inspect_compare_page"] = part.number
+st.dataframe(part.rows.assign(prefix=part.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
              hide_index=True, key="inspect_compare_table")
+n1, n2 = st.columns([1, 3])
+n1.number_input("Page", min_value=1, max_value=part.count, step=1, key="inspect_compare_page")
+n2.caption(part.caption("test pairs"))

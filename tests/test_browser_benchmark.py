@@ -14,12 +14,14 @@ def test_summarise_is_median_and_interpolated_p90():
 def test_format_result_names_every_metric_and_the_load():
     result = {m: summarise([10, 20]) for m in METRICS}
     result["server_first_load_ms"] = 1234.0
+    result["inspect_first_ms"] = 25678.0
     result["setup"] = {"dataset": "d", "checkpoint": "c", "repeats": 2, "cpus": 2,
                        "load_avg_before": [1.5, 1, 1], "load_avg_after": [2.5, 1, 1]}
     text = format_result(result)
     for m in METRICS:
         assert m[:-3] in text
     assert "load average 1.5 before / 2.5 after" in text
+    assert "Inspect, first visit (every test pair ranked): 25678 ms" in text
 
 
 def test_bad_arguments_are_refused_before_anything_starts(tmp_path, capsys):

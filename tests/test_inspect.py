@@ -130,6 +130,14 @@ def test_compare_two_checkpoints(fgnn_table, srgnn_table):
     assert {tr.meta["outcome"] for tr in fig.data} == set(counts.index)
     by_trace = {tr.meta["outcome"]: len(tr.x) for tr in fig.data}
     assert by_trace == counts.to_dict()
+    # a full-size test set: each outcome drawn as at most max_points pairs, its count kept
+    few = rank_comparison_figure(cmp, k=20, max_points=5)
+    assert {tr.meta["outcome"]: len(tr.x) for tr in few.data} == {o: min(5, n) for o, n in counts.items()}
+    assert {tr.meta["outcome"]: tr.meta["pairs"] for tr in few.data} == counts.to_dict()
+    both_miss = next(tr for tr in few.data if tr.meta["outcome"] == "both miss")
+    pos = cmp.set_index("pair")
+    assert all(pos.at[int(p), "outcome"] == "both miss" and pos.at[int(p), "rank_fgnn"] == x
+               for p, x in zip(both_miss.customdata, both_miss.x))
 
 
 def test_compare_refuses_different_pairs(fgnn_table):

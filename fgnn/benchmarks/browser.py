@@ -14,7 +14,11 @@ Starts ``streamlit run app.py`` headless on a free port, drives Chromium (``/usr
 - ``remove``: the "remove this click" button of the last click, until the same;
 - ``view_switch``: choosing another readout step for the session graph until the graph is redrawn;
 - ``page_switch``: Session builder -> Graph construction and back, through the sidebar, each way
-  until the new page has been drawn and its run has ended.
+  until the new page has been drawn and its run has ended;
+- ``inspect_first``: Session builder -> Inspect for the first time, until its rank histogram is drawn
+  and the run has ended (every test pair ranked; the checkpoint's kept ranks in
+  ``<run>/inspect-cache/`` are removed first unless ``--keep-inspect-cache``): one sample;
+- ``inspect_revisit``: Session builder -> Inspect again, until the same.
 
 "Run has ended" is read from the page itself: no element is marked stale (Streamlit marks every
 element of a run still in progress, fragment-aware) and the running indicator is gone or leaving.
@@ -62,7 +66,9 @@ CHROMIUM_ARGS = (
 )
 VIEWPORT = {"width": 1400, "height": 1000}
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
-METRICS = ("cold_load_ms", "map_click_ms", "topk_click_ms", "remove_ms", "view_switch_ms", "page_switch_ms")
+METRICS = ("cold_load_ms", "map_click_ms", "topk_click_ms", "remove_ms", "view_switch_ms", "page_switch_ms",
+           "inspect_revisit_ms")
+INSPECT_CHART = "Rank of the target"
 
 
 # --------------------------------------------------------------------------- server and browser
@@ -412,7 +418,8 @@ def summarise(samples: list[float]) -> dict:
 
 
 def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, repeats: int = 10,
-                  chromium: str | None = None, timeout_s: float = 180.0, log_dir: str | None = None) -> dict:
+                  chromium: str | None = None, timeout_s: float = 180.0, log_dir: str | None = None,
+                  keep_inspect_cache: bool = False) -> dict:
     """Start the app, drive it, return the result object (see the module docstring)."""
     chromium = chromium or find_chromium()
     if chromium is None:
@@ -427,6 +434,10 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
         env["FGNN_APP_DATASET"] = dataset
     if checkpoint:
         env["FGNN_APP_CHECKPOINT"] = str(Path(checkpoint).resolve())
+    if not keep_inspect_cache:
+        from ..rank_cache import forget
+
+        forget(checkpoint or REPO_ROOT / "checkpoints" / "fgnn-sample" / "best.pt")
     load_before = os.getloadavg()
     samples: dict[str, list[float]] = {m: [] for m in METRICS}
     with run_streamlit("app.py", name="browser-bench", env=env, timeout=timeout_s, log_dir=log_dir) as url, \
@@ -464,9 +475,14 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
         for _ in range(repeats):
             samples["page_switch_ms"].append(bench.page_switch("Graph construction", None))
             samples["page_switch_ms"].append(bench.page_switch("Session builder", "Item map"))
+        inspect_first = bench.page_switch("Inspect", INSPECT_CHART)
+        for _ in range(repeats):
+            bench.page_switch("Session builder", "Item map")
+            samples["inspect_revisit_ms"].append(bench.page_switch("Inspect", INSPECT_CHART))
         context.close()
     result = {m: summarise(samples[m]) for m in METRICS}
     result["server_first_load_ms"] = round(first, 1)
+    result["inspect_first_ms"] = round(inspect_first, 1)
     result["samples"] = {m: [round(x, 1) for x in samples[m]] for m in METRICS}
     result["setup"] = {
         "dataset": dataset or "diginetica-sample (app default)",
@@ -488,6 +504,8 @@ def format_result(result: dict) -> str:
         r = result[m]
         lines.append(f"  {m[:-3]:<16}{r['median']:>10.0f}{r['p90']:>10.0f}{r['n']:>5}")
     lines.append(f"  first visit after the server started: {result['server_first_load_ms']:.0f} ms")
+    if "inspect_first_ms" in result:
+        lines.append(f"  Inspect, first visit (every test pair ranked): {result['inspect_first_ms']:.0f} ms")
     return "\n".join(lines)
 
 
@@ -499,13 +517,16 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="samples per interaction (default 10)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for one step (default 180)")
     parser.add_argument("--log-dir", help="folder for the server log (default: a new temporary folder)")
+    parser.add_argument("--keep-inspect-cache", action="store_true",
+                        help="keep the checkpoint's kept Inspect ranks (default: remove them, so that "
+                             "inspect_first times the ranking of every test pair)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     if args.checkpoint and not Path(args.checkpoint).is_file():
         parser.error(f"--checkpoint {args.checkpoint}: no such file")
     result = run_benchmark(dataset=args.dataset, checkpoint=args.checkpoint, repeats=args.repeats,
-                           timeout_s=args.timeout, log_dir=args.log_dir)
+                           timeout_s=args.timeout, log_dir=args.log_dir, keep_inspect_cache=args.keep_inspect_cache)
     print(json.dumps(result) if args.json else format_result(result))
     return 0
 

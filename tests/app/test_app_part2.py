@@ -10,12 +10,13 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
+from app_support import app, wait_for
 
+from fgnn.checkpoint import load_model
 from fgnn.data.registry import load_dataset
 from fgnn.evaluate import rank_targets
-from fgnn.checkpoint import load_model
 from fgnn.runs import launch_run
-from app_support import app, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -123,16 +124,25 @@ def test_inspect_ranks_equal_fgnn_evaluate(root):
     ckpt = root / "fgnn-sample" / "best.pt"
     at = app("pages/5_Inspect.py", checkpoint=str(ckpt), top_k=20)
     assert not at.error, [e.value for e in at.error]
-    table = at.dataframe[0].value
     ds = load_dataset("diginetica-sample")
     model, _ = load_model(ckpt, ds)
     ranks = rank_targets(model, ds.test)
+    # the pair table comes a page at a time (50 rows), in pair order
+    pages = [at.dataframe[0].value]
+    at.number_input(key="inspect_page").set_value(2).run()
+    pages.append(at.dataframe[0].value)
+    assert [len(p) for p in pages] == [50, len(ds.test) - 50]
+    table = pd.concat(pages)
     assert table["rank"].tolist() == ranks.tolist()
     assert table["hit"].tolist() == (ranks <= 20).tolist()
+    # computed once: kept beside the run
+    assert list((ckpt.parent / "inspect-cache").glob("best-*.pt"))
     # filters: misses only
+    at.number_input(key="inspect_page").set_value(1).run()
     at.radio(key="inspect_outcome").set_value("miss").run()
     misses = at.dataframe[0].value
-    assert len(misses) == int((ranks > 20).sum()) and (misses["rank"] > 20).all()
+    assert len(misses) == min(50, int((ranks > 20).sum())) and (misses["rank"] > 20).all()
+    assert any(f"of {int((ranks > 20).sum())} · page" in c.value for c in at.caption)
     # slices drawn, comparison with the shipped SR-GNN
     assert len(at.get("plotly_chart")) >= 4
     counts = next(d.value for d in at.dataframe if list(d.value.columns) == ["outcome", "pairs"])
