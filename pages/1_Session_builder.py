@@ -150,9 +150,11 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
     """Item map (with Find an item), catalogue and typed ids."""
     tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
     with tab_map:
+        names = dataset.item_labels() or None
         found = studio.search_items(catalogue, st.text_input(
-            "Find an item", key="builder_find", placeholder="item id",
-            help="Any item of the catalogue, drawn as a star on the map; click a row to add it."), limit=10)
+            "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
+            help="Any item of the catalogue, drawn as a star on the map; click a row to add it."),
+            limit=10, names=names)
         try:
             coords = item_map_cached()
         except (DataError, ValueError) as exc:
@@ -162,7 +164,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
                                   categories=None if dataset.categories is None else coords["category"],
                                   selected_items=items, target_item=ss.get("highlight_item"),
                                   topk_items=None if expl is None else expl.topk["item"],
-                                  found_items=found["item"])
+                                  found_items=found["item"], item_labels=names)
             fig.update_layout(height=460, legend=dict(font=dict(size=10)))
             key = f"item_map_{pick}"
             st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
@@ -176,7 +178,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
             st.dataframe(found, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_found_items"),
                          selection_mode="single-row", hide_index=True, width="stretch")
         elif ss.get("builder_find"):
-            st.caption(f"no item id contains '{ss['builder_find']}'")
+            st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
     with tab_cat:
         c1, c2, c3 = st.columns([1, 1.4, 1])
         query = c1.text_input("Item id contains", key="builder_query")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -92,3 +93,19 @@ def test_inspect_on_200k_items_pages_the_pairs(synthetic):
     assert not at.exception and all("same test pairs" in e.value for e in at.error), [e.value for e in at.error]
     assert len(at.dataframe[0].value) == 50
     assert any(f"of {len(ds.test)} · page 1 of 3" in c.value for c in at.caption)
+
+
+def test_find_an_item_by_name_where_the_dataset_has_names(root, ds, tmp_path):
+    from fgnn.uploads import encode_source
+
+    ids = ds.item_ids[1:].tolist()
+    items = tmp_path / "items.csv"
+    items.write_text("item,name\n" + "".join(f"{i},thing {i}\n" for i in ids[:-1]) + f"{ids[-1]},Red Shoe\n")
+    views = Path(__file__).resolve().parents[2] / "fgnn/data/bundled/diginetica-sample/train-item-views.csv"
+    at = app(BUILDER, dataset=encode_source(str(views), items=str(items)))
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.text_input(key="builder_find").set_value("red SHOE").run()
+    found = next(d.value for d in at.dataframe if "name" in d.value.columns)
+    assert found["item"].tolist() == [ids[-1]] and found["name"].tolist() == ["Red Shoe"]
+    star = next(t for t in spec_of(at, "Item map")[0]["data"] if t["name"] == "found")
+    assert star["customdata"] == [ids[-1]] and "Red Shoe" in star["hovertext"][0]
