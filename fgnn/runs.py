@@ -19,6 +19,8 @@ from typing import Optional
 
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+#: Runs that ship with the repository: the app's default models, never deleted from the app.
+SHIPPED_RUNS = ("fgnn-sample", "srgnn-sample", "vsknn-sample")
 LAUNCHER_FILE = "launcher.json"  # the pid launch_run started, until the child writes status.json
 
 
@@ -203,6 +205,8 @@ def delete_run(run_dir, root=None) -> None:
     run_dir = Path(run_dir).resolve()
     if root.resolve() not in run_dir.parents:
         raise ValueError(f"{run_dir} is not inside {root}: refusing to delete it")
+    if run_dir.name in SHIPPED_RUNS:
+        raise ValueError(f"run {run_dir.name} ships with FGNN Studio (a default model): refusing to delete it")
     if read_status(run_dir).get("state") in ("running", "queued"):
         raise ValueError(f"run {run_dir.name} is still running: cancel it first")
     shutil.rmtree(run_dir)

@@ -6,6 +6,7 @@ checkpoints folder, so an upload can never replace or touch a run.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,11 +16,10 @@ from typing import Optional
 
 from .data.dataset import DataError, PreparedDataset
 from .data.protocol import default_settings
-from .data.readers import FORMATS
+from .data.readers import FORMATS, quoting_content
 from .data.registry import READ_OPTIONS
 from .data.sessionize import LOG_SETTINGS
 
-MAX_UPLOAD_BYTES = 2 << 30
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 
 
@@ -37,21 +37,42 @@ def safe_file_name(name: str) -> str:
     return cleaned or "upload.csv"
 
 
-def save_upload(name: str, data: bytes, root=None) -> Path:
-    """Write uploaded bytes to ``root/<sha256[:16]>/<safe name>`` (atomic; same bytes, same path)."""
+def save_upload(name: str, data: bytes, root=None, policy=None) -> Path:
+    """Write uploaded bytes to ``root/<sha256[:16]>/<safe name>`` (atomic; same bytes, same path).
+
+    The serving policy (:mod:`fgnn.serving`, from the environment unless given) caps the size of
+    one upload and of all of them, and deletes uploads unused for longer than its age limit."""
+    from .serving import clean_uploads, current_policy
+
+    policy = policy if policy is not None else current_policy()
+    decision = policy.may_upload()
+    if not decision:
+        raise DataError(f"{name}: not uploaded: {decision.reason}")
     if not data:
         raise DataError(f"{name}: the uploaded file is empty; upload a click log with a header and rows")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DataError(f"{name}: {len(data) / 2**20:.0f} MB is too large to upload; give its path instead")
+    if len(data) > policy.upload_max_bytes:
+        raise DataError(f"{name}: {len(data) / 2**20:.1f} MB is more than this app accepts per upload "
+                        f"({policy.upload_max_bytes / 2**20:.1f} MB); upload a smaller log")
     root = Path(root) if root is not None else upload_root()
     folder = root / hashlib.sha256(data).hexdigest()[:16]
+    clean_uploads(root, policy, incoming=0 if folder.is_dir() else len(data))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_file_name(name)
     if not path.is_file() or path.stat().st_size != len(data):
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         tmp.write_bytes(data)
         os.replace(tmp, path)
+    os.utime(folder)  # used now: the age limit counts from the last use
     return path
+
+
+def is_upload(path, root=None) -> bool:
+    """Whether ``path`` is a file kept under the upload folder (a visitor's own upload)."""
+    root = Path(root) if root is not None else upload_root()
+    try:
+        return root.resolve() in Path(path).resolve().parents
+    except (OSError, RuntimeError):
+        return False
 
 
 def load_user_log(path, format: Optional[str] = None, session_col: Optional[str] = None,
@@ -73,10 +94,13 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
         raise
     except (UnicodeDecodeError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        if not quoting_content():
+            first = type(exc).__name__
         raise DataError(f"{Path(path).name}: cannot be read as a {format or 'click'} log ({first}); "
                         "check the format, the delimiter and the column names") from None
     except RuntimeError as exc:  # e.g. torch errors on degenerate data
-        raise DataError(f"{Path(path).name}: the protocol failed on this file ({str(exc)[:300]}); "
+        raise DataError(f"{Path(path).name}: the protocol failed on this file "
+                        f"({str(exc)[:300] if quoting_content() else type(exc).__name__}); "
                         "check that it has sessions of 2+ clicks over several days") from None
 
 
@@ -140,9 +164,23 @@ def describe_source(text: str) -> str:
 
 
 def load_source(text: str) -> PreparedDataset:
-    """Load a dataset source from :func:`encode_source` (a plain name or path works too)."""
+    """Load a dataset source from :func:`encode_source` (a plain name or path works too).
+
+    This is how the app loads data: errors about a file on the server (neither a registry name
+    nor an upload) name the column and line but quote none of its content (docs/serving.md)."""
+    from .data.readers import content_withheld
+    from .data.registry import REGISTRY
+
     spec = dict(decode_source(text))
-    return load_user_log(spec.pop("source"), **spec)
+    source = spec.pop("source")
+    if source in REGISTRY:
+        return load_user_log(source, **spec)
+    if is_upload(source):
+        with contextlib.suppress(OSError):
+            os.utime(Path(source).parent)  # in use: not cleaned for its age
+        return load_user_log(source, **spec)
+    with content_withheld():
+        return load_user_log(source, **spec)
 
 
 def source_stem(text: str) -> str:

@@ -14,7 +14,7 @@ from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
 from fgnn.runs import cancel_run, checkpoints_root, launch_run, list_runs, read_metrics, read_status, safe_run_name, unique_run_dir
 from fgnn.train import TrainConfig
-from pages._shared import ensure_app_shell
+from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/3_Train.py")
 
@@ -105,11 +105,16 @@ def start() -> None:
     ss["train_started"] = run_dir.name
 
 
-if st.button("▶ Start training", type="primary", key="train_start"):
+policy = serving_policy()
+may_train = policy.may_train()  # read-only mode turns the button off; the run limit is checked on click too
+if st.button("▶ Start training", type="primary", key="train_start", disabled=policy.read_only):
     try:
-        start()
+        with policy.training_slot():  # the run limit, checked again under a lock
+            start()
     except (OSError, ValueError) as exc:  # DataError is a ValueError
         st.error(f"The run could not be started: {exc}", icon=":material/error:")
+if not may_train:
+    st.info(f"Training cannot start: {may_train.reason}.", icon=":material/lock:")
 if ss.get("train_started"):
     st.success(f"Started run **{ss['train_started']}**.", icon=":material/rocket_launch:")
 
@@ -146,7 +151,8 @@ def live(run_dir: str) -> None:
     if state in ("queued", "running"):
         done = (status.get("step") or 0) / max(steps * epochs_total, 1) if steps else 0.0
         st.progress(min(max(done, 0.0), 1.0), text=f"step {status.get('step') or 0} of {steps * epochs_total or '?'}")
-        if st.button("■ Cancel", key="train_cancel"):
+        may_cancel = serving_policy().may_cancel()
+        if st.button("■ Cancel", key="train_cancel", disabled=not may_cancel, help=may_cancel.reason or None):
             cancel_run(run_dir)
             st.warning("Cancel requested: the run stops within a few batches.", icon=":material/stop_circle:")
     elif state == "finished":

@@ -11,7 +11,7 @@ from fgnn.inspect import run_table
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
 from fgnn.uploads import run_dataset_source
-from pages._shared import ensure_app_shell
+from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/4_Runs.py")
 
@@ -80,8 +80,11 @@ if ss.get("runs_message"):
 
 with st.expander(":material/delete: Delete this run"):
     st.write(f"Deletes the folder `{run['path']}` with its checkpoints and logs. This cannot be undone.")
-    typed = st.text_input("type the run name to confirm", key="runs_delete_confirm")
-    if st.button("Delete run", key="runs_delete", disabled=typed.strip() != name):
+    may_delete = serving_policy().may_delete(run["path"])
+    typed = st.text_input("type the run name to confirm", key="runs_delete_confirm", disabled=not may_delete)
+    if not may_delete:
+        st.info(f"Deletion is off: {may_delete.reason}.", icon=":material/lock:")
+    if st.button("Delete run", key="runs_delete", disabled=not may_delete or typed.strip() != name):
         try:
             delete_run(run["path"])
         except (OSError, ValueError) as exc:

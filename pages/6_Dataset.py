@@ -13,12 +13,13 @@ from fgnn.data.registry import list_datasets
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
 from fgnn.uploads import describe_source, encode_source, load_source, save_upload
-from pages._shared import ensure_app_shell
+from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/6_Dataset.py")
 
 ss = st.session_state
 ss.setdefault("user_datasets", {})
+policy = serving_policy()
 st.title("Dataset")
 
 
@@ -33,9 +34,15 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
     how = st.radio("from", ["upload", "path on this machine"], horizontal=True, key="data_source_kind")
     upload = path_text = None
     if how == "upload":
-        upload = st.file_uploader("click log (CSV/TSV)", type=["csv", "tsv", "txt", "dat"], key="data_upload")
+        allowed = policy.may_upload()
+        upload = st.file_uploader("click log (CSV/TSV)", type=["csv", "tsv", "txt", "dat"], key="data_upload",
+                                  disabled=not allowed)
     else:
-        path_text = st.text_input("path", key="data_path", placeholder="/data/clicks.csv or an SR-GNN pickle folder")
+        allowed = policy.server_paths_allowed()
+        path_text = st.text_input("path", key="data_path", placeholder="/data/clicks.csv or an SR-GNN pickle folder",
+                                  disabled=not allowed)
+    if not allowed:
+        st.info(f"Off: {allowed.reason}.", icon=":material/lock:")
     c1, c2, c3, c4 = st.columns(4)
     fmt = c1.selectbox("format", ["auto", *FORMATS], key="data_format",
                        help="diginetica: ';' with session_id/item_id/timeframe/eventdate; yoochoose: no header; "
@@ -50,11 +57,9 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
             if how == "upload":
                 if upload is None:
                     raise DataError("choose a file to upload first")
-                source = str(save_upload(upload.name, upload.getvalue()))
+                source = str(save_upload(upload.name, upload.getvalue(), policy=policy))
             else:
-                if not (path_text or "").strip():
-                    raise DataError("type the path of a click log first")
-                source = str(Path(path_text.strip()).expanduser())
+                source = str(policy.server_path(path_text))
             spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
                     "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
                     "test_days": float(test_days) or None}

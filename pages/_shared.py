@@ -175,6 +175,17 @@ def show_errors(prefix: str = ""):
         st.error(f"{prefix}{exc}", icon=":material/error:")
 
 
+def serving_policy():
+    """What visitors may do (:mod:`fgnn.serving`), or the configuration error and ``st.stop()``."""
+    from fgnn.serving import current_policy
+
+    try:
+        return current_policy()
+    except DataError as exc:
+        st.error(f"This app is misconfigured: {exc}", icon=":material/error:")
+        st.stop()
+
+
 def require_dataset() -> PreparedDataset:
     """The current dataset, or an error in the page and ``st.stop()``."""
     try:

@@ -141,5 +141,9 @@ def root(tmp_path, monkeypatch) -> Path:
         shutil.copytree(SHIPPED_RUNS / name, root / name)
     monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(root))
     monkeypatch.setenv("FGNN_UPLOAD_DIR", str(tmp_path / "uploads"))
+    # the tests load their own files by path, as whoever starts the app may allow (docs/serving.md)
+    monkeypatch.setenv("FGNN_ALLOW_SERVER_PATHS", str(tmp_path))
+    for name in ("FGNN_READ_ONLY", "FGNN_MAX_TRAINING_RUNS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(REPO_ROOT)
     return root
