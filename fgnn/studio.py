@@ -36,6 +36,12 @@ from .models import SessionRecommender
 from .plots import edge_attention_for_view, node_attention_for_view
 from .projection import item_map_coordinates
 
+#: The longest session the builder scores: a what-if of a longer one would hold the server for
+#: seconds and gigabytes (docs/serving.md). Real sessions are far shorter (DIGINETICA: under 100).
+MAX_SESSION_CLICKS = 200
+#: What-if removes one click at a time from the last this many clicks only, so its work grows
+#: linearly with the session length (``WHATIF_LAST_CLICKS + 3`` variants at most).
+WHATIF_LAST_CLICKS = 20
 EMPTY_SESSION = ("the session is empty: add at least one item (click a point on the item map, a "
                  "catalogue row or a prediction, or load a random test session)")
 
@@ -65,6 +71,9 @@ def session_indices(dataset: PreparedDataset, original_ids: Sequence[int]) -> li
     ids = [int(i) for i in original_ids]
     if not ids:
         raise ValueError(EMPTY_SESSION)
+    if len(ids) > MAX_SESSION_CLICKS:
+        raise ValueError(f"the session has {len(ids)} clicks, more than the {MAX_SESSION_CLICKS} the builder "
+                         "scores: remove clicks (or undo), or score long sessions with `python -m fgnn predict`")
     return dataset.to_indices(ids)
 
 
@@ -130,14 +139,18 @@ def ranks_of(scores: torch.Tensor, item_indices: Sequence[int]) -> torch.Tensor:
     """``[B, len(items)]`` rank of each item index (1..N) under each row of ``scores``:
     the number of items scored at least as high (the item included), as in :mod:`fgnn.metrics`."""
     cols = torch.as_tensor(list(item_indices), dtype=torch.long) - 1
-    own = scores[:, cols]  # [B, M]
-    return (scores.unsqueeze(1) >= own.unsqueeze(2)).sum(dim=2)
+    own = scores[:, cols].contiguous()  # [B, M]
+    # items scored below = insertion point in each ascending row: memory B x N, not B x M x N
+    below = torch.searchsorted(scores.sort(dim=1).values, own, side="left")
+    return scores.size(1) - below
 
 
 # --------------------------------------------------------------------------- what if
-def whatif_variants(original_ids: Sequence[int], seed: int = 0) -> list[tuple[str, list[int]]]:
+def whatif_variants(original_ids: Sequence[int], seed: int = 0,
+                    last: int = WHATIF_LAST_CLICKS) -> list[tuple[str, list[int]]]:
     """The session and its variants: ``original``, ``shuffled (seed s)``, ``reversed`` and
-    ``without click t (item i)`` for every click of a session of two or more clicks."""
+    ``without click t (item i)`` for each of the ``last`` most recent clicks of a session of two
+    or more clicks (``last + 3`` variants at most: linear work in the session length)."""
     ids = [int(i) for i in original_ids]
     if not ids:
         raise ValueError(EMPTY_SESSION)
@@ -145,8 +158,8 @@ def whatif_variants(original_ids: Sequence[int], seed: int = 0) -> list[tuple[st
     random.Random(seed).shuffle(shuffled)
     variants = [("original", ids), (f"shuffled (seed {seed})", shuffled), ("reversed", ids[::-1])]
     if len(ids) > 1:
-        variants += [(f"without click {t + 1} (item {item})", ids[:t] + ids[t + 1:])
-                     for t, item in enumerate(ids)]
+        variants += [(f"without click {t + 1} (item {ids[t]})", ids[:t] + ids[t + 1:])
+                     for t in range(max(0, len(ids) - int(last)), len(ids))]
     return variants
 
 

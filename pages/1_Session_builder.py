@@ -297,6 +297,8 @@ def _whatif(items: list[int], k: int) -> None:
                "session; each cell is where that variant ranks one of the original top-K items "
                "(rank 1 = best).")
     seed = st.columns(4)[0].number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
+    if len(items) > studio.WHATIF_LAST_CLICKS:
+        st.caption(f"Removing one click is tried for the last {studio.WHATIF_LAST_CLICKS} clicks only.")
     try:
         rows = studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed))
     except (DataError, ValueError) as exc:

@@ -520,12 +520,13 @@ def _flatten_sessions(path, sessions, what: str) -> tuple[np.ndarray, np.ndarray
         bad = sorted(k.__name__ for k in kinds - {list, tuple})
         raise _fail(path, f"{what} holds {', '.join(bad)} where item-id lists are expected",
                     "expected only lists/tuples of ints")
+    lengths = np.fromiter(map(len, sessions), dtype=np.int64, count=len(sessions))
+    _check_not_inflated(path, int(lengths.sum()), what)
     item_kinds = set(map(type, itertools.chain.from_iterable(sessions)))
     if not item_kinds <= {int}:
         bad = sorted(k.__name__ for k in item_kinds - {int})
         raise _fail(path, f"{what} holds {', '.join(bad)} values where item ids (ints) are expected",
                     "expected only lists/tuples of ints")
-    lengths = np.fromiter(map(len, sessions), dtype=np.int64, count=len(sessions))
     try:
         items = np.fromiter(itertools.chain.from_iterable(sessions), dtype=np.int64, count=int(lengths.sum()))
     except OverflowError:
@@ -533,6 +534,33 @@ def _flatten_sessions(path, sessions, what: str) -> tuple[np.ndarray, np.ndarray
     if items.size and items.min() < 1:
         raise _fail(path, f"{what} holds item id {int(items.min())}", "SR-GNN item ids start at 1 (0 is padding)")
     return items, lengths
+
+
+def _check_not_inflated(path, n_ids: int, what: str) -> None:
+    """Refuse a pickle that holds more ids than it has bytes: every id written out costs at least
+    one byte, so more can only come from one list referenced many times (a few kB that would
+    flatten into gigabytes)."""
+    size = os.stat(path).st_size
+    if n_ids > size:
+        raise _fail(path, f"{what} holds {n_ids:,} item ids in a file of {size:,} bytes: the same lists "
+                          "are reused many times", "write every session out once, as SR-GNN's preprocess.py does")
+
+
+#: SR-GNN numbers items 1..N; ids far above the number of distinct ids would size every table
+#: (the model's embedding, the vocabulary) by the largest id, not by the items there are.
+SPARSE_ID_SLACK = 10_000
+
+
+def check_dense_ids(path, *arrays: np.ndarray) -> None:
+    """Raise :class:`DataError` when the largest item id is far above the number of distinct ids."""
+    present = [a for a in arrays if a is not None and a.size]
+    if not present:
+        return
+    largest = max(int(a.max()) for a in present)
+    distinct = int(np.unique(np.concatenate(present)).size)
+    if largest > 10 * distinct + SPARSE_ID_SLACK:
+        raise _fail(path, f"item ids run up to {largest:,} but only {distinct:,} distinct ids occur",
+                    "SR-GNN pickles number items 1..N; re-number the items (prepare --out writes such pickles)")
 
 
 def _targets(path, targets, n: int) -> np.ndarray:
@@ -599,5 +627,7 @@ def read_srgnn_folder(path) -> SrgnnFolder:
     sessions = read_srgnn_sessions(found["all_train_seq.txt"]) if "all_train_seq.txt" in found else None
     train = read_srgnn_pairs(found["train.txt"]) if sessions is None else None
     test = read_srgnn_pairs(found["test.txt"])
+    train_items = sessions[0] if sessions is not None else np.concatenate([train.items, train.targets])
+    check_dense_ids(folder, train_items, test.items, test.targets)
     files = [str(found[n]) for n in SRGNN_FILES if n in found and (n != "train.txt" or sessions is None)]
     return SrgnnFolder(str(folder), sessions, train, test, files)

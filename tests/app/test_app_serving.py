@@ -99,3 +99,10 @@ def test_shipped_runs_cannot_be_deleted_from_the_runs_page(root):
     at.selectbox(key="runs_selected").set_value("fgnn-sample").run()
     assert at.button(key="runs_delete").disabled and "ships with FGNN Studio" in texts(at)
     assert (root / "fgnn-sample" / "best.pt").is_file()
+
+
+def test_builder_refuses_a_2000_click_session_with_a_message(root, ds):
+    ids = ds.item_ids[1:].tolist()
+    at = app("pages/1_Session_builder.py", session_items=[ids[i % len(ids)] for i in range(2000)])
+    assert not at.exception
+    assert any("2000 clicks" in e.value and "200" in e.value for e in at.error), [e.value for e in at.error]

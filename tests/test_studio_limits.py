@@ -1,0 +1,57 @@
+"""The session builder's work is bounded (issue 13, item 7): a session length cap with a message,
+and what-if linear in the session length (the last clicks only), ranks without a B x K x N tensor."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from fgnn import studio
+from fgnn.checkpoint import load_model
+
+FGNN_CKPT = Path(__file__).resolve().parent.parent / "checkpoints" / "fgnn-sample" / "best.pt"
+
+
+@pytest.fixture(scope="module")
+def fgnn_model(ds):
+    return load_model(FGNN_CKPT, ds)[0]
+
+
+def test_a_session_over_the_cap_is_refused_with_a_message(ds, fgnn_model):
+    ids = ds.item_ids[1:].tolist()
+    long = [ids[i % len(ids)] for i in range(studio.MAX_SESSION_CLICKS + 1)]
+    with pytest.raises(ValueError) as info:
+        studio.session_indices(ds, long)
+    assert f"{len(long)} clicks" in str(info.value) and str(studio.MAX_SESSION_CLICKS) in str(info.value)
+    assert len(studio.session_indices(ds, long[:-1])) == studio.MAX_SESSION_CLICKS
+    with pytest.raises(ValueError, match="more than the"):
+        studio.whatif_ranks(fgnn_model, ds, [ids[0]] * 2000)  # 2,000 clicks: refused, not scored
+
+
+def test_whatif_is_linear_in_the_session_length():
+    for n in (1, 2, 5, 20, 21, 200, 2000):
+        ids = list(range(100, 100 + n))
+        variants = studio.whatif_variants(ids)
+        assert len(variants) == 3 + (min(n, studio.WHATIF_LAST_CLICKS) if n > 1 else 0)
+        assert sum(len(v) for _, v in variants) <= (3 + studio.WHATIF_LAST_CLICKS) * n
+    variants = dict(studio.whatif_variants(list(range(100, 150))))  # 50 clicks: the last 20 removed
+    assert "without click 30 (item 129)" not in variants
+    assert variants["without click 31 (item 130)"] == list(range(100, 130)) + list(range(131, 150))
+    assert variants["without click 50 (item 149)"] == list(range(100, 149))
+
+
+def test_whatif_of_a_capped_session_runs(ds, fgnn_model):
+    ids = ds.item_ids[1:].tolist()
+    session = [ids[(7 * i) % len(ids)] for i in range(studio.MAX_SESSION_CLICKS)]
+    rows = studio.whatif_ranks(fgnn_model, ds, session, 10)
+    assert len(rows) == (3 + studio.WHATIF_LAST_CLICKS) * 10
+    assert rows[rows.variant == "original"]["rank"].tolist() == list(range(1, 11))
+
+
+def test_ranks_of_equals_the_pairwise_count():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randint(0, 6, (7, 50), generator=g).float()  # many ties
+    items = [1, 5, 17, 50, 33]
+    expected = (scores.unsqueeze(1) >= scores[:, [i - 1 for i in items]].unsqueeze(2)).sum(dim=2)
+    assert torch.equal(studio.ranks_of(scores, items), expected)
