@@ -22,7 +22,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
     p.add_argument("--json", action="store_true", help="one JSON object: hit@K, mrr@K, ndcg@K, n")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
     p.set_defaults(func=run)
     return p
 
