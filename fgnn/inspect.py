@@ -56,7 +56,8 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
     (list of original item ids), ``length`` (prefix length), ``target`` (original id), ``rank``
     (items scored at least as high as the target, ties against it: :func:`fgnn.evaluate.rank_targets`), ``hit`` (rank <= k),
     ``target_popularity`` (training clicks of the target) and ``target_category`` (-1 unknown,
-    or None when the dataset has no categories).
+    or None when the dataset has no categories); ``target_name`` after ``target`` when the
+    dataset names its items.
     """
     test = dataset.test
     if ranks is None:
@@ -84,7 +85,7 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
         table["target_category"] = dataset.categories[targets].numpy()
     else:
         table["target_category"] = None
-    return table
+    return dataset.with_item_names(table, column="target", name_column="target_name")
 
 
 def evaluate_checkpoint(path, dataset: Optional[PreparedDataset] = None, k: int = 20,

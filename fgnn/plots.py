@@ -597,6 +597,7 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
             showscale=False, hoverinfo="skip", name=ITEM_MAP_DENSITY_TRACE,
             meta={"items": int((~as_point).sum())},
         ))
+    named = " · %{hovertext}" if item_labels else ""  # names only where the dataset has them
     for g_i, group in enumerate(groups):
         idx = np.flatnonzero((cats == group) & as_point)
         if idx.size == 0:
@@ -609,7 +610,8 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
             x=xy[idx, 0].astype(np.float32), y=xy[idx, 1].astype(np.float32), mode="markers",
             marker=dict(size=sizes[idx].astype(np.float32), color=color, opacity=0.75,
                         line=dict(width=0.5, color="white")),
-            customdata=ids[idx], hovertemplate=f"item %{{customdata}}{where}<extra></extra>",
+            customdata=ids[idx], hovertemplate=f"item %{{customdata}}{named}{where}<extra></extra>",
+            hovertext=[label(int(i)) or "" for i in ids[idx]] if item_labels else None,
             name=group,
         ))
     where = {int(item): i for i, item in enumerate(ids)}

@@ -252,23 +252,28 @@ def graph_view(expl: Explanation, item_ids: torch.Tensor, step: Union[int, str, 
 
 # --------------------------------------------------------------------------- adding items
 def item_catalogue(dataset: PreparedDataset) -> pd.DataFrame:
-    """Every item: ``item`` (original id), ``category`` (-1 unknown), ``popularity`` (training
-    clicks); most popular first, ties by item id."""
+    """Every item: ``item`` (original id), its ``name`` where the dataset has names, ``category``
+    (-1 unknown), ``popularity`` (training clicks); most popular first, ties by item id."""
     ids = dataset.item_ids[1:].tolist()
     cats = (dataset.categories[1:].tolist() if dataset.categories is not None else [-1] * len(ids))
     pop = dataset.popularity[1:].tolist()
     table = pd.DataFrame({"item": ids, "category": cats, "popularity": pop}).astype("int64")
-    return table.sort_values(["popularity", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    table = table.sort_values(["popularity", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return dataset.with_item_names(table)
 
 
 def filter_catalogue(table: pd.DataFrame, query: str = "", categories: Sequence[int] = (),
                      min_popularity: int = 0) -> pd.DataFrame:
-    """Rows whose item id contains ``query`` (digits, as typed), in one of ``categories`` (all when
-    empty) and with at least ``min_popularity`` clicks."""
+    """Rows whose item id contains ``query`` (digits, as typed) or whose name contains it (any
+    case, where the table has a ``name`` column), in one of ``categories`` (all when empty) and
+    with at least ``min_popularity`` clicks."""
     mask = table["popularity"] >= int(min_popularity)
     q = str(query or "").strip()
     if q:
-        mask &= table["item"].astype(str).str.contains(re.escape(q), regex=True)
+        hit = table["item"].astype(str).str.contains(re.escape(q), regex=True)
+        if "name" in table:
+            hit |= table["name"].astype(str).str.contains(q, case=False, regex=False)
+        mask &= hit
     if categories:
         mask &= table["category"].isin([int(c) for c in categories])
     return table[mask].reset_index(drop=True)
@@ -282,7 +287,8 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
     The item whose id is the typed number comes first, then items whose id contains the typed
     digits, then (with ``names``, item id -> name) items whose name contains the text, ignoring
     case; each group in catalogue order (most popular first); at most ``limit`` rows, with a
-    ``name`` column when ``names`` are given. Nothing typed: no rows.
+    ``name`` column when ``names`` are given (a catalogue with a ``name`` column of its own is
+    searched by it too). Nothing typed: no rows.
     """
     q = str(query or "").strip()
     out = catalogue.iloc[:0]
@@ -293,7 +299,7 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
     if not q:
         return out.reset_index(drop=True)
     group = pd.Series(np.inf, index=catalogue.index)
-    if names is not None:
+    if "name" in catalogue:
         hit = catalogue["name"].astype("string").str.contains(q, case=False, regex=False).fillna(False)
         group[hit.to_numpy(dtype=bool)] = 2
     if q.isdigit():

@@ -132,7 +132,7 @@ def _session_strip(items: list[int]) -> None:
                 for j, item in enumerate(shown[row_start:row_start + per_row]):
                     pos = first + row_start + j
                     with cols[j].container(border=True):
-                        st.markdown(f"**{pos + 1}.** `{item}`")
+                        st.markdown(f"**{pos + 1}.** `{dataset.item_label(item)}`")
                         b = st.columns(3)
                         b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
                                     on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
@@ -143,7 +143,7 @@ def _session_strip(items: list[int]) -> None:
             if first:
                 st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
         if ss.get("highlight_item") is not None:
-            st.caption(f":green[●] true next item of this test session: `{ss['highlight_item']}`")
+            st.caption(f":green[●] true next item of this test session: `{dataset.item_label(ss['highlight_item'])}`")
 
 
 def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
@@ -181,7 +181,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
             st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
     with tab_cat:
         c1, c2, c3 = st.columns([1, 1.4, 1])
-        query = c1.text_input("Item id contains", key="builder_query")
+        query = c1.text_input("Item id or name contains", key="builder_query")
         cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
         chosen = c2.multiselect("Categories", cats, key="builder_categories")
         min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
@@ -232,7 +232,7 @@ def _graph_panel(expl) -> None:
     else:
         g2.caption("no edge attention for this model")
     graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
-    fig = session_graph_figure(graph, node_attention=node_att, edge_attention=edge_att,
+    fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
                                highlight_item=ss.get("highlight_item"))
     st.plotly_chart(fig, key="builder_graph", width="stretch")
     st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
@@ -252,7 +252,7 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
         return
     overlap = len(set(base_top["item"]) & set(topk_items))
     st.caption(f"{overlap} of {k} items also in the model's top-{k}")
-    st.dataframe(base_top[["rank", "item", "score"]], hide_index=True, width="stretch",
+    st.dataframe(dataset.with_item_names(base_top[["rank", "item", "score"]]), hide_index=True, width="stretch",
                  height=min(38 + 35 * len(base_top), 400),
                  column_config={"score": st.column_config.NumberColumn(format="%.4f")})
 
@@ -274,7 +274,7 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
     overlap = len(set(other_top["item"]) & set(topk_items))
     st.markdown(f"**{other_ckpt['model_name'].upper()}** ({checkpoint_label(str(other_path))})")
     st.caption(f"{overlap} of {k} items also in the model's top-{k}")
-    st.dataframe(other_top[["rank", "item", "score"]], hide_index=True,
+    st.dataframe(dataset.with_item_names(other_top[["rank", "item", "score"]]), hide_index=True,
                  width="stretch", height=min(38 + 35 * len(other_top), 400),
                  column_config={"score": st.column_config.NumberColumn(format="%.4f")})
 
@@ -283,7 +283,8 @@ def _topk_chart(topk, pick: int) -> None:
     """The top-K as a clickable bar chart, behind a toggle (a bar click changes the session, so
     this stays in the builder's fragment rather than one of its own)."""
     if st.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
-        fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"))
+        fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"),
+                          item_labels=dataset.item_labels())
         key = f"topk_chart_{pick}"
         st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
                         selection_mode="points", width="stretch")
@@ -305,7 +306,8 @@ def _whatif(items: list[int], k: int) -> None:
         st.error(str(exc))
         return
     w1, w2 = st.container(), st.container()
-    w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20)),
+    w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20),
+                                  item_labels=dataset.item_labels()),
                     key="builder_whatif", width="stretch")
     summary = studio.whatif_summary(rows, min(k, 20))
     w2.dataframe(summary, hide_index=True, width="stretch",
@@ -370,8 +372,8 @@ def _builder() -> None:
         topk = expl.topk.drop(columns="session")
         with p1:
             cats = catalogue.set_index("item")["category"]
-            shown_topk = topk.assign(category=topk["item"].map(cats).astype("Int64"))[
-                ["rank", "item", "category", "score", "probability"]]
+            shown_topk = dataset.with_item_names(topk.assign(category=topk["item"].map(cats).astype("Int64"))[
+                ["rank", "item", "category", "score", "probability"]])
             st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint) · click a row to add the item")
             ss["builder_topk_items"] = topk["item"].tolist()
             key = f"topk_table_{pick}"

@@ -233,6 +233,13 @@ def test_item_map_customdata_categories_and_selection():
     assert "category c00" in trace(fig, "c00").hovertemplate
 
 
+def test_item_map_hover_names_items_when_labels_are_given():
+    fig = plots.item_map_figure(np.zeros((3, 2)), [1, 2, 3], [5, 5, 5], item_labels={1: "red shoe", 3: "hat"})
+    points = fig.data[0]
+    assert list(points.hovertext) == ["red shoe", "", "hat"]
+    assert points.hovertemplate.startswith("item %{customdata} · %{hovertext}")
+
+
 def test_item_map_without_categories_is_one_colour():
     fig = plots.item_map_figure(np.zeros((3, 2)), [1, 2, 3], [5, 5, 5])
     assert len(fig.data) == 1 and list(fig.data[0].customdata) == [1, 2, 3]

@@ -62,7 +62,22 @@ class PreparedDataset:
         (``item_labels=`` of :mod:`fgnn.plots`); empty when the dataset has no names."""
         if not self.item_names:
             return {}
-        return {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:]) if n}
+        key, labels = self.__dict__.get("_labels", (None, None))
+        if key != id(self.item_names):  # built once per list of names
+            labels = {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:]) if n}
+            self.__dict__["_labels"] = (id(self.item_names), labels)
+        return labels
+
+    def with_item_names(self, table, column: str = "item", name_column: str = "name"):
+        """A copy of the DataFrame ``table`` with a ``name_column`` right after its item-id
+        ``column`` when the dataset names its items; ``table`` itself otherwise."""
+        labels = self.item_labels()
+        if not labels or column not in table or name_column in table:
+            return table
+        out = table.copy()
+        out.insert(out.columns.get_loc(column) + 1, name_column,
+                   out[column].map(lambda i: labels.get(int(i), "")).astype("object"))
+        return out
 
     def item_label(self, item: int, labels: Optional[dict] = None) -> str:
         """``"35980 · running shoes"`` for a named item, ``"35980"`` otherwise (``labels``: a
