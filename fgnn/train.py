@@ -72,12 +72,24 @@ class TrainConfig:
 
 
 class _StopFlag:
+    """SIGTERM or a STOP file. Until the training loop takes over (``immediate = False``, where it
+    saves ``last.pt`` and stops at a batch boundary), SIGTERM interrupts at once: loading a dataset
+    and fitting or evaluating a baseline have nothing to save, and may take minutes."""
+
     def __init__(self, run_dir: Path):
         self.stop_file = run_dir / "STOP"
         self.signalled = False
+        self.immediate = True
 
     def handler(self, signum, frame):  # noqa: ARG002
         self.signalled = True
+        if self.immediate:
+            raise KeyboardInterrupt("cancelled (SIGTERM)")  # train() marks the run cancelled
+
+    def check(self) -> None:
+        """Raise :class:`KeyboardInterrupt` (the run is marked cancelled) when a stop was asked for."""
+        if self.signalled or self.stop_file.exists():  # (not bool(self): that counts batch checks)
+            raise KeyboardInterrupt("cancelled (STOP file)")
 
     def __bool__(self) -> bool:
         return self.signalled or self.stop_file.exists()
@@ -166,6 +178,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         status.update(device=device_description(device))
         write_json_atomic(run_dir / "status.json", status)
         ds = dataset if dataset is not None else load_training_data(cfg)
+        stop.check()  # a STOP file written while the data loaded
         train_pairs = _tail_pairs(ds.train, cfg.max_train_pairs)
         test_pairs = ds.test if cfg.max_test_pairs is None else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
         if ds.valid is not None:  # a validation split: every epoch and the best one are judged on it
@@ -188,6 +201,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
             metrics_log.close()
         return status
     except BaseException as exc:
+        stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
         status.update(state="failed", finished=time.time(), updated=time.time(),
                       error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
         if isinstance(exc, KeyboardInterrupt):
@@ -232,6 +246,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
                   resume, progress) -> dict:
     from tqdm import tqdm
 
+    stop.immediate = False  # from here a stop is taken at a batch boundary, with last.pt saved
     model.to(device)
     opt = make_optimizer(model, cfg, device)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)

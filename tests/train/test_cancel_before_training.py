@@ -1,0 +1,84 @@
+"""A cancel while the data loads or a baseline is fitted (issue 13, item 8): SIGTERM and a STOP
+file are honoured there too, and a dataset that is a FIFO fails at once instead of hanging."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import fgnn.train as train_module
+from fgnn.runs import read_status
+from fgnn.train import TrainConfig, train
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
+
+
+def _loading_that_takes_long(request_stop):
+    """load_training_data standing in for a dataset that takes minutes to load."""
+    def load(cfg):
+        request_stop()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # pure Python work, as pandas parsing between C calls
+            time.sleep(0.01)
+        pytest.fail("the cancel was not honoured while loading")
+    return load
+
+
+def test_sigterm_while_the_dataset_loads_cancels_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(train_module, "load_training_data",
+                        _loading_that_takes_long(lambda: os.kill(os.getpid(), signal.SIGTERM)))
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(model="pop"), tmp_path, progress=False)
+    assert time.monotonic() - t0 < 20
+    status = read_status(tmp_path)
+    assert status["state"] == "cancelled" and not (tmp_path / "best.pt").exists()
+    assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
+
+
+def test_stop_file_written_while_the_dataset_loads_cancels(tmp_path, monkeypatch, ds):
+    def load(cfg):
+        (tmp_path / "STOP").touch()
+        return ds
+    monkeypatch.setattr(train_module, "load_training_data", load)
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(model="vsknn"), tmp_path, progress=False)
+    assert read_status(tmp_path)["state"] == "cancelled" and not (tmp_path / "best.pt").exists()
+
+
+def test_sigterm_while_a_baseline_is_fitted_cancels(tmp_path, monkeypatch, ds):
+    from fgnn.models import baselines
+
+    real_fit = baselines.VSKNN.fit
+
+    def slow_fit(self, dataset):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+        return real_fit(self, dataset)
+    monkeypatch.setattr(baselines.VSKNN, "fit", slow_fit)
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        train(TrainConfig(model="vsknn"), tmp_path, progress=False, dataset=ds)
+    assert time.monotonic() - t0 < 20 and read_status(tmp_path)["state"] == "cancelled"
+
+
+def test_training_on_a_fifo_fails_at_once_with_a_message(tmp_path):
+    fifo = tmp_path / "clicks.csv"
+    os.mkfifo(fifo)
+    run = tmp_path / "run"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-m", "fgnn", "train", "--dataset", str(fifo), "--model", "pop",
+                        "--run-dir", str(run)], capture_output=True, text=True, cwd=REPO, env=env, timeout=120,
+                       check=False)
+    assert r.returncode != 0 and "FIFO" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "failed" and "not a regular file" in status["error"]
