@@ -206,7 +206,10 @@ def dataset_split_day(dataset: PreparedDataset) -> Optional[int]:
     takes), or None when the dataset has no dates."""
     if not dataset.split_date:
         return None
-    return int((pd.Timestamp(dataset.split_date) - pd.Timestamp(0)).days)
+    split = pd.Timestamp(dataset.split_date)
+    if split.tzinfo is not None:  # a split at a time of day is written with its UTC offset
+        split = split.tz_convert(None)
+    return int((split - pd.Timestamp(0)).days)
 
 
 def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:

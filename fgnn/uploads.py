@@ -159,7 +159,7 @@ def describe_source(text: str) -> str:
     short = {"session_col": "session", "user_col": "user", "item_col": "item", "time_col": "time",
              "event_col": "event", "items": "items"}
     parts = [str(spec.pop("format"))] if "format" in spec else []
-    parts += [f"{short.get(k, k)}={v}" for k, v in spec.items()]
+    parts += [f"{short.get(k, k)}={Path(v).name if k == 'items' else v}" for k, v in spec.items()]
     return f"{Path(source).name} ({', '.join(parts)})"
 
 

@@ -50,6 +50,21 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
     session_col = c2.text_input("session column (csv)", key="data_session_col")
     item_col = c3.text_input("item column (csv)", key="data_item_col")
     time_col = c4.text_input("time column (csv)", key="data_time_col")
+    u1, u2, u3, u4 = st.columns(4)
+    user_col = u1.text_input("user column (a log without session ids)", key="data_user_col",
+                             help="Instead of a session column: each user's events are cut into sessions "
+                                  "where they pause longer than the session gap.")
+    session_gap = u2.number_input("session gap (minutes)", value=30.0, step=5.0, key="data_session_gap")
+    event_col = u3.text_input("event column (optional)", key="data_event_col")
+    keep = u4.text_input("keep events", key="data_keep", placeholder="view",
+                         help="With an event column: the event types kept, comma-separated.")
+    collapse = st.checkbox("collapse immediate repeats (a click on the item just clicked)", key="data_collapse")
+    if how == "upload":
+        items_upload = st.file_uploader("items file (optional): item,name[,category]",
+                                        type=["csv", "tsv", "txt"], key="data_items_upload", disabled=not allowed)
+    else:
+        items_path = st.text_input("items file (optional): item,name[,category]", key="data_items_path",
+                                   disabled=not allowed)
     test_days = st.number_input("test window in days (0 = the format's default)", 0.0, 3650.0, 0.0,
                                 key="data_test_days")
     if st.button("Run the protocol", key="data_load", type="primary"):
@@ -58,11 +73,17 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
                 if upload is None:
                     raise DataError("choose a file to upload first")
                 source = str(save_upload(upload.name, upload.getvalue(), policy=policy))
+                items = (str(save_upload(items_upload.name, items_upload.getvalue(), policy=policy))
+                         if items_upload is not None else None)
             else:
                 source = str(policy.server_path(path_text))
+                items = str(policy.server_path(items_path)) if items_path.strip() else None
             spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
                     "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
-                    "test_days": float(test_days) or None}
+                    "test_days": float(test_days) or None, "user_col": user_col.strip() or None,
+                    "session_gap": session_gap if user_col.strip() or session_gap != 30.0 else None,
+                    "event_col": event_col.strip() or None, "keep": keep.strip() or None,
+                    "collapse_repeats": True if collapse else None, "items": items}
             app_source = encode_source(source, **spec)
             ds = _load(app_source)
         except (DataError, ValueError, TypeError, OSError) as exc:

@@ -2,6 +2,7 @@
 checked against fgnn.evaluate / fgnn.metrics and against plain-Python recomputation."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +165,9 @@ def test_split_day(ds):
     day = dataset_split_day(ds)
     assert pd.Timestamp(0) + pd.Timedelta(days=day) == pd.Timestamp(ds.split_date)
     assert int(ds.train_dates.max()) < day < int(ds.test_dates.min()) + 1
+    # a split at a time of day (a log timed to the second) is written with its UTC offset
+    ds_time = dataclasses.replace(ds, split_date="2015-06-13T23:17:19.267000+00:00")
+    assert dataset_split_day(ds_time) == (pd.Timestamp("2015-06-13") - pd.Timestamp(0)).days
 
 
 def test_run_table_puts_baselines_beside_models():
