@@ -119,6 +119,9 @@ class Study:
             return ["--valid-days", f"{a.valid_days:g}"]
         return ["--valid-fraction", f"{a.valid_fraction:g}"]
 
+    def evaluate_args(self, checkpoint: Path) -> list[str]:
+        return ["evaluate", "--checkpoint", str(checkpoint), "--top-k", "20", "--device", self.args.device, "--json"]
+
     def command(self, run: Run, max_pairs: int, run_dir: Path) -> list[str]:
         cmd = [sys.executable, "-m", "fgnn", "train", "--dataset", str(self.args.dataset), *self.split_flags(),
                "--model", run.model, "--epochs", str(self.args.epochs), *PAPER_SCHEDULE,
@@ -149,6 +152,21 @@ class Study:
         eval_batches = 2.0 * self.n_valid / 500  # a validation batch of 500 ~ two training batches
         batches = batches_per_s * max(seconds, 1.0) * a.safety / a.target_epochs - eval_batches
         return int(min(self.n_train, max(a.min_train_pairs, batches * 100)))
+
+    def preflight(self, runs: list[Run]) -> None:
+        """Parse every command with the real CLI and build every model before anything starts: a bad
+        flag or hyperparameter must not cost the budget (the device time cannot be had twice)."""
+        from fgnn.cli import build_parser
+        from fgnn.commands.train import config_from_args
+        from fgnn.models import build_model
+
+        parser = build_parser()
+        for run in runs:
+            args = parser.parse_args(self.command(run, 1000, self.work / "preflight")[3:])
+            cfg = config_from_args(args)
+            build_model(cfg.model, 10, **cfg.model_params)
+        parser.parse_args(self.evaluate_args(Path("best.pt")))
+        self.say(f"preflight: {len(runs)} train commands and the evaluate command parse, every model builds")
 
     def launch(self, runs: list[Run], max_pairs: int, attempt: int) -> None:
         for run in runs:
@@ -240,6 +258,7 @@ class Study:
         a = self.args
         names = a.variants
         runs = self.runs = [Run(n, *VARIANTS[n]) for n in names]
+        self.preflight(runs)
         budget_end = self.t0 + a.budget_s - a.eval_reserve_s
         window = budget_end - time.time() - a.startup_guess_s
         if a.max_train_pairs:
@@ -309,8 +328,7 @@ class Study:
         env = dict(self.env, OMP_NUM_THREADS=str(threads))
         procs = {}
         for n in names:
-            cmd = [sys.executable, "-m", "fgnn", "evaluate", "--checkpoint", str(by_name[n].run_dir / "best.pt"),
-                   "--top-k", "20", "--device", self.args.device, "--json"]
+            cmd = [sys.executable, "-m", "fgnn", *self.evaluate_args(by_name[n].run_dir / "best.pt")]
             procs[n] = (cmd, subprocess.Popen(cmd, cwd=os.getcwd(), env=env, stdout=subprocess.PIPE,
                                               stderr=subprocess.PIPE, text=True))
         self.say(f"test evaluation of the finalists {names} ({threads} CPU threads each)")
