@@ -165,17 +165,28 @@ def best_checkpoint(run_dir) -> Optional[Path]:
     return None
 
 
-def launch_run(config: dict, run_dir, python: str = sys.executable) -> subprocess.Popen:
+def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool = False) -> subprocess.Popen:
     """Start ``python -m fgnn train --config run_dir/config.json`` as its own process session:
-    it survives the Streamlit script rerun and a closed browser tab. Output goes to stdout.log."""
+    it survives the Streamlit script rerun and a closed browser tab. Output goes to stdout.log.
+
+    ``resume=True`` goes on with the run already in ``run_dir`` (``--resume``): its config, best
+    metrics and ``last.pt`` are kept (see :func:`resume_run`)."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=False)
-    write_json_atomic(run_dir / "config.json", config)
-    write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time()})
+    if resume:
+        status = read_json(run_dir / "status.json", default={}) or {}
+        (run_dir / "STOP").unlink(missing_ok=True)  # the cancel that stopped it is done
+        (run_dir / LAUNCHER_FILE).unlink(missing_ok=True)  # the old launcher's pid is not this one
+        status.update(state="queued", pid=None, error=None, finished=None, queued=time.time())
+        write_json_atomic(run_dir / "status.json", status)
+    else:
+        run_dir.mkdir(parents=True, exist_ok=False)
+        write_json_atomic(run_dir / "config.json", config)
+        write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time()})
     log = open(run_dir / "stdout.log", "ab")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [python, "-m", "fgnn", "train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)],
+        [python, "-m", "fgnn", "train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir),
+         *(["--resume"] if resume else [])],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         cwd=str(Path(__file__).resolve().parent.parent), env=env,
     )
@@ -186,13 +197,34 @@ def launch_run(config: dict, run_dir, python: str = sys.executable) -> subproces
     return proc
 
 
+def can_resume(run: dict) -> bool:
+    """Whether a run (as :func:`list_runs` gives it) can go on: cancelled, or failed with a
+    ``last.pt``. A run cancelled before its first batch starts again from the beginning."""
+    state = (run.get("status") or {}).get("state")
+    has_last = (Path(run["path"]) / "last.pt").is_file()
+    return bool(run.get("config")) and (state == "cancelled" or (state == "failed" and has_last))
+
+
+def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
+    """Go on with a cancelled or failed run in its own folder (``fgnn train --resume``)."""
+    run_dir = Path(run_dir)
+    run = {"path": str(run_dir), "status": read_status(run_dir), "config": read_json(run_dir / "config.json")}
+    if not can_resume(run):
+        raise ValueError(f"run {run_dir.name} is {run['status'].get('state')} and cannot be resumed: "
+                         "only a cancelled run, or a failed one with last.pt, can go on")
+    return launch_run(run["config"], run_dir, python=python, resume=True)
+
+
 def cancel_run(run_dir) -> None:
-    """Ask a run to stop: a STOP file (seen within a few batches) and SIGTERM to its process."""
+    """Ask a run to stop: a STOP file (seen within a few batches) and SIGTERM to its process.
+
+    A queued run (its process still starting, without its SIGTERM handler) gets only the STOP
+    file: it stops after its first batch, cancelled and resumable, instead of being killed."""
     run_dir = Path(run_dir)
     (run_dir / "STOP").touch()
     status = read_status(run_dir)
     pid = status.get("pid")
-    if status.get("state") in ("running", "queued") and pid_alive(pid):
+    if status.get("state") == "running" and pid_alive(pid):
         try:
             os.kill(int(pid), signal.SIGTERM)
         except OSError:

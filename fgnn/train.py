@@ -163,13 +163,16 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
     write_json_atomic(run_dir / "config.json", cfg.to_dict())
     status = read_json(run_dir / "status.json", default={}) if resume else {}
     status = dict(status or {})
+    stop = _StopFlag(run_dir)
+    # A STOP written while the run was queued is honoured (the run stops after its first batch,
+    # cancelled and resumable); one left by an earlier cancel of this folder is not.
+    if resume and stop.stop_file.exists() and stop.stop_file.stat().st_mtime <= float(status.get("finished") or 0):
+        stop.stop_file.unlink()
+    # the handler before "running" is written: a cancel that reads "running" must not kill the process
+    previous = signal.signal(signal.SIGTERM, stop.handler) if _main_thread() else None
     status.update(state="running", pid=os.getpid(), started=status.get("started", time.time()),
                   updated=time.time(), error=None, finished=None, epochs=cfg.epochs)
     write_json_atomic(run_dir / "status.json", status)
-    stop = _StopFlag(run_dir)
-    if stop.stop_file.exists():
-        stop.stop_file.unlink()
-    previous = signal.signal(signal.SIGTERM, stop.handler) if _main_thread() else None
     tb = None
     try:
         if cfg.num_threads:
@@ -199,6 +202,8 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
                                        metrics_log, tb, stop, resume, progress)
         finally:
             metrics_log.close()
+        if status.get("state") == "cancelled":  # the cancel is done: a later --resume must not stop again
+            stop.stop_file.unlink(missing_ok=True)
         return status
     except BaseException as exc:
         stop.immediate = False  # a second SIGTERM must not interrupt writing the final status

@@ -186,3 +186,24 @@ def test_log_tail(tmp_path):
     tail = log_tail(tmp_path, lines=3)
     assert tail.splitlines() == ["line 98", "line 99", "bar 3"]
     assert log_tail(tmp_path / "none") == ""
+
+
+@pytest.mark.parametrize("stamp", ["unix", "iso"])
+def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
+    """Issue 14, bug 1: a log timed in unix seconds or ISO date-times has a time-zone aware split
+    date; its day number is counted in UTC instead of raising a TypeError."""
+    from fgnn.uploads import load_source
+
+    t0 = pd.Timestamp("2024-03-01T06:00:00Z")
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in range(50):
+        for j in range(4):
+            t = t0 + pd.Timedelta(days=s % 10, minutes=j)
+            rows.append((s, int(rng.integers(1, 16)), int(t.timestamp()) if stamp == "unix" else t.isoformat()))
+    path = tmp_path / f"log-{stamp}.csv"
+    pd.DataFrame(rows, columns=["session", "item", "time"]).to_csv(path, index=False)
+    ds = load_source(str(path))
+    day = dataset_split_day(ds)
+    assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
+    assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")

@@ -192,3 +192,30 @@ def test_delete_run_refuses_outside_root_and_running(root, tmp_path):
     (done / "status.json").write_text(json.dumps({"state": "finished"}))
     delete_run(done)
     assert not done.exists()
+
+
+def test_cancel_while_queued_ends_cancelled_and_resumes_to_the_end(root):
+    """Issue 14, bug 2: Cancel in the first seconds (the process still importing, state queued)
+    ends the run cancelled, not failed (killed before its SIGTERM handler); Resume then trains
+    it to the end in the same folder, with the epochs that were asked."""
+    from fgnn.runs import can_resume, resume_run
+
+    run_dir = unique_run_dir(root, "early-cancel")
+    proc = launch_run(dict(TINY, epochs=2), run_dir)
+    assert read_status(run_dir)["state"] == "queued"
+    cancel_run(run_dir)
+    proc.wait(timeout=120)
+    status = read_status(run_dir)
+    assert status["state"] == "cancelled", (status, (run_dir / "stdout.log").read_text()[-2000:])
+    assert not (run_dir / "STOP").exists()  # consumed: a resume must not stop again
+    run = next(r for r in list_runs() if r["path"] == str(run_dir))
+    assert can_resume(run)
+    proc = resume_run(run_dir)
+    proc.wait(timeout=180)
+    status = read_status(run_dir)
+    assert status["state"] == "finished", (status, (run_dir / "stdout.log").read_text()[-2000:])
+    assert status["epoch"] == 2 and status["epochs"] == 2
+    assert_intact(run_dir, epochs=2)
+    assert not can_resume(next(r for r in list_runs() if r["path"] == str(run_dir)))
+    with pytest.raises(ValueError, match="cannot be resumed"):
+        resume_run(run_dir)
