@@ -197,6 +197,15 @@ def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool
     return proc
 
 
+def epoch_label(status: dict) -> str:
+    """``"2 / 3"``: the epoch in progress while a run trains (status ``epoch`` counts the epochs
+    done), the epochs done once it has ended."""
+    done, total = int(status.get("epoch") or 0), int(status.get("epochs") or 1)
+    if status.get("state") == "running" and done < total:
+        return f"{done + 1} / {total}"
+    return f"{done} / {total}"
+
+
 def can_resume(run: dict) -> bool:
     """Whether a run (as :func:`list_runs` gives it) can go on: cancelled, or failed with a
     ``last.pt``. A run cancelled before its first batch starts again from the beginning."""

@@ -8,13 +8,17 @@ from pathlib import Path
 import streamlit as st
 
 from fgnn.data.registry import list_datasets
+from fgnn.hyperparams import TRAINING_RULES, check_model_params, check_training, model_rules
 from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
-from fgnn.runs import cancel_run, checkpoints_root, launch_run, list_runs, read_metrics, read_status, safe_run_name, unique_run_dir
+from fgnn.runs import (
+    can_resume, cancel_run, checkpoints_root, epoch_label, launch_run, list_runs, read_json, read_metrics, read_status, resume_run,
+    safe_run_name, unique_run_dir,
+)
 from fgnn.train import TrainConfig
-from pages._shared import ensure_app_shell, serving_policy
+from pages._shared import checkpoint_choices, ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/3_Train.py")
 
@@ -50,36 +54,48 @@ with left:
     fields = [f for f in dataclasses.fields(config_class(model)) if f.name != "n_items"]
     if fields:
         st.markdown("**Model hyperparameters**")
-    for f in fields:
+    rules = model_rules(model)
+    for f in fields:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
         key = f"train_{model}_{f.name}"
-        if isinstance(f.default, bool):
-            model_params[f.name] = st.checkbox(f.name, value=f.default, key=key)
+        rule = rules.get(f.name)
+        help_ = rule.help if rule else None
+        if rule and rule.kind == "choice":
+            model_params[f.name] = st.selectbox(f.name, list(rule.choices), index=list(rule.choices).index(f.default)
+                                                if f.default in rule.choices else 0, key=key, help=help_)
+        elif isinstance(f.default, bool):
+            model_params[f.name] = st.checkbox(f.name, value=f.default, key=key, help=help_)
         elif isinstance(f.default, int):
-            model_params[f.name] = int(st.number_input(f.name, value=f.default, step=1, key=key))
+            model_params[f.name] = int(st.number_input(f.name, value=f.default, step=1, key=key, help=help_,
+                                                       min_value=rule.low if rule else None,
+                                                       max_value=rule.high if rule else None))
         elif isinstance(f.default, float):
-            model_params[f.name] = float(st.number_input(f.name, value=f.default, format="%g", key=key))
+            model_params[f.name] = float(st.number_input(f.name, value=f.default, format="%g", key=key, help=help_,
+                                                         min_value=rule.low if rule else None,
+                                                         max_value=rule.high if rule else None))
         else:
-            model_params[f.name] = st.text_input(f.name, value=str(f.default), key=key)
+            model_params[f.name] = st.text_input(f.name, value=str(f.default), key=key, help=help_)
 with right:
     st.markdown("**Training**" if neural else "**Evaluation**")
-    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", disabled=not neural))
+    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_RULES["epochs"].help, disabled=not neural))
     c1, c2 = st.columns(2)
-    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size",
+    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size", help=TRAINING_RULES["batch_size"].help,
                                      disabled=not neural))
-    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr",
+    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr", help=TRAINING_RULES["lr"].help,
                                disabled=not neural))
     weight_decay = float(c1.number_input("weight decay", 0.0, 1.0, DEFAULTS.weight_decay, format="%g",
-                                         key="train_weight_decay", disabled=not neural))
-    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step",
+                                         key="train_weight_decay", help=TRAINING_RULES["weight_decay"].help, disabled=not neural))
+    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step", help=TRAINING_RULES["lr_step"].help,
                                   disabled=not neural))
     lr_gamma = float(c1.number_input("lr decay factor", 0.0, 1.0, DEFAULTS.lr_gamma, format="%g",
-                                     key="train_lr_gamma", disabled=not neural))
-    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed"))
-    ks = st.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks")
+                                     key="train_lr_gamma", help=TRAINING_RULES["lr_gamma"].help, disabled=not neural))
+    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed", help=TRAINING_RULES["seed"].help))
+    ks = st.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks",
+                        help="HR@K, MRR@K and NDCG@K after every epoch (papers: 20).")
     max_train = int(c1.number_input("max training pairs (0 = all)", 0, 10**9, 0, key="train_max_train_pairs",
-                                    help="Train on the most recent N pairs only: quick tries."))
-    max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs"))
-    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every"))
+                                    help=TRAINING_RULES["max_train_pairs"].help))
+    max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs",
+                                   help=TRAINING_RULES["max_test_pairs"].help))
+    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every", help=TRAINING_RULES["log_every"].help))
     devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
@@ -91,6 +107,12 @@ with right:
 
 
 def start() -> None:
+    problems = check_model_params(model, model_params) + check_training({
+        "epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "lr_step": lr_step,
+        "lr_gamma": lr_gamma, "seed": seed, "log_every": log_every, "max_train_pairs": max_train,
+        "max_test_pairs": max_test, "device": device})
+    if problems:  # checked before anything starts: no run folder, no process
+        raise ValueError("; ".join(problems))
     cfg = TrainConfig(
         **source_config(ss.get("user_datasets", {}).get(dataset, dataset)), model=model, model_params=model_params,
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
@@ -115,8 +137,6 @@ if st.button("▶ Start training", type="primary", key="train_start", disabled=p
         st.error(f"The run could not be started: {exc}", icon=":material/error:")
 if not may_train:
     st.info(f"Training cannot start: {may_train.reason}.", icon=":material/lock:")
-if ss.get("train_started"):
-    st.success(f"Started run **{ss['train_started']}**.", icon=":material/rocket_launch:")
 
 # --------------------------------------------------------------------------- live view
 st.divider()
@@ -128,10 +148,24 @@ if not paths:
     st.stop()
 watch = ss.get("train_watch")
 if watch not in paths:
+    # a run in progress, else the newest neural run (a baseline has no loss curves), else the newest
     active = [r["path"] for r in runs if r["status"].get("state") in ("queued", "running")]
-    watch = (active or paths)[0]
+    neural_runs = [r["path"] for r in runs if (r.get("config") or {}).get("model") in NEURAL]
+    watch = (active or neural_runs or paths)[0]
 ss["train_watch"] = watch
 st.selectbox("run to watch", paths, key="train_watch", format_func=lambda p: Path(p).name)
+
+
+def _follow_state(run_dir: str, state: str) -> None:
+    """When the watched run ends, rerun the whole app: the sidebar lists its new checkpoints."""
+    seen = ss.setdefault("train_seen_state", {})
+    before = seen.get(run_dir)
+    seen[run_dir] = state
+    if before in ("queued", "running") and state not in ("queued", "running"):
+        checkpoint_choices.clear()
+        if ss.get("train_started") == Path(run_dir).name:
+            ss.pop("train_started", None)
+        st.rerun()
 
 
 @st.fragment(run_every=2)
@@ -143,11 +177,14 @@ def live(run_dir: str) -> None:
     cols[0].metric("state", state)
     cols[1].metric("device", status.get("device") or "–")
     epochs_total = status.get("epochs") or 1
-    cols[2].metric("epoch", f"{status.get('epoch') or 0} / {epochs_total}")
+    cols[2].metric("epoch", epoch_label(status))
     best = status.get("best") or {}
     hit_key = f"hit@{k}" if f"hit@{k}" in best else next((x for x in best if x.startswith("hit@")), None)
     cols[3].metric(f"best {hit_key or 'HR'}", f"{best[hit_key]:.2f}" if hit_key else "–")
     steps = status.get("steps_per_epoch") or 0
+    if state in ("queued", "running") and ss.get("train_started") == Path(run_dir).name:
+        st.success(f"Started run **{ss['train_started']}**.", icon=":material/rocket_launch:")
+    _follow_state(run_dir, state)
     if state in ("queued", "running"):
         done = (status.get("step") or 0) / max(steps * epochs_total, 1) if steps else 0.0
         st.progress(min(max(done, 0.0), 1.0), text=f"step {status.get('step') or 0} of {steps * epochs_total or '?'}")
@@ -158,13 +195,29 @@ def live(run_dir: str) -> None:
     elif state == "finished":
         st.success(f"Run {Path(run_dir).name} finished.", icon=":material/check_circle:")
     elif state == "cancelled":
-        st.warning(f"Run {Path(run_dir).name} was cancelled; last.pt holds its weights.", icon=":material/stop_circle:")
+        st.warning(f"Run {Path(run_dir).name} was cancelled; "
+                   + ("last.pt holds its weights." if (Path(run_dir) / "last.pt").is_file()
+                      else "it stopped before its first batch."), icon=":material/stop_circle:")
     elif state == "failed":
         st.error(f"Run {Path(run_dir).name} failed: {status.get('error') or 'unknown error'}", icon=":material/error:")
         tail = log_tail(run_dir)
         if tail:
             st.markdown("Last lines of `stdout.log`:")
             st.code(tail, language="text")
+    resumable = state in ("cancelled", "failed") and can_resume(
+        {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")})
+    policy = serving_policy()
+    if resumable and st.button("▶ Resume", key="train_resume", disabled=policy.read_only,
+                               help="Go on from last.pt in the same folder (a run cancelled before its "
+                                    "first batch starts again)."):
+        try:
+            with policy.training_slot():  # the same run limit as Start
+                resume_run(run_dir)
+        except (OSError, ValueError) as exc:
+            st.error(f"The run could not be resumed: {exc}", icon=":material/error:")
+        else:
+            ss["train_started"] = Path(run_dir).name
+            st.rerun()
     rows = read_metrics(run_dir)
     if rows:
         ks = sorted({int(x.split("@")[1]) for r in rows for x in r if x.startswith("hit@")})

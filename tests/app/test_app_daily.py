@@ -1,0 +1,88 @@
+"""AppTest of issue 14 (the app as a daily tool): Train page validation, resume, live state;
+widget state kept across pages; small catalogues and unknown categories in the builder."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from app_support import app, wait_for
+from fgnn.hyperparams import MODEL_RULES
+from fgnn.models import config_class
+
+TRAIN = "pages/3_Train.py"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write_status(run_dir: Path, **status) -> None:
+    (run_dir / "status.json").write_text(json.dumps(status))
+
+
+def test_train_fields_have_choices_ranges_and_a_help(root):
+    """Bug 3: activation was free text ("foo" started a run that died); every field now has its rule."""
+    at = app(TRAIN)
+    at.selectbox(key="train_model").set_value("fgnn").run()
+    assert not [t for t in at.text_input if t.key == "train_fgnn_activation"]
+    act = at.selectbox(key="train_fgnn_activation")
+    assert act.value == "relu" and "foo" not in act.options and {"relu", "elu", "none"} <= set(act.options)
+    assert at.selectbox(key="train_fgnn_attention_norm").options == ["dst", "src"]
+    hidden = at.number_input(key="train_fgnn_hidden_size")
+    assert hidden.min == 1 and hidden.max == MODEL_RULES["fgnn"]["hidden_size"].high
+    assert "paper: 100" in hidden.help
+    for name in MODEL_RULES["fgnn"]:
+        widgets = [w for kind in ("number_input", "selectbox", "checkbox") for w in getattr(at, kind)
+                   if w.key == f"train_fgnn_{name}"]
+        assert len(widgets) == 1 and widgets[0].help, name
+    for key in ("train_epochs", "train_batch_size", "train_lr", "train_lr_step", "train_lr_gamma"):
+        assert "papers" in at.number_input(key=key).help, key
+
+
+def test_every_model_hyperparameter_has_a_rule():
+    for model in ("fgnn", "srgnn", "sknn", "vsknn"):
+        fields = {f.name for f in __import__("dataclasses").fields(config_class(model))} - {"n_items"}
+        assert fields == set(MODEL_RULES[model]), model
+
+
+def test_resume_button_goes_on_with_a_cancelled_run(root):
+    """Bug 4: the messages said "Resume it" but there was no button."""
+    run_dir = root / "stopped"
+    shutil.copytree(root / "fgnn-sample", run_dir)
+    status = json.loads((run_dir / "status.json").read_text())
+    write_status(run_dir, **dict(status, state="cancelled", pid=None))
+    at = app(TRAIN, train_watch=str(run_dir))
+    assert "cancelled" in [m.value for m in at.metric]
+    at.button(key="train_resume").click().run()
+    assert not at.exception
+    final = wait_for(run_dir, ("finished", "failed"), timeout=240)
+    assert final["state"] == "finished", (run_dir / "stdout.log").read_text()[-2000:]
+    assert final["epoch"] == status["epoch"] and final["best"] == status["best"]
+
+
+def test_live_view_epoch_in_progress_sidebar_refresh_and_default_watch(root):
+    """Bug 5: "epoch 1 / 2" showed during epoch 2; a finished run was missing from the sidebar's
+    checkpoints; the run to watch defaulted to a baseline without loss curves."""
+    shutil.copytree(REPO / "checkpoints" / "vsknn-sample", root / "vsknn-sample")  # the newest run
+    os.utime(root / "vsknn-sample", (time.time() + 60, time.time() + 60))
+    at = app(TRAIN)
+    assert Path(at.selectbox(key="train_watch").value).name in ("fgnn-sample", "srgnn-sample")
+
+    run_dir = root / "live-run"
+    shutil.copytree(root / "fgnn-sample", run_dir)
+    (run_dir / "best.pt").unlink()
+    (run_dir / "last.pt").unlink()
+    status = json.loads((run_dir / "status.json").read_text())
+    write_status(run_dir, **dict(status, state="running", pid=os.getpid(), epoch=1, epochs=2))
+    at = app(TRAIN, train_watch=str(run_dir))
+    assert "2 / 2" in [m.value for m in at.metric]
+    from pages._shared import checkpoint_choices  # the sidebar's list (cached for a few seconds)
+
+    assert not any("live-run" in o for o in checkpoint_choices())
+
+    shutil.copy(root / "fgnn-sample" / "best.pt", run_dir / "best.pt")
+    write_status(run_dir, **dict(status, state="finished", pid=os.getpid(), epoch=2, epochs=2))
+    at.run()
+    assert not at.exception
+    assert "2 / 2" in [m.value for m in at.metric]
+    assert any(o.endswith("live-run/best.pt") for o in checkpoint_choices())  # the cache was cleared
