@@ -211,6 +211,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
                       error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
         if isinstance(exc, KeyboardInterrupt):
             status.update(state="cancelled", error=None)
+            stop.stop_file.unlink(missing_ok=True)  # the cancel is done
         write_json_atomic(run_dir / "status.json", status)
         if not isinstance(exc, (DataError, KeyboardInterrupt)):
             traceback.print_exc()
