@@ -96,19 +96,28 @@ def _colors(values: np.ndarray, colorscale, vmax: float) -> list[str]:
 
 
 # --------------------------------------------------------------------------- session graph
+#: Larger session graphs are laid out on a circle (see :func:`session_layout`).
+SPRING_LAYOUT_MAX_NODES = 200
+
+
 def session_layout(graph: SessionGraph, seed: int = 0) -> np.ndarray:
     """Deterministic 2-D positions ``[num_nodes, 2]`` of the nodes of a session graph.
 
     One node sits at the origin, two nodes side by side (sender of the first click on the left);
     larger graphs use a seeded spring layout (Fruchterman–Reingold) on the undirected graph
     started from a circle (Kamada–Kawai looks alike but costs ~100 ms even for 4 nodes, too
-    slow for a 300 ms interaction). Positions are centred and scaled to ``[-1, 1]``.
+    slow for a 300 ms interaction). Above :data:`SPRING_LAYOUT_MAX_NODES` nodes the nodes stay on
+    the circle in first-appearance order: a spring layout of so many nodes is slow and unreadable,
+    and networkx's needs scipy from 500 nodes. Positions are centred and scaled to ``[-1, 1]``.
     """
     n = graph.num_nodes
     if n == 1:
         return np.zeros((1, 2))
     if n == 2:
         return np.array([[-1.0, 0.0], [1.0, 0.0]])
+    if n > SPRING_LAYOUT_MAX_NODES:
+        angle = 2 * np.pi * np.arange(n) / n
+        return np.round(np.stack([np.cos(angle), np.sin(angle)], axis=1), 6)
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from((s, d) for s, d in graph.edge_index.t().tolist() if s != d)

@@ -7,6 +7,7 @@ another process agree on a run's state without sharing memory.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -65,7 +66,7 @@ def read_metrics(run_dir) -> list[dict]:
     path = Path(run_dir) / "metrics.jsonl"
     rows = []
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8", errors="replace")  # a damaged line is skipped below
     except OSError:
         return rows
     for line in text.splitlines():
@@ -140,6 +141,15 @@ def read_status(run_dir) -> dict:
     return status
 
 
+def metrics_dict(value) -> dict:
+    """The ``best`` / ``last`` figures of a status.json as ``{name: finite number}``: a value that is
+    not an object (a damaged or hand-edited file) gives ``{}``, a non-number entry is left out."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+
+
 def list_runs(root=None) -> list[dict]:
     """Every run folder under ``root`` with its status, config and best metrics, newest first."""
     root = Path(root) if root is not None else checkpoints_root()
@@ -150,9 +160,10 @@ def list_runs(root=None) -> list[dict]:
         if not d.is_dir() or not (d / "config.json").exists():
             continue
         status = read_status(d)
-        config = read_json(d / "config.json", default={}) or {}
+        config = read_json(d / "config.json", default={})
+        config = config if isinstance(config, dict) else {}
         runs.append({"name": d.name, "path": str(d), "status": status, "config": config,
-                     "best": status.get("best") or {}, "mtime": d.stat().st_mtime})
+                     "best": metrics_dict(status.get("best")), "mtime": d.stat().st_mtime})
     runs.sort(key=lambda r: r["mtime"], reverse=True)
     return runs
 

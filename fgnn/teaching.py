@@ -172,13 +172,22 @@ def _tensor_figure(graph: SessionGraph) -> go.Figure:
 
 
 # --------------------------------------------------------------------------- the steps
+#: Longer sequences are refused: each step draws every click and edge (plotly annotations cost
+#: ~1 ms each), and the session builder scores at most this many clicks too.
+MAX_CONSTRUCTION_CLICKS = 200
+
+
 def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None) -> list[Step]:
     """The construction of a session graph from ``sequence``, one :class:`Step` per idea:
     sequence, nodes, one edge per click pair, merged weights, self-loops, degree
-    normalisation, tensors. Raises ``ValueError`` on an empty sequence."""
+    normalisation, tensors. Raises ``ValueError`` on an empty sequence or one over
+    :data:`MAX_CONSTRUCTION_CLICKS`."""
     seq = [int(v) for v in (sequence.tolist() if hasattr(sequence, "tolist") else sequence)]
     if not seq:
         raise ValueError("the sequence is empty: a session needs at least one click")
+    if len(seq) > MAX_CONSTRUCTION_CLICKS:
+        raise ValueError(f"the sequence has {len(seq)} clicks; this page draws at most {MAX_CONSTRUCTION_CLICKS} "
+                         "(every click, edge and weight is drawn): give a shorter sequence")
     graph = build_session_graph(seq)
     label = _label_fn(item_labels)
     items = [int(i) for i in graph.x.tolist()]

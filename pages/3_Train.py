@@ -14,8 +14,8 @@ from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names
 from fgnn.plots import training_curves_figure
 from fgnn.runs import (
-    can_resume, cancel_run, checkpoints_root, epoch_label, launch_run, list_runs, read_json, read_metrics, read_status, resume_run,
-    safe_run_name, unique_run_dir,
+    can_resume, cancel_run, checkpoints_root, epoch_label, launch_run, list_runs, metrics_dict, read_json, read_metrics,
+    read_status, resume_run, safe_run_name, unique_run_dir,
 )
 from fgnn.train import TrainConfig
 from pages._shared import checkpoint_choices, ensure_app_shell, serving_policy
@@ -178,7 +178,7 @@ def live(run_dir: str) -> None:
     cols[1].metric("device", status.get("device") or "–")
     epochs_total = status.get("epochs") or 1
     cols[2].metric("epoch", epoch_label(status))
-    best = status.get("best") or {}
+    best = metrics_dict(status.get("best"))
     hit_key = f"hit@{k}" if f"hit@{k}" in best else next((x for x in best if x.startswith("hit@")), None)
     cols[3].metric(f"best {hit_key or 'HR'}", f"{best[hit_key]:.2f}" if hit_key else "–")
     steps = status.get("steps_per_epoch") or 0
