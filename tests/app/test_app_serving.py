@@ -106,3 +106,10 @@ def test_builder_refuses_a_2000_click_session_with_a_message(root, ds):
     at = app("pages/1_Session_builder.py", session_items=[ids[i % len(ids)] for i in range(2000)])
     assert not at.exception
     assert any("2000 clicks" in e.value and "200" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_bad_setting_stops_the_pages_with_one_message(root, monkeypatch):
+    monkeypatch.setenv("FGNN_MAX_TRAINING_RUNS", "two")
+    for page in ("pages/3_Train.py", "pages/4_Runs.py", "pages/6_Dataset.py"):
+        at = app(page)
+        assert any("misconfigured" in e.value and "FGNN_MAX_TRAINING_RUNS" in e.value for e in at.error), page
