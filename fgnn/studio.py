@@ -313,7 +313,9 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
 
 def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.DataFrame:
     """2-D PCA of the model's item embeddings: ``item, x, y, popularity, category``, one row per
-    item index 1..N. Raises :class:`ValueError` for a model without an item embedding table."""
+    item index 1..N; ``category`` holds the category's name where the items file named them
+    (None unknown), else its number. Raises :class:`ValueError` for a model without an item
+    embedding table."""
     emb = getattr(model, "embedding", None)
     if emb is None or not hasattr(emb, "weight"):
         raise ValueError(f"model '{model.name}' has no item embeddings to map: "
@@ -321,10 +323,12 @@ def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.Da
     coords = item_map_coordinates(emb.weight.detach())
     cat = item_catalogue(dataset).set_index("item")
     ids = dataset.item_ids[1:].tolist()
+    category = cat.loc[ids, "category"].to_numpy()
+    if dataset.category_names:
+        category = [dataset.category_label(c) if c >= 0 else None for c in category.tolist()]
     return pd.DataFrame({
         "item": ids, "x": coords[:, 0], "y": coords[:, 1],
-        "popularity": cat.loc[ids, "popularity"].to_numpy(),
-        "category": cat.loc[ids, "category"].to_numpy(),
+        "popularity": cat.loc[ids, "popularity"].to_numpy(), "category": category,
     })
 
 

@@ -183,7 +183,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
         c1, c2, c3 = st.columns([1, 1.4, 1])
         query = c1.text_input("Item id or name contains", key="builder_query")
         cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
-        chosen = c2.multiselect("Categories", cats, key="builder_categories")
+        chosen = c2.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label)
         min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
         table = studio.filter_catalogue(catalogue, query, chosen, min_pop)
         page = table_page(table, ss.get("builder_catalogue_page", 1))

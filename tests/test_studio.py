@@ -178,6 +178,23 @@ def test_item_map_table(ds, fgnn_model):
         studio.item_map_table(build_baseline("pop", ds.n_items).fit(ds), ds)
 
 
+def test_item_map_and_catalogue_with_names_from_an_items_file(ds, fgnn_model):
+    import dataclasses
+
+    codes = ds.item_ids % 2
+    codes[0] = -1
+    codes[5] = -1
+    named = dataclasses.replace(ds, categories=codes, category_names=["even", "odd"],
+                                item_names=[""] + [f"thing {i}" for i in ds.item_ids[1:].tolist()])
+    t = studio.item_map_table(fgnn_model, named)
+    expected = [None if k == 4 else ("odd" if i % 2 else "even") for k, i in enumerate(ds.item_ids[1:].tolist())]
+    assert [None if pd.isna(c) else c for c in t["category"]] == expected
+    cat = studio.item_catalogue(named)
+    assert list(cat.columns) == ["item", "name", "category", "popularity"]
+    some = int(ds.item_ids[7])
+    assert studio.filter_catalogue(cat, f"THING {some}")["item"].tolist() == [some]
+
+
 def test_random_test_session(ds):
     a = studio.random_test_session(ds, seed=7)
     assert a == studio.random_test_session(ds, seed=7)

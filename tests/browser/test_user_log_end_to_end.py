@@ -1,0 +1,110 @@
+"""Real browser, end to end: upload a user log without session ids (and an items file) on the
+Dataset page, train a tiny FGNN on it from the Train page, use its checkpoint, and build a
+session on the Session builder whose items show their names."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from browser_support import wait_for_streamlit_idle
+from user_logs import items_file, retailrocket_like
+
+from fgnn.data.registry import load_dataset
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def type_into(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_streamlit_idle(page)
+
+
+def go_to(page, title: str) -> None:
+    """Switch page through the app's navigation (a new URL would start a new session)."""
+    page.get_by_role("link", name=title).first.click()
+    wait_for_streamlit_idle(page, timeout=90)
+
+
+def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, streamlit_server_factory,
+                                                        browser_page, artifacts_dir):
+    log = retailrocket_like(tmp_path / "events.csv")
+    items = items_file(tmp_path / "items.csv", range(500, 560))
+    root = tmp_path / "checkpoints"
+    root.mkdir()
+    env = {"FGNN_CHECKPOINT_DIR": str(root), "FGNN_UPLOAD_DIR": str(tmp_path / "uploads"),
+           "FGNN_CACHE_DIR": str(tmp_path / "cache")}
+    url = streamlit_server_factory(env=env, timeout=90)
+    page = browser_page
+    page.goto(url.rstrip("/") + "/Dataset")
+    wait_for_streamlit_idle(page, timeout=90)
+
+    # ---- Dataset page: the user log and its items file
+    page.get_by_text("Load your own click log").click()
+    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploaders.nth(0).set_input_files(str(log))
+    wait_for_streamlit_idle(page)
+    uploaders.nth(1).set_input_files(str(items))
+    wait_for_streamlit_idle(page)
+    type_into(page, "user column (a log without session ids)", "visitorid")
+    type_into(page, "item column (csv)", "itemid")
+    type_into(page, "time column (csv)", "timestamp")
+    type_into(page, "event column (optional)", "event")
+    type_into(page, "keep events", "view")
+    page.get_by_role("button", name="Run the protocol").click()
+    page.get_by_text("Loaded").first.wait_for(timeout=90_000)
+    wait_for_streamlit_idle(page)
+    page.get_by_role("button", name="Use this dataset in the whole app").click()
+    wait_for_streamlit_idle(page)
+    page.screenshot(path=str(artifacts_dir / "user-log-dataset-page.png"), full_page=True)
+
+    # ---- Train page: a tiny FGNN, one epoch
+    go_to(page, "Train")
+    page.get_by_role("button", name="Start training").wait_for(timeout=90_000)
+    for label, value in (("hidden_size", 16), ("heads", 2), ("epochs", 1), ("max training pairs (0 = all)", 200),
+                         ("max test pairs (0 = all)", 40)):
+        type_into(page, label, value)
+    page.get_by_text("cpu", exact=True).click()
+    wait_for_streamlit_idle(page)
+    type_into(page, "run name", "user log tiny")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("Started run").wait_for(timeout=60_000)
+    run_dir = root / "user-log-tiny"
+    deadline = time.monotonic() + 300
+    status = {}
+    while time.monotonic() < deadline:
+        status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
+        if status.get("state") in ("finished", "failed", "cancelled"):
+            break
+        time.sleep(1)
+    assert status.get("state") == "finished", (run_dir / "stdout.log").read_text(errors="replace")[-2000:]
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["user_col"], config["event_col"], config["protocol"]["keep"]) == ("visitorid", "event", "view")
+    assert config["items"].endswith("items.csv")
+
+    # ---- Runs page: the whole app uses this checkpoint (and its dataset, read the same way)
+    go_to(page, "Runs")
+    page.get_by_role("button", name="Use this checkpoint in the whole app").click()
+    page.get_by_text("The app now uses user-log-tiny").wait_for(timeout=30_000)
+
+    # ---- Session builder: type two item ids; the strip and the graph name them
+    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path / "test-cache"))
+    ds = load_dataset(log, user_col="visitorid", item_col="itemid", time_col="timestamp", event_col="event",
+                      keep="view", items=items)
+    first, second = int(ds.item_ids[1]), int(ds.item_ids[2])
+    go_to(page, "Session builder")
+    page.get_by_role("tab", name="Type ids").click()
+    type_into(page, "Item ids", f"{first}, {second}")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => /^Session graph: 2 clicks/.test(t.textContent))",
+        timeout=60_000)
+    wait_for_streamlit_idle(page)
+    page.get_by_text(f"{first} · product {first}").first.wait_for(timeout=30_000)
+    page.get_by_text(f"{second} · product {second}").first.wait_for(timeout=30_000)
+    graph = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Session graph")).first
+    assert f"product {second}" in graph.locator(".scatterlayer").first.text_content()
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "user-log-named-session.png"), full_page=True)
