@@ -70,3 +70,23 @@ def test_bad_recbole_header_is_one_message(tmp_path, cache_dir, capsys):
     err = capsys.readouterr().err
     assert "is not a RecBole header" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert cache_entries(cache_dir) == []
+
+
+def test_named_items_are_written_as_a_recbole_item_file_that_reads_back(tmp_path):
+    from fgnn.commands.prepare import write_recbole
+    from fgnn.data.items import read_items
+
+    from .conftest import SAMPLE_VIEWS
+
+    ds = load_dataset("diginetica-sample")
+    ids = ds.item_ids[1:].tolist()
+    names = tmp_path / "names.csv"
+    names.write_text("".join(f"{i},red shoe {i},{'a' if i % 3 else 'b'}\n" for i in ids))
+    named = load_dataset(SAMPLE_VIEWS, items=names)
+    written = write_recbole(named, tmp_path / "rb")
+    assert [p.name for p in written] == ["train-item-views.inter", "train-item-views.item"]
+    assert written[1].read_text().splitlines()[0] == "item_id:token\tname:token_seq\tcategory:token"
+    back = read_items(written[1], known_ids=ids)
+    assert back["item"].tolist() == ids
+    assert back["name"].tolist() == [f"red shoe {i}" for i in ids]
+    assert back["category"].tolist() == ["a" if i % 3 else "b" for i in ids]
