@@ -135,6 +135,40 @@ def comparison_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values("rank").reset_index(drop=True)
 
 
+def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
+                target: int) -> dict:
+    """Where the true next item ``target`` (an original id) stands under ``model`` after the
+    session, anywhere in the catalogue: ``{"item", "rank", "score", "probability"}`` (rank by
+    the evaluation's tie rule). Raises :class:`DataError` for an item the dataset lacks."""
+    index = dataset.to_indices([int(target)])[0]
+    scores = session_scores(model, dataset, [original_ids])
+    rank = int(ranks_of(scores, [index])[0, 0])
+    probability = float(torch.softmax(scores[0].double(), dim=0)[index - 1])
+    return {"item": int(target), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
+
+
+def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categories: bool = True,
+                 target: dict | None = None) -> pd.DataFrame:
+    """The top-K table as the builder shows it: ``rank, item, category, score, probability``.
+
+    ``category`` is blank for an item without a known category and absent for a dataset without
+    categories. With ``target`` (from :func:`target_rank`) a column ``target`` marks its row, and
+    when it is outside the top-K an extra last row carries it, marked ``target: rank R``.
+    """
+    table = topk[["rank", "item", "score", "probability"]].copy()
+    if target is not None and not (table["item"] == target["item"]).any():
+        table = pd.concat([table, pd.DataFrame([{k: target[k] for k in ("rank", "item", "score", "probability")}])],
+                          ignore_index=True)
+    if has_categories and catalogue is not None:
+        category = table["item"].map(catalogue.set_index("item")["category"]).astype("Int64")
+        table.insert(2, "category", category.where(category >= 0))
+    if target is not None:
+        inside = table["rank"] <= len(topk)
+        table["target"] = [("true next item" if inside[i] else f"target: rank {r}") if item == target["item"] else ""
+                           for i, (item, r) in enumerate(zip(table["item"], table["rank"]))]
+    return table.reset_index(drop=True)
+
+
 def ranks_of(scores: torch.Tensor, item_indices: Sequence[int]) -> torch.Tensor:
     """``[B, len(items)]`` rank of each item index (1..N) under each row of ``scores``:
     the number of items scored at least as high (the item included), as in :mod:`fgnn.metrics`."""
@@ -370,3 +404,25 @@ def other_model_checkpoint(current: Union[str, Path], model_name: str, dataset_n
         if path is not None and path.resolve() != cur:
             return path
     return None
+
+
+def comparison_checkpoints(current: str | Path, model_name: str, dataset_name: str,
+                           runs: Sequence[Mapping], k: int = 20, neural_only: bool = True) -> list[Path]:
+    """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same dataset
+    (``runs`` as :func:`fgnn.runs.list_runs` gives them), never one trained elsewhere. The best run
+    (by best HR@k) of the other network comes first, the default; then the others, best first.
+    ``neural_only=False`` offers the baselines' runs too."""
+    cur = Path(current).resolve()
+    scored = []
+    for run in runs:
+        cfg = run.get("config") or {}
+        if str(cfg.get("dataset")) != str(dataset_name) or (neural_only and cfg.get("model") not in ("fgnn", "srgnn")):
+            continue
+        path = Path(run["path"]) / "best.pt"
+        if not path.is_file() or path.resolve() == cur:
+            continue
+        best = run.get("best") or {}
+        hit = best.get(f"hit@{k}", max([v for key, v in best.items() if key.startswith("hit@")], default=-1.0))
+        other_network = cfg.get("model") in ("fgnn", "srgnn") and cfg.get("model") != model_name
+        scored.append((not other_network, -float(hit), str(path)))
+    return [Path(p) for _, _, p in sorted(scored)]

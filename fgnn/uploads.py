@@ -211,3 +211,31 @@ def run_dataset_source(config: dict) -> Optional[str]:
         return encode_source(source, **{k: config.get(k) for k in READ_OPTIONS}, **protocol)
     except DataError:
         return source
+
+
+# The Dataset page's form fields for the CLI flags that the readers' messages name.
+FORM_FIELDS = {
+    "--session-col": "the 'session column' field", "--item-col": "the 'item column' field",
+    "--time-col": "the 'time column' field", "--user-col": "the 'user column' field",
+    "--session-gap": "the 'session gap' field", "--event-col": "the 'event column' field",
+    "--keep": "the 'keep events' field", "--items": "the 'items file' field",
+    "--test-days": "the 'test window in days' field", "--collapse-repeats": "the 'collapse repeats' box",
+    "--fraction": "the fraction setting",
+}
+
+
+def form_message(message: str) -> str:
+    """A reader's message in the words of the Dataset page: ``--session-col`` becomes "the
+    'session column' field", ``--format csv`` becomes "format 'csv'" (the CLI keeps the flags)."""
+    text = re.sub(r"--format\s+([A-Za-z0-9_-]+)", r"format '\1'", str(message))
+    return re.sub(r"--[a-z][a-z-]*", lambda m: FORM_FIELDS.get(m.group(0), m.group(0)), text)
+
+
+def dataset_label(source: str, loaded: dict | None = None) -> str:
+    """What the app calls a dataset source: the label the Dataset page gave a loaded log (its file
+    name, not the upload folder), else :func:`describe_source` (a path by its file name)."""
+    for label, value in (loaded or {}).items():
+        if value == source:
+            return label
+    described = describe_source(source)
+    return Path(described).name if described == str(source) and os.sep in described else described

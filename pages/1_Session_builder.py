@@ -170,7 +170,9 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
             st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
                             selection_mode="points", width="stretch")
             st.caption("Items placed by the first two principal components of the model's item "
-                       "embeddings; size = popularity, colour = category; a large catalogue shows its "
+                       "embeddings; size = popularity"
+                       + (", colour = category" if dataset.categories is not None else "")
+                       + "; a large catalogue shows its "
                        "most popular items as points and the rest as grey density. Click a point to add it.")
         if len(found):
             ss["builder_found_items"] = found["item"].tolist()
@@ -257,26 +259,48 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
                  column_config={"score": st.column_config.NumberColumn(format="%.4f")})
 
 
+def _rank_caption(target) -> str:
+    if target is None:
+        return ""
+    return f" · true next item `{target['item']}`: **rank {target['rank']:,}** (score {target['score']:.4f})"
+
+
+@st.fragment
 def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
-    other_path = studio.other_model_checkpoint(ss["checkpoint"], ckpt["model_name"],
-                                               ckpt["dataset"].get("name"), list_runs())
-    if other_path is None:
+    """Another checkpoint of the same dataset beside this one (choosing one reruns only this)."""
+    choices = [str(p) for p in studio.comparison_checkpoints(ss["checkpoint"], ckpt["model_name"],
+                                                             ckpt["dataset"].get("name"), list_runs(), k=k)]
+    if not choices:
         st.markdown("**Other model**")
-        st.info("No run of the other neural model on this dataset: train one on the Train page.")
+        st.info("No other run of a neural model on this dataset: train one on the Train page.")
         return
+    if ss.get("builder_other") not in choices:
+        ss["builder_other"] = choices[0]  # the best run of the other network on this dataset
+    other_path = st.selectbox("Compare with", choices, key="builder_other", format_func=checkpoint_label,
+                              help="Runs on this dataset only; the best run of the other network first.")
     try:
         other, other_ckpt, _ = get_model(str(other_path))
         other_top = studio.predict_topk(other, dataset, items, k)
+        target = None if ss.get("highlight_item") is None else studio.target_rank(other, dataset, items, ss["highlight_item"])
     except (DataError, ValueError) as exc:
-        st.markdown("**Other model**")
         st.warning(f"The other model cannot be used: {exc}")
         return
     overlap = len(set(other_top["item"]) & set(topk_items))
-    st.markdown(f"**{other_ckpt['model_name'].upper()}** ({checkpoint_label(str(other_path))})")
+    st.markdown(f"**{other_ckpt['model_name'].upper()}**" + _rank_caption(target))
     st.caption(f"{overlap} of {k} items also in the model's top-{k}")
-    st.dataframe(dataset.with_item_names(other_top[["rank", "item", "score"]]), hide_index=True,
-                 width="stretch", height=min(38 + 35 * len(other_top), 400),
-                 column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+    shown = studio.topk_display(other_top, None, False, target)
+    st.dataframe(_highlighted(dataset.with_item_names(shown), target), hide_index=True,
+                 width="stretch", height=min(38 + 35 * len(shown), 400),
+                 column_config={"score": st.column_config.NumberColumn(format="%.4f"),
+                                "probability": None})
+
+
+def _highlighted(table, target):
+    """The target's row in green (a pandas Styler; plain table without a target)."""
+    if target is None:
+        return table
+    return table.style.apply(lambda row: ["background-color: #d9f2d9" if row["item"] == target["item"] else ""]
+                             * len(row), axis=1)
 
 
 def _topk_chart(topk, pick: int) -> None:
@@ -352,6 +376,12 @@ def _builder() -> None:
             expl = studio.explain_session(model, dataset, items, k)
         except (DataError, ValueError) as exc:
             st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
+    target = None  # the true next item's rank anywhere in the catalogue (a test session, Inspect)
+    if expl is not None and ss.get("highlight_item") is not None:
+        try:
+            target = studio.target_rank(model, dataset, items, ss["highlight_item"])
+        except (DataError, ValueError) as exc:
+            st.warning(f"The true next item cannot be ranked: {exc}")
     lap("explain")
     catalogue = studio.item_catalogue(dataset)
     left, right = st.columns([0.45, 0.55], gap="medium")
@@ -367,19 +397,19 @@ def _builder() -> None:
 
     # ---- predictions beside a baseline and the other model
     if expl is not None:
-        st.subheader(f"Top-{k} next items")
+        st.subheader(f"Top-{len(expl.topk)} next items")  # a catalogue smaller than K has fewer
         p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
         topk = expl.topk.drop(columns="session")
         with p1:
-            cats = catalogue.set_index("item")["category"]
-            shown_topk = dataset.with_item_names(topk.assign(category=topk["item"].map(cats).astype("Int64"))[
-                ["rank", "item", "category", "score", "probability"]])
-            st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint) · click a row to add the item")
-            ss["builder_topk_items"] = topk["item"].tolist()
+            shown_topk = dataset.with_item_names(studio.topk_display(topk, catalogue, dataset.categories is not None,
+                                                                     target))
+            st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + _rank_caption(target)
+                        + " · click a row to add the item")
+            ss["builder_topk_items"] = shown_topk["item"].tolist()
             key = f"topk_table_{pick}"
-            st.dataframe(shown_topk, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
+            st.dataframe(_highlighted(shown_topk, target), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
                          selection_mode="single-row", hide_index=True, width="stretch",
-                         height=min(38 + 35 * len(topk), 400),
+                         height=min(38 + 35 * len(shown_topk), 400),
                          column_config={"score": st.column_config.NumberColumn(format="%.4f"),
                                         "probability": st.column_config.NumberColumn(format="%.4f")})
         with p2:

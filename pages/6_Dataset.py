@@ -12,7 +12,7 @@ from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
-from fgnn.uploads import describe_source, encode_source, load_source, save_upload
+from fgnn.uploads import describe_source, encode_source, form_message, load_source, save_upload
 from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/6_Dataset.py")
@@ -87,7 +87,7 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
             app_source = encode_source(source, **spec)
             ds = _load(app_source)
         except (DataError, ValueError, TypeError, OSError) as exc:
-            st.error(f"This click log cannot be used: {exc}", icon=":material/error:")
+            st.error(f"This click log cannot be used: {form_message(exc)}", icon=":material/error:")
         else:
             label = f"{ds.name} ({Path(source).name})" if how == "upload" else describe_source(app_source)
             ss["user_datasets"][label] = app_source

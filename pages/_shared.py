@@ -36,7 +36,7 @@ import torch
 from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets
-from fgnn.uploads import describe_source, load_source
+from fgnn.uploads import dataset_label, load_source
 from fgnn.runs import checkpoints_root, list_runs
 
 DEFAULT_DATASET = "diginetica-sample"
@@ -203,10 +203,25 @@ def require_model():
         model, ckpt, warnings = get_model()
     except (DataError, ValueError) as exc:
         st.error(f"The checkpoint cannot be used: {exc}", icon=":material/error:")
+        _offer_a_way_out()
         st.stop()
     for w in warnings:
         st.warning(w, icon="ℹ️")
     return model, ckpt
+
+
+def _back_to_bundled() -> None:
+    st.session_state["dataset"] = DEFAULT_DATASET
+    st.session_state["checkpoint"] = default_checkpoint()
+
+
+def _offer_a_way_out() -> None:
+    """Under a checkpoint error: train a model on this dataset, or go back to the bundled data."""
+    c1, c2 = st.columns(2)
+    c1.page_link("pages/3_Train.py", label="Train a model on this dataset now", icon=":material/model_training:")
+    if st.session_state.get("dataset") != DEFAULT_DATASET:
+        c2.button("Back to the bundled sample and its model", key="back_to_bundled", on_click=_back_to_bundled,
+                  icon=":material/undo:")
 
 
 # --------------------------------------------------------------------------- sidebar
@@ -236,7 +251,7 @@ def sidebar() -> None:
         datasets = list_datasets()
         if ss["dataset"] not in datasets:
             datasets = datasets + [ss["dataset"]]
-        st.selectbox("Dataset", datasets, format_func=describe_source,
+        st.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),
                      help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
                      **_bound("dataset"))
         choices = checkpoint_choices()

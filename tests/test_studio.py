@@ -218,3 +218,48 @@ def test_other_model_checkpoint(tmp_path):
     assert studio.other_model_checkpoint(current, "fgnn", "d", runs) == tmp_path / "s" / "best.pt"
     assert studio.other_model_checkpoint(tmp_path / "s" / "best.pt", "srgnn", "d", runs) == current
     assert studio.other_model_checkpoint(current, "fgnn", "nothing", runs) is None
+
+
+def test_target_rank_anywhere_and_the_topk_display(ds):
+    """Issue 14: the true next item's rank is known even outside the top-K; the table marks it."""
+    from fgnn.studio import item_catalogue, predict_topk, session_scores, target_rank, topk_display
+
+    model = load_model(FGNN_CKPT, ds)[0]
+    items = [int(i) for i in ds.to_original(ds.test.session(0))[:-1]]
+    scores = session_scores(model, ds, [items])[0]
+    order = scores.argsort(descending=True)
+    far = int(ds.item_ids[int(order[150]) + 1])  # the 151st item by score
+    t = target_rank(model, ds, items, far)
+    assert t["rank"] == int((scores >= scores[int(order[150])]).sum()) and t["rank"] > 20
+    assert abs(t["score"] - float(scores[int(order[150])])) < 1e-6 and 0 < t["probability"] < 1
+    top = predict_topk(model, ds, items, 20)
+    cat = item_catalogue(ds)
+    shown = topk_display(top, cat, True, t)
+    assert len(shown) == 21 and shown.iloc[-1]["item"] == far and shown.iloc[-1]["target"] == f"target: rank {t['rank']}"
+    assert list(shown.columns) == ["rank", "item", "category", "score", "probability", "target"]
+    inside = target_rank(model, ds, items, int(top.iloc[2]["item"]))
+    assert inside["rank"] == 3
+    shown = topk_display(top, cat, True, inside)
+    assert len(shown) == 20 and shown.iloc[2]["target"] == "true next item" and (shown["target"] != "").sum() == 1
+    # unknown categories are blank, a dataset without categories has no column
+    cat.loc[cat["item"] == top.iloc[0]["item"], "category"] = -1
+    assert pd.isna(topk_display(top, cat, True).iloc[0]["category"])
+    assert "category" not in topk_display(top, None, False).columns
+
+
+def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
+    from fgnn.studio import comparison_checkpoints
+
+    def run(name, model, dataset, hit):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "best.pt").write_bytes(b"x")
+        return {"path": str(d), "config": {"model": model, "dataset": dataset}, "best": {"hit@20": hit}}
+
+    runs = [run("f1", "fgnn", "sample", 50), run("f2", "fgnn", "sample", 60), run("s1", "srgnn", "sample", 40),
+            run("s2", "srgnn", "sample", 45), run("s-full", "srgnn", "full", 90), run("v", "vsknn", "sample", 70)]
+    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", "sample", runs)]
+    assert got == ["s2", "s1", "f2"]  # other network best first, never another dataset, no baseline
+    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", "sample", runs,
+                                                         neural_only=False)]
+    assert got == ["s2", "s1", "v", "f2"]

@@ -88,3 +88,26 @@ def test_uploads_are_kept_by_content_with_safe_names(tmp_path):
     assert safe_file_name(".hidden file?.csv") == "hidden_file_.csv"
     with pytest.raises(DataError, match="empty"):
         save_upload("e.csv", b"", root=tmp_path)
+
+
+def test_form_message_names_the_dataset_pages_fields_not_cli_flags():
+    """Issue 14, bug 6: the Dataset page's errors named --session-col instead of its fields."""
+    from fgnn.uploads import form_message
+
+    text = form_message("no session column: use --format csv with --session-col/--item-col/--time-col, "
+                        "or --user-col and --session-gap")
+    assert "--" not in text
+    assert "format 'csv'" in text and "the 'session column' field" in text and "the 'time column' field" in text
+    assert "the 'user column' field and the 'session gap' field" in text
+    assert form_message("--unknown-flag stays") == "--unknown-flag stays"
+
+
+def test_dataset_label_is_the_name_a_person_loaded_not_the_upload_path(tmp_path):
+    from fgnn.uploads import dataset_label, encode_source
+
+    upload = str(tmp_path / "uploads" / "0123abcd" / "clicks.csv")
+    assert dataset_label(upload, {"clicks (clicks.csv)": upload}) == "clicks (clicks.csv)"
+    assert dataset_label(upload) == "clicks.csv"
+    assert dataset_label("diginetica-sample") == "diginetica-sample"
+    with_cols = encode_source(upload, session_col="sid")
+    assert dataset_label(with_cols).startswith("clicks.csv (")

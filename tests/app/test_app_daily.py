@@ -86,3 +86,50 @@ def test_live_view_epoch_in_progress_sidebar_refresh_and_default_watch(root):
     assert not at.exception
     assert "2 / 2" in [m.value for m in at.metric]
     assert any(o.endswith("live-run/best.pt") for o in checkpoint_choices())  # the cache was cleared
+
+
+BUILDER = "pages/1_Session_builder.py"
+
+
+def test_builder_shows_the_targets_rank_outside_the_topk_under_both_models(root, ds):
+    """The debugging flow: the true next item's rank under this checkpoint and the comparison one,
+    which offers only runs on the same dataset (the best of the other network first)."""
+    from fgnn.checkpoint import load_model
+    from fgnn.studio import session_scores
+
+    items = [int(i) for i in ds.to_original(ds.test.session(3))[:-1]]
+    model = load_model(root / "fgnn-sample" / "best.pt", ds)[0]
+    scores = session_scores(model, ds, [items])[0]
+    far = int(ds.item_ids[int(scores.argsort(descending=True)[99]) + 1])
+    # a run on another dataset must never be offered
+    shutil.copytree(root / "srgnn-sample", root / "srgnn-elsewhere")
+    cfg = json.loads((root / "srgnn-elsewhere" / "config.json").read_text())
+    (root / "srgnn-elsewhere" / "config.json").write_text(json.dumps(dict(cfg, dataset="another-dataset")))
+
+    at = app(BUILDER, checkpoint=str(root / "fgnn-sample" / "best.pt"), session_items=items, highlight_item=far)
+    assert not at.error, [e.value for e in at.error]
+    tables = [t.value for t in at.dataframe]
+    mine = next(t for t in tables if "target" in getattr(t, "columns", []) and "category" in t.columns)
+    row = mine[mine["item"] == far]
+    assert len(mine) == 21 and len(row) == 1 and row.iloc[0]["target"].startswith("target: rank ")
+    rank = int(row.iloc[0]["rank"])
+    assert rank > 20 and any(f"rank {rank:,}" in m.value for m in at.markdown)
+    other = at.selectbox(key="builder_other")
+    assert [Path(o).parent.name for o in other.options] == ["srgnn-sample"]
+    theirs = next(t for t in tables if "target" in getattr(t, "columns", []) and "category" not in t.columns)
+    assert (theirs["item"] == far).sum() == 1
+    assert sum("true next item" in m.value for m in at.markdown) == 2  # both ranks shown
+
+
+def test_builder_without_a_model_for_the_dataset_offers_a_way_out(root, tmp_path):
+    """Bug 6: a dataset with no model showed only an error; now: train one, or go back."""
+    log = tmp_path / "uploads" / "abc" / "tiny.csv"
+    log.parent.mkdir(parents=True)
+    rows = ["session,item,time"] + [f"{s},{(s * 7 + j) % 15 + 1},2024-03-{1 + s % 10:02d}" for s in range(60)
+                                    for j in range(4)]
+    log.write_text("\n".join(rows) + "\n")
+    at = app(BUILDER, dataset=str(log))
+    assert at.error and "cannot be used" in at.error[0].value
+    at.button(key="back_to_bundled").click().run()
+    assert at.session_state["dataset"] == "diginetica-sample"
+    assert not at.error, [e.value for e in at.error]
