@@ -387,25 +387,6 @@ def random_test_session(dataset: PreparedDataset, seed: Optional[int] = None) ->
 
 
 # --------------------------------------------------------------------------- other models
-def other_model_checkpoint(current: Union[str, Path], model_name: str, dataset_name: str,
-                           runs: Sequence[Mapping]) -> Optional[Path]:
-    """The best checkpoint of the newest run (``runs`` as :func:`fgnn.runs.list_runs` gives them)
-    of another neural model on the same dataset, e.g. SR-GNN beside FGNN; None when none."""
-    from .runs import best_checkpoint
-
-    cur = Path(current).resolve()
-    for run in runs:
-        cfg = run.get("config") or {}
-        if cfg.get("model") in (None, model_name) or str(cfg.get("dataset")) != str(dataset_name):
-            continue
-        if cfg.get("model") not in ("fgnn", "srgnn"):
-            continue
-        path = best_checkpoint(run["path"])
-        if path is not None and path.resolve() != cur:
-            return path
-    return None
-
-
 def comparison_checkpoints(current: str | Path, model_name: str, dataset_name: str,
                            runs: Sequence[Mapping], k: int = 20, neural_only: bool = True) -> list[Path]:
     """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same dataset

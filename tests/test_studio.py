@@ -204,22 +204,6 @@ def test_random_test_session(ds):
     ds.to_indices(a.items)  # every item is in the vocabulary
 
 
-def test_other_model_checkpoint(tmp_path):
-    runs = [
-        {"path": str(tmp_path / "f"), "config": {"model": "fgnn", "dataset": "d"}},
-        {"path": str(tmp_path / "x"), "config": {"model": "srgnn", "dataset": "other"}},
-        {"path": str(tmp_path / "s"), "config": {"model": "srgnn", "dataset": "d"}},
-        {"path": str(tmp_path / "p"), "config": {"model": "pop", "dataset": "d"}},
-    ]
-    for r in runs:
-        Path(r["path"]).mkdir()
-        (Path(r["path"]) / "best.pt").write_bytes(b"x")
-    current = tmp_path / "f" / "best.pt"
-    assert studio.other_model_checkpoint(current, "fgnn", "d", runs) == tmp_path / "s" / "best.pt"
-    assert studio.other_model_checkpoint(tmp_path / "s" / "best.pt", "srgnn", "d", runs) == current
-    assert studio.other_model_checkpoint(current, "fgnn", "nothing", runs) is None
-
-
 def test_target_rank_anywhere_and_the_topk_display(ds):
     """Issue 14: the true next item's rank is known even outside the top-K; the table marks it."""
     from fgnn.studio import item_catalogue, predict_topk, session_scores, target_rank, topk_display
