@@ -18,9 +18,12 @@ def _sources() -> list[Path]:
     return _tracked("*.py", "*.md", ".ci/run")
 
 
+OUTSIDE_CITATION = "DESIGN" + " §"  # spelled in two parts so that this file does not cite it
+
+
 def test_no_citation_of_a_design_file_outside_the_repository():
     offenders = [f"{p.relative_to(REPO)}:{i}" for p in _sources() if "docs" not in p.parts
-                 for i, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if "DESIGN §" in line]
+                 for i, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if OUTSIDE_CITATION in line]
     assert offenders == []
 
 
