@@ -246,3 +246,14 @@ def log_tail(run_dir, lines: int = 40) -> str:
     # tqdm redraws with carriage returns: keep the last state of each line
     out = [ln.rstrip("\r").rsplit("\r", 1)[-1] for ln in text.rstrip("\n").split("\n")]
     return "\n".join(out[-lines:])
+
+
+def pair_prediction(model, dataset: PreparedDataset, prefix, target: int) -> dict:
+    """What the model predicted for one test pair: its top-1 (``top1``, ``top1_score``) and where the
+    true next item stands (``target``, ``rank``, ``score``), e.g. for a miss on the Inspect page."""
+    from .studio import predict_topk, target_rank
+
+    top = predict_topk(model, dataset, [int(i) for i in prefix], 1).iloc[0]
+    t = target_rank(model, dataset, [int(i) for i in prefix], int(target))
+    return {"top1": int(top["item"]), "top1_score": float(top["score"]), "target": t["item"],
+            "rank": t["rank"], "score": t["score"]}

@@ -8,13 +8,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fgnn.checkpoint import load_checkpoint
+from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.data.dataset import DataError
 from fgnn.inspect import (
     compare_tables,
     comparison_counts,
     filter_pairs,
     load_checkpoint_dataset,
+    pair_prediction,
     pair_table,
     rank_comparison_figure,
     sliced_metrics,
@@ -23,6 +24,7 @@ from fgnn.paging import table_page
 from fgnn.plots import metric_slices_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
+from fgnn.studio import comparison_checkpoints
 from pages._shared import ensure_app_shell
 
 ensure_app_shell("pages/5_Inspect.py")
@@ -51,6 +53,20 @@ def _pairs(path: str, mtime: int, size: int, _ranks):  # noqa: ARG001 (size: par
     ckpt = load_checkpoint(path)
     table = pair_table(None, _dataset_of(path, mtime), ranks=_ranks).drop(columns="hit")
     return table, {"model": ckpt["model_name"], "dataset": ckpt["dataset"].get("name"), "epoch": ckpt.get("epoch")}
+
+
+@st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=4)
+def _model_of(path: str, mtime: int, size: int):  # noqa: ARG001 (mtime, size: the cache key)
+    return load_model(path, _dataset_of(path, mtime))[0]
+
+
+def open_in_builder(prefix, target, other: str | None = None) -> None:
+    """A test pair in the session builder, its true next item ringed (and B as the comparison)."""
+    ss["session_items"] = [int(i) for i in prefix]
+    ss["highlight_item"] = int(target)
+    if other:
+        ss["builder_other"] = other
+    st.switch_page("pages/1_Session_builder.py")
 
 
 def label(path) -> str:
@@ -129,11 +145,19 @@ if pairs:
     c1, c2 = st.columns([3, 1])
     pair = c1.selectbox("test pair (this page)", pairs, key="inspect_pair",
                         format_func=lambda p: f"#{p}: rank {int(table.at[p, 'rank'])}, target {table.at[p, 'target']}")
+    row = table.loc[table["pair"] == pair].iloc[0]
+    if not row["hit"]:  # a miss: what the model put first instead
+        try:
+            guess = pair_prediction(_model_of(path, *_version(path)), _dataset_of(path, _version(path)[0]),
+                                    row["prefix"], row["target"])
+        except (DataError, ValueError) as exc:
+            st.warning(f"The prediction cannot be shown: {exc}")
+        else:
+            st.markdown(f"Miss: the model put item **{guess['top1']}** first (score {guess['top1_score']:.4f}); "
+                        f"the true next item **{guess['target']}** is at rank **{guess['rank']:,}** "
+                        f"(score {guess['score']:.4f}).")
     if c2.button(":material/hub: Open in the session builder", key="inspect_open"):
-        row = table.loc[table["pair"] == pair].iloc[0]
-        ss["session_items"] = [int(i) for i in row["prefix"]]
-        ss["highlight_item"] = int(row["target"])
-        st.switch_page("pages/1_Session_builder.py")
+        open_in_builder(row["prefix"], row["target"])
 
 # --------------------------------------------------------------------------- slices
 st.subheader("Metrics by slice")
@@ -147,11 +171,15 @@ st.plotly_chart(rank_histogram_figure(table["rank"].to_numpy(), k=k), key="inspe
 
 # --------------------------------------------------------------------------- compare
 st.subheader("Compare with another checkpoint")
-others = [str(p) for r in list_runs() for p in (Path(r["path"]) / "best.pt",) if p.is_file() and str(p) != path]
+# only runs on the same dataset; the best run of the other network first (the default)
+others = [str(p) for p in comparison_checkpoints(path, info["model"], info["dataset"], list_runs(), k=k,
+                                                 neural_only=False)]
 if not others:
-    st.caption("No other checkpoint to compare with: train one on the Train page.")
+    st.caption("No other checkpoint on this dataset to compare with: train one on the Train page.")
     st.stop()
-other = st.selectbox("second checkpoint (B)", others, format_func=label, key="inspect_other")
+if ss.get("inspect_other") not in others:
+    ss["inspect_other"] = others[0]
+other = st.selectbox("second checkpoint (B), runs on the same dataset", others, format_func=label, key="inspect_other")
 table_b, info_b = evaluate(other)
 name_a, name_b = "A", "B"
 try:
@@ -171,8 +199,15 @@ which = st.radio("show pairs where", ["only A hits", "only B hits", "both hit", 
                  key="inspect_compare_outcome")
 part = table_page(comparison[comparison["outcome"] == which], ss.get("inspect_compare_page", 1))
 ss["inspect_compare_page"] = part.number
-st.dataframe(part.rows.assign(prefix=part.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
-             hide_index=True, key="inspect_compare_table")
+picked = st.dataframe(part.rows.assign(prefix=part.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
+                      hide_index=True, key=f"inspect_compare_table_{which}_{part.number}", on_select="rerun",
+                      selection_mode="single-row")
+chosen = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
+if chosen:
+    crow = part.rows.iloc[chosen[0]]
+    if st.button(f":material/hub: Open pair #{int(crow['pair'])} in the session builder (A and B side by side)",
+                 key="inspect_compare_open"):
+        open_in_builder(crow["prefix"], crow["target"], other=other)
 n1, n2 = st.columns([1, 3])
 n1.number_input("Page", min_value=1, max_value=part.count, step=1, key="inspect_compare_page")
 n2.caption(part.caption("test pairs"))

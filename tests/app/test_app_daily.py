@@ -133,3 +133,40 @@ def test_builder_without_a_model_for_the_dataset_offers_a_way_out(root, tmp_path
     at.button(key="back_to_bundled").click().run()
     assert at.session_state["dataset"] == "diginetica-sample"
     assert not at.error, [e.value for e in at.error]
+
+
+INSPECT = "pages/5_Inspect.py"
+
+
+def test_inspect_miss_shows_the_top1_b_is_on_the_same_dataset_and_rows_open_in_the_builder(root, ds):
+    """Inspect: a miss says what the model put first; checkpoint B is chosen among runs on the
+    same dataset (the other network first); a row of the A/B table opens in the builder with B."""
+    from fgnn.checkpoint import load_model
+    from fgnn.inspect import pair_prediction
+
+    shutil.copytree(root / "srgnn-sample", root / "srgnn-elsewhere")
+    cfg = json.loads((root / "srgnn-elsewhere" / "config.json").read_text())
+    (root / "srgnn-elsewhere" / "config.json").write_text(json.dumps(dict(cfg, dataset="another-dataset")))
+    at = app(INSPECT, checkpoint=str(root / "fgnn-sample" / "best.pt"), top_k=5)
+    assert not at.error, [e.value for e in at.error]
+    assert [Path(o).parent.name for o in at.selectbox(key="inspect_other").options] == ["srgnn-sample"]
+
+    at.radio(key="inspect_outcome").set_value("miss").run()
+    pair = at.selectbox(key="inspect_pair").value
+    model = load_model(root / "fgnn-sample" / "best.pt", ds)[0]
+    row = ds.to_original(ds.test.session(int(ds.test.pair_session[pair])))
+    n = int(ds.test.pair_length[pair])
+    guess = pair_prediction(model, ds, row[:n], row[n])
+    assert guess["rank"] > 5
+    assert any(f"put item **{guess['top1']}** first" in m.value and f"rank **{guess['rank']:,}**" in m.value
+               for m in at.markdown)
+
+    table = next(d for d in at.dataframe if d.key and d.key.startswith("inspect_compare_table_"))
+    assert len(table.value)
+    # select its first row, as a click would, and open it
+    first = table.value.iloc[0]
+    at.session_state[table.key] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    at.button(key="inspect_compare_open").click().run()
+    assert at.session_state["highlight_item"] == int(first["target"])
+    assert Path(at.session_state["builder_other"]).parent.name == "srgnn-sample"
