@@ -10,7 +10,8 @@ import streamlit as st
 
 from fgnn.studio import parse_item_ids
 from fgnn.teaching import construction_steps
-from pages._shared import ensure_app_shell
+from fgnn.data.dataset import DataError
+from pages._shared import ensure_app_shell, get_dataset
 
 ensure_app_shell("pages/2_Graph_construction.py")
 
@@ -51,8 +52,12 @@ if not sequence:
                "session in the Session builder.", icon=":material/touch_app:")
     st.stop()
 
+try:  # names of the app dataset's items, where its items file gave them (any ids work here)
+    labels = get_dataset().item_labels() or None
+except (DataError, ValueError):
+    labels = None
 try:
-    steps = construction_steps(sequence)
+    steps = construction_steps(sequence, item_labels=labels)
 except ValueError as exc:
     st.error(f"This sequence cannot be turned into a graph: {exc}", icon=":material/error:")
     st.stop()

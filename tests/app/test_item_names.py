@@ -60,3 +60,11 @@ def test_inspect_pair_table_names_the_targets(named_source):
     table = pair_table(None, named, k=20, ranks=torch.ones(len(named.test), dtype=torch.long))
     assert list(table.columns[:6]) == ["pair", "session", "prefix", "length", "target", "target_name"]
     assert table["target_name"].tolist() == [f"product number {t}" for t in table["target"]]
+
+
+def test_graph_construction_names_the_builder_session(root, ds, named_source):
+    ids = ds.item_ids.tolist()
+    at = app("pages/2_Graph_construction.py", dataset=named_source, session_items=[ids[3], ids[10], ids[3]])
+    assert not at.error, [e.value for e in at.error]
+    spec = json.dumps([json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")])
+    assert f"product number {ids[10]}" in spec
