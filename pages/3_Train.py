@@ -11,7 +11,7 @@ from fgnn.data.registry import list_datasets
 from fgnn.hyperparams import TRAINING_RULES, check_model_params, check_training, model_rules
 from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
-from fgnn.models import NEURAL, config_class, model_names
+from fgnn.models import NEURAL, config_class, model_names, preset_names, preset_params
 from fgnn.plots import training_curves_figure
 from fgnn.runs import (
     can_resume, cancel_run, checkpoints_root, epoch_label, launch_run, list_runs, metrics_dict, read_json, read_metrics,
@@ -50,30 +50,36 @@ with left:
     model = st.selectbox("Model", model_names(), key="train_model",
                          help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
     neural = model in NEURAL
+    presets = preset_names(model)  # named configurations that are not the paper's model (docs/fgnn-study.md)
+    preset = st.selectbox("Preset", ["paper", *presets], key=f"train_{model}_preset",
+                          help="'paper' is the published model; a named preset is NOT the paper's model "
+                               "(docs/fgnn-study.md) and fills the hyperparameters below.") if presets else "paper"
+    preset_values = preset_params(model, None if preset == "paper" else preset)
     model_params = {}
     fields = [f for f in dataclasses.fields(config_class(model)) if f.name != "n_items"]
     if fields:
         st.markdown("**Model hyperparameters**")
     rules = model_rules(model)
     for f in fields:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
-        key = f"train_{model}_{f.name}"
+        key = f"train_{model}_{f.name}" if preset == "paper" else f"train_{model}_{preset}_{f.name}"
+        default = preset_values.get(f.name, f.default)
         rule = rules.get(f.name)
         help_ = rule.help if rule else None
         if rule and rule.kind == "choice":
-            model_params[f.name] = st.selectbox(f.name, list(rule.choices), index=list(rule.choices).index(f.default)
-                                                if f.default in rule.choices else 0, key=key, help=help_)
+            model_params[f.name] = st.selectbox(f.name, list(rule.choices), index=list(rule.choices).index(default)
+                                                if default in rule.choices else 0, key=key, help=help_)
         elif isinstance(f.default, bool):
-            model_params[f.name] = st.checkbox(f.name, value=f.default, key=key, help=help_)
+            model_params[f.name] = st.checkbox(f.name, value=default, key=key, help=help_)
         elif isinstance(f.default, int):
-            model_params[f.name] = int(st.number_input(f.name, value=f.default, step=1, key=key, help=help_,
+            model_params[f.name] = int(st.number_input(f.name, value=default, step=1, key=key, help=help_,
                                                        min_value=rule.low if rule else None,
                                                        max_value=rule.high if rule else None))
         elif isinstance(f.default, float):
-            model_params[f.name] = float(st.number_input(f.name, value=f.default, format="%g", key=key, help=help_,
+            model_params[f.name] = float(st.number_input(f.name, value=default, format="%g", key=key, help=help_,
                                                          min_value=rule.low if rule else None,
                                                          max_value=rule.high if rule else None))
         else:
-            model_params[f.name] = st.text_input(f.name, value=str(f.default), key=key, help=help_)
+            model_params[f.name] = st.text_input(f.name, value=str(default), key=key, help=help_)
 with right:
     st.markdown("**Training**" if neural else "**Evaluation**")
     epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_RULES["epochs"].help, disabled=not neural))

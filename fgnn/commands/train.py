@@ -40,6 +40,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "SIGTERM or a STOP file in the run folder cancels cleanly; --resume continues.")
     add_dataset_options(p)
     p.add_argument("--model", default="fgnn", help="fgnn | srgnn | pop | spop | markov | sknn | vsknn (default fgnn)")
+    p.add_argument("--preset", default=None,
+                   help="a named configuration that is not the paper's model (fgnn: last-click; docs/fgnn-study.md); "
+                        "hyperparameter flags given beside it win")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/<model>-<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last.pt")
@@ -66,6 +69,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def config_from_args(args):
+    from ..models import preset_params
     from ..train import TrainConfig
 
     if args.config:
@@ -73,7 +77,11 @@ def config_from_args(args):
             return TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
         except (OSError, ValueError) as exc:
             raise DataError(f"run config {args.config} cannot be read: {exc}") from None
-    params = {k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}
+    try:
+        preset = preset_params(args.model, getattr(args, "preset", None))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    params = {**preset, **{k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}}
     return TrainConfig(
         dataset=args.dataset or "diginetica-sample", **read_options(args),
         protocol=protocol_options(args), model=args.model,
@@ -92,7 +100,8 @@ def run(args) -> int:
         if args.run_dir:
             run_dir = Path(args.run_dir)
         else:
-            run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}-{Path(str(cfg.dataset)).name}")
+            preset = f"-{args.preset}" if getattr(args, "preset", None) else ""
+            run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}{preset}-{Path(str(cfg.dataset)).name}")
         if run_dir.exists() and (run_dir / "status.json").exists() and not args.resume and not args.config:
             raise DataError(f"run folder {run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
         status = train(cfg, run_dir, resume=args.resume, progress=not args.quiet)

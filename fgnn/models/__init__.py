@@ -9,6 +9,30 @@ from .srgnn import SRGNN, SRGNNConfig
 
 NEURAL = {"fgnn": (FGNN, FGNNConfig), "srgnn": (SRGNN, SRGNNConfig)}
 
+# Named configurations that are NOT the papers' models (docs/fgnn-study.md): `--model fgnn --preset NAME`
+# fills these hyperparameters (flags given beside it still win). "FGNN" without a preset is the paper's.
+PRESETS: dict[str, dict[str, dict]] = {
+    "fgnn": {
+        "last-click": {"last_click": True},  # s = W [readout || h_last]; not in the paper
+    },
+}
+
+
+def preset_names(model: str) -> list[str]:
+    """The presets of a model (none for most)."""
+    return list(PRESETS.get(model, {}))
+
+
+def preset_params(model: str, preset) -> dict:
+    """The hyperparameters of a preset (``None`` or ``""``: none, the paper's model)."""
+    if not preset:
+        return {}
+    names = preset_names(model)
+    if preset not in names:
+        have = f"its presets are {', '.join(names)}" if names else "it has no presets"
+        raise ValueError(f"model '{model}' has no preset '{preset}': {have}")
+    return dict(PRESETS[model][preset])
+
 
 def _registry() -> dict:
     from .baselines import BASELINES  # imported lazily: keeps the neural models importable alone
@@ -44,4 +68,4 @@ def build_model(name: str, n_items: int, **params) -> SessionRecommender:
 
 
 __all__ = ["SessionRecommender", "FGNN", "FGNNConfig", "SRGNN", "SRGNNConfig", "build_model",
-           "model_names", "config_class"]
+           "model_names", "config_class", "PRESETS", "preset_names", "preset_params"]
