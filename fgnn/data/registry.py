@@ -195,8 +195,9 @@ def _items_path(name: str, items) -> Optional[Path]:
         if items is None:
             return None
     path = Path(items).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"{items}: no such items file; give a file with one row per item: item,name[,category]")
+    check_regular_file(path)  # a FIFO or a device would never end when hashed
     return path
 
 

@@ -211,3 +211,27 @@ def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", "--checkpoint", str(run / "best.pt"), "--json"]) == 0
     assert '"n"' in capsys.readouterr().out
+
+
+def test_a_registry_entry_can_name_its_items_file(tmp_path, monkeypatch):
+    import fgnn.data.registry as registry
+
+    ids = load_dataset("diginetica-sample").item_ids[1:].tolist()
+    names = _write(tmp_path / "names.csv", "".join(f"{i},thing {i}\n" for i in ids))
+    entry = {**registry.REGISTRY["diginetica-sample"], "items": names}
+    monkeypatch.setitem(registry.REGISTRY, "named-sample", entry)
+    ds = load_dataset("named-sample")
+    assert ds.item_label(ids[0]) == f"{ids[0]} · thing {ids[0]}" and ds.settings["items"] == "names.csv"
+
+
+def test_items_file_that_is_missing_or_a_fifo_is_refused_before_hashing(tmp_path, cache_dir):
+    import os
+
+    log = _write(tmp_path / "log.csv", USER_LOG)
+    with pytest.raises(DataError, match="no such items file"):
+        load_dataset(log, items=tmp_path / "missing.csv")
+    fifo = tmp_path / "names.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="FIFO"):
+        load_dataset(log, items=fifo)
+    assert cache_entries(cache_dir) == []
