@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-VERBS = ("prepare", "train", "evaluate", "predict", "bench")
+VERBS = ("prepare", "train", "evaluate", "predict", "explain", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -104,12 +104,16 @@ def explain_session(model: SessionRecommender, dataset: PreparedDataset, origina
 
 
 @torch.no_grad()
+def index_session_scores(model: SessionRecommender, sessions: Sequence[Sequence[int]]) -> torch.Tensor:
+    """Scores ``[B, n_items]`` of sessions of item indices (1..N), in one forward pass."""
+    model.eval()
+    return model(make_batch(sessions)).float().cpu()
+
+
 def session_scores(model: SessionRecommender, dataset: PreparedDataset,
                    sessions: Sequence[Sequence[int]]) -> torch.Tensor:
     """Scores ``[B, n_items]`` of sessions of original ids (column ``j`` = item index ``j + 1``)."""
-    model.eval()
-    batch = make_batch([session_indices(dataset, s) for s in sessions])
-    return model(batch).float().cpu()
+    return index_session_scores(model, [session_indices(dataset, s) for s in sessions])
 
 
 def predict_topk(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],

@@ -62,8 +62,8 @@ class FGNN(GraphSessionModel):
         self.last_click = nn.Linear(2 * d, d) if config.last_click else None
         self.init_uniform()
 
-    def session_embedding(self, batch: GraphBatch, explain: bool = False):
-        h = self.embed_nodes(batch)
+    def session_embedding(self, batch: GraphBatch, explain: bool = False, x=None):
+        h = self.embed_nodes(batch) if x is None else x
         layers = []
         act = getattr(F, self.config.activation) if self.config.activation != "none" else None
         for i, layer in enumerate(self.layers):

@@ -58,7 +58,10 @@ class GraphSessionModel(SessionRecommender):
             rows.register_hook(add_into_table)
         return rows
 
-    def session_embedding(self, batch: GraphBatch, explain: bool = False):
+    def session_embedding(self, batch: GraphBatch, explain: bool = False, x: Tensor = None):
+        """``(session embeddings [B, d], attention dict)``. ``x`` replaces the looked-up node
+        embeddings (rows of the item table) when given: attributions run the model from them
+        (:mod:`fgnn.attribution`)."""
         raise NotImplementedError
 
     def forward(self, batch: GraphBatch) -> Tensor:

@@ -28,7 +28,8 @@ class SRGNN(GraphSessionModel):
         self.readout = SRGNNAttentionReadout(config.hidden_size)
         self.init_uniform()
 
-    def session_embedding(self, batch: GraphBatch, explain: bool = False):
-        h = self.gnn(self.embed_nodes(batch), batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
+    def session_embedding(self, batch: GraphBatch, explain: bool = False, x=None):
+        x = self.embed_nodes(batch) if x is None else x
+        h = self.gnn(x, batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
         session, alpha = self.readout(h, batch.batch, batch.last_node)
         return session, {"layers": [], "readout": [alpha]}

@@ -154,6 +154,20 @@ class WeightedGATConv(MessagePassing):
     def message(self, x_j: Tensor, alpha: Tensor) -> Tensor:
         return alpha.unsqueeze(-1) * x_j
 
+    def explain_message(self, inputs: Tensor, dim_size: Optional[int]) -> Tensor:
+        """Edge masks of :mod:`torch_geometric.explain` scale the messages of the given edges;
+        the self-loops this layer appends (one per node, after them) keep mask 1.
+        (PyG's default drops the given self-loops from the mask, which misaligns it here.)"""
+        edge_mask = self._edge_mask
+        if edge_mask is None:
+            raise ValueError("no edge mask set: explain this layer through torch_geometric.explain")
+        if self._apply_sigmoid:
+            edge_mask = edge_mask.sigmoid()
+        extra = inputs.size(self.node_dim) - edge_mask.size(0)
+        if extra:
+            edge_mask = torch.cat([edge_mask, edge_mask.new_ones(extra)])
+        return inputs * edge_mask.view(-1, *([1] * (inputs.dim() - 1)))
+
     def __repr__(self) -> str:
         extra = "" if self.normalize == "dst" else f", normalize={self.normalize!r}"
         return (f"{self.__class__.__name__}({self.in_channels}, {self.out_channels}, heads={self.heads}, "

@@ -1,0 +1,467 @@
+"""Why this item? Per-click and per-edge attributions of one item's score, and a test of them.
+
+For one session and one chosen item (any top-K row, the true next item, an id typed in) this
+module says how much each distinct clicked item (a node of the session graph) and each edge
+contributed to that item's score, by four methods (``docs/explanations.md``):
+
+* ``attention``: the model's own attention. FGNN: readout attention per node (mean over the
+  Set2Set steps), WGAT attention per edge (mean over layers and heads). SR-GNN: its readout
+  weight per node (not normalised, may be negative); it has no edge attention.
+* ``ig``: integrated gradients (captum, through :class:`torch_geometric.explain.Explainer`
+  and ``CaptumExplainer('IntegratedGradients')``) of the item's raw score. Nodes: over the node
+  embeddings, summed per node, baseline all-zero embeddings, so the node numbers add up to
+  ``score(session) - score(zero embeddings)``. Edges: over a mask that scales each edge's
+  messages, baseline 0, so the edge numbers add up to ``score - score(no messages along the
+  session's edges)``.
+* ``gnnexplainer``: :class:`torch_geometric.explain.algorithm.GNNExplainer`'s soft masks in
+  [0, 1] (one per node, one per edge) that keep the item's log-probability with as little of
+  the graph as it can. A size, not a signed contribution.
+* ``exact`` (baselines): Markov's score is the last click's transition count (every other click
+  contributes 0); a kNN neighbour's vote is split over the clicked items it shares, in the
+  proportions in which they make up its similarity, so the per-item numbers add up to the score
+  exactly. POP and S-POP are not explained (:data:`NOT_EXPLAINABLE`).
+* ``random``: a seeded random number per node and edge, the reference of the faithfulness test.
+
+The neural models take item ids, so every gradient method runs them from embedded nodes
+(:class:`EmbeddedSessionModel`: ``x`` = the nodes' rows of the item table, ``edge_index``,
+``edge_weight``). A click's attribution is its item's (node's) attribution.
+
+**Deletion curves** (faithfulness): remove the session's items most-important-first (all clicks
+of an item at once, so its node leaves the graph) and record the item's score and rank after each
+removal, down to one item left. The sessions are scored together by the what-if machinery of
+:mod:`fgnn.studio`. The area under the curve of the item's share (:func:`item_share`: its softmax
+probability for neural models, its share of all votes for count models) over the fraction of
+items removed is lower for a more faithful explanation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import random as _random
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from .data.graph import GraphBatch
+from .explain import make_batch
+from .models import SessionRecommender
+from .models.baselines import SKNN, VSKNN, Markov, _expand_ranges, _take
+from .models.neural import GraphSessionModel
+
+NEURAL_METHODS = ("attention", "ig", "gnnexplainer")
+METHOD_NAMES = {"attention": "attention", "ig": "integrated gradients", "gnnexplainer": "GNNExplainer",
+                "exact": "exact contributions", "random": "random"}
+NOT_EXPLAINABLE = "not explainable"
+IG_STEPS = 20  # Gauss-Legendre points of integrated gradients (docs/explanations.md: accuracy)
+GNNEXPLAINER_EPOCHS = 30
+GNNEXPLAINER_LR = 0.1
+
+
+@dataclass
+class Attribution:
+    """One explanation of one item's score for one session.
+
+    ``nodes``: ``node, item, clicks, attribution`` (one row per node in first-appearance order;
+    ``clicks`` = 1-based click positions of the item); ``edges``: ``src_node, dst_node, src,
+    dst, weight, attribution`` in the session graph's edge order (attribution NaN where the method
+    gives none); ``deletion``: ``step, removed, score, rank, share`` (step 0 = the whole session,
+    ``removed`` = the item removed at that step, -1 at step 0). Items are original ids.
+    """
+
+    method: str
+    item: int
+    score: float
+    rank: int
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    deletion: pd.DataFrame
+    note: str = ""
+
+    @property
+    def auc(self) -> float:
+        return deletion_auc(self.deletion)
+
+
+# --------------------------------------------------------------------------- which methods
+def methods_for(model: SessionRecommender) -> list[str]:
+    """The attribution methods that apply to ``model`` (``random`` always does)."""
+    if isinstance(model, GraphSessionModel):
+        return list(NEURAL_METHODS) + ["random"]
+    if isinstance(model, (Markov, SKNN, VSKNN)):
+        return ["exact", "random"]
+    return ["random"]
+
+
+def check_method(model: SessionRecommender, method: str) -> None:
+    """Raise :class:`ValueError` naming the methods that apply when ``method`` does not."""
+    ok = methods_for(model)
+    if method not in ok:
+        what = ("has no exact per-click contributions (its scores do not depend on the clicks "
+                "in a way that splits over them): it is " + NOT_EXPLAINABLE
+                if ok == ["random"] else f"cannot be explained by '{method}'")
+        raise ValueError(f"model '{model.name}' {what}; methods for it: {', '.join(ok)}")
+
+
+# --------------------------------------------------------------------------- the thin wrapper
+class EmbeddedSessionModel(nn.Module):
+    """A FGNN / SR-GNN model run from embedded nodes, as :mod:`torch_geometric.explain` wants:
+    ``forward(x, edge_index, edge_weight) -> scores [1, n_items]`` for the one session of
+    ``batch``; ``x`` replaces the nodes' rows of the item table."""
+
+    def __init__(self, model: GraphSessionModel, batch: GraphBatch):
+        super().__init__()
+        self.model = model
+        self.batch = batch
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+        batch = dataclasses.replace(self.batch, edge_index=edge_index,
+                                    edge_weight=self.batch.edge_weight if edge_weight is None else edge_weight)
+        session, _ = self.model.session_embedding(batch, x=x)
+        return self.model.score(session)
+
+
+def node_embeddings(model: GraphSessionModel, batch: GraphBatch) -> Tensor:
+    """The rows of the item table the model embeds the batch's nodes with (detached)."""
+    return model.item_table().detach().index_select(0, batch.x - 1)
+
+
+def _explainer(model: nn.Module, algorithm, node_mask_type, edge_mask_type):
+    from torch_geometric.explain import Explainer
+
+    return Explainer(model=model, algorithm=algorithm, explanation_type="phenomenon",
+                     node_mask_type=node_mask_type, edge_mask_type=edge_mask_type,
+                     model_config=dict(mode="multiclass_classification", task_level="graph",
+                                       return_type="raw"))
+
+
+# --------------------------------------------------------------------------- the methods
+def attention_values(model: GraphSessionModel, batch: GraphBatch) -> tuple[np.ndarray, np.ndarray]:
+    """``(per node [n], per edge [E] or NaN)``: readout attention (mean over steps) and edge
+    attention of the given edges (mean over layers and heads; added self-loops left out)."""
+    raw = model.attention(batch)
+    node = torch.stack([a.float() for a in raw["readout"]]).mean(0)
+    E = batch.edge_index.size(1)
+    if raw["layers"]:
+        edge = torch.stack([alpha[:E].float().mean(-1) for _, alpha, _, _ in raw["layers"]]).mean(0)
+        edge_np = edge.numpy().astype(float)
+    else:
+        edge_np = np.full(E, np.nan)
+    return node.numpy().astype(float), edge_np
+
+
+def integrated_gradients(model: GraphSessionModel, batch: GraphBatch, item_index: int,
+                         steps: int = IG_STEPS, edges: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Integrated gradients of the raw score of ``item_index`` (1..N) through PyG's
+    ``CaptumExplainer('IntegratedGradients')``: ``(per node [n], per edge [E])``; see the module
+    docstring for the baselines and what the numbers add up to."""
+    from torch_geometric.explain.algorithm import CaptumExplainer
+
+    wrapped = EmbeddedSessionModel(model, batch)
+    x = node_embeddings(model, batch)
+    target = torch.tensor([item_index - 1])
+    algo = CaptumExplainer("IntegratedGradients", n_steps=int(steps))
+    expl = _explainer(wrapped, algo, "attributes", None)(x, batch.edge_index, target=target,
+                                                         edge_weight=batch.edge_weight)
+    node = expl.node_mask.sum(-1).detach().double().numpy()
+    E = batch.edge_index.size(1)
+    edge = np.full(E, np.nan)
+    if edges and E:
+        algo = CaptumExplainer("IntegratedGradients", n_steps=int(steps))
+        expl = _explainer(wrapped, algo, None, "object")(x, batch.edge_index, target=target,
+                                                         edge_weight=batch.edge_weight)
+        edge = expl.edge_mask.detach().double().numpy()
+    return node, edge
+
+
+def _forget_edge_masks(model: nn.Module) -> None:
+    """GNNExplainer leaves ``_edge_mask`` registered as a parameter slot of every message-passing
+    layer; a later ``set_masks`` would then wrap captum's mask in a new leaf and cut it off the
+    graph. Drop the slot so every explainer starts from a clean model."""
+    from torch_geometric.nn import MessagePassing
+
+    for module in model.modules():
+        if isinstance(module, MessagePassing):
+            module._parameters.pop("_edge_mask", None)
+            module._edge_mask = None
+
+
+def gnnexplainer_masks(model: GraphSessionModel, batch: GraphBatch, item_index: int,
+                       epochs: int = GNNEXPLAINER_EPOCHS, lr: float = GNNEXPLAINER_LR,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """GNNExplainer's node and edge masks (in [0, 1]) for ``item_index``; seeded."""
+    from torch_geometric.explain.algorithm import GNNExplainer
+
+    wrapped = EmbeddedSessionModel(model, batch)
+    x = node_embeddings(model, batch)
+    E = batch.edge_index.size(1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        explainer = _explainer(wrapped, GNNExplainer(epochs=int(epochs), lr=float(lr)), "object",
+                               "object" if E else None)
+        try:
+            expl = explainer(x, batch.edge_index, target=torch.tensor([item_index - 1]),
+                             edge_weight=batch.edge_weight)
+        finally:
+            _forget_edge_masks(model)
+    node = expl.node_mask.detach().reshape(-1).double().numpy()
+    edge = expl.edge_mask.detach().double().numpy() if E else np.zeros(0)
+    return node, edge
+
+
+@torch.no_grad()
+def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index: int) -> np.ndarray:
+    """Per-node exact contributions of a count baseline to the score of ``item_index``.
+
+    Markov: the last click's node gets ``count(last -> item)``, every other node 0 (the
+    popularity tie-break, at most 1, belongs to no click). SKNN / V-SKNN: each neighbour's vote
+    for the item is split over the session items it shares, in proportion to their weight in
+    the similarity (1 each for SKNN, the position weight for V-SKNN); the parts add up to the
+    score exactly.
+    """
+    items = batch.x.tolist()
+    out = np.zeros(len(items))
+    if isinstance(model, Markov):
+        last = int(batch.x[batch.last_node[0]])
+        lo, hi = int(model.trans_indptr[last]), int(model.trans_indptr[last + 1])
+        hit = (model.trans_indices[lo:hi] == item_index).nonzero()
+        if hit.numel():
+            out[int(batch.last_node[0])] = float(model.trans_counts[lo + int(hit[0, 0])])
+        return out
+    if not isinstance(model, (SKNN, VSKNN)):
+        raise ValueError(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")
+    nb, ns, sim, step = model.neighbors(batch)
+    qb, qi, qw, _ = model._query(batch)
+    weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
+    node_of = {it: n for n, it in enumerate(items)}
+    target = torch.tensor([item_index])
+    owner, idx = _expand_ranges(_take(model.session_indptr, ns), _take(model.session_indptr, ns + 1))
+    members = _take(model.session_items, idx)
+    for j in range(ns.numel()):
+        held = members[owner == j]
+        if not bool((held == item_index).any()):
+            continue
+        vote = float(model._contribution(sim[j:j + 1], step[j:j + 1], target)[0])
+        shared = [int(i) for i in held.tolist() if int(i) in weight]
+        total = sum(weight[i] for i in shared)
+        for i in shared:
+            out[node_of[i]] += vote * weight[i] / total
+    return out
+
+
+# --------------------------------------------------------------------------- deletion curves
+def deletion_order(values: Sequence[float]) -> list[int]:
+    """Nodes most important first: largest value first, NaN last, ties by node (first seen)."""
+    v = np.asarray(values, dtype=float)
+    key = np.where(np.isnan(v), -np.inf, v)
+    return sorted(range(len(v)), key=lambda n: (-key[n], n))
+
+
+def deletion_sessions(session: Sequence[int], items_in_order: Sequence[int]) -> list[list[int]]:
+    """The session, then with the first 1, 2, ... of ``items_in_order`` removed (every click of
+    each), down to one item left."""
+    out = [list(session)]
+    removed: set[int] = set()
+    for item in list(items_in_order)[:-1]:
+        removed.add(int(item))
+        out.append([c for c in session if c not in removed])
+    return out
+
+
+def item_share(scores: Tensor, column: int, probability: bool) -> Tensor:
+    """The item's share of each row of ``scores``: its softmax probability (neural models,
+    trained with cross-entropy over these scores) or its score over the row's total (count
+    models, whose scores are non-negative votes or counts); 0 for an all-zero row."""
+    if probability:
+        return torch.softmax(scores.double(), dim=1)[:, column]
+    s = scores.double().clamp(min=0)
+    total = s.sum(dim=1)
+    return torch.where(total > 0, s[:, column] / total.clamp(min=1e-300), torch.zeros_like(total))
+
+
+def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_order: Sequence[int],
+                   item_index: int, item_ids: Tensor) -> pd.DataFrame:
+    """Score and rank of ``item_index`` after removing ``items_in_order`` (indices) one by one.
+
+    Columns ``step, removed, score, rank, share`` (``removed``: original id, -1 at step 0;
+    ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
+    :func:`fgnn.studio.ranks_of`.
+    """
+    from .studio import index_session_scores, ranks_of
+
+    variants = deletion_sessions(session, items_in_order)
+    scores = index_session_scores(model, variants)
+    col = int(item_index) - 1
+    ranks = ranks_of(scores, [item_index])[:, 0]
+    share = item_share(scores, col, probability=bool(getattr(model, "trainable", False)))
+    removed = [-1] + [int(item_ids[i]) for i in list(items_in_order)[:len(variants) - 1]]
+    return pd.DataFrame({"step": np.arange(len(variants)), "removed": removed,
+                         "score": scores[:, col].double().numpy(), "rank": ranks.numpy().astype("int64"),
+                         "share": share.numpy()})
+
+
+def deletion_auc(curve: pd.DataFrame) -> float:
+    """Area under the item's share (:func:`item_share`) over the fraction of items removed
+    (trapezoid on [0, 1]; the last point is one item left); NaN for a one-item session.
+    Lower = the explanation's order takes the item's share away sooner."""
+    if len(curve) < 2:
+        return float("nan")
+    y = curve["share"].to_numpy(dtype=float)
+    x = np.linspace(0.0, 1.0, len(y))
+    return float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)))
+
+
+# --------------------------------------------------------------------------- one explanation
+def _random_values(n: int, seed: int) -> np.ndarray:
+    rng = _random.Random(seed)
+    return np.array([rng.random() for _ in range(n)])
+
+
+def attribution_values(model: SessionRecommender, batch: GraphBatch, item_index: int, method: str,
+                       *, ig_steps: int = IG_STEPS, epochs: int = GNNEXPLAINER_EPOCHS,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(per node, per edge)`` numbers of one method for the one session of ``batch``."""
+    check_method(model, method)
+    n, E = batch.num_nodes, batch.edge_index.size(1)
+    model.eval()
+    if method == "attention":
+        return attention_values(model, batch)
+    if method == "ig":
+        return integrated_gradients(model, batch, item_index, steps=ig_steps)
+    if method == "gnnexplainer":
+        return gnnexplainer_masks(model, batch, item_index, epochs=epochs, seed=seed)
+    if method == "exact":
+        return exact_contributions(model, batch, item_index), np.full(E, np.nan)
+    values = _random_values(n + E, seed)
+    return values[:n], values[n:]
+
+
+def explain_item(model: SessionRecommender, session: Sequence[int], item_index: int, item_ids: Tensor,
+                 method: str, *, ig_steps: int = IG_STEPS, epochs: int = GNNEXPLAINER_EPOCHS,
+                 seed: int = 0) -> Attribution:
+    """Attributions of the score of ``item_index`` for ``session`` (item indices 1..N) by
+    ``method``, with the deletion curve of its order. ``item_ids`` maps indices to original ids."""
+    if not session:
+        raise ValueError("the session is empty: add at least one click")
+    n_items = int(item_ids.numel()) - 1
+    if not 1 <= int(item_index) <= n_items:
+        raise ValueError(f"item index {item_index} is outside the vocabulary (1..{n_items})")
+    batch = make_batch([list(session)])
+    node_vals, edge_vals = attribution_values(model, batch, int(item_index), method,
+                                              ig_steps=ig_steps, epochs=epochs, seed=seed)
+    graph = batch.graph(0)
+    nodes_idx = graph.x.tolist()
+    clicks = graph.click_nodes.tolist()
+    nodes = pd.DataFrame({
+        "node": np.arange(len(nodes_idx)), "item": item_ids[graph.x].numpy().astype("int64"),
+        "clicks": [[t + 1 for t, c in enumerate(clicks) if c == n] for n in range(len(nodes_idx))],
+        "attribution": np.asarray(node_vals, dtype=float),
+    })
+    ei = graph.edge_index
+    edges = pd.DataFrame({
+        "src_node": ei[0].numpy().astype("int64"), "dst_node": ei[1].numpy().astype("int64"),
+        "src": item_ids[graph.x[ei[0]]].numpy().astype("int64"),
+        "dst": item_ids[graph.x[ei[1]]].numpy().astype("int64"),
+        "weight": graph.edge_weight.double().numpy(), "attribution": np.asarray(edge_vals, dtype=float),
+    })
+    order = [nodes_idx[n] for n in deletion_order(node_vals)]
+    curve = deletion_curve(model, list(session), order, int(item_index), item_ids)
+    return Attribution(method=method, item=int(item_ids[int(item_index)]), score=float(curve["score"][0]),
+                       rank=int(curve["rank"][0]), nodes=nodes, edges=edges, deletion=curve)
+
+
+def attribution_json(attr: Attribution) -> dict:
+    """The ``fgnn explain --json`` object of one method (``docs/explanations.md``)."""
+    def num(v):
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    return {
+        "item": attr.item, "method": attr.method, "score": attr.score, "rank": attr.rank,
+        "nodes": [{"item": int(r.item), "clicks": [int(c) for c in r.clicks], "attribution": num(r.attribution)}
+                  for r in attr.nodes.itertuples()],
+        "edges": [{"src": int(r.src), "dst": int(r.dst), "weight": float(r.weight), "attribution": num(r.attribution)}
+                  for r in attr.edges.itertuples()],
+        "deletion": [{"removed": None if int(r.removed) < 0 else int(r.removed), "score": float(r.score),
+                      "rank": int(r.rank)} for r in attr.deletion.itertuples()],
+        "deletion_auc": num(attr.auc),
+    }
+
+
+# --------------------------------------------------------------------------- faithfulness
+def sample_pairs(test, n: int, seed: int = 0) -> list[int]:
+    """Up to ``n`` test pairs (seeded) whose prefix holds at least two distinct items."""
+    ok = [p for p in range(len(test)) if len(set(test.prefix(p))) >= 2]
+    rng = _random.Random(seed)
+    return sorted(rng.sample(ok, min(int(n), len(ok))))
+
+
+def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs: Sequence[int],
+                       methods: Optional[Sequence[str]] = None, which: str = "top1",
+                       progress: Optional[Callable[[int, int], None]] = None, **opts) -> pd.DataFrame:
+    """Deletion AUC of every method on every pair: one row per (pair, method) with ``pair,
+    method, nodes, auc, share, first_share, first_rank`` (``share``: the item's share for the
+    whole prefix; ``first_*``: after removing the method's most important item). ``which``: ``top1`` explains the model's first
+    item for the prefix, ``target`` the true next item. ``progress(done, total)`` after each pair."""
+    if which not in ("top1", "target"):
+        raise ValueError("which must be 'top1' or 'target'")
+    methods = list(methods or methods_for(model))
+    for m in methods:
+        check_method(model, m)
+    from .studio import index_session_scores
+
+    rows = []
+    for done, p in enumerate(pairs, 1):
+        prefix = test.prefix(int(p))
+        if which == "target":
+            item = int(test.targets[int(p)])
+        else:
+            item = int(index_session_scores(model, [prefix])[0].argmax()) + 1
+        for m in methods:
+            a = explain_item(model, prefix, item, item_ids, m, seed=int(p), **opts)
+            d = a.deletion
+            rows.append((int(p), m, len(a.nodes), a.auc, float(d["share"].iloc[0]), float(d["share"].iloc[1]),
+                         int(d["rank"].iloc[1])))
+        if progress is not None:
+            progress(done, len(pairs))
+    return pd.DataFrame(rows, columns=["pair", "method", "nodes", "auc", "share", "first_share", "first_rank"])
+
+
+def faithfulness_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per method: ``method, pairs, auc`` (mean), ``auc_sem``, ``share`` (mean share of
+    the whole prefix, the same for every method), ``first_share`` (mean share after removing its
+    top item), ``first_rank`` (median rank then), ``beats_random`` (share of pairs where its AUC
+    is below random's; NaN without a random row)."""
+    out = []
+    rand = table[table["method"] == "random"].set_index("pair")["auc"]
+    for m, t in table.groupby("method", sort=False):
+        auc = t["auc"].dropna()
+        beats = np.nan
+        if len(rand) and m != "random":
+            joined = t.set_index("pair")["auc"].to_frame("a").join(rand.rename("r"), how="inner").dropna()
+            beats = float((joined["a"] < joined["r"]).mean()) if len(joined) else np.nan
+        out.append((m, len(auc), float(auc.mean()) if len(auc) else np.nan,
+                    float(auc.std(ddof=1) / math.sqrt(len(auc))) if len(auc) > 1 else np.nan,
+                    float(t["share"].mean()), float(t["first_share"].mean()), float(t["first_rank"].median()),
+                    beats))
+    return pd.DataFrame(out, columns=["method", "pairs", "auc", "auc_sem", "share", "first_share", "first_rank",
+                                      "beats_random"])
+
+
+def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequence[int], item_id: int,
+                methods: Sequence[str], owner: str = "the checkpoint", **opts) -> dict[str, Attribution]:
+    """:func:`explain_item` for a session and an item given as original ids, by each of
+    ``methods``. Raises :class:`~fgnn.data.dataset.DataError` naming unknown ids and
+    :class:`ValueError` for an empty session or a method that does not apply."""
+    from .data.dataset import ids_to_indices
+
+    if not list(session_ids):
+        raise ValueError("the session is empty: give at least one clicked item id")
+    for m in methods:
+        check_method(model, m)
+    advice = "use ids of its dataset"
+    session = ids_to_indices(item_ids, [int(i) for i in session_ids], owner, advice)
+    item = ids_to_indices(item_ids, [int(item_id)], owner, advice)[0]
+    return {m: explain_item(model, session, item, item_ids, m, **opts) for m in methods}
