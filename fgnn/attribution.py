@@ -46,7 +46,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from .data.graph import GraphBatch
+from .data.graph import GraphBatch, SessionGraph
 from .explain import make_batch
 from .models import SessionRecommender
 from .models.baselines import SKNN, VSKNN, Markov, _expand_ranges, _take
@@ -79,7 +79,7 @@ class Attribution:
     nodes: pd.DataFrame
     edges: pd.DataFrame
     deletion: pd.DataFrame
-    note: str = ""
+    graph: Optional[SessionGraph] = None  # the session graph, original ids in x and sequence
 
     @property
     def auc(self) -> float:
@@ -369,8 +369,9 @@ def explain_item(model: SessionRecommender, session: Sequence[int], item_index: 
     })
     order = [nodes_idx[n] for n in deletion_order(node_vals)]
     curve = deletion_curve(model, list(session), order, int(item_index), item_ids)
+    shown = dataclasses.replace(graph, x=item_ids[graph.x], sequence=item_ids[graph.sequence])
     return Attribution(method=method, item=int(item_ids[int(item_index)]), score=float(curve["score"][0]),
-                       rank=int(curve["rank"][0]), nodes=nodes, edges=edges, deletion=curve)
+                       rank=int(curve["rank"][0]), nodes=nodes, edges=edges, deletion=curve, graph=shown)
 
 
 def attribution_json(attr: Attribution) -> dict:
@@ -432,22 +433,25 @@ def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs:
 def faithfulness_summary(table: pd.DataFrame) -> pd.DataFrame:
     """One row per method: ``method, pairs, auc`` (mean), ``auc_sem``, ``share`` (mean share of
     the whole prefix, the same for every method), ``first_share`` (mean share after removing its
-    top item), ``first_rank`` (median rank then), ``beats_random`` (share of pairs where its AUC
-    is below random's; NaN without a random row)."""
+    top item), ``first_rank`` (median rank then), ``beats_random`` / ``ties_random`` (share of
+    pairs where its AUC is below / equal to random's, e.g. when both orders agree; NaN without a
+    random row)."""
     out = []
     rand = table[table["method"] == "random"].set_index("pair")["auc"]
     for m, t in table.groupby("method", sort=False):
         auc = t["auc"].dropna()
-        beats = np.nan
+        beats = ties = np.nan
         if len(rand) and m != "random":
             joined = t.set_index("pair")["auc"].to_frame("a").join(rand.rename("r"), how="inner").dropna()
-            beats = float((joined["a"] < joined["r"]).mean()) if len(joined) else np.nan
+            if len(joined):
+                beats = float((joined["a"] < joined["r"] - 1e-12).mean())
+                ties = float(((joined["a"] - joined["r"]).abs() <= 1e-12).mean())
         out.append((m, len(auc), float(auc.mean()) if len(auc) else np.nan,
                     float(auc.std(ddof=1) / math.sqrt(len(auc))) if len(auc) > 1 else np.nan,
                     float(t["share"].mean()), float(t["first_share"].mean()), float(t["first_rank"].median()),
-                    beats))
+                    beats, ties))
     return pd.DataFrame(out, columns=["method", "pairs", "auc", "auc_sem", "share", "first_share", "first_rank",
-                                      "beats_random"])
+                                      "beats_random", "ties_random"])
 
 
 def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequence[int], item_id: int,

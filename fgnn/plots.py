@@ -31,6 +31,8 @@ ItemLabels = Union[Mapping, Callable[[int], Any], None]
 # Colour scales start from a visible colour so that low attention is still drawn.
 NODE_COLORSCALE = [[0.0, "rgb(222,235,247)"], [0.5, "rgb(107,174,214)"], [1.0, "rgb(8,69,148)"]]
 EDGE_COLORSCALE = [[0.0, "rgb(189,189,210)"], [0.5, "rgb(240,140,60)"], [1.0, "rgb(165,15,21)"]]
+# Signed numbers (attributions): negative blue, zero pale grey, positive red.
+SIGNED_COLORSCALE = [[0.0, "rgb(33,102,172)"], [0.5, "rgb(230,230,230)"], [1.0, "rgb(178,24,43)"]]
 EDGE_GREY = "rgb(120,120,120)"
 NODE_COLOR = "rgb(107,174,214)"
 CURRENT_COLOR = "rgb(214,39,40)"
@@ -89,10 +91,20 @@ def _fmt(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def _colors(values: np.ndarray, colorscale, vmax: float) -> list[str]:
-    vmax = vmax if vmax > 0 else 1.0
-    frac = np.clip(np.nan_to_num(values, nan=0.0) / vmax, 0.0, 1.0)
+def _colors(values: np.ndarray, colorscale, vmax: float, vmin: float = 0.0) -> list[str]:
+    span = vmax - vmin if vmax - vmin > 0 else 1.0
+    frac = np.clip((np.nan_to_num(values, nan=0.0) - vmin) / span, 0.0, 1.0)
     return sample_colorscale(colorscale, [float(f) for f in frac])
+
+
+def _value_range(values: np.ndarray) -> tuple[float, float]:
+    """``(vmin, vmax)`` of a colour scale: ``0 .. max`` for non-negative values (attention),
+    ``-m .. m`` with ``m`` the largest magnitude when some value is negative (attributions)."""
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() < 0:
+        m = float(np.abs(finite).max())
+        return -m, m
+    return 0.0, float(finite.max()) if finite.size else 0.0
 
 
 # --------------------------------------------------------------------------- session graph
@@ -382,7 +394,9 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                          node_attention=None, edge_attention=None,
                          highlight_item: Optional[int] = None, seed: int = 0,
                          title: Optional[str] = None,
-                         highlight_label: str = "true next item") -> go.Figure:
+                         highlight_label: str = "true next item",
+                         node_label: str = "readout attention",
+                         edge_label: str = "attention") -> go.Figure:
     """Draw a session graph: nodes, weighted directed edges with arrows, self-loops.
 
     Args:
@@ -395,6 +409,10 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
             Colours the edges (scale 0 .. largest value shown).
         highlight_item: an original item id to mark (e.g. the true next item), if in the graph.
         seed: seed of the fallback layout.
+        node_label, edge_label: what the node and edge numbers are (colour bars and hover), e.g.
+            ``"integrated gradients"`` for an attribution. Where some value is negative the
+            scale runs from ``-m`` to ``m`` (``m`` the largest magnitude) on a diverging colour
+            scale and node size follows the magnitude.
 
     Traces: one line trace per edge (and an arrow annotation each, same colour), an
     ``"edge info"`` marker trace at the edge midpoints with the numbers in its hover text
@@ -407,20 +425,24 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     labels = [label(i) for i in items]
     pos = session_layout(graph, seed=seed)
 
+    node_scale, edge_scale = NODE_COLORSCALE, EDGE_COLORSCALE
     if node_attention is not None:
         node_att = _as_1d(node_attention, "node_attention", n)
-        amax = float(np.nanmax(node_att)) if np.isfinite(node_att).any() else 0.0
-        frac = np.nan_to_num(node_att / amax if amax > 0 else node_att * 0, nan=0.0)
+        amin, amax = _value_range(node_att)
+        if amin < 0:
+            node_scale = SIGNED_COLORSCALE
+        frac = np.nan_to_num(np.abs(node_att) / amax if amax > 0 else node_att * 0, nan=0.0)
         node_px = 20.0 + 28.0 * frac
     else:
-        node_att, amax = None, 0.0
+        node_att, amin, amax = None, 0.0, 0.0
         node_px = np.full(n, 30.0)
 
     edge_att, added = _edge_attention_lookup(edge_attention, graph)
-    emax = 0.0
+    emin = emax = 0.0
     if edge_att is not None:
-        values = list(edge_att[np.isfinite(edge_att)]) + [a for _, a in added]
-        emax = float(max(values)) if values else 0.0
+        emin, emax = _value_range(np.array(list(edge_att) + [a for _, a in added], dtype=float))
+        if emin < 0:
+            edge_scale = SIGNED_COLORSCALE
 
     weights = graph.edge_weight.tolist()
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
@@ -428,12 +450,12 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     edges = []
     for k, ((s, d), w) in enumerate(zip(pairs, weights)):
         color = (EDGE_GREY if edge_att is None or not np.isfinite(edge_att[k])
-                 else _colors(np.array([edge_att[k]]), EDGE_COLORSCALE, emax)[0])
+                 else _colors(np.array([edge_att[k]]), edge_scale, emax, emin)[0])
         edges.append(dict(src=s, dst=d, color=color, width=min(1.5 + 1.5 * w, 9.0),
                           bend=bends[k], name=f"edge {s}->{d}"))
     for node, a in added:
         edges.append(dict(src=node, dst=node, width=1.5, dash="dot",
-                          color=_colors(np.array([a]), EDGE_COLORSCALE, emax)[0],
+                          color=_colors(np.array([a]), edge_scale, emax, emin)[0],
                           name=f"added self-loop {node}"))
 
     traces, annotations, paths = _edge_objects(pos, edges, node_px)
@@ -456,7 +478,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
             a = added[k - num_edges][1]
             text.append("")
         if a is not None:
-            lines.append(f"attention {_fmt(a)}")
+            lines.append(f"{edge_label} {_fmt(a)}")
         hover.append("<br>".join(lines))
         mcolor.append(np.nan if a is None else a)
     if edges:
@@ -464,9 +486,9 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         marker = dict(size=9, color=EDGE_GREY, opacity=0.9)
         if edge_att is not None:
             marker.update(color=[float(np.nan_to_num(c, nan=0.0)) for c in mcolor],
-                          colorscale=EDGE_COLORSCALE, cmin=0.0, cmax=emax if emax > 0 else 1.0,
+                          colorscale=edge_scale, cmin=emin, cmax=emax if emax > 0 else 1.0,
                           showscale=True,
-                          colorbar=dict(title=dict(text="edge<br>attention"), len=0.45,
+                          colorbar=dict(title=dict(text=f"edge<br>{edge_label}"), len=0.45,
                                         y=0.22, x=1.02))
         traces.append(dict(
             type="scatter", x=[float(v) for v in mids_arr[:, 0]], y=[float(v) for v in mids_arr[:, 1]],
@@ -508,7 +530,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         lines = [f"<b>{_item_name(items[i], labels[i])}</b>", f"node {i}",
                  f"clicked {len(at)}× (click {', '.join(map(str, at))})"]
         if node_att is not None:
-            lines.append(f"readout attention {_fmt(float(node_att[i]))}")
+            lines.append(f"{node_label} {_fmt(float(node_att[i]))}")
         if i == last:
             lines.append("last click: current interest")
         if highlight_item is not None and items[i] == int(highlight_item):
@@ -518,9 +540,9 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                   line=dict(width=1.5, color="white"))
     if node_att is not None:
         marker.update(color=[float(v) for v in np.nan_to_num(node_att, nan=0.0)],
-                      colorscale=NODE_COLORSCALE, cmin=0.0, cmax=amax if amax > 0 else 1.0,
+                      colorscale=node_scale, cmin=amin, cmax=amax if amax > 0 else 1.0,
                       showscale=True, line=dict(width=1.5, color="rgb(8,48,107)"),
-                      colorbar=dict(title=dict(text="readout<br>attention"), len=0.45,
+                      colorbar=dict(title=dict(text=node_label.replace(" ", "<br>", 1)), len=0.45,
                                     y=0.78, x=1.02))
     traces.append(dict(
         type="scatter", x=[float(v) for v in pos[:, 0]], y=[float(v) for v in pos[:, 1]],
@@ -1056,4 +1078,84 @@ def whatif_figure(rows: pd.DataFrame, k: Optional[int] = None,
         yaxis=dict(title=dict(text=""), autorange="reversed", type="category"),
         height=max(260, 40 * len(variants) + 140), margin=dict(l=10, r=10, t=50, b=50),
     )
+    return fig
+
+
+# --------------------------------------------------------------------------- explanations
+METHOD_COLORS = {"attention": "rgb(31,119,180)", "ig": "rgb(214,39,40)", "gnnexplainer": "rgb(44,160,44)",
+                 "exact": "rgb(148,103,189)", "random": "rgb(127,127,127)"}
+METHOD_LABELS = {"attention": "attention", "ig": "integrated gradients", "gnnexplainer": "GNNExplainer",
+                 "exact": "exact contributions", "random": "random order"}
+
+
+def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[int] = None) -> go.Figure:
+    """Deletion curves of several explanations of one item's score (``docs/explanations.md``).
+
+    ``curves`` maps a method (``attention``, ``ig``, ``gnnexplainer``, ``exact``, ``random``) to
+    a frame with ``step, removed, score, rank, share`` (:func:`fgnn.attribution.deletion_curve`).
+    Left: the item's share (probability) after each removal, one trace per method named by the
+    method; right: its rank (log axis, 1 at the top), traces ``"<method> rank"``. The title
+    lists each method's deletion AUC (lower = more faithful); hover gives the removed item,
+    score, share and rank.
+    """
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("item's share (probability)", "item's rank"))
+    aucs = []
+    for method, curve in curves.items():
+        c = curve.reset_index(drop=True)
+        share = c["share"].to_numpy(dtype=float)
+        x = c["step"].to_numpy(dtype=int)
+        auc = (float(np.sum((share[1:] + share[:-1]) / 2 * np.diff(np.linspace(0, 1, len(share)))))
+               if len(share) > 1 else float("nan"))
+        aucs.append(f"{METHOD_LABELS.get(method, method)} {_fmt(auc, 3)}")
+        hover = [f"{METHOD_LABELS.get(method, method)}<br>"
+                 + ("whole session" if int(r) < 0 else f"removed item {int(r)}")
+                 + f"<br>score {_fmt(float(v))}<br>share {_fmt(float(p))}<br>rank {int(k)}"
+                 for r, v, p, k in zip(c["removed"], c["score"], share, c["rank"])]
+        common = dict(mode="lines+markers", hovertext=hover, hoverinfo="text", legendgroup=method,
+                      line=dict(color=METHOD_COLORS.get(method, OTHER_COLOR),
+                                dash="dot" if method == "random" else "solid"),
+                      customdata=[int(r) for r in c["removed"]])
+        fig.add_trace(go.Scatter(x=x, y=share, name=method, **common), row=1, col=1)
+        fig.add_trace(go.Scatter(x=x, y=c["rank"].to_numpy(dtype=float), name=f"{method} rank",
+                                 showlegend=False, **common), row=1, col=2)
+    fig.update_xaxes(title_text="items removed (most important first)", dtick=1)
+    fig.update_yaxes(title_text="share", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="rank", type="log", autorange="reversed", row=1, col=2)
+    title = "Deletion curves" + (f" of item {item}" if item is not None else "")
+    if aucs:
+        title += "<br><sup>deletion AUC (lower = more faithful): " + " · ".join(aucs) + "</sup>"
+    fig.update_layout(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=80, b=40),
+                      legend=dict(orientation="h", y=-0.22), hovermode="closest")
+    return fig
+
+
+def faithfulness_figure(summary: pd.DataFrame, title: Optional[str] = None) -> go.Figure:
+    """Mean deletion AUC per method with its standard error (one bar each, trace ``"AUC"``),
+    random's mean as a dashed line (``"random"`` shape); lower = more faithful.
+
+    ``summary``: :func:`fgnn.attribution.faithfulness_summary` (``method, pairs, auc, auc_sem,
+    beats_random``...).
+    """
+    s = summary.reset_index(drop=True)
+    methods = [str(m) for m in s["method"]]
+    hover = [f"{METHOD_LABELS.get(m, m)}<br>mean AUC {_fmt(float(a), 3)} ± {_fmt(float(e), 2)}"
+             f"<br>{int(n)} pairs" + ("" if not np.isfinite(b) else f"<br>below random on {100 * b:.0f} % of them")
+             for m, a, e, n, b in zip(methods, s["auc"], s["auc_sem"], s["pairs"], s["beats_random"].astype(float))]
+    fig = go.Figure(go.Bar(
+        x=[METHOD_LABELS.get(m, m) for m in methods], y=s["auc"].astype(float),
+        error_y=dict(type="data", array=s["auc_sem"].fillna(0).astype(float), visible=True),
+        marker_color=[METHOD_COLORS.get(m, OTHER_COLOR) for m in methods], hovertext=hover,
+        hoverinfo="text", customdata=methods, name="AUC",
+        text=[_fmt(float(a), 3) for a in s["auc"]], textposition="outside",
+    ))
+    if "random" in methods:
+        r = float(s.loc[s["method"] == "random", "auc"].iloc[0])
+        fig.add_hline(y=r, line_dash="dash", line_color=METHOD_COLORS["random"], name="random",
+                      annotation_text="random", annotation_position="top right")
+    n = int(s["pairs"].max()) if len(s) else 0
+    fig.update_layout(title=dict(text=title or f"Faithfulness: mean deletion AUC over {n} test pairs "
+                                               "(lower = more faithful)"),
+                      yaxis=dict(title=dict(text="deletion AUC"), rangemode="tozero"),
+                      height=360, margin=dict(l=10, r=10, t=60, b=40), showlegend=False)
     return fig
