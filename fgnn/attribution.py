@@ -233,8 +233,8 @@ def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index
         return out
     if not isinstance(model, (SKNN, VSKNN)):
         raise ValueError(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")
-    nb, ns, sim, step = model.neighbors(batch)
-    qb, qi, qw, _ = model._query(batch)
+    _, ns, sim, step = model.neighbors(batch)
+    _, qi, qw, _ = model._query(batch)
     weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
     node_of = {it: n for n, it in enumerate(items)}
     target = torch.tensor([item_index])
@@ -469,3 +469,24 @@ def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequen
     session = ids_to_indices(item_ids, [int(i) for i in session_ids], owner, advice)
     item = ids_to_indices(item_ids, [int(item_id)], owner, advice)[0]
     return {m: explain_item(model, session, item, item_ids, m, **opts) for m in methods}
+
+
+def faithfulness_verdict(table: pd.DataFrame, method: str = "attention") -> str:
+    """One sentence: is ``method`` more faithful than a random order on these pairs? Paired
+    differences of the deletion AUC (method - random) over the pairs both have; "more" or "less"
+    faithful when the mean difference is more than two standard errors from 0."""
+    a = table[table["method"] == method].set_index("pair")["auc"]
+    r = table[table["method"] == "random"].set_index("pair")["auc"]
+    d = (a - r).dropna()
+    name = METHOD_NAMES.get(method, method)
+    if len(d) < 2:
+        return f"Too few pairs to compare {name} with a random order."
+    mean, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
+    if mean + 2 * se < 0:
+        word = "more faithful than"
+    elif mean - 2 * se > 0:
+        word = "less faithful than"
+    else:
+        word = "not distinguishable from"
+    return (f"On {len(d)} test pairs, {name} is {word} a random order: its deletion AUC is "
+            f"{mean:+.3f} ± {se:.3f} (mean ± s.e.) from random's, pair by pair.")

@@ -1107,7 +1107,7 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
         x = c["step"].to_numpy(dtype=int)
         auc = (float(np.sum((share[1:] + share[:-1]) / 2 * np.diff(np.linspace(0, 1, len(share)))))
                if len(share) > 1 else float("nan"))
-        aucs.append(f"{METHOD_LABELS.get(method, method)} {_fmt(auc, 3)}")
+        aucs.append(f"{method} {_fmt(auc, 3)}")
         hover = [f"{METHOD_LABELS.get(method, method)}<br>"
                  + ("whole session" if int(r) < 0 else f"removed item {int(r)}")
                  + f"<br>score {_fmt(float(v))}<br>share {_fmt(float(p))}<br>rank {int(k)}"
@@ -1124,8 +1124,9 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
     fig.update_yaxes(title_text="rank", type="log", autorange="reversed", row=1, col=2)
     title = "Deletion curves" + (f" of item {item}" if item is not None else "")
     if aucs:
-        title += "<br><sup>deletion AUC (lower = more faithful): " + " · ".join(aucs) + "</sup>"
-    fig.update_layout(title=dict(text=title), height=400, margin=dict(l=10, r=10, t=80, b=40),
+        title += "<br><sup>deletion AUC, lower = more faithful:<br>" + " · ".join(aucs) + "</sup>"
+    fig.update_layout(title=dict(text=title, y=0.985, yanchor="top"), height=440,
+                      margin=dict(l=10, r=10, t=125, b=40),
                       legend=dict(orientation="h", y=-0.22), hovermode="closest")
     return fig
 

@@ -17,10 +17,17 @@ import time
 
 import streamlit as st
 
-from fgnn import studio
+from fgnn import attribution, studio
 from fgnn.data.dataset import DataError
 from fgnn.paging import table_page
-from fgnn.plots import item_map_figure, session_graph_figure, topk_figure, whatif_figure
+from fgnn.plots import (
+    METHOD_LABELS,
+    deletion_curves_figure,
+    item_map_figure,
+    session_graph_figure,
+    topk_figure,
+    whatif_figure,
+)
 from fgnn.runs import list_runs
 from pages._shared import (
     checkpoint_label, ensure_app_shell, get_baseline, get_model, item_map_cached, require_dataset, require_model,
@@ -341,6 +348,74 @@ def _whatif(items: list[int], k: int) -> None:
 
 
 @st.fragment
+def _explain_view(items: list[int], topk_items: list[int]) -> None:
+    """Why this item? The session graph coloured by one attribution method, and the deletion
+    curves of every method (docs/explanations.md). Off until switched on: it costs ~1 s."""
+    st.subheader("Why this item?")
+    if not st.toggle("Explain an item's score: attention, integrated gradients, GNNExplainer, and a "
+                     "faithfulness check", key="builder_explain"):
+        return
+    methods = attribution.methods_for(model)
+    c1, c2, c3 = st.columns([1.4, 1, 1.6])
+    options = [("top", i) for i in topk_items]
+    truth = ss.get("highlight_item")
+    if truth is not None:
+        options.append(("true next item", int(truth)))
+    options.append(("typed", None))
+    choice = c1.selectbox("Item to explain", options, key="builder_explain_item",
+                          format_func=lambda o: (f"#{topk_items.index(o[1]) + 1} of the top-K: item {o[1]}"
+                                                 if o[0] == "top" else f"true next item {o[1]}"
+                                                 if o[0] == "true next item" else "an item id I type"))
+    item = choice[1]
+    if item is None:
+        item = int(c2.number_input("Item id", min_value=0, step=1, value=int(topk_items[0]),
+                                   key="builder_explain_typed"))
+    shown = [m for m in methods if m != "random"]
+    if not shown:
+        st.info(f"The model '{model.name}' is {attribution.NOT_EXPLAINABLE}: its scores do not split "
+                "over the clicks; only the random deletion order is shown.")
+    method = c3.radio("Colour the graph by", shown or ["random"], horizontal=True, key="builder_explain_method",
+                      format_func=lambda m: METHOD_LABELS.get(m, m))
+    cache = ss.setdefault("builder_explain_cache", {})
+    key = (str(ss.get("checkpoint")), tuple(items), int(item))
+    if key not in cache:
+        try:
+            with st.spinner("Explaining…"):
+                cache.clear()  # one explanation kept: the session or the item moves on
+                cache[key] = attribution.explain_ids(model, dataset.item_ids, items, item, methods,
+                                                     owner=f"dataset '{dataset.name}'")
+        except (DataError, ValueError) as exc:
+            st.error(f"Cannot explain item {item}: {exc}", icon=":material/error:")
+            return
+    result = cache[key]
+    chosen = result[method]
+    first = next(iter(result.values()))
+    st.caption(f"Item {item}: score {first.score:.4f}, rank {first.rank}. Node numbers: "
+               + {"attention": "readout attention (mean over steps); edges: WGAT attention (mean over layers "
+                               "and heads).",
+                  "ig": "integrated gradients of the item's score over the node's embedding (the nodes add up "
+                        "to score − score with all embeddings 0); edges: over a mask on the edge's messages.",
+                  "gnnexplainer": "GNNExplainer's mask (0..1): how much of the node / edge it keeps to hold the "
+                                  "item's probability.",
+                  "exact": "the score's exact share of each clicked item.",
+                  "random": "random numbers (the reference order)."}[method]
+               + " Blue = against the item, red = for it, where numbers have a sign.")
+    g, d = st.columns([0.45, 0.55], gap="medium")
+    edge_values = chosen.edges["attribution"].to_numpy()
+    fig = session_graph_figure(chosen.graph, node_attention=chosen.nodes["attribution"].to_numpy(),
+                               edge_attention=edge_values if chosen.edges["attribution"].notna().any() else None,
+                               highlight_item=item, highlight_label="explained item",
+                               node_label=METHOD_LABELS.get(method, method), edge_label=METHOD_LABELS.get(method, method),
+                               title=f"Why item {item}?<br><sup>session graph coloured by {METHOD_LABELS.get(method, method)}</sup>")
+    g.plotly_chart(fig, key="builder_explain_graph", width="stretch")
+    d.plotly_chart(deletion_curves_figure({m: a.deletion for m, a in result.items()}, item=item),
+                   key="builder_explain_curves", width="stretch")
+    d.caption("Deletion curves: the session's items removed most-important-first by each method (every click "
+              "of an item at once). A faithful explanation makes the item's probability fall fastest: lower "
+              "area under the curve (AUC) = more faithful; the dotted line is a random order.")
+
+
+@st.fragment
 def _builder() -> None:
     """Everything that follows the session: strip, ways to add, graph, top-K, what-if."""
     started = time.perf_counter()
@@ -420,6 +495,8 @@ def _builder() -> None:
         _topk_chart(topk, pick)
         _whatif(items, k)
         lap("what if")
+        _explain_view(items, topk["item"].tolist())
+        lap("explain view")
     ss["builder_timings"] = timings
     ss["builder_server_ms"] = (time.perf_counter() - started) * 1000
     st.caption(f"server time of this run: {ss['builder_server_ms']:.0f} ms")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from fgnn import attribution
 from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.data.dataset import DataError
 from fgnn.inspect import (
@@ -21,7 +22,7 @@ from fgnn.inspect import (
     sliced_metrics,
 )
 from fgnn.paging import table_page
-from fgnn.plots import metric_slices_figure, rank_histogram_figure
+from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
 from fgnn.studio import comparison_checkpoints
@@ -168,6 +169,52 @@ s1.plotly_chart(metric_slices_figure(slices["session length"], k=k, title="By pr
 s2.plotly_chart(metric_slices_figure(slices["target popularity"], k=k, title="By target popularity"),
                 key="inspect_slice_popularity")
 st.plotly_chart(rank_histogram_figure(table["rank"].to_numpy(), k=k), key="inspect_rank_hist")
+
+# --------------------------------------------------------------------------- explanations
+def _faithfulness(path: str) -> None:
+    """Is attention (or integrated gradients, GNNExplainer) a faithful explanation for this
+    checkpoint? Deletion AUCs on a sample of test pairs (docs/explanations.md)."""
+    st.subheader("Are the explanations faithful?")
+    st.caption("For each sampled test pair, the prefix's items are removed most-important-first by each "
+               "method and the explained item's probability is followed; a lower area under that deletion "
+               "curve (AUC) = a more faithful explanation. Random = the same with a random order.")
+    c1, c2, c3 = st.columns([1, 1.6, 1])
+    n = int(c1.number_input("test pairs", min_value=2, max_value=2000, value=50, step=10, key="inspect_faith_pairs"))
+    which = c2.radio("explained item", ["top1", "target"], horizontal=True, key="inspect_faith_item",
+                     format_func=lambda w: "the model's first item" if w == "top1" else "the true next item")
+    store = ss.setdefault("inspect_faith", {})
+    version = _version(path)
+    key = (path, version, n, which)
+    if c3.button("Compute", key="inspect_faith_run", icon=":material/science:"):
+        try:
+            dataset = _dataset_of(path, version[0])
+            model, _ = load_model(path, dataset)
+            pairs = attribution.sample_pairs(dataset.test, n, seed=0)
+            bar = st.progress(0.0, text=f"0 of {len(pairs)} pairs")
+            table = attribution.faithfulness_table(
+                model, dataset.test, dataset.item_ids, pairs, which=which,
+                progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} pairs"))
+        except (DataError, ValueError) as exc:
+            st.error(f"Cannot test the explanations of {label(path)}: {exc}", icon=":material/error:")
+            return
+        store.clear()
+        store[key] = table
+    if key not in store:
+        st.caption("Press Compute (about 1 s per pair for FGNN on one core).")
+        return
+    table = store[key]
+    summary = attribution.faithfulness_summary(table)
+    f1, f2 = st.columns([1, 1])
+    f1.dataframe(summary, hide_index=True, key="inspect_faith_table",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                for c in ("auc", "auc_sem", "share", "first_share")})
+    f2.plotly_chart(faithfulness_figure(summary), key="inspect_faith_fig")
+    for m in ("attention", "exact"):
+        if m in set(table["method"]):
+            st.markdown(attribution.faithfulness_verdict(table, m))
+
+
+_faithfulness(path)
 
 # --------------------------------------------------------------------------- compare
 st.subheader("Compare with another checkpoint")

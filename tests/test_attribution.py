@@ -253,3 +253,18 @@ def test_faithfulness_table_and_summary(models, ds):
     assert np.isnan(summary.set_index("method").loc["random", "beats_random"])
     row = summary.set_index("method").loc["ig"]
     assert 0 <= row["beats_random"] + row["ties_random"] <= 1
+
+
+def test_faithfulness_verdict():
+    import pandas as pd
+
+    rows = [(p, "attention", 0.2 + 0.01 * (p % 3)) for p in range(10)] + [(p, "random", 0.5) for p in range(10)]
+    table = pd.DataFrame(rows, columns=["pair", "method", "auc"])
+    assert "attention is more faithful than a random order" in A.faithfulness_verdict(table)
+    assert "-0.291 ± 0.003" in A.faithfulness_verdict(table)  # mean of 0.2 + 0.01 * (p % 3) is 0.209
+    flipped = table.assign(auc=np.where(table["method"] == "random", 0.1, table["auc"]))
+    assert "less faithful than" in A.faithfulness_verdict(flipped)
+    noisy = table.copy()
+    noisy.loc[noisy["method"] == "random", "auc"] = [0.21 + (0.3 if p % 2 else -0.3) for p in range(10)]
+    assert "not distinguishable from" in A.faithfulness_verdict(noisy)
+    assert A.faithfulness_verdict(table.head(1)).startswith("Too few pairs")

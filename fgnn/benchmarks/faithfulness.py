@@ -32,7 +32,7 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from ..attribution import faithfulness_summary, faithfulness_table, sample_pairs
+    from ..attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
     from ..checkpoint import load_model
     from ..data.dataset import DataError
     from ..inspect import load_checkpoint_dataset
@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     bar = tqdm(total=len(pairs), desc=f"{ckpt['model_name']} pairs", file=sys.stderr)
     started = time.perf_counter()
     table = faithfulness_table(model, dataset.test, dataset.item_ids, pairs, which=args.item,
-                               progress=lambda done, total: bar.update(1))
+                               progress=lambda *_: bar.update(1))
     bar.close()
     seconds = time.perf_counter() - started
     summary = faithfulness_summary(table)
@@ -67,6 +67,9 @@ def main(argv=None) -> int:
                  else f"{100 * r.beats_random:.0f} % / {100 * r.ties_random:.0f} %")
         print(f"| {r.method} | {r.pairs} | {r.auc:.4f} ± {r.auc_sem:.4f} | {r.share:.4f} | "
               f"{r.first_share:.4f} | {r.first_rank:g} | {beats} |")
+    for m in summary["method"]:
+        if m != "random":
+            print(faithfulness_verdict(table, m))
     return 0
 
 

@@ -154,7 +154,7 @@ class WeightedGATConv(MessagePassing):
     def message(self, x_j: Tensor, alpha: Tensor) -> Tensor:
         return alpha.unsqueeze(-1) * x_j
 
-    def explain_message(self, inputs: Tensor, dim_size: Optional[int]) -> Tensor:
+    def explain_message(self, inputs: Tensor, dim_size: Optional[int]) -> Tensor:  # noqa: ARG002 (PyG reads the signature)
         """Edge masks of :mod:`torch_geometric.explain` scale the messages of the given edges;
         the self-loops this layer appends (one per node, after them) keep mask 1.
         (PyG's default drops the given self-loops from the mask, which misaligns it here.)"""
