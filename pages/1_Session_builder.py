@@ -402,7 +402,7 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
                + " Blue = against the item, red = for it, where numbers have a sign.")
     g, d = st.columns([0.45, 0.55], gap="medium")
     edge_values = chosen.edges["attribution"].to_numpy()
-    fig = session_graph_figure(chosen.graph, node_attention=chosen.nodes["attribution"].to_numpy(),
+    fig = session_graph_figure(chosen.graph, item_labels=dataset.item_labels(), node_attention=chosen.nodes["attribution"].to_numpy(),
                                edge_attention=edge_values if chosen.edges["attribution"].notna().any() else None,
                                highlight_item=item, highlight_label="explained item",
                                node_label=METHOD_LABELS.get(method, method), edge_label=METHOD_LABELS.get(method, method),
