@@ -188,7 +188,7 @@ def _faithfulness(path: str) -> None:
     if c3.button("Compute", key="inspect_faith_run", icon=":material/science:"):
         try:
             dataset = _dataset_of(path, version[0])
-            model, _ = load_model(path, dataset)
+            model = _model_of(path, *version)
             pairs = attribution.sample_pairs(dataset.test, n, seed=0)
             bar = st.progress(0.0, text=f"0 of {len(pairs)} pairs")
             table = attribution.faithfulness_table(
