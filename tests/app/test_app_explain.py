@@ -14,6 +14,16 @@ BUILDER = "pages/1_Session_builder.py"
 INSPECT = "pages/5_Inspect.py"
 
 
+@pytest.fixture(autouse=True)
+def _forget_inspect_ranks():
+    """Inspect keeps ranks in process memory keyed by the checkpoint's bytes; a later test on a
+    fresh copy of the same run must not find them there (it checks they are written beside it)."""
+    yield
+    from fgnn import rank_cache
+
+    rank_cache._in_memory.clear()
+
+
 @pytest.fixture(scope="module")
 def session(ds):
     ids = ds.item_ids.tolist()
