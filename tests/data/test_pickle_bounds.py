@@ -35,8 +35,11 @@ def test_one_huge_item_id_is_refused_before_any_table_is_sized(tmp_path, cache_d
 
 
 def test_sparse_but_sane_ids_are_read(tmp_path):
-    folder = _folder(tmp_path, [[1, 2, 3], [2, 3, 5000]])
-    assert read_srgnn_folder(folder).all_train_seq[0].max() == 5000
+    folder = _folder(tmp_path, [[1, 2, 3], [2, 3, 1_000_000]])  # a sparse synthetic catalogue is fine
+    assert read_srgnn_folder(folder).all_train_seq[0].max() == 1_000_000
+    folder = _folder(tmp_path, [[1, 2, 3], [2, 3, 1_000_001]])
+    with pytest.raises(DataError, match="1,000,001"):
+        read_srgnn_folder(folder)
 
 
 def test_a_list_reused_many_times_is_refused(tmp_path, cache_dir):
