@@ -18,6 +18,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from . import checkpoint, distributed, runs
 from .checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
 from .data.dataset import DataError, PreparedDataset
 from .data.sessions import GraphBatchLoader
@@ -57,6 +58,7 @@ class TrainConfig:
     max_train_pairs: Optional[int] = None  # the most recent N training pairs, for quick tries
     max_test_pairs: Optional[int] = None
     num_threads: Optional[int] = None
+    nproc: int = 1  # data-parallel processes (docs/distributed.md); the world size a run had
     name: Optional[str] = None
 
     @classmethod
@@ -86,9 +88,10 @@ class _StopFlag:
         if self.immediate:
             raise KeyboardInterrupt("cancelled (SIGTERM)")  # train() marks the run cancelled
 
-    def check(self) -> None:
-        """Raise :class:`KeyboardInterrupt` (the run is marked cancelled) when a stop was asked for."""
-        if self.signalled or self.stop_file.exists():  # (not bool(self): that counts batch checks)
+    def check(self, agree=bool) -> None:
+        """Raise :class:`KeyboardInterrupt` (the run is marked cancelled) when a stop was asked for
+        (``agree``: every data-parallel process decides together, fgnn.distributed)."""
+        if agree(self.signalled or self.stop_file.exists()):  # (not bool(self): that counts batch checks)
             raise KeyboardInterrupt("cancelled (STOP file)")
 
     def __bool__(self) -> bool:
@@ -130,7 +133,10 @@ def make_optimizer(model, cfg: TrainConfig, device: torch.device):
 
 
 class _Tensorboard:
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path | None):
+        self.writer = None
+        if run_dir is None:  # a process other than rank 0 writes no events
+            return
         try:
             from torch.utils.tensorboard import SummaryWriter
 
@@ -159,29 +165,38 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_dir / "config.json", cfg.to_dict())
-    status = read_json(run_dir / "status.json", default={}) if resume else {}
+    rank, world, _ = distributed.env_world()
+    main = rank == 0  # under torchrun only rank 0 writes the run folder (docs/distributed.md)
+    if world > 1:
+        cfg = dataclasses.replace(cfg, nproc=world)
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(run_dir / "config.json", cfg.to_dict())
+    status = read_json(run_dir / "status.json", default={}) if resume and main else {}
     status = dict(status or {})
     stop = _StopFlag(run_dir)
     # A STOP written while the run was queued is honoured (the run stops after its first batch,
     # cancelled and resumable); one left by an earlier cancel of this folder is not.
-    if resume and stop.stop_file.exists() and stop.stop_file.stat().st_mtime <= float(status.get("finished") or 0):
+    if main and resume and stop.stop_file.exists() and stop.stop_file.stat().st_mtime <= float(status.get("finished") or 0):
         stop.stop_file.unlink()
     # the handler before "running" is written: a cancel that reads "running" must not kill the process
     previous = signal.signal(signal.SIGTERM, stop.handler) if _main_thread() else None
     status.update(state="running", pid=os.getpid(), started=status.get("started", time.time()),
-                  updated=time.time(), error=None, finished=None, epochs=cfg.epochs)
-    write_json_atomic(run_dir / "status.json", status)
+                  updated=time.time(), error=None, finished=None, epochs=cfg.epochs, world_size=world)
+    put_status = (lambda: write_json_atomic(run_dir / "status.json", status)) if main else (lambda: None)
+    put_status()
     tb = None
+    ctx = distributed.SINGLE
     try:
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
-        device = resolve_device(cfg.device)
-        status.update(device=device_description(device))
-        write_json_atomic(run_dir / "status.json", status)
+        ctx, device = distributed.init(cfg.device)
+        status.update(device=ctx.describe(device), device_type=device.type)
+        if ctx.active:
+            status.update(processes=ctx.processes)
+        put_status()
         ds = dataset if dataset is not None else load_training_data(cfg)
-        stop.check()  # a STOP file written while the data loaded
+        stop.check(ctx.any_stop)  # a STOP file written while the data loaded
         train_pairs = _tail_pairs(ds.train, cfg.max_train_pairs)
         test_pairs = ds.test if cfg.max_test_pairs is None else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
         if ds.valid is not None:  # a validation split: every epoch and the best one are judged on it
@@ -192,18 +207,22 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
             model = build_model(cfg.model, ds.n_items, **cfg.model_params)
         except ValueError as exc:
             raise DataError(str(exc)) from None
-        tb = _Tensorboard(run_dir)
-        metrics_log = MetricsWriter(run_dir)
+        if ctx.active and not model.trainable:
+            raise DataError(f"baseline '{cfg.model}' fits in seconds on one process and is not data-parallel: "
+                            "train it without --nproc / torchrun")
+        tb = _Tensorboard(run_dir) if main else _Tensorboard(None)
+        metrics_log = MetricsWriter(run_dir) if main else distributed.NoWriter()
         try:
             if not model.trainable:
                 status = _fit_baseline(model, ds, test_pairs, cfg, run_dir, status, metrics_log, tb)
             else:
                 status = _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, status,
-                                       metrics_log, tb, stop, resume, progress)
+                                       metrics_log, tb, stop, resume, progress and main, ctx=ctx)
         finally:
             metrics_log.close()
-        if status.get("state") == "cancelled":  # the cancel is done: a later --resume must not stop again
+        if status.get("state") == "cancelled" and main:  # the cancel is done: a later --resume must not stop again
             stop.stop_file.unlink(missing_ok=True)
+        ctx.barrier()  # the final status is written before any process ends (docs/distributed.md)
         return status
     except BaseException as exc:
         stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
@@ -211,9 +230,13 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
                       error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
         if isinstance(exc, KeyboardInterrupt):
             status.update(state="cancelled", error=None)
-            stop.stop_file.unlink(missing_ok=True)  # the cancel is done
-        write_json_atomic(run_dir / "status.json", status)
-        if not isinstance(exc, (DataError, KeyboardInterrupt)):
+            if main:
+                stop.stop_file.unlink(missing_ok=True)  # the cancel is done
+        lost = ctx.lost_processes() if ctx.active and not isinstance(exc, DataError) else []
+        if lost:  # a peer died: name it rather than the broken connection it left behind
+            status.update(error=distributed.lost_message(lost), lost_rank=lost[0]["rank"])
+        put_status()
+        if not isinstance(exc, (DataError, KeyboardInterrupt)) and not lost:
             traceback.print_exc()
         raise
     finally:
@@ -221,6 +244,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
             tb.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        distributed.shutdown(ctx)
 
 
 def _main_thread() -> bool:
@@ -249,10 +273,20 @@ def _fit_baseline(model, ds, test_pairs, cfg, run_dir, status, metrics_log, tb) 
 
 
 def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, status, metrics_log, tb, stop,
-                  resume, progress) -> dict:
+                  resume, progress, ctx: distributed.Context = distributed.SINGLE) -> dict:
     from tqdm import tqdm
 
     stop.immediate = False  # from here a stop is taken at a batch boundary, with last.pt saved
+    main = ctx.is_main
+
+    def write_json_atomic(path, obj):  # only rank 0 writes the run folder
+        if main:
+            runs.write_json_atomic(path, obj)
+
+    def save_checkpoint(ckpt, path):
+        if main:
+            checkpoint.save_checkpoint(ckpt, path)
+
     model.to(device)
     opt = make_optimizer(model, cfg, device)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
@@ -260,30 +294,40 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
     start_batch, start_loss = 0, 0.0  # a run cancelled mid-epoch resumes at its next batch
     best = status.get("best") or {}
     key = f"hit@{max(cfg.ks)}"
-    if resume and (run_dir / "last.pt").exists():
+    ckpt = None
+    if resume and main and (run_dir / "last.pt").exists():
         ckpt = load_checkpoint(run_dir / "last.pt")
         check_dataset(ckpt, ds, run_dir / "last.pt")
+    ckpt = ctx.broadcast_object(ckpt)  # only rank 0 reads the run folder
+    if ckpt is not None:
         model.load_state_dict(ckpt["state_dict"])
         if "optimizer" in ckpt:
             opt.load_state_dict(ckpt["optimizer"])
         if "scheduler" in ckpt:
             sched.load_state_dict(ckpt["scheduler"])
         start_epoch, global_step = int(ckpt["epoch"]), int(ckpt.get("global_step", 0))
-        if isinstance(ckpt.get("rng_state"), torch.Tensor):  # dropout draws go on as in a straight run
-            torch.set_rng_state(ckpt["rng_state"])
+        rng = distributed.rank_rng_state(ckpt, ctx)
+        if isinstance(rng, torch.Tensor):  # dropout draws go on as in a straight run
+            torch.set_rng_state(rng)
         if ckpt.get("partial_epoch") and "epoch_batches_done" in ckpt:
             start_batch, start_loss = int(ckpt["epoch_batches_done"]), float(ckpt.get("epoch_loss_sum", 0.0))
         elif ckpt.get("partial_epoch"):  # written before batch positions were saved
             print(f"last.pt was saved during epoch {start_epoch + 1} without its batch position: "
                   "that epoch restarts from its weights", file=sys.stderr)
+    elif ctx.rank > 0:  # each process draws its own dropout masks
+        torch.manual_seed(distributed.rank_seed(cfg.seed, ctx.rank))
+    net = ctx.wrap(model)  # DistributedDataParallel when there are several processes
     use_amp = cfg.amp and device.type == "cuda"
     steps_per_epoch = -(-len(train_pairs) // cfg.batch_size)
     status.update(steps_per_epoch=steps_per_epoch, epoch=start_epoch)
     write_json_atomic(run_dir / "status.json", status)
 
     def save_last(epoch_done: int, metrics: dict, partial: bool, batches_done: int = 0, loss_sum: float = 0.0):
+        rng_states = ctx.gather_objects(torch.get_rng_state())  # every process's dropout stream
         extra = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "train_config": cfg.to_dict(),
-                 "partial_epoch": partial, "rng_state": torch.get_rng_state()}
+                 "partial_epoch": partial, "rng_state": rng_states[0]}
+        if ctx.active:
+            extra["rng_states"] = rng_states
         if partial:  # where in the epoch's batch order to go on, and the loss so far
             extra.update(epoch_batches_done=batches_done, epoch_loss_sum=loss_sum)
         save_checkpoint(checkpoint_dict(model, ds, epoch=epoch_done, metrics=metrics, global_step=global_step,
@@ -295,7 +339,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
         first = start_batch if epoch == start_epoch else 0
         loader = GraphBatchLoader(train_pairs, cfg.batch_size, shuffle=True, generator=gen, device=device,
-                                  start=first)
+                                  start=first, shard=(ctx.rank, ctx.world))
         batches_done = first
         loss_sum = torch.full((), start_loss if first else 0.0, device=device)
         window = torch.zeros((), device=device)
@@ -305,8 +349,10 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
                    mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
         for batch in bar:
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
-                scores = model(batch)
+                scores = net(batch)
             loss = F.cross_entropy(scores.float(), batch.targets - 1)
+            if ctx.active:  # DDP's average of these is the global batch's gradient (fgnn.distributed)
+                loss = loss * ctx.loss_scale(batches_done, len(train_pairs), cfg.batch_size)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -316,7 +362,8 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
             global_step += 1
             batches_done += 1
             if global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
-                row = {"kind": "train", "epoch": epoch + 1, "step": global_step, "loss": float(window) / window_n,
+                row = {"kind": "train", "epoch": epoch + 1, "step": global_step,
+                       "loss": float(ctx.mean_over_ranks(window)) / window_n,
                        "lr": opt.param_groups[0]["lr"], "time": time.time()}
                 metrics_log.write(row)
                 tb.scalars(row, global_step)
@@ -324,25 +371,28 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
                 window_n = 0
                 status.update(step=global_step, updated=time.time())
                 write_json_atomic(run_dir / "status.json", status)
-            if stop:
+            if ctx.any_stop(bool(stop)):  # every process stops after the same batch
+                stop.signalled = True
                 break
         bar.close()
-        if stop and batches_done < len(loader):
-            save_last(epoch, last_metrics, partial=True, batches_done=batches_done, loss_sum=float(loss_sum))
+        epoch_loss = float(ctx.mean_over_ranks(loss_sum))  # the sum of the global batches' mean losses
+        if stop.signalled and batches_done < len(loader):
+            save_last(epoch, last_metrics, partial=True, batches_done=batches_done, loss_sum=epoch_loss)
             status.update(state="cancelled", finished=time.time(), updated=time.time(), step=global_step)
             write_json_atomic(run_dir / "status.json", status)
-            print(f"cancelled during epoch {epoch + 1} after batch {batches_done} of {len(loader)}; "
-                  "last.pt holds the weights, --resume goes on from the next batch", file=sys.stderr)
+            if main:
+                print(f"cancelled during epoch {epoch + 1} after batch {batches_done} of {len(loader)}; "
+                      "last.pt holds the weights, --resume goes on from the next batch", file=sys.stderr)
             return status
         train_s = time.time() - t0
         n_batches = max(len(loader), 1)
         sched.step()
         t0 = time.time()
-        ranks = rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size, device=device)
+        ranks = ctx.rank_targets(model, test_pairs, batch_size=cfg.eval_batch_size, device=device)
         eval_s = time.time() - t0
         metrics = summarize(ranks, cfg.ks)
         row = {"kind": "eval", "epoch": epoch + 1, "step": global_step, "split": status.get("selected_on", "test"),
-               "train_loss": float(loss_sum) / n_batches,
+               "train_loss": epoch_loss / n_batches,
                **metrics, "train_s": train_s, "eval_s": eval_s,
                "train_examples_per_s": len(train_pairs) * (n_batches - first) / n_batches / max(train_s, 1e-9),
                "time": time.time()}
@@ -356,10 +406,11 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
         save_last(epoch + 1, metrics, partial=False)
         status.update(epoch=epoch + 1, step=global_step, best=best, last=metrics, updated=time.time())
         write_json_atomic(run_dir / "status.json", status)
-        print(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f} " + " ".join(
-            f"{k} {v:.2f}" for k, v in metrics.items() if k != "n") + f" ({train_s:.0f}s train, {eval_s:.0f}s eval)",
-            file=sys.stderr, flush=True)
-        if stop:
+        if main:
+            print(f"epoch {epoch + 1}: train loss {row['train_loss']:.4f} " + " ".join(
+                f"{k} {v:.2f}" for k, v in metrics.items() if k != "n") + f" ({train_s:.0f}s train, {eval_s:.0f}s eval)",
+                file=sys.stderr, flush=True)
+        if ctx.any_stop(bool(stop)):
             status.update(state="cancelled", finished=time.time())
             write_json_atomic(run_dir / "status.json", status)
             return status

@@ -13,6 +13,7 @@ from ..data.dataset import DataError
 from ..runs import checkpoints_root, unique_run_dir
 from .common import add_dataset_options, fail, protocol_options, read_options
 
+
 def yes_no(text: str) -> bool:
     """A boolean flag's value: yes/no, true/false, 1/0."""
     value = text.strip().lower()
@@ -59,6 +60,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-train-pairs", type=int, default=None, help="train on the most recent N pairs only")
     p.add_argument("--max-test-pairs", type=int, default=None, help="evaluate on the first N test pairs only")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    p.add_argument("--nproc", type=int, default=None,
+                   help="data-parallel processes on this machine, started through torchrun's API: one per GPU "
+                        "(NCCL), or CPU processes (gloo); same as `torchrun --nproc-per-node N -m fgnn train ...`. "
+                        "Neural models only (docs/distributed.md)")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults)")
@@ -89,27 +94,62 @@ def config_from_args(args):
         weight_decay=args.weight_decay, lr_step=args.lr_step, lr_gamma=args.lr_gamma, device=args.device,
         amp=not args.no_amp, seed=args.seed, ks=sorted(set(args.top_k)), eval_batch_size=args.eval_batch_size,
         max_train_pairs=args.max_train_pairs, max_test_pairs=args.max_test_pairs, num_threads=args.threads,
+        nproc=args.nproc or 1,
     )
 
 
 def run(args) -> int:
+    from .. import distributed
     from ..train import train
 
+    rank = distributed.env_world()[0]
     try:
         cfg = config_from_args(args)
+        if args.nproc is not None and args.config:
+            cfg.nproc = args.nproc
         if args.run_dir:
             run_dir = Path(args.run_dir)
+        elif distributed.is_worker():
+            raise DataError("several processes need one run folder: pass --run-dir")
         else:
             preset = f"-{args.preset}" if getattr(args, "preset", None) else ""
             run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}{preset}-{Path(str(cfg.dataset)).name}")
-        if run_dir.exists() and (run_dir / "status.json").exists() and not args.resume and not args.config:
+        if (rank == 0 and run_dir.exists() and (run_dir / "status.json").exists() and not args.resume
+                and not args.config):
             raise DataError(f"run folder {run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
+        if cfg.nproc > 1 and not distributed.is_worker():
+            return _launch(args, cfg, run_dir)
         status = train(cfg, run_dir, resume=args.resume, progress=not args.quiet)
     except DataError as exc:
         return fail(exc)
     except KeyboardInterrupt:
         return 130
+    if rank != 0:
+        return 0
     best = status.get("best") or {}
     print(f"run {run_dir}: {status['state']}; best " + ", ".join(f"{k} {v:.2f}" for k, v in best.items()
                                                               if k not in ("n", "epoch")))
     return 0 if status["state"] in ("finished", "cancelled") else 1
+
+
+def _launch(args, cfg, run_dir: Path) -> int:
+    """``--nproc N``: ``fgnn train --config run_dir/config.json`` N times under torchrun's elastic
+    agent (fgnn.distributed.launch), as the app starts a run."""
+    from .. import distributed
+    from ..models import NEURAL
+    from ..runs import read_json, write_json_atomic
+
+    if cfg.model not in NEURAL:
+        raise DataError(f"'{cfg.model}' is a baseline: it fits in seconds on one process and is not data-parallel; "
+                        "drop --nproc")
+    if cfg.nproc > cfg.batch_size:
+        raise DataError(f"--nproc {cfg.nproc} is more processes than the global batch has sessions "
+                        f"(--batch-size {cfg.batch_size}): use fewer processes or a larger batch")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "config.json", cfg.to_dict())
+    argv = ["--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)]
+    argv += ["--resume"] if args.resume else []
+    argv += ["--quiet"] if args.quiet else []
+    code = distributed.launch(argv, cfg.nproc, run_dir)  # rank 0 prints the run's summary
+    state = (read_json(run_dir / "status.json", default={}) or {}).get("state")
+    return code if code else (0 if state in ("finished", "cancelled") else 1)

@@ -118,12 +118,15 @@ class GraphBatchLoader:
     Batches are built on the CPU with tensor ops (about a millisecond for 100 sessions);
     ``device`` moves each one there. ``start`` skips the first batches of the (same) order, which
     is how a run cancelled mid-epoch resumes where it stopped. ``len()`` counts every batch.
+    ``shard=(rank, world)`` yields only this process's part of every batch (data-parallel
+    training, :func:`fgnn.distributed.shard_index`).
     """
 
     def __init__(self, pairs: SessionPairs, batch_size: int = 100, shuffle: bool = False,
                  generator: Optional[torch.Generator] = None, device=None, drop_last: bool = False,
-                 start: int = 0):
+                 start: int = 0, shard: tuple[int, int] | None = None):
         self.pairs = pairs
+        self.shard = shard if shard is not None and shard[1] > 1 else None
         self.start = start  # first batch to yield: a resumed epoch skips the batches it already ran
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -139,8 +142,13 @@ class GraphBatchLoader:
         n = len(self.pairs)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         pin = self.device is not None and torch.device(self.device).type == "cuda"
+        if self.shard is not None:
+            from ..distributed import shard_index
         for i in range(self.start, len(self)):
-            batch = self.pairs.batch(order[i * self.batch_size : (i + 1) * self.batch_size])
+            index = order[i * self.batch_size : (i + 1) * self.batch_size]
+            if self.shard is not None:
+                index = shard_index(index, *self.shard)
+            batch = self.pairs.batch(index)
             if self.device is not None:
                 if pin:
                     batch = batch.pin_memory()

@@ -16,6 +16,9 @@ class GraphSessionModel(SessionRecommender):
     the scoring product needs no slice (and its backward no copy of the whole table)."""
 
     trainable = True
+    # add the node lookup's gradient into the table's in place (see embed_nodes); False under
+    # DistributedDataParallel, which exchanges a gradient as soon as autograd has accumulated it
+    lookup_grad_in_place = True
 
     def __init__(self, config):
         super().__init__(config)
@@ -46,6 +49,8 @@ class GraphSessionModel(SessionRecommender):
         """
         weight = self.embedding.weight
         index = batch.x - 1
+        if not self.lookup_grad_in_place:
+            return weight.index_select(0, index)
         rows = weight.detach().index_select(0, index)
         if torch.is_grad_enabled() and weight.requires_grad:
             rows.requires_grad_()
