@@ -324,3 +324,14 @@ def rank_rng_state(ckpt: dict, ctx: Context):
         return ckpt.get("rng_state")
     cfg = ckpt.get("train_config") or {}
     return torch.Generator().manual_seed(rank_seed(int(cfg.get("seed", 0)) + int(ckpt.get("global_step", 0)), ctx.rank)).get_state()
+
+
+def process_choices(device: str, gpu_names: list[str], cpu_cores: int | None) -> tuple[int, str]:
+    """The most data-parallel processes the Train page offers for ``device`` and the sentence
+    saying why: one per GPU (NCCL) when the run goes to the GPUs, else CPU processes (gloo)."""
+    if device != "cpu" and gpu_names:
+        return len(gpu_names), (f"{len(gpu_names)} GPU(s): {', '.join(gpu_names)}; one process per GPU (NCCL)")
+    cores = max(1, cpu_cores or 1)
+    why = "device cpu" if gpu_names else "no CUDA GPU here"
+    return cores, (f"{why}: CPU processes (gloo), {cores} core(s) on this machine, one thread per process; "
+                   "the global batch is split between them")

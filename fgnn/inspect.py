@@ -214,7 +214,8 @@ def dataset_split_day(dataset: PreparedDataset) -> Optional[int]:
 
 def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
     """One row per run of :func:`fgnn.runs.list_runs`: name, state, model, kind (model or
-    baseline), dataset, epochs done, best HR@k / MRR@k / NDCG@k, device, path."""
+    baseline), dataset, epochs done, best HR@k / MRR@k / NDCG@k, device, processes (the
+    data-parallel world size), path."""
     from .models import NEURAL
 
     rows = []
@@ -226,10 +227,11 @@ def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
             "kind": "model" if model in NEURAL else "baseline", "dataset": cfg.get("dataset"),
             "epoch": status.get("epoch"), "epochs": cfg.get("epochs") if model in NEURAL else 1,
             f"HR@{k}": best.get(f"hit@{k}"), f"MRR@{k}": best.get(f"mrr@{k}"),
-            f"NDCG@{k}": best.get(f"ndcg@{k}"), "device": status.get("device"), "path": r["path"],
+            f"NDCG@{k}": best.get(f"ndcg@{k}"), "device": status.get("device"),
+            "processes": status.get("world_size") or cfg.get("nproc") or 1, "path": r["path"],
         })
     cols = ["run", "state", "model", "kind", "dataset", "epoch", "epochs", f"HR@{k}", f"MRR@{k}",
-            f"NDCG@{k}", "device", "path"]
+            f"NDCG@{k}", "device", "processes", "path"]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -133,6 +133,13 @@ def read_status(run_dir) -> dict:
             again.update(state="failed", error="the training process ended without finishing "
                          "(killed or crashed); see stdout.log. Resume it or start a new run.",
                          finished=time.time())
+            if again.get("processes"):  # a data-parallel run: name the processes that are gone
+                from .distributed import lost_message, lost_processes
+
+                lost = lost_processes(again)
+                if lost:
+                    again.update(error=lost_message(lost, " (killed or crashed; see stdout.log)"),
+                                 lost_rank=lost[0]["rank"])
             try:
                 write_json_atomic(run_dir / "status.json", again)
             except OSError:

@@ -3,11 +3,13 @@ watch its progress and curves live, cancel it. The run survives closing the tab.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from fgnn.data.registry import list_datasets
+from fgnn.distributed import process_choices
 from fgnn.hyperparams import TRAINING_RULES, check_model_params, check_training, model_rules
 from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
@@ -35,6 +37,13 @@ def cuda_info() -> tuple[bool, str]:
     if torch.cuda.is_available():
         return True, f"{torch.cuda.get_device_name(0)} ({torch.cuda.device_count()} GPU)"
     return False, "no CUDA GPU found: runs use the CPU"
+
+
+@st.cache_data(show_spinner=False)
+def gpu_names() -> list[str]:
+    import torch
+
+    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 
 DEFAULTS = TrainConfig()
@@ -106,6 +115,13 @@ with right:
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
     (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon=":material/memory:")
+    max_proc, why = process_choices(device, gpu_names(), os.cpu_count())
+    if ss.get("train_nproc", 1) > max_proc:
+        ss["train_nproc"] = max_proc
+    nproc = int(st.number_input("processes (data-parallel)", 1, max_proc, 1, key="train_nproc", disabled=not neural,
+                                help="DistributedDataParallel under torchrun (docs/distributed.md); baselines "
+                                     "always fit in one process."))
+    st.caption(why if neural else "baselines fit in one process")
     default_name = f"{model}-{source_stem(dataset)}"  # follows the model and dataset until a name is typed
     name = st.text_input("run name", key="train_run_name", placeholder=default_name).strip() or default_name
     folder = safe_run_name(name)
@@ -124,6 +140,7 @@ def start() -> None:
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         lr_step=lr_step, lr_gamma=lr_gamma, device=device, seed=seed, ks=sorted(ks or [20]),
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,
+        nproc=nproc if neural else 1,
     )
     root = checkpoints_root()
     root.mkdir(parents=True, exist_ok=True)

@@ -174,9 +174,12 @@ def test_run_table_puts_baselines_beside_models():
     runs = [{"name": "a", "path": "/r/a", "config": {"model": "fgnn", "epochs": 3, "dataset": "d"},
              "status": {"state": "finished", "epoch": 3}, "best": {"hit@20": 12.5, "mrr@20": 3.0}},
             {"name": "b", "path": "/r/b", "config": {"model": "sknn", "dataset": "d"},
-             "status": {"state": "running"}, "best": {}}]
+             "status": {"state": "running"}, "best": {}},
+            {"name": "c", "path": "/r/c", "config": {"model": "srgnn", "dataset": "d", "nproc": 2},
+             "status": {"state": "finished", "world_size": 2, "device": "2 x cpu (1 threads), gloo"}, "best": {}}]
     t = run_table(runs, k=20)
-    assert t["kind"].tolist() == ["model", "baseline"]
+    assert t["kind"].tolist() == ["model", "baseline", "model"]
+    assert t["processes"].tolist() == [1, 1, 2] and t.loc[2, "device"] == "2 x cpu (1 threads), gloo"
     assert t.loc[0, "HR@20"] == 12.5 and np.isnan(t.loc[1, "HR@20"])
     assert run_table([], k=10).columns.tolist()[7] == "HR@10"
 

@@ -40,6 +40,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--seed-ref", default=None, metavar="seed_pipeline.py",
                    help="also time the seed pipeline's training and evaluation batches on a subset, here")
+    p.add_argument("--nproc", type=int, default=None,
+                   help="instead: N data-parallel processes x 1 thread against 1 process x N threads, same "
+                        "model and global batch, --batches training batches each (docs/distributed.md)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
     return p
@@ -151,11 +154,56 @@ def time_seed(seed_path: str, ds, batch_size: int, n_train: int, n_test: int, de
     return out
 
 
+def compare_ddp(args) -> dict:
+    """Two real `fgnn train` runs of ``--batches`` batches: 1 process x N threads, then N processes x
+    1 thread (DDP); training examples/s as each run's rank 0 measured its training loop."""
+    import os
+    import subprocess
+    import tempfile
+
+    from ..runs import read_metrics
+
+    n = args.nproc
+    common = ["train", "--dataset", args.dataset or "diginetica-sample", "--model", args.model, "--epochs", "1",
+              "--batch-size", str(args.batch_size), "--max-train-pairs", str(args.batches * args.batch_size),
+              "--max-test-pairs", "1000", "--device", "cpu", "--quiet"]
+    out = {"dataset": args.dataset or "diginetica-sample", "model": args.model, "batch_size": args.batch_size,
+           "batches": args.batches, "nproc": n}
+    with tempfile.TemporaryDirectory(prefix="fgnn-bench-ddp-") as tmp:
+        for key, extra, threads in (("one_process", ["--threads", str(n)], n),
+                                    ("ddp", ["--threads", "1", "--nproc", str(n)], 1)):
+            run_dir = Path(tmp) / key
+            env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "fgnn", *common, *extra, "--run-dir", str(run_dir)],
+                                  env=env, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise RuntimeError(f"`fgnn {' '.join(common + extra)}` failed:\n{proc.stderr[-3000:]}")
+            row = [r for r in read_metrics(run_dir) if r.get("kind") == "eval"][-1]
+            out[key] = {"train_examples_per_s": row["train_examples_per_s"], "train_s": row["train_s"],
+                        "wall_s": time.perf_counter() - t0, "threads_per_process": threads}
+    out["ddp_over_one_process"] = out["ddp"]["train_examples_per_s"] / out["one_process"]["train_examples_per_s"]
+    return out
+
+
 def run(args) -> int:
     from ..data.dataset import DataError
     from ..models import build_model
     from ..train import resolve_device
 
+    if args.nproc:
+        r = compare_ddp(args)
+        if args.json:
+            print(json.dumps(r, indent=2))
+            return 0
+        n = r["nproc"]
+        print(f"dataset {r['dataset']}, model {r['model']}, global batch {r['batch_size']}, {r['batches']} batches, cpu")
+        print(f"  1 process x {n} threads   {r['one_process']['train_examples_per_s']:8.0f} examples/s "
+              f"({r['one_process']['train_s']:.1f} s training)")
+        print(f"  {n} processes x 1 thread  {r['ddp']['train_examples_per_s']:8.0f} examples/s "
+              f"({r['ddp']['train_s']:.1f} s training, DDP over gloo)")
+        print(f"  ratio (DDP / one process) {r['ddp_over_one_process']:.2f}x")
+        return 0
     try:
         device = resolve_device(args.device)
         t0 = time.perf_counter()

@@ -18,10 +18,10 @@ import torch
 from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.cli import main as cli_main
 from fgnn.data.registry import load_dataset
-from fgnn.distributed import Context, eval_index, shard_index, shard_sizes
+from fgnn.distributed import Context, eval_index, process_choices, shard_index, shard_sizes
 from fgnn.evaluate import rank_targets
 from fgnn.metrics import summarize
-from fgnn.runs import read_json, read_metrics
+from fgnn.runs import read_json, read_metrics, read_status
 from fgnn.train import TrainConfig, train
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,6 +96,28 @@ def test_shards_are_disjoint_cover_the_batch_and_weights_give_the_global_mean():
     assert torch.equal(got, torch.arange(1234))
     assert eval_index(1234, 100, 2, 3)[:3].tolist() == [200, 201, 202]
     assert eval_index(50, 100, 1, 2).numel() == 0
+
+
+def test_train_page_offers_one_process_per_gpu_or_cpu_processes():
+    n, why = process_choices("auto", ["NVIDIA H200", "NVIDIA H200"], 16)
+    assert n == 2 and "NVIDIA H200, NVIDIA H200" in why and "NCCL" in why
+    n, why = process_choices("cpu", ["NVIDIA H200"], 16)
+    assert n == 16 and "gloo" in why
+    n, why = process_choices("auto", [], 2)
+    assert n == 2 and why.startswith("no CUDA GPU here")
+    assert process_choices("auto", [], None)[0] == 1
+
+
+def test_a_dead_rank_of_a_running_run_is_named_by_read_status(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "status.json").write_text(json.dumps({
+        "state": "running", "pid": dead.pid, "world_size": 2,
+        "processes": [{"rank": 0, "pid": dead.pid, "host": os.uname().nodename},
+                      {"rank": 1, "pid": os.getpid(), "host": os.uname().nodename}]}))
+    status = read_status(tmp_path)
+    assert status["state"] == "failed" and status["lost_rank"] == 0
+    assert status["error"].startswith(f"rank 0 (pid {dead.pid}) ended before the run finished")
 
 
 def test_two_processes_give_the_weights_of_one_with_the_same_global_batch(nproc_run, cache, tmp_path):
