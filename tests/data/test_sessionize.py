@@ -235,3 +235,16 @@ def test_items_file_that_is_missing_or_a_fifo_is_refused_before_hashing(tmp_path
     with pytest.raises(DataError, match="FIFO"):
         load_dataset(log, items=fifo)
     assert cache_entries(cache_dir) == []
+
+
+def test_millisecond_log_is_cut_exactly_at_the_threshold(tmp_path):
+    """Unix milliseconds (RetailRocket) are read as seconds; a gap of exactly 30 minutes stays in
+    the session, one millisecond more starts a new one."""
+    t = 1_433_116_800_123
+    rows = [(t, 1), (t + 1_800_000, 2), (t + 3_600_001, 3), (t + 3_600_002, 4)]
+    path = _write(tmp_path / "ms.csv", "timestamp,visitorid,itemid\n" +
+                  "".join(f"{ts},7,{item}\n" for ts, item in rows))
+    clicks = read_csv_log(path)
+    assert clicks.attrs["time_unit"] == "ms" and clicks["time"].iloc[0] == pytest.approx(t / 1000)
+    table, _ = prepare_log(clicks, {})
+    assert table.sort_values("time")["session"].tolist() == [0, 0, 1, 1]
