@@ -55,11 +55,13 @@ def parse_item_ids(text: str) -> list[int]:
     tokens = [t for t in re.split(r"[\s,;]+|->|→", str(text).strip()) if t]
     out = []
     for t in tokens:
-        try:
-            out.append(int(t))
-        except ValueError:
+        if not re.fullmatch(r"[+-]?[0-9]+", t):  # int() would take '1_000' and non-ASCII digits too
             raise ValueError(f"'{t[:30]}' is not an item id: type whole numbers separated by commas "
-                             "or spaces, e.g. 12, 7, 12, 40") from None
+                             "or spaces, e.g. 12, 7, 12, 40")
+        value = int(t)
+        if not -2**63 <= value < 2**63:
+            raise ValueError(f"'{t[:30]}' is not an item id: ids fit in 64 bits (below 2^63)")
+        out.append(value)
     return out
 
 

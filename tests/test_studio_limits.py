@@ -55,3 +55,12 @@ def test_ranks_of_equals_the_pairwise_count():
     items = [1, 5, 17, 50, 33]
     expected = (scores.unsqueeze(1) >= scores[:, [i - 1 for i in items]].unsqueeze(2)).sum(dim=2)
     assert torch.equal(studio.ranks_of(scores, items), expected)
+
+
+def test_typed_ids_beyond_64_bits_are_refused_by_name():
+    with pytest.raises(ValueError, match="64 bits"):
+        studio.parse_item_ids(f"12, {10**30}")
+    for bad in ("1_000", "٣", "1e3", "inf"):
+        with pytest.raises(ValueError, match="is not an item id"):
+            studio.parse_item_ids(f"12, {bad}")
+    assert studio.parse_item_ids(f"+5 -> {2**63 - 1}") == [5, 2**63 - 1]
