@@ -161,3 +161,33 @@ def test_app_loading_quotes_content_of_uploads_only(tmp_path, monkeypatch):
     upload = save_upload("mine.csv", text, policy=policy())
     with pytest.raises(DataError, match="'TOPSECRET'.*line 3"):
         load_source(encode_source(str(upload), format="csv"))
+
+
+def test_two_visitors_pressing_start_together_get_one_run(tmp_path):
+    """The check and the launch happen under one lock: the second visitor sees the first run."""
+    import threading
+
+    root = tmp_path / "runs"
+    p = policy()
+    results, inside = {}, threading.Event()
+
+    def visitor(name: str, hold: float) -> None:
+        try:
+            with p.training_slot(root):
+                inside.set()
+                time.sleep(hold)  # launching takes a moment: the run folder appears before the lock goes
+                _running_run(root, name)
+            results[name] = "started"
+        except DataError as exc:
+            results[name] = str(exc)
+
+    first = threading.Thread(target=visitor, args=("first", 0.5))
+    first.start()
+    inside.wait(10)
+    second = threading.Thread(target=visitor, args=("second", 0.0))
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert results["first"] == "started"
+    assert "no new run" in results["second"] and "first" in results["second"]
+    assert not (root / "second").exists()
