@@ -791,8 +791,13 @@ def _first_nonempty(*series):
     return [], []
 
 
-def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20) -> go.Figure:
+def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
+                           references: Mapping[str, Mapping] | None = None) -> go.Figure:
     """Loss, HR@K, MRR@K and NDCG@K per epoch, and training loss per step, for several runs.
+
+    ``references`` maps a baseline's name to its metrics (``hit@K``, ``mrr@K``, ``ndcg@K``):
+    each is a dotted horizontal line across the HR, MRR and NDCG panels, named at its right end
+    (a baseline has no epochs; ``shape.name == "reference <name>"``).
 
     Each run keeps one colour in every panel. One trace per run per metric that has data
     (training loss per epoch, eval loss per epoch dashed where logged, loss per step, HR, MRR,
@@ -844,6 +849,14 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20) -> go.Fi
                 hovertemplate=f"{run}<br>{xname} %{{x}}<br>{mname} %{{y:.4g}}<extra></extra>",
             ), row=row, col=col)
             legend_shown = True
+    for i, (name, metrics) in enumerate((references or {}).items()):
+        for metric, (row, col) in (("hit", (2, 1)), ("mrr", (2, 3)), ("ndcg", (2, 5))):
+            value = _number(metrics.get(f"{metric}@{k}") if isinstance(metrics, Mapping) else None)
+            if value is None:
+                continue
+            fig.add_hline(y=value, row=row, col=col, line=dict(color="#555", dash="dot", width=1.2),
+                          name=f"reference {name}", annotation_text=name, annotation_position="top right",
+                          annotation_font=dict(size=10, color="#555"))
     for row, col in ((1, 1), (2, 1), (2, 3), (2, 5)):
         fig.update_xaxes(title_text="epoch", row=row, col=col)
     fig.update_xaxes(title_text="step", row=1, col=4)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from fgnn.inspect import run_table
+from fgnn.inspect import blank_missing, config_difference, run_table
+from fgnn.models import NEURAL
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
 from fgnn.uploads import run_dataset_source
@@ -34,16 +35,29 @@ for kind, title in (("model", "Models"), ("baseline", "Baselines")):
         st.caption("none yet" + (": fit POP, S-POP, Markov or (V-)SKNN on the Train page for an honest "
                                  "comparison" if kind == "baseline" else ""))
     else:
-        st.dataframe(part, hide_index=True, key=f"runs_table_{kind}")
+        st.dataframe(blank_missing(part), hide_index=True, key=f"runs_table_{kind}")
 
 # --------------------------------------------------------------------------- curves
 st.subheader("Curves")
 names = list(table["run"])
-default = [n for n in names if by_name[n]["config"].get("model") in ("fgnn", "srgnn")][:2]
-chosen = st.multiselect("runs to overlay", names, default=default, key="runs_overlay")
+# the best finished neural runs (by their best HR@K); baselines are drawn as reference lines
+finished = table[(table["kind"] == "model") & (table["state"] == "finished")]
+default = list(finished.sort_values(f"HR@{k}", ascending=False, na_position="last")["run"][:2])
+chosen = st.multiselect("runs to overlay", names, default=default, key="runs_overlay",
+                        help="Models as curves; a baseline as a dotted line at its HR, MRR and NDCG. "
+                             "Choose two runs to see how their configs differ.")
 if chosen:
-    st.plotly_chart(training_curves_figure({n: read_metrics(by_name[n]["path"]) for n in chosen}, k=k),
-                    key="runs_curves")
+    curves = {n: read_metrics(by_name[n]["path"]) for n in chosen if n in by_name
+              and by_name[n]["config"].get("model") in NEURAL}
+    references = {n: by_name[n]["best"] for n in chosen if n in by_name and n not in curves}
+    st.plotly_chart(training_curves_figure(curves, k=k, references=references), key="runs_curves")
+if len(chosen) == 2 and all(n in by_name for n in chosen):
+    diff = config_difference(by_name[chosen[0]]["config"], by_name[chosen[1]]["config"], names=tuple(chosen))
+    st.markdown(f"**Config difference** ({len(diff)} setting{'s' * (len(diff) != 1)})")
+    if diff.empty:
+        st.caption("The two runs have the same config.")
+    else:
+        st.dataframe(diff, hide_index=True, key="runs_config_diff")
 
 # --------------------------------------------------------------------------- one run
 st.subheader("One run")
@@ -84,7 +98,11 @@ with st.expander(":material/delete: Delete this run"):
     typed = st.text_input("type the run name to confirm", key="runs_delete_confirm", disabled=not may_delete)
     if not may_delete:
         st.info(f"Deletion is off: {may_delete.reason}.", icon=":material/lock:")
-    if st.button("Delete run", key="runs_delete", disabled=not may_delete or typed.strip() != name):
+    # enabled before the name is typed: a click that also ends the typing is not swallowed
+    if st.button("Delete run", key="runs_delete", disabled=not may_delete):
+        if typed.strip() != name:
+            st.error(f"Type the run name `{name}` exactly to confirm the deletion.", icon=":material/error:")
+            st.stop()
         try:
             delete_run(run["path"])
         except (OSError, ValueError) as exc:

@@ -268,6 +268,24 @@ def sidebar() -> None:
                         help="How many next items to predict and score.", **_bound("top_k"))
 
 
+# Widgets whose value should survive a visit to another page (Streamlit drops the state of a
+# widget that a run does not draw). Only widgets drawn without a default of their own, so that
+# re-setting them through Session State raises no "default value" warning.
+PERSISTENT_WIDGETS = (
+    "inspect_outcome", "inspect_compare_outcome", "construction_source", "construction_text",
+    "construction_all", "construction_step", "builder_baseline", "builder_topk_chart", "builder_query", "train_model",
+)
+
+
+def keep_widget_state() -> None:
+    """Re-set the persistent widgets' values: a value set through Session State is kept while
+    its widget is not drawn (Streamlit's documented way to keep widget state across pages)."""
+    ss = st.session_state
+    for key in PERSISTENT_WIDGETS:
+        if key in ss:
+            ss[key] = ss[key]
+
+
 def ensure_app_shell(page: str) -> None:
     """Send a visit that bypassed ``app.py`` through it.
 
@@ -275,8 +293,10 @@ def ensure_app_shell(page: str) -> None:
     ``pages/`` folder in its older multipage mode: a first visitor who opens a page's URL
     directly (a bookmark, after a restart) would get that page without the shared sidebar and
     with every file of ``pages/`` in the menu. Each page calls this first; in that mode it goes
-    to ``app.py``, which sets up the navigation and then opens ``page``.
+    to ``app.py``, which sets up the navigation and then opens ``page``. It also keeps the
+    pages' widget state (:func:`keep_widget_state`), since every page calls it first.
     """
+    keep_widget_state()
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without the old mode

@@ -210,3 +210,26 @@ def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
     day = dataset_split_day(ds)
     assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
     assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")
+
+
+def test_run_table_readable_times_blank_cells_and_config_difference():
+    """Runs page (issue 14): start and duration readable, missing cells blank, two configs compared."""
+    from fgnn.inspect import blank_missing, config_difference, readable_duration, readable_time, run_table
+
+    runs = [{"name": "a", "path": "/x/a", "config": {"model": "fgnn", "dataset": "d", "epochs": 3},
+             "status": {"state": "finished", "started": 1700000000.0, "finished": 1700000328.4, "epoch": 3},
+             "best": {"hit@20": 50.123}},
+            {"name": "b", "path": "/x/b", "config": {"model": "pop"}, "status": {"state": "failed"}, "best": {}}]
+    table = run_table(runs, k=20)
+    assert table.loc[0, "started"] == "2023-11-14 22:13" and table.loc[0, "duration"] == "5 min 28 s"
+    shown = blank_missing(table)
+    assert shown.loc[0, "HR@20"] == "50.12" and shown.loc[1, "HR@20"] == "" and shown.loc[1, "started"] == ""
+    assert "None" not in shown.to_string() and "nan" not in shown.to_string()
+    assert readable_duration(0, 3725) == "1 h 02 min" and readable_duration(10, 22) == "12 s"
+    assert readable_duration(None, 5) == "" and readable_time("x") == "" and readable_time(None) == ""
+    diff = config_difference({"model": "fgnn", "lr": 0.001, "model_params": {"heads": 8, "hidden_size": 100}},
+                             {"model": "fgnn", "lr": 0.01, "model_params": {"heads": 8}, "seed": 1}, names=("a", "b"))
+    assert diff.to_dict("records") == [
+        {"setting": "lr", "a": "0.001", "b": "0.01"},
+        {"setting": "model_params.hidden_size", "a": "100", "b": ""},
+        {"setting": "seed", "a": "", "b": "1"}]

@@ -393,3 +393,16 @@ def test_epoch_loss_comes_from_the_eval_rows_train_loss():
     loss = [t for t in fig.data if t.meta == {"run": "run", "metric": "loss"}][0]
     assert list(loss.x) == [1] and list(loss.y) == [7.5]
     assert not [t for t in fig.data if t.meta["metric"] == "eval_loss"]  # no test loss is logged
+
+
+def test_training_curves_draw_baselines_as_reference_lines():
+    from fgnn.plots import training_curves_figure
+
+    rows = [{"kind": "eval", "epoch": e, "step": e, "hit@20": 10.0 * e, "mrr@20": 2.0 * e, "ndcg@20": 3.0 * e}
+            for e in (1, 2)]
+    fig = training_curves_figure({"fgnn": rows}, k=20, references={"vsknn": {"hit@20": 42.0, "mrr@20": 11.0},
+                                                                   "broken": ["not", "a", "dict"]})
+    lines = [s for s in fig.layout.shapes if s.name == "reference vsknn"]
+    assert sorted(s.y0 for s in lines) == [11.0, 42.0] and all(s.y0 == s.y1 for s in lines)
+    assert {a.text for a in fig.layout.annotations} >= {"vsknn"}
+    assert {t.meta["run"] for t in fig.data} == {"fgnn"}  # the baseline is no trace of points

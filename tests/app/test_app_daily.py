@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from app_support import app, wait_for
+
 from fgnn.hyperparams import MODEL_RULES
 from fgnn.models import config_class
 
@@ -170,3 +171,19 @@ def test_inspect_miss_shows_the_top1_b_is_on_the_same_dataset_and_rows_open_in_t
     at.button(key="inspect_compare_open").click().run()
     assert at.session_state["highlight_item"] == int(first["target"])
     assert Path(at.session_state["builder_other"]).parent.name == "srgnn-sample"
+
+
+def test_widget_state_survives_a_visit_to_another_page(root):
+    """Bug 7: Inspect's hit/miss filter and Graph construction's source reset on returning."""
+    at = app(INSPECT, checkpoint=str(root / "fgnn-sample" / "best.pt"))
+    at.radio(key="inspect_outcome").set_value("miss").run()
+    at.switch_page("pages/2_Graph_construction.py").run()
+    at.radio(key="construction_source").set_value("Type a sequence").run()
+    at.text_input(key="construction_text").set_value("5, 6, 5").run()
+    at.switch_page(BUILDER).run()
+    at.switch_page(INSPECT).run()
+    assert at.radio(key="inspect_outcome").value == "miss"
+    at.switch_page("pages/2_Graph_construction.py").run()
+    assert at.radio(key="construction_source").value == "Type a sequence"
+    assert at.text_input(key="construction_text").value == "5, 6, 5"
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
