@@ -490,3 +490,15 @@ def faithfulness_verdict(table: pd.DataFrame, method: str = "attention") -> str:
         word = "not distinguishable from"
     return (f"On {len(d)} test pairs, {name} is {word} a random order: its deletion AUC is "
             f"{mean:+.3f} ± {se:.3f} (mean ± s.e.) from random's, pair by pair.")
+
+
+def click_table(result: dict[str, Attribution]) -> pd.DataFrame:
+    """Per clicked item, every method's number side by side: ``item, clicks`` (1-based click
+    positions as text, e.g. ``"1, 3"``), then one column per method of ``result`` (its node
+    attribution), in first-click order."""
+    first = next(iter(result.values()))
+    table = pd.DataFrame({"item": first.nodes["item"].to_numpy(),
+                          "clicks": [", ".join(map(str, c)) for c in first.nodes["clicks"]]})
+    for method, attr in result.items():
+        table[method] = attr.nodes["attribution"].to_numpy(dtype=float)
+    return table

@@ -1138,7 +1138,7 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
     title = "Deletion curves" + (f" of item {item}" if item is not None else "")
     if aucs:
         title += "<br><sup>deletion AUC, lower = more faithful:<br>" + " · ".join(aucs) + "</sup>"
-    fig.update_layout(title=dict(text=title, y=0.985, yanchor="top"), height=440,
+    fig.update_layout(title=dict(text=title, y=0.95, yanchor="top"), height=450,
                       margin=dict(l=10, r=10, t=125, b=40),
                       legend=dict(orientation="h", y=-0.22), hovermode="closest")
     return fig

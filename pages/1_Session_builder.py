@@ -408,6 +408,8 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
                                node_label=METHOD_LABELS.get(method, method), edge_label=METHOD_LABELS.get(method, method),
                                title=f"Why item {item}?<br><sup>session graph coloured by {METHOD_LABELS.get(method, method)}</sup>")
     g.plotly_chart(fig, key="builder_explain_graph", width="stretch")
+    g.dataframe(attribution.click_table(result).rename(columns=METHOD_LABELS), hide_index=True, width="stretch",
+                key="builder_explain_clicks")
     d.plotly_chart(deletion_curves_figure({m: a.deletion for m, a in result.items()}, item=item),
                    key="builder_explain_curves", width="stretch")
     d.caption("Deletion curves: the session's items removed most-important-first by each method (every click "

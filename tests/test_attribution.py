@@ -268,3 +268,14 @@ def test_faithfulness_verdict():
     noisy.loc[noisy["method"] == "random", "auc"] = [0.21 + (0.3 if p % 2 else -0.3) for p in range(10)]
     assert "not distinguishable from" in A.faithfulness_verdict(noisy)
     assert A.faithfulness_verdict(table.head(1)).startswith("Too few pairs")
+
+
+def test_click_table(models, ds):
+    result = {m: A.explain_item(models["srgnn"], SESSION, 7, ds.item_ids, m, ig_steps=4, epochs=3)
+              for m in ("attention", "ig", "random")}
+    table = A.click_table(result)
+    assert list(table.columns) == ["item", "clicks", "attention", "ig", "random"]
+    assert list(table["item"]) == ds.to_original(list(dict.fromkeys(SESSION)))
+    assert table["clicks"][0] == "1, 3" and table["clicks"][1] == "2, 7"
+    for m, a in result.items():
+        np.testing.assert_array_equal(table[m].to_numpy(), a.nodes["attribution"].to_numpy())

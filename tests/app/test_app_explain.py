@@ -62,6 +62,9 @@ def test_explain_view_colours_the_graph_by_the_chosen_method(root, ds, session):
     for m in ("attention", "ig", "gnnexplainer", "random"):
         assert plotly_values(trace(curves, m)["y"]) == pytest.approx(list(expected[m].deletion["share"]), rel=1e-6)
 
+    clicks = next(df.value for df in at.dataframe if "integrated gradients" in df.value.columns)
+    assert list(clicks["item"]) == nodes["customdata"]
+    assert list(clicks["integrated gradients"]) == pytest.approx(list(expected["ig"].nodes["attribution"]), rel=1e-5)
     at.radio(key="builder_explain_method").set_value("ig").run()
     graph = chart_titled(at, f"Why item {top1}?<br><sup>session graph coloured by integrated gradients<")
     assert plotly_values(trace(graph, "items")["marker"]["color"]) == pytest.approx(

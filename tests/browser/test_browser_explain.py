@@ -4,7 +4,6 @@ graph by integrated gradients and read the deletion curves; screenshot in
 from __future__ import annotations
 
 import pytest
-
 from browser_support import wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
