@@ -113,3 +113,15 @@ def test_a_bad_setting_stops_the_pages_with_one_message(root, monkeypatch):
     for page in ("pages/3_Train.py", "pages/4_Runs.py", "pages/6_Dataset.py"):
         at = app(page)
         assert any("misconfigured" in e.value and "FGNN_MAX_TRAINING_RUNS" in e.value for e in at.error), page
+
+
+def test_dataset_page_refuses_a_fifo_and_a_device_without_hanging(root, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    os.mkfifo(data / "clicks.csv")
+    (data / "zero.csv").symlink_to("/dev/zero")
+    monkeypatch.setenv("FGNN_ALLOW_SERVER_PATHS", f"{data}{os.pathsep}/dev")
+    at = app("pages/6_Dataset.py")
+    assert "FIFO" in _load_path(at, str(data / "clicks.csv"))
+    assert "device" in _load_path(at, "/dev/zero")
+    assert "device" in _load_path(at, str(data / "zero.csv"))  # through a link, still a device
