@@ -40,6 +40,17 @@ def test_wrong_last_click_moves_only_models_that_read_it(sample):
     assert mech.last_click_dependence(with_last, ds)["pairs whose top-20 changes (%)"] > 0
 
 
+def test_readout_attention_on_the_last_click(sample):
+    ds, fgnn, srgnn = sample
+    assert mech.readout_on_last_click(srgnn, ds) is None  # SR-GNN's readout is not a Set2Set
+    r = mech.readout_on_last_click(fgnn, ds)
+    distinct = sum(len(set(ds.test.prefix(p))) >= 2 for p in range(len(ds.test)))
+    assert r["prefixes"] == distinct == 39  # the test prefixes whose graph has 2+ nodes
+    assert 0 < r["readout attention on the last click"] < 1 and 0 < r["uniform share (1 / nodes)"] <= 0.5
+    assert 0 <= r["last click gets the most attention (%)"] <= 100
+    assert 0 < r["last click is the graph's only sink (%)"] <= 100
+
+
 def test_whatif_sensitivity_averages_the_builders_what_if(sample):
     ds, fgnn, _ = sample
     table = mech.whatif_sensitivity(fgnn, ds, max_sessions=4).set_index("change")
@@ -50,7 +61,8 @@ def test_whatif_sensitivity_averages_the_builders_what_if(sample):
 
 def test_report_has_every_part():
     text = mech.mechanisms_report({"fgnn": FGNN_CKPT, "srgnn": SRGNN_CKPT}, max_sessions=3)
-    for part in ("Same graph, different last click", "Told the wrong last click", "What-if order sensitivity",
+    for part in ("Same graph, different last click", "Told the wrong last click", "Where FGNN's readout looks",
+                 "What-if order sensitivity",
                  "By session length", "By target popularity"):
         assert part in text
     assert "| 1 | 39 |" in text  # 39 test pairs have a one-click prefix

@@ -36,6 +36,7 @@ from fgnn.data.sessions import GraphBatchLoader
 from fgnn.evaluate import batch_ranks
 from fgnn.inspect import evaluate_checkpoint, load_checkpoint_dataset, sliced_metrics
 from fgnn.metrics import summarize
+from fgnn.nn import GRUSet2Set
 from fgnn.studio import session_scores, whatif_ranks, whatif_summary
 
 K = 20
@@ -83,6 +84,37 @@ def last_click_dependence(model, dataset: PreparedDataset, batch_size: int = 500
             f"HR@{k}, first click as last": m[f"hit@{k}"], f"MRR@{k}, first click as last": m[f"mrr@{k}"],
             f"pairs whose top-{k} changes (%)": 100.0 * changed / max(n, 1),
             "pairs whose first and last click differ (%)": 100.0 * affected / max(n, 1), "pairs": n}
+
+
+@torch.no_grad()
+def readout_on_last_click(model, dataset: PreparedDataset, batch_size: int = 500) -> Optional[dict]:
+    """FGNN's Set2Set readout attention (last step) on the last click's node, over the test prefixes whose
+    graph has two or more nodes: its mean against the uniform share 1 / nodes, and how often the last
+    click gets the most attention; and how often the last click is the graph's only sink (no edge out
+    but its self-loop), the node that attention normalised over senders leaves all of its own weight.
+    ``None`` for a model without that readout."""
+    if not isinstance(getattr(model, "readout", None), GRUSet2Set):
+        return None
+    model.eval()
+    on_last, uniform, top, sink = [], [], [], []
+    for batch in GraphBatchLoader(dataset.test, batch_size=batch_size):
+        a = model.attention(batch)["readout"][-1].float()
+        nodes = torch.bincount(batch.batch, minlength=batch.num_graphs)
+        src, dst = batch.edge_index
+        is_sink = torch.bincount(src[src != dst], minlength=batch.num_nodes) == 0  # no edge out but a loop
+        sinks = torch.bincount(batch.batch[is_sink], minlength=batch.num_graphs)
+        sink.append((is_sink[batch.last_node] & (sinks == 1))[nodes >= 2].float())
+        most = torch.full((batch.num_graphs,), -1.0).scatter_reduce(0, batch.batch, a, "amax")
+        keep = nodes >= 2
+        last = a[batch.last_node]
+        on_last.append(last[keep])
+        uniform.append(1.0 / nodes[keep].float())
+        top.append((last >= most)[keep].float())
+    on_last, uniform, top, sink = torch.cat(on_last), torch.cat(uniform), torch.cat(top), torch.cat(sink)
+    return {"last click is the graph's only sink (%)": 100.0 * float(sink.mean()),
+            "readout attention on the last click": float(on_last.mean()),
+            "uniform share (1 / nodes)": float(uniform.mean()),
+            "last click gets the most attention (%)": 100.0 * float(top.mean()), "prefixes": int(on_last.numel())}
 
 
 def _variant_kind(name: str, length: int) -> str:
@@ -142,6 +174,10 @@ def mechanisms_report(checkpoints: dict[str, str], max_sessions: Optional[int] =
     rows = [{"model": n, **last_click_dependence(m, dataset)} for n, m in models.items()]
     parts += ["", "**Told the wrong last click** (the first click's node passed as the last one):", "",
               _markdown(pd.DataFrame(rows))]
+    rows = [{"model": n, **r} for n, m in models.items() if (r := readout_on_last_click(m, dataset)) is not None]
+    if rows:
+        parts += ["", "**Where FGNN's readout looks** (Set2Set attention of the last step, test prefixes of two or "
+                  "more nodes):", "", _markdown(pd.DataFrame(rows))]
     frames = []
     for n, m in models.items():
         w = whatif_sensitivity(m, dataset, max_sessions=max_sessions)
