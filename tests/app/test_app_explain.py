@@ -3,6 +3,8 @@ numbers on the page are those of fgnn.attribution for the same session, item and
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from app_support import app, plotly_values
@@ -10,6 +12,7 @@ from app_support import app, plotly_values
 from fgnn import attribution as A
 from fgnn.checkpoint import load_model
 
+REPO = Path(__file__).resolve().parents[2]
 BUILDER = "pages/1_Session_builder.py"
 INSPECT = "pages/5_Inspect.py"
 
@@ -97,3 +100,19 @@ def test_inspect_faithfulness_section(root, ds):
     bars = trace(chart_titled(at, "Faithfulness"), "AUC")
     assert plotly_values(bars["y"]) == pytest.approx(list(expected["auc"]))
     assert any(A.faithfulness_verdict(table, "attention") == m.value for m in at.markdown)
+
+
+def test_explain_view_of_a_baseline_shows_exact_contributions(root, ds, session):
+    shutil.copytree(REPO / "checkpoints" / "vsknn-sample", root / "vsknn-sample")
+    ckpt = root / "vsknn-sample" / "best.pt"
+    at = app(BUILDER, session_items=session, top_k=5, checkpoint=str(ckpt))
+    at.toggle(key="builder_explain").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.radio(key="builder_explain_method").options == ["exact contributions"]
+    top1 = at.session_state["builder_topk_items"][0]
+    graph = chart_titled(at, f"Why item {top1}?<br><sup>session graph coloured by exact contributions<")
+    model, _ = load_model(ckpt, ds)
+    expected = A.explain_ids(model, ds.item_ids, session, top1, ["exact"])["exact"]
+    colours = plotly_values(trace(graph, "items")["marker"]["color"])
+    assert colours == pytest.approx(list(expected.nodes["attribution"]))
+    assert sum(colours) == pytest.approx(expected.score, rel=1e-5)  # exact: the parts add up to the score
