@@ -30,7 +30,8 @@ from fgnn.plots import (
 )
 from fgnn.runs import list_runs
 from pages._shared import (
-    checkpoint_label, ensure_app_shell, get_baseline, get_model, item_map_cached, require_dataset, require_model,
+    checkpoint_label, ensure_app_shell, get_baseline, get_model, item_map_cached, model_key, require_dataset,
+    require_model, session_memo,
 )
 
 ensure_app_shell("pages/1_Session_builder.py")
@@ -255,7 +256,8 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
     base_name = st.selectbox("Baseline", list(BASELINES), format_func=BASELINES.get, key="builder_baseline")
     try:
         baseline = get_baseline(base_name)
-        base_top = studio.predict_topk(baseline, dataset, items, k)
+        base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),
+                                lambda: studio.predict_topk(baseline, dataset, items, k))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
         return
@@ -287,8 +289,10 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
                               help="Runs on this dataset only; the best run of the other network first.")
     try:
         other, other_ckpt, _ = get_model(str(other_path))
-        other_top = studio.predict_topk(other, dataset, items, k)
-        target = None if ss.get("highlight_item") is None else studio.target_rank(other, dataset, items, ss["highlight_item"])
+        key = (*model_key(str(other_path)), tuple(items), k, ss.get("highlight_item"))
+        other_top, target = session_memo("other", key, lambda: (
+            studio.predict_topk(other, dataset, items, k),
+            None if ss.get("highlight_item") is None else studio.target_rank(other, dataset, items, ss["highlight_item"])))
     except (DataError, ValueError) as exc:
         st.warning(f"The other model cannot be used: {exc}")
         return
@@ -332,7 +336,8 @@ def _whatif(items: list[int], k: int) -> None:
     if len(items) > studio.WHATIF_LAST_CLICKS:
         st.caption(f"Removing one click is tried for the last {studio.WHATIF_LAST_CLICKS} clicks only.")
     try:
-        rows = studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed))
+        rows = session_memo("whatif", (*model_key(), tuple(items), min(k, 20), int(seed)),
+                            lambda: studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed)))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
         return
@@ -450,13 +455,15 @@ def _builder() -> None:
     expl = None
     if not session_error:
         try:
-            expl = studio.explain_session(model, dataset, items, k)
+            expl = session_memo("explain", (*model_key(), tuple(items), k),
+                                lambda: studio.explain_session(model, dataset, items, k))
         except (DataError, ValueError) as exc:
             st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
     target = None  # the true next item's rank anywhere in the catalogue (a test session, Inspect)
     if expl is not None and ss.get("highlight_item") is not None:
         try:
-            target = studio.target_rank(model, dataset, items, ss["highlight_item"])
+            target = session_memo("target", (*model_key(), tuple(items), ss["highlight_item"]),
+                                  lambda: studio.target_rank(model, dataset, items, ss["highlight_item"]))
         except (DataError, ValueError) as exc:
             st.warning(f"The true next item cannot be ranked: {exc}")
     lap("explain")

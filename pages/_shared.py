@@ -143,6 +143,31 @@ def item_map_cached(path: Optional[str] = None, dataset_source: Optional[str] = 
     return _item_map(*_file_key(path), source)
 
 
+MEMO_SIZE = 64
+
+
+def session_memo(kind: str, key: tuple, compute):
+    """A result of this visitor's session (a prediction, a what-if, a rank), computed once per
+    ``key`` (what it depends on; :func:`model_key` names a checkpoint version) and kept for the
+    last ``MEMO_SIZE`` keys: undo, remove and a revisit answer at once (docs/performance.md)."""
+    memo = st.session_state.setdefault("_session_memo", {})
+    full = (kind, *key)
+    if full in memo:
+        memo[full] = memo.pop(full)  # most recently used last
+        return memo[full]
+    value = compute()
+    memo[full] = value
+    while len(memo) > MEMO_SIZE:
+        memo.pop(next(iter(memo)))
+    return value
+
+
+def model_key(path: Optional[str] = None) -> tuple:
+    """What a prediction depends on besides the session: the checkpoint's version and the dataset."""
+    path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
+    return (*_file_key(path), str(st.session_state.get("dataset") or DEFAULT_DATASET))
+
+
 @st.cache_data(ttl=5, show_spinner=False)
 def checkpoint_choices() -> list[str]:
     """Paths of every ``best.pt`` / ``last.pt`` under the checkpoints root, newest run first

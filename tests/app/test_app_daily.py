@@ -187,3 +187,26 @@ def test_widget_state_survives_a_visit_to_another_page(root):
     assert at.radio(key="construction_source").value == "Type a sequence"
     assert at.text_input(key="construction_text").value == "5, 6, 5"
     assert not at.exception and not at.warning, [w.value for w in at.warning]
+
+
+def test_builder_results_are_memoised_per_session(root, ds):
+    """Speed: an undo (or a remove back to an earlier session) answers from this visitor's memo
+    (pages._shared.session_memo) without running the model again; a new session is computed once."""
+    items = next(ids[:3] for s in range(ds.test.num_sessions)
+                 if len(set(ids := [int(i) for i in ds.to_original(ds.test.session(s))][:3])) == 3)
+
+    def explained(at):
+        return [key[-2] for key in at.session_state["_session_memo"] if key[0] == "explain"]
+
+    at = app(BUILDER, checkpoint=str(root / "fgnn-sample" / "best.pt"), session_items=items[:2])
+    at.session_state["session_items"] = items
+    at.run()
+    assert explained(at) == [tuple(items[:2]), tuple(items)]
+    at.session_state["session_items"] = items[:2]  # back to the first session: from the memo
+    at.run()
+    assert sorted(explained(at)) == sorted([tuple(items[:2]), tuple(items)])
+    at.session_state["session_items"] = items[:1]  # a new one: computed once
+    at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert sorted(explained(at)) == sorted([tuple(items[:1]), tuple(items[:2]), tuple(items)])
