@@ -108,6 +108,15 @@ def test_train_page_offers_one_process_per_gpu_or_cpu_processes():
     assert process_choices("auto", [], None)[0] == 1
 
 
+def test_nproc_refuses_baselines_and_more_processes_than_the_batch(cache, tmp_path, capsys):
+    assert cli_main(["train", "--model", "pop", "--nproc", "2", "--run-dir", str(tmp_path / "a")]) == 2
+    assert "baseline" in capsys.readouterr().err
+    assert cli_main(["train", "--model", "srgnn", "--nproc", "4", "--batch-size", "3", "--run-dir",
+                     str(tmp_path / "b")]) == 2
+    assert "more processes than the global batch" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 def test_a_dead_rank_of_a_running_run_is_named_by_read_status(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
