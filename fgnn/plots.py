@@ -396,7 +396,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                          title: Optional[str] = None,
                          highlight_label: str = "true next item",
                          node_label: str = "readout attention",
-                         edge_label: str = "attention") -> go.Figure:
+                         edge_label: str = "attention", fixed_scale: bool = False) -> go.Figure:
     """Draw a session graph: nodes, weighted directed edges with arrows, self-loops.
 
     Args:
@@ -413,6 +413,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
             ``"integrated gradients"`` for an attribution. Where some value is negative the
             scale runs from ``-m`` to ``m`` (``m`` the largest magnitude) on a diverging colour
             scale and node size follows the magnitude.
+        fixed_scale: colour (and size) non-negative values on a fixed 0-1 scale instead of
+            0 .. the largest value shown, so that two views or two sessions compare by colour.
 
     Traces: one line trace per edge (and an arrow annotation each, same colour), an
     ``"edge info"`` marker trace at the edge midpoints with the numbers in its hover text
@@ -431,6 +433,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         amin, amax = _value_range(node_att)
         if amin < 0:
             node_scale = SIGNED_COLORSCALE
+        elif fixed_scale:
+            amin, amax = 0.0, 1.0
         frac = np.nan_to_num(np.abs(node_att) / amax if amax > 0 else node_att * 0, nan=0.0)
         node_px = 20.0 + 28.0 * frac
     else:
@@ -443,6 +447,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         emin, emax = _value_range(np.array(list(edge_att) + [a for _, a in added], dtype=float))
         if emin < 0:
             edge_scale = SIGNED_COLORSCALE
+        elif fixed_scale:
+            emin, emax = 0.0, 1.0
 
     weights = graph.edge_weight.tolist()
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]

@@ -242,8 +242,11 @@ def _graph_panel(expl) -> None:
     else:
         g2.caption("no edge attention for this model")
     graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
+    fixed = st.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
+                      help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
+                           "views, steps and sessions compare by colour.")
     fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
-                               highlight_item=ss.get("highlight_item"))
+                               highlight_item=ss.get("highlight_item"), fixed_scale=fixed)
     st.plotly_chart(fig, key="builder_graph", width="stretch")
     st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
                "count; dotted loops are self-loops the attention layer adds; the red ring is the "

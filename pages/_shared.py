@@ -162,7 +162,7 @@ def session_memo(kind: str, key: tuple, compute):
     return value
 
 
-def model_key(path: Optional[str] = None) -> tuple:
+def model_key(path: str | None = None) -> tuple:
     """What a prediction depends on besides the session: the checkpoint's version and the dataset."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
     return (*_file_key(path), str(st.session_state.get("dataset") or DEFAULT_DATASET))

@@ -406,3 +406,22 @@ def test_training_curves_draw_baselines_as_reference_lines():
     assert sorted(s.y0 for s in lines) == [11.0, 42.0] and all(s.y0 == s.y1 for s in lines)
     assert {a.text for a in fig.layout.annotations} >= {"vsknn"}
     assert {t.meta["run"] for t in fig.data} == {"fgnn"}  # the baseline is no trace of points
+
+
+def test_session_graph_fixed_colour_scale():
+    """Issue 14: a fixed 0-1 scale option, so that two views compare by colour."""
+    import torch
+
+    from fgnn.data.graph import build_session_graph
+    from fgnn.plots import session_graph_figure
+
+    graph = build_session_graph(torch.tensor([5, 6, 5, 7]))
+    att = [0.1, 0.3, 0.2]
+    free = session_graph_figure(graph, node_attention=att)
+    fixed = session_graph_figure(graph, node_attention=att, fixed_scale=True)
+    node = lambda fig: next(t for t in fig.data if t.name == "items")
+    assert (node(free).marker.cmin, node(free).marker.cmax) == (0.0, 0.3)
+    assert (node(fixed).marker.cmin, node(fixed).marker.cmax) == (0.0, 1.0)
+    assert max(node(fixed).marker.size) < max(node(free).marker.size)  # 0.3 is not the top of the scale
+    signed = session_graph_figure(graph, node_attention=[-0.5, 0.2, 0.1], fixed_scale=True)
+    assert (node(signed).marker.cmin, node(signed).marker.cmax) == (-0.5, 0.5)  # attributions keep theirs

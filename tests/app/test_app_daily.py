@@ -210,3 +210,18 @@ def test_builder_results_are_memoised_per_session(root, ds):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert sorted(explained(at)) == sorted([tuple(items[:1]), tuple(items[:2]), tuple(items)])
+
+
+def test_builder_graph_on_a_fixed_colour_scale(root, ds):
+    sessions = [[int(i) for i in ds.to_original(ds.test.session(s))] for s in range(ds.test.num_sessions)]
+    items = max(sessions, key=lambda ids: len(set(ids)))  # attention spread over many nodes
+    at = app(BUILDER, checkpoint=str(root / "fgnn-sample" / "best.pt"), session_items=items)
+
+    def node_scale():
+        chart = next(c for c in at.get("plotly_chart") if "Session graph" in c.proto.spec)
+        node = next(t for t in json.loads(chart.proto.spec)["data"] if t.get("name") == "items")
+        return node["marker"]["cmin"], node["marker"]["cmax"]
+
+    assert node_scale()[1] < 1.0
+    at.toggle(key="builder_fixed_scale").set_value(True).run()
+    assert node_scale() == (0.0, 1.0)
