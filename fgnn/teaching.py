@@ -8,7 +8,7 @@ teaches is exactly what the model receives.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ class Step:
     figure: go.Figure
     table: Optional[pd.DataFrame] = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # extra named tables
+    code: str = ""  # a printout shown as code (step 7: the PyG Data object)
 
 
 # --------------------------------------------------------------------------- wording helpers
@@ -177,11 +178,13 @@ def _tensor_figure(graph: SessionGraph) -> go.Figure:
 MAX_CONSTRUCTION_CLICKS = 200
 
 
-def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None) -> list[Step]:
+def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None,
+                       item_index: Mapping[int, int] | None = None) -> list[Step]:
     """The construction of a session graph from ``sequence``, one :class:`Step` per idea:
     sequence, nodes, one edge per click pair, merged weights, self-loops, degree
-    normalisation, tensors. Raises ``ValueError`` on an empty sequence or one over
-    :data:`MAX_CONSTRUCTION_CLICKS`."""
+    normalisation, tensors. ``item_index`` (original id -> row of the embedding table, e.g.
+    ``dataset.index_of()``) makes step 7 show the indices the model really receives beside the
+    ids. Raises ``ValueError`` on an empty sequence or one over :data:`MAX_CONSTRUCTION_CLICKS`."""
     seq = [int(v) for v in (sequence.tolist() if hasattr(sequence, "tolist") else sequence)]
     if not seq:
         raise ValueError("the sequence is empty: a session needs at least one click")
@@ -205,8 +208,21 @@ def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None) 
     steps.append(_step_merged(seq, graph, item_labels, table))
     steps.append(_step_self_loops(graph, item_labels, items, table))
     steps.append(_step_degrees(graph, item_labels, items, table))
-    steps.append(_step_tensors(graph, items, n, E, L))
+    steps.append(_step_tensors(graph, items, n, E, L, item_index))
     return steps
+
+
+def pyg_data_printout(x: Sequence[int], edge_index, edge_weight) -> str:
+    """The graph as PyTorch Geometric prints it, values included: ``Data(x=tensor([[3], [17]]),
+    edge_index=tensor([[0], [1]]), edge_weight=tensor([1.]))`` (``x``: one embedding row per node)."""
+    xs = ", ".join(f"[{int(v)}]" for v in x)
+    ei = edge_index.tolist() if hasattr(edge_index, "tolist") else list(edge_index)
+    src = ", ".join(str(int(v)) for v in (ei[0] if ei else []))
+    dst = ", ".join(str(int(v)) for v in (ei[1] if ei else []))
+    w = ", ".join(f"{float(v):g}." if float(v).is_integer() else f"{float(v):g}"
+                  for v in (edge_weight.tolist() if hasattr(edge_weight, "tolist") else edge_weight))
+    return (f"Data(x=tensor([{xs}]),\n     edge_index=tensor([[{src}],\n                       [{dst}]]),\n"
+            f"     edge_weight=tensor([{w}]))")
 
 
 def _step_sequence(seq, graph, item_labels, name) -> Step:
@@ -381,6 +397,10 @@ def _step_degrees(graph, item_labels, items, table) -> Step:
                 f"{_plural(int(in_deg[si]), 'edge')} ({_listing(gets, 4)}), so each has "
                 f"in_degree_inv = {_num(1 / in_deg[si])}. "
                 "Propagation can then average over neighbours instead of summing them.")
+    text += (" Which model uses what: **SR-GNN** propagates with these degree-normalised in and out "
+             "adjacencies (`in_degree_inv`, `out_degree_inv`); **FGNN**'s WGAT ignores them and "
+             "normalises with its attention softmax over each node's neighbours, reading the edge "
+             "weight (with the self-loops of step 5) inside its attention score.")
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
     bends = _bends(pairs)
     edges = [dict(src=r.src_node, dst=r.dst_node, bend=bends[k], color=EDGE_GREY, width=2.0,
@@ -403,11 +423,15 @@ def _step_degrees(graph, item_labels, items, table) -> Step:
     return Step("6. Degree normalisation", text, fig, out)
 
 
-def _step_tensors(graph, items, n, E, L) -> Step:
+def _step_tensors(graph, items, n, E, L, item_index=None) -> Step:
     ei = graph.edge_index.tolist() if E else [[], []]
-    x_text = "[" + ", ".join(map(str, items[:12])) + (", …" if n > 12 else "") + "]"
-    text = (f"The model receives x = {x_text}, the item id of each node ({_plural(n, 'node')}, "
-            f"looked up in the item embedding table), and edge_index, a 2 × {E} matrix whose "
+    x = [int(item_index[i]) for i in items] if item_index is not None else items
+    x_text = "[" + ", ".join(map(str, x[:12])) + (", …" if n > 12 else "") + "]"
+    what = ("the row of each node's item in the item embedding table (the ids map to rows as the "
+            "table beside shows)" if item_index is not None else
+            "the item id of each node (a model maps ids to rows of its embedding table by its "
+            "dataset's vocabulary; these ids are not from the app's dataset)")
+    text = (f"The model receives x = {x_text}, {what} ({_plural(n, 'node')}), and edge_index, a 2 × {E} matrix whose "
             "columns are (sender node, receiver node). "
             f"edge_weight holds the {_plural(E, 'transition count')} (the edge attribute), "
             f"and the {L}-click sequence travels along so the model knows the last click.")
@@ -421,9 +445,10 @@ def _step_tensors(graph, items, n, E, L) -> Step:
     })
     tables = {
         "x": pd.DataFrame({"node": pd.Series(range(n), dtype="int64"),
-                           "x": pd.Series(items, dtype="int64")}),
+                           "x": pd.Series(x, dtype="int64"), "original id": pd.Series(items, dtype="int64")}),
         "edge_index": pd.DataFrame(np.asarray(ei, dtype=np.int64).reshape(2, E),
                                    index=["sender", "receiver"]),
         "edge_weight": pd.DataFrame({"edge_weight": table["edge_weight"]}),
     }
-    return Step("7. The tensors the model receives", text, _tensor_figure(graph), table, tables)
+    return Step("7. The tensors the model receives", text, _tensor_figure(graph), table, tables,
+                code=pyg_data_printout(x, graph.edge_index, graph.edge_weight))

@@ -56,8 +56,14 @@ try:  # names of the app dataset's items, where its items file gave them (any id
     labels = get_dataset().item_labels() or None
 except (DataError, ValueError):
     labels = None
+try:  # the rows of the app dataset's embedding table, when every id is one of its items
+    app_dataset = get_dataset()
+    app_dataset.to_indices(sequence)
+    item_index = app_dataset.index_of()
+except (DataError, ValueError):
+    item_index = None
 try:
-    steps = construction_steps(sequence, item_labels=labels)
+    steps = construction_steps(sequence, item_labels=labels, item_index=item_index)
 except ValueError as exc:
     st.error(f"This sequence cannot be turned into a graph: {exc}", icon=":material/error:")
     st.stop()
@@ -70,8 +76,13 @@ else:
     ss.setdefault("construction_step", titles[0])
     if ss["construction_step"] not in titles:
         ss["construction_step"] = titles[0]
-    title = st.select_slider("Step", titles, key="construction_step",
-                             format_func=lambda t: t.split(".", 1)[0])
+    at = titles.index(ss["construction_step"])
+    b1, b2, b3 = st.columns([1, 4, 1], vertical_alignment="bottom")
+    b1.button("◀ Previous", key="construction_prev", disabled=at == 0, width="stretch",
+              on_click=lambda: ss.update(construction_step=titles[at - 1]))
+    title = b2.selectbox("Step", titles, key="construction_step")
+    b3.button("Next ▶", key="construction_next", disabled=at == len(titles) - 1, width="stretch",
+              on_click=lambda: ss.update(construction_step=titles[at + 1]))
     chosen = [steps[titles.index(title)]]
 
 for i, step in enumerate(chosen):
@@ -83,5 +94,8 @@ for i, step in enumerate(chosen):
         if name:
             st.markdown(f"**{name}**")
         st.dataframe(table, hide_index=True, width="stretch")
+    if step.code:
+        st.markdown("**As PyTorch Geometric prints it**")
+        st.code(step.code, language="python")
     if show_all and i < len(chosen) - 1:
         st.divider()

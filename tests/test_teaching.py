@@ -121,3 +121,21 @@ def test_no_repeats_and_labels():
 def test_empty_sequence_raises():
     with pytest.raises(ValueError):
         construction_steps([])
+
+
+def test_step_7_shows_embedding_rows_and_the_pyg_printout():
+    """Issue 14: step 7 shows what the model really receives (rows of the embedding table beside
+    the original ids) and the PyG Data object; step 6 says which model uses which normalisation."""
+    from fgnn.teaching import pyg_data_printout
+
+    steps = construction_steps([50, 60, 50, 70], item_index={50: 3, 60: 1, 70: 2})
+    last = steps[-1]
+    assert last.tables["x"].to_dict("list") == {"node": [0, 1, 2], "x": [3, 1, 2], "original id": [50, 60, 70]}
+    assert last.code == ("Data(x=tensor([[3], [1], [2]]),\n     edge_index=tensor([[0, 1, 0],\n"
+                         "                       [1, 0, 2]]),\n     edge_weight=tensor([1., 1., 1.]))")
+    assert "x = [3, 1, 2]" in last.text and "embedding table" in last.text
+    plain = construction_steps([50, 60, 50, 70])[-1]
+    assert plain.tables["x"]["x"].tolist() == [50, 60, 70] and "not from the app's dataset" in plain.text
+    assert "SR-GNN" in steps[5].text and "FGNN" in steps[5].text and "softmax" in steps[5].text
+    assert pyg_data_printout([7], [[], []], []) == ("Data(x=tensor([[7]]),\n     edge_index=tensor([[],\n"
+                                                    "                       []]),\n     edge_weight=tensor([]))")

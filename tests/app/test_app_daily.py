@@ -225,3 +225,20 @@ def test_builder_graph_on_a_fixed_colour_scale(root, ds):
     assert node_scale()[1] < 1.0
     at.toggle(key="builder_fixed_scale").set_value(True).run()
     assert node_scale() == (0.0, 1.0)
+
+
+def test_graph_construction_named_steps_previous_next_and_the_model_input(root, ds):
+    items = [int(i) for i in ds.to_original(ds.test.session(0))]
+    at = app("pages/2_Graph_construction.py", session_items=items)
+    assert at.selectbox(key="construction_step").value.startswith("1. ")
+    assert at.button(key="construction_prev").disabled
+    at.button(key="construction_next").click().run()
+    assert at.selectbox(key="construction_step").value.startswith("2. ")
+    at.button(key="construction_prev").click().run()
+    assert at.selectbox(key="construction_step").value.startswith("1. ")
+    at.selectbox(key="construction_step").set_value("7. The tensors the model receives").run()
+    assert at.button(key="construction_next").disabled
+    index = ds.index_of()
+    rows = sorted({index[i] for i in items})
+    assert at.code and at.code[0].value.startswith("Data(x=tensor([[")
+    assert all(f"[{r}]" in at.code[0].value for r in rows)

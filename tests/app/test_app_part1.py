@@ -192,8 +192,7 @@ def test_corrupted_checkpoint_gives_a_clear_message(root, session):
 def test_graph_construction_page(root, session):
     at = app(CONSTRUCTION)
     assert at.subheader[0].value == "1. The click sequence"
-    slider = at.select_slider(key="construction_step")
-    slider.set_value("7. The tensors the model receives").run()
+    at.selectbox(key="construction_step").set_value("7. The tensors the model receives").run()
     assert not at.exception and at.subheader[0].value == "7. The tensors the model receives"
     at.toggle(key="construction_all").set_value(True).run()
     assert [s.value[:2] for s in at.subheader] == [f"{i}." for i in range(1, 8)]
