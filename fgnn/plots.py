@@ -599,19 +599,22 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
         raise ValueError(f"{xy.shape[0]} coordinates for {n} items")
     label = _label_fn(item_labels)
     sizes = np.clip(4.0 + 2.2 * np.log1p(np.maximum(pop, 0)), 4.0, 22.0)
+    # group of each item: one of the max_categories largest categories, else "other" (vectorised:
+    # no per-item string is made, a full catalogue has tens of thousands of items)
+    group_of = np.zeros(n, dtype=np.int64)
     if categories is None:
-        cats = np.full(n, "all items", dtype=object)
         groups = ["all items"]
     else:
-        raw = pd.Series(list(categories), dtype="object")
+        raw = pd.Series(np.asarray(categories.to_numpy() if isinstance(categories, pd.Series) else categories))
         if len(raw) != n:
             raise ValueError(f"{len(raw)} categories for {n} items")
-        raw = raw.where(raw.notna(), "other").astype(str)
-        counts = raw.value_counts()
-        ranked = sorted((c for c in counts.index if c != "other"), key=lambda c: (-counts[c], c))
+        counts = raw[raw.notna()].value_counts().to_dict()
+        ranked = sorted((c for c in counts if str(c) != "other"), key=lambda c: (-counts[c], str(c)))
         top = ranked[:max_categories]
-        cats = raw.where(raw.isin(top), "other").to_numpy()
-        groups = top + (["other"] if (cats == "other").any() else [])
+        group_of[:] = len(top)
+        for g_i, c in enumerate(top):
+            group_of[(raw == c).to_numpy()] = g_i
+        groups = [str(c) for c in top] + (["other"] if (group_of == len(top)).any() else [])
 
     # the items drawn as points: all of a small catalogue, the most popular of a large one
     if n > max_points:
@@ -636,7 +639,7 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
         ))
     named = " · %{hovertext}" if item_labels else ""  # names only where the dataset has them
     for g_i, group in enumerate(groups):
-        idx = np.flatnonzero((cats == group) & as_point)
+        idx = np.flatnonzero((group_of == g_i) & as_point)
         if idx.size == 0:
             continue
         color = OTHER_COLOR if group == "other" else (
@@ -651,13 +654,15 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
             hovertext=[label(int(i)) or "" for i in ids[idx]] if item_labels else None,
             name=group,
         ))
-    where = {int(item): i for i, item in enumerate(ids)}
+    index = pd.Index(ids)
 
     def overlay(items, name, symbol, color, extra, hover_note, text=None):
-        shown = [int(i) for i in items if int(i) in where]
+        items = [int(i) for i in items]
+        found = index.get_indexer(items) if items else np.zeros(0, dtype=np.int64)
+        shown = [i for i, f in zip(items, found) if f >= 0]
+        pos = found[found >= 0]
         if not shown:
             return
-        pos = [where[i] for i in shown]
         fig.add_trace(go.Scatter(
             x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(),
             mode="markers+text" if text is not None else "markers",
@@ -682,8 +687,7 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
     if selected_items:
         order: dict[int, list[int]] = {}
         for t, item in enumerate(int(s) for s in selected_items):
-            if item in where:
-                order.setdefault(item, []).append(t + 1)
+            order.setdefault(item, []).append(t + 1)
         overlay(list(order), "in session", "circle-open", CURRENT_COLOR, 10,
                 lambda i: f"in session (click {', '.join(map(str, order[i]))})",
                 text={i: ",".join(map(str, v)) for i, v in order.items()})

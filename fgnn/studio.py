@@ -294,11 +294,12 @@ def graph_view(expl: Explanation, item_ids: torch.Tensor, step: Union[int, str, 
 def item_catalogue(dataset: PreparedDataset) -> pd.DataFrame:
     """Every item: ``item`` (original id), its ``name`` where the dataset has names, ``category``
     (-1 unknown), ``popularity`` (training clicks); most popular first, ties by item id."""
-    ids = dataset.item_ids[1:].tolist()
-    cats = (dataset.categories[1:].tolist() if dataset.categories is not None else [-1] * len(ids))
-    pop = dataset.popularity[1:].tolist()
-    table = pd.DataFrame({"item": ids, "category": cats, "popularity": pop}).astype("int64")
-    table = table.sort_values(["popularity", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    ids = dataset.item_ids[1:].numpy().astype(np.int64)
+    cats = (dataset.categories[1:].numpy().astype(np.int64) if dataset.categories is not None
+            else np.full(len(ids), -1, dtype=np.int64))
+    pop = dataset.popularity[1:].numpy().astype(np.int64)
+    order = np.lexsort((ids, -pop))  # vectorised: this runs on every builder rerun, 43,097 items at full size
+    table = pd.DataFrame({"item": ids[order], "category": cats[order], "popularity": pop[order]})
     return dataset.with_item_names(table)
 
 
