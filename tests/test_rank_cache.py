@@ -99,3 +99,13 @@ def test_ranks_kept_for_another_dataset_are_not_served(ckpt, ds):
     torch.save(saved, path)
     rank_cache._in_memory.clear()
     assert rank_cache.load_cached_ranks(ckpt, ds) is None
+
+
+def test_forget_drops_the_kept_ranks_of_one_checkpoint(ckpt, ds):
+    rank_cache.target_ranks_cached(ckpt, ds)
+    other = ckpt.parent.parent / "srgnn-sample" / "best.pt"
+    rank_cache.target_ranks_cached(other, ds)
+    assert rank_cache.forget(ckpt) == 1
+    assert rank_cache.load_cached_ranks(ckpt, ds) is None
+    assert rank_cache.load_cached_ranks(other, ds) is not None  # another run's ranks stay
+    assert rank_cache.forget(ckpt) == 0
