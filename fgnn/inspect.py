@@ -163,7 +163,7 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"outcome": order, "pairs": [int(counts.get(o, 0)) for o in order]})
 
 
-def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: int = 2000) -> go.Figure:
+def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: int = 1000) -> go.Figure:
     """Rank under A against rank under B for every test pair (log axes), coloured by outcome;
     dashed lines at K. ``customdata`` holds the pair index.
 
