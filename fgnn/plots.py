@@ -565,7 +565,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
 
 
 # --------------------------------------------------------------------------- item map
-ITEM_MAP_POINTS = 1500
+ITEM_MAP_POINTS = 600
 """Items a map draws as points at most (the most popular); the rest become a density layer."""
 ITEM_MAP_DENSITY_TRACE = "other items (density)"
 ITEM_MAP_OVERLAYS = ("top-K", "found", "true next item", "in session")
@@ -574,7 +574,7 @@ ITEM_MAP_OVERLAYS = ("top-K", "found", "true next item", "in session")
 def item_map_figure(coords, item_ids, popularity, categories=None, selected_items=None,
                     max_categories: int = 10, item_labels: ItemLabels = None, topk_items=None,
                     target_item: Optional[int] = None, found_items=None,
-                    max_points: int = ITEM_MAP_POINTS, density_bins: int = 90) -> go.Figure:
+                    max_points: int = ITEM_MAP_POINTS, density_bins: int = 60) -> go.Figure:
     """Scatter of items on a 2-D map; clicking a point gives its item id in ``customdata``.
 
     Built to stay small at research scale (docs/research-scale.md): at most ``max_points``
@@ -630,10 +630,12 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
         span = [(float(v.min()), float(v.max())) if v.max() > v.min() else (float(v.min()) - 1, float(v.min()) + 1)
                 for v in (xy[:, 0], xy[:, 1])]
         counts2d, xe, ye = np.histogram2d(rest[:, 0], rest[:, 1], bins=density_bins, range=span)
-        z = np.where(counts2d.T > 0, np.log10(np.maximum(counts2d.T, 1)) + 0.3, np.nan)
+        # log scale; an empty cell is 0 and transparent (binary float32 on the wire, no nulls)
+        z = np.log10(1.0 + counts2d.T).astype(np.float32)
         fig.add_trace(go.Heatmap(
-            x=np.round((xe[:-1] + xe[1:]) / 2, 5), y=np.round((ye[:-1] + ye[1:]) / 2, 5),
-            z=np.round(z, 3), colorscale=[[0.0, "rgb(240,240,240)"], [1.0, "rgb(120,120,120)"]],
+            x=((xe[:-1] + xe[1:]) / 2).astype(np.float32), y=((ye[:-1] + ye[1:]) / 2).astype(np.float32),
+            z=z, zmin=0.0, colorscale=[[0.0, "rgba(255,255,255,0)"], [1e-6, "rgb(236,236,236)"],
+                                       [1.0, "rgb(110,110,110)"]],
             showscale=False, hoverinfo="skip", name=ITEM_MAP_DENSITY_TRACE,
             meta={"items": int((~as_point).sum())},
         ))

@@ -12,6 +12,7 @@ from app_support import app, plotly_values
 
 from fgnn.checkpoint import checkpoint_dict, save_checkpoint
 from fgnn.data.registry import load_dataset
+from fgnn import plots
 from fgnn.models import build_model
 
 BUILDER = "pages/1_Session_builder.py"
@@ -60,7 +61,7 @@ def test_builder_on_200k_items_loads_answers_and_finds_any_item(synthetic):
     names = [t["name"] for t in spec["data"]]
     assert "other items (density)" in names
     points = sum(len(plotly_values(t["customdata"])) for t in spec["data"] if t["type"] == "scatter")
-    assert points == 1500
+    assert points == plots.ITEM_MAP_POINTS
     # add an unpopular item as a map click does (the callback appends it), then one typed
     rare = int(ds.item_ids[123_456])
     at.session_state["session_items"] = [rare]
