@@ -371,8 +371,8 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
                 window_n = 0
                 status.update(step=global_step, updated=time.time())
                 write_json_atomic(run_dir / "status.json", status)
-            if ctx.any_stop(bool(stop)):  # every process stops after the same batch
-                stop.signalled = True
+            if (not ctx.active or batches_done % distributed.STOP_EVERY == 0) and ctx.any_stop(bool(stop)):
+                stop.signalled = True  # every process stops after the same batch
                 break
         bar.close()
         epoch_loss = float(ctx.mean_over_ranks(loss_sum))  # the sum of the global batches' mean losses
