@@ -196,8 +196,8 @@ def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: in
     fig.update_layout(
         title=dict(text=f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs"
                         f"{f', at most {max_points} per outcome shown' if sampled else ''}, K = {k})"),
-        xaxis=dict(title=dict(text=f"rank under {na}"), type="log"),
-        yaxis=dict(title=dict(text=f"rank under {nb}"), type="log"),
+        xaxis=dict(title=dict(text=f"rank under {na}"), type="log", dtick=1),  # 1, 10, 100: no "2 5" ticks
+        yaxis=dict(title=dict(text=f"rank under {nb}"), type="log", dtick=1),
         height=460, plot_bgcolor="white", margin=dict(l=50, r=10, t=50, b=50),
     )
     return fig

@@ -702,6 +702,7 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
         legend=dict(title=dict(text="category" if categories is not None else "")),
         plot_bgcolor="white", height=520, hovermode="closest", clickmode="event+select",
         margin=dict(l=40, r=10, t=50, b=40), uirevision="item-map",
+        modebar=dict(orientation="v"),  # down the right edge, clear of the title
     )
     return fig
 
@@ -891,7 +892,7 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: Optional[str] 
     groups = [str(g) for g in pd.unique(df["group"])]
     models = [str(m) for m in pd.unique(df["model"])]
     fig = make_subplots(rows=1, cols=2, subplot_titles=(f"HR@{k}", f"MRR@{k}"),
-                        horizontal_spacing=0.1)
+                        horizontal_spacing=0.12)
     for m_i, model in enumerate(models):
         part = df[df["model"].astype(str) == model]
         part = part.set_index(part["group"].astype(str)).reindex(groups)
@@ -906,12 +907,13 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: Optional[str] 
                 hovertemplate=(f"{model}<br>%{{x}}<br>{'HR' if metric == 'hit' else 'MRR'}@{k} "
                                "%{y:.4g}<br>n = %{customdata[0]}<extra></extra>"),
             ), row=1, col=col)
-    fig.update_xaxes(title_text="slice", type="category")
-    fig.update_yaxes(title_text=f"HR@{k}", row=1, col=1)
-    fig.update_yaxes(title_text=f"MRR@{k}", row=1, col=2)
+    # no axis titles: the panel titles name the metric, the figure title the slicing; a y title in
+    # the gap between the panels and an x title under the bars overlapped the bars
+    fig.update_xaxes(type="category", automargin=True)
+    fig.update_yaxes(automargin=True, rangemode="tozero")
     fig.update_layout(barmode="group", title=dict(text=title or "Metrics by slice"),
-                      height=420, legend=dict(title=dict(text="model")),
-                      margin=dict(l=50, r=10, t=70, b=50))
+                      height=420, legend=dict(title=dict(text="model"), orientation="h", y=-0.15),
+                      margin=dict(l=50, r=10, t=70, b=60))
     return fig
 
 
@@ -945,7 +947,10 @@ def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
 def protocol_steps_figure(stats: list[dict]) -> go.Figure:
     """Clicks, sessions and items after each preprocessing step (docs/protocol.md), with what each
     step removed in the hover text."""
-    steps = [str(s.get("step", i)) for i, s in enumerate(stats)]
+    parts = [str(s.get("part") or "all") for s in stats]
+    # a step done on train and on test is two bars: the part in the label and in the colour
+    steps = [str(s.get("step", i)) + ("" if p == "all" else f" ({p})") for i, (s, p) in enumerate(zip(stats, parts))]
+    part_color = {"train": PALETTE[0], "test": PALETTE[1], "all": "rgb(140,140,140)"}
     fig = make_subplots(rows=1, cols=3, subplot_titles=("clicks", "sessions", "items"),
                         horizontal_spacing=0.08)
     for col, key in enumerate(("clicks", "sessions", "items"), start=1):
@@ -961,9 +966,12 @@ def protocol_steps_figure(stats: list[dict]) -> go.Figure:
             hover.append(line)
         fig.add_trace(go.Bar(
             x=steps, y=[np.nan if v is None else v for v in vals], name=key, hovertext=hover,
-            hoverinfo="text", marker=dict(color=PALETTE[col - 1]), showlegend=False,
-            text=["" if v is None else f"{v:,.0f}" for v in vals], textposition="auto",
+            hoverinfo="text", marker=dict(color=[part_color.get(p, part_color["all"]) for p in parts]),
+            showlegend=False, text=["" if v is None else f"{v:,.0f}" for v in vals], textposition="auto",
         ), row=1, col=col)
+    for part in dict.fromkeys(parts):  # a legend of the colours
+        fig.add_trace(go.Bar(x=[None], y=[None], name=part, marker=dict(color=part_color.get(part, part_color["all"])),
+                             showlegend=True, hoverinfo="skip"), row=1, col=1)
     fig.update_xaxes(type="category", tickangle=-30)
     fig.update_yaxes(title_text="count", row=1, col=1)
     fig.update_layout(title=dict(text="Preprocessing protocol: what each step keeps"),
@@ -1016,8 +1024,8 @@ def popularity_figure(popularity, title: Optional[str] = None) -> go.Figure:
     ))
     fig.update_layout(
         title=dict(text=(title or "Item popularity (log-log)") + f": {len(y)} items"),
-        xaxis=dict(title=dict(text="item rank by popularity"), type="log"),
-        yaxis=dict(title=dict(text="clicks"), type="log"), height=380, plot_bgcolor="white",
+        xaxis=dict(title=dict(text="item rank by popularity"), type="log", dtick=1),  # 1, 10, 100 only
+        yaxis=dict(title=dict(text="clicks"), type="log", dtick=1), height=380, plot_bgcolor="white",
         margin=dict(l=50, r=10, t=50, b=50),
     )
     return fig
@@ -1146,7 +1154,7 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
                                  showlegend=False, **common), row=1, col=2)
     fig.update_xaxes(title_text="items removed (most important first)", dtick=1)
     fig.update_yaxes(title_text="share", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="rank", type="log", autorange="reversed", row=1, col=2)
+    fig.update_yaxes(title_text="rank", type="log", dtick=1, autorange="reversed", row=1, col=2)
     title = "Deletion curves" + (f" of item {item}" if item is not None else "")
     if aucs:
         title += "<br><sup>deletion AUC, lower = more faithful:<br>" + " · ".join(aucs) + "</sup>"

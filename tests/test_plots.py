@@ -425,3 +425,29 @@ def test_session_graph_fixed_colour_scale():
     assert max(node(fixed).marker.size) < max(node(free).marker.size)  # 0.3 is not the top of the scale
     signed = session_graph_figure(graph, node_attention=[-0.5, 0.2, 0.1], fixed_scale=True)
     assert (node(signed).marker.cmin, node(signed).marker.cmax) == (-0.5, 0.5)  # attributions keep theirs
+
+
+def test_overlaps_fixed_in_figures():
+    """Issue 14: no toolbar over the item map's title, no axis titles over the slice bars, log axes
+    tick at powers of ten only ("1 10 100", not "10 2 5 100"), train and test in their own colours."""
+    coords = np.array([[0.0, 0.0], [1.0, 1.0]])
+    assert plots.item_map_figure(coords, [5, 6], [3, 1]).layout.modebar.orientation == "v"
+    table = pd.DataFrame(dict(group=["1-2", "3-5"], n=[10, 20], hit=[30.0, 40.0], mrr=[10.0, 12.0]))
+    fig = plots.metric_slices_figure(table)
+    assert all(not (ax.title.text or "") for ax in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.yaxis,
+                                                     fig.layout.yaxis2))
+    assert fig.layout.legend.orientation == "h"
+    assert plots.popularity_figure(np.array([50, 20, 5, 1])).layout.xaxis.dtick == 1
+    from fgnn.inspect import rank_comparison_figure
+    comparison = pd.DataFrame({"pair": [0, 1, 2], "rank_A": [1, 30, 500], "rank_B": [2, 3, 40],
+                               "outcome": ["both hit", "only B hits", "both miss"]})
+    fig = rank_comparison_figure(comparison, k=20)
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1
+    stats = [dict(step="read", part="all", clicks=100, sessions=20, items=10),
+             dict(step="split by date", part="train", clicks=80, sessions=15, items=9),
+             dict(step="split by date", part="test", clicks=10, sessions=3, items=4)]
+    fig = plots.protocol_steps_figure(stats)
+    clicks = next(t for t in fig.data if t.name == "clicks")
+    assert list(clicks.x) == ["read", "split by date (train)", "split by date (test)"]  # two bars, not one
+    assert len(set(clicks.marker.color)) == 3
+    assert {t.name for t in fig.data if t.showlegend} == {"all", "train", "test"}
