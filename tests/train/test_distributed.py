@@ -6,6 +6,7 @@ process with the same seed and global batch (FGNN's dropout draws differ per pro
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,6 +211,12 @@ def test_stop_then_resume_equals_an_uninterrupted_two_process_run(nproc_run, cac
     last = load_checkpoint(run_dir / "last.pt")
     assert last["epoch"] < 2 and len(last["rng_states"]) == 2
     assert not last["partial_epoch"] or last["epoch_batches_done"] == 10  # both stopped at the same check
+    # a different N works too: positions count global batches (one process here, in this process)
+    one = tmp_path / "resumed-alone"
+    shutil.copytree(run_dir, one)
+    train(TrainConfig(dataset="diginetica-sample", model="srgnn", epochs=2, device="cpu", num_threads=1), one,
+          resume=True, progress=False)
+    assert_close(weights(one / "last.pt"), weights(nproc_run / "last.pt"), rel=1e-5)
     fgnn("train", *COMMON, "--run-dir", str(run_dir), "--nproc", "2", "--resume")
     assert read_json(run_dir / "status.json")["state"] == "finished"
     a, b = weights(run_dir / "last.pt"), weights(nproc_run / "last.pt")
