@@ -138,7 +138,8 @@ def root(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "checkpoints"
     root.mkdir()
     for name in ("fgnn-sample", "srgnn-sample"):
-        shutil.copytree(SHIPPED_RUNS / name, root / name)
+        # (without the ranks a local Inspect visit keeps beside a shipped run: tests start with none)
+        shutil.copytree(SHIPPED_RUNS / name, root / name, ignore=shutil.ignore_patterns("inspect-cache"))
     monkeypatch.setenv("FGNN_CHECKPOINT_DIR", str(root))
     monkeypatch.setenv("FGNN_UPLOAD_DIR", str(tmp_path / "uploads"))
     # the tests load their own files by path, as whoever starts the app may allow (docs/serving.md)
