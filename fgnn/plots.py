@@ -127,20 +127,47 @@ def session_layout(graph: SessionGraph, seed: int = 0) -> np.ndarray:
         return np.zeros((1, 2))
     if n == 2:
         return np.array([[-1.0, 0.0], [1.0, 0.0]])
-    if n > SPRING_LAYOUT_MAX_NODES:
-        angle = 2 * np.pi * np.arange(n) / n
-        return np.round(np.stack([np.cos(angle), np.sin(angle)], axis=1), 6)
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from((s, d) for s, d in graph.edge_index.t().tolist() if s != d)
+    chain = _chain_order(g)
+    if chain is not None:  # a chain reads left to right, in rows of CHAIN_ROW when long
+        rows = -(-n // CHAIN_ROW)
+        xy = np.zeros((n, 2))
+        for place, node in enumerate(chain):
+            row, col = divmod(place, CHAIN_ROW)
+            col = col if row % 2 == 0 else CHAIN_ROW - 1 - col  # back and forth: edges stay short
+            width = min(n, CHAIN_ROW) - 1
+            xy[node] = (-1.0 + 2.0 * col / width if width else 0.0, 0.0 if rows == 1 else 1.0 - 2.0 * row / (rows - 1))
+        return np.round(xy, 6)
+    if n > SPRING_LAYOUT_MAX_NODES:
+        angle = 2 * np.pi * np.arange(n) / n
+        return np.round(np.stack([np.cos(angle), np.sin(angle)], axis=1), 6)
     start = nx.circular_layout(g)
     pos = nx.spring_layout(g, pos=start, seed=seed, iterations=100)
     xy = np.array([pos[i] for i in range(n)], dtype=float)
     xy -= xy.mean(axis=0)
-    span = np.abs(xy).max()
-    if span > 0:
-        xy /= span
-    return np.round(xy, 6)
+    span = np.abs(xy).max(axis=0)  # each axis on its own: the drawing fills the panel
+    span[span == 0] = 1.0
+    return np.round(xy / span, 6)
+
+
+CHAIN_ROW = 8  # nodes per row of a long chain
+
+
+def _chain_order(g: nx.Graph) -> list[int] | None:
+    """The nodes of ``g`` in path order when it is one simple path (from the end that appeared
+    first), else None."""
+    n = g.number_of_nodes()
+    if n < 3 or g.number_of_edges() != n - 1 or max(d for _, d in g.degree()) > 2 or not nx.is_connected(g):
+        return None
+    start = min(v for v, d in g.degree() if d == 1)
+    order, prev = [start], None
+    while len(order) < n:
+        nxt = next(v for v in g.neighbors(order[-1]) if v != prev)
+        prev = order[-1]
+        order.append(nxt)
+    return order
 
 
 def _bezier(p: np.ndarray, q: np.ndarray, bend: float, n: int = 24) -> np.ndarray:

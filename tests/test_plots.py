@@ -432,7 +432,7 @@ def test_overlaps_fixed_in_figures():
     tick at powers of ten only ("1 10 100", not "10 2 5 100"), train and test in their own colours."""
     coords = np.array([[0.0, 0.0], [1.0, 1.0]])
     assert plots.item_map_figure(coords, [5, 6], [3, 1]).layout.modebar.orientation == "v"
-    table = pd.DataFrame(dict(group=["1-2", "3-5"], n=[10, 20], hit=[30.0, 40.0], mrr=[10.0, 12.0]))
+    table = pd.DataFrame({"group": ["1-2", "3-5"], "n": [10, 20], "hit": [30.0, 40.0], "mrr": [10.0, 12.0]})
     fig = plots.metric_slices_figure(table)
     assert all(not (ax.title.text or "") for ax in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.yaxis,
                                                      fig.layout.yaxis2))
@@ -443,11 +443,25 @@ def test_overlaps_fixed_in_figures():
                                "outcome": ["both hit", "only B hits", "both miss"]})
     fig = rank_comparison_figure(comparison, k=20)
     assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1
-    stats = [dict(step="read", part="all", clicks=100, sessions=20, items=10),
-             dict(step="split by date", part="train", clicks=80, sessions=15, items=9),
-             dict(step="split by date", part="test", clicks=10, sessions=3, items=4)]
+    stats = [{"step": "read", "part": "all", "clicks": 100, "sessions": 20, "items": 10},
+             {"step": "split by date", "part": "train", "clicks": 80, "sessions": 15, "items": 9},
+             {"step": "split by date", "part": "test", "clicks": 10, "sessions": 3, "items": 4}]
     fig = plots.protocol_steps_figure(stats)
     clicks = next(t for t in fig.data if t.name == "clicks")
     assert list(clicks.x) == ["read", "split by date (train)", "split by date (test)"]  # two bars, not one
     assert len(set(clicks.marker.color)) == 3
     assert {t.name for t in fig.data if t.showlegend} == {"all", "train", "test"}
+
+
+def test_session_layout_chain_left_to_right_and_fills_the_panel():
+    """Issue 14: a chain reads left to right (in back-and-forth rows when long); any other graph
+    fills both axes of the panel."""
+    from fgnn.data.graph import build_session_graph
+
+    xy = plots.session_layout(build_session_graph([10, 11, 12, 13, 12]))  # 10-11-12-13: a chain
+    assert list(xy[:, 1]) == [0.0] * 4 and list(xy[:, 0]) == sorted(xy[:, 0]) and xy[0, 0] == -1.0
+    long = plots.session_layout(build_session_graph(list(range(100, 120))))  # 20 nodes: 3 rows of 8
+    assert sorted(set(long[:, 1])) == [-1.0, 0.0, 1.0]
+    assert long[7, 0] == long[8, 0] == 1.0 and long[8, 1] < long[7, 1]  # the row turns at the edge
+    star = plots.session_layout(build_session_graph([1, 2, 1, 3, 1, 4, 1, 5]))
+    assert np.allclose(np.abs(star).max(axis=0), [1.0, 1.0])
