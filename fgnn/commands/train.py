@@ -42,7 +42,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_dataset_options(p)
     p.add_argument("--model", default="fgnn", help="fgnn | srgnn | pop | spop | markov | sknn | vsknn (default fgnn)")
     p.add_argument("--preset", default=None,
-                   help="a named configuration that is not the paper's model (fgnn: last-click; docs/fgnn-study.md); "
+                   help="a named configuration that is not the paper's model (fgnn: last-click, senders, "
+                        "last-click-senders; docs/fgnn-study.md); "
                         "hyperparameter flags given beside it win")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/<model>-<dataset>)")

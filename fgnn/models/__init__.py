@@ -14,6 +14,8 @@ NEURAL = {"fgnn": (FGNN, FGNNConfig), "srgnn": (SRGNN, SRGNNConfig)}
 PRESETS: dict[str, dict[str, dict]] = {
     "fgnn": {
         "last-click": {"last_click": True},  # s = W [readout || h_last]; not in the paper
+        "senders": {"attention_norm": "src"},  # attention normalised over senders, as the authors' code
+        "last-click-senders": {"last_click": True, "attention_norm": "src"},  # best FGNN on rsc15-100k validation
     },
 }
 

@@ -14,11 +14,12 @@ def config(*argv):
 
 
 def test_presets_live_in_the_model_registry_and_build():
-    assert preset_names("fgnn") == ["last-click"] and preset_names("srgnn") == []
+    assert preset_names("fgnn") == ["last-click", "senders", "last-click-senders"] and preset_names("srgnn") == []
+    assert preset_params("fgnn", "last-click-senders") == {"last_click": True, "attention_norm": "src"}
     assert preset_params("fgnn", "last-click") == {"last_click": True}
     assert preset_params("fgnn", None) == {} and preset_params("fgnn", "") == {}
     assert build_model("fgnn", 10, hidden_size=4, **preset_params("fgnn", "last-click")).last_click is not None
-    with pytest.raises(ValueError, match="its presets are last-click"):
+    with pytest.raises(ValueError, match="its presets are last-click, senders, last-click-senders"):
         preset_params("fgnn", "best")
     with pytest.raises(ValueError, match="has no presets"):
         preset_params("srgnn", "last-click")
