@@ -396,12 +396,14 @@ def report_markdown(summary: dict) -> str:
     runs = summary.get("runs", {})
     plan = summary.get("plan", {})
     ds = summary.get("dataset", {})
+    split = ", ".join(f"{k} {v:g}" for k, v in (ds.get("split") or {}).items())
     lines = [
         f"Dataset `{ds.get('name')}`: {ds.get('train_pairs', 0):,} training pairs after the validation split "
-        f"({ds.get('split')}: {ds.get('valid_pairs', 0):,} validation pairs), {ds.get('test_pairs', 0):,} test pairs. "
+        f"({split}: {ds.get('valid_pairs', 0):,} validation pairs), {ds.get('test_pairs', 0):,} test pairs. "
         f"Every run trained on the most recent {plan.get('train_pairs', 0):,} training pairs"
         f"{' (a subset: the budget did not fit full epochs)' if plan.get('subset') else ' (all of them)'}, "
         f"device {summary.get('device')}, budget {summary.get('budget_s')} s, took {summary.get('elapsed_s')} s.",
+        _plan_line(plan),
         "",
         "| variant | what changes | valid HR@20 | valid MRR@20 | best epoch | epochs | s/epoch | test HR@20 | "
         "test MRR@20 | state |",
@@ -431,7 +433,18 @@ def report_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-# best test HR@20 of full 10-epoch runs on all 719,470 training pairs (README "Accuracy")
+def _plan_line(plan: dict) -> str:
+    cal = (plan.get("calibration") or [{}])[0]
+    rates = cal.get("batches_per_s") or {}
+    speed = (f"measured speed {min(rates.values()):.1f} batches/s for the slowest run ("
+             + ", ".join(f"{k} {v:.1f}" for k, v in sorted(rates.items())) + ")") if rates else "speed not measured"
+    first = plan.get("first_pairs")
+    again = (f"relaunched once from {first:,} to {plan.get('train_pairs', 0):,} pairs" if plan.get("attempt") == 2
+             else f"kept the first plan of {first:,} pairs" if first else "fixed size")
+    return f"Plan: {speed}; {again}."
+
+
+# best test HR@20 of full 10-epoch runs on all 719,470 training pairs (docs/evaluation.md)
 FULL_DATA_HR20 = {"fgnn-paper": 47.07, "last-click": 49.22, "srgnn": 50.69}
 
 
@@ -444,7 +457,8 @@ def subset_ranking_check(runs: dict) -> str:
     study = sorted(have, key=lambda n: -valid[n])
     full = sorted(have, key=lambda n: -FULL_DATA_HR20[n])
     verdict = "the same order" if study == full else "a DIFFERENT order"
-    return (f"Subset check: on the full training data (README, test HR@20 at the best of 10 epochs) the order is "
+    return (f"Subset check: on the full training data (docs/evaluation.md, test HR@20 at the best of 10 epochs) "
+            f"the order is "
             f"{' > '.join(f'{n} {FULL_DATA_HR20[n]:.2f}' for n in full)}; this study's validation order is "
             f"{' > '.join(f'{n} {valid[n]:.2f}' for n in study)}: {verdict}.")
 
