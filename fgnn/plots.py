@@ -216,6 +216,43 @@ def _arrow_tail(path: np.ndarray, head: np.ndarray, reach: float = 0.22) -> np.n
     return path[0]
 
 
+_COMPASS = {  # plotly text positions and the direction each puts the label in
+    "top center": (0.0, 1.0), "top right": (0.7071, 0.7071), "middle right": (1.0, 0.0),
+    "bottom right": (0.7071, -0.7071), "bottom center": (0.0, -1.0), "bottom left": (-0.7071, -0.7071),
+    "middle left": (-1.0, 0.0), "top left": (-0.7071, 0.7071),
+}
+
+
+def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[str]:
+    """A text position per node that keeps its label clear of its edges and of its self-loop
+    (drawn into the widest empty angle, as :func:`_edge_objects` does): the compass direction
+    farthest, in angle, from all of them; "top center" when nothing is near."""
+    neighbours: dict[int, set] = {}
+    loops = set()
+    for s, d in edges:
+        if s == d:
+            loops.add(s)
+        neighbours.setdefault(s, set()).add(d)
+        neighbours.setdefault(d, set()).add(s)
+    out = []
+    for node in range(len(pos)):
+        taken = [math.atan2(*(pos[m] - pos[node])[::-1]) for m in neighbours.get(node, ())
+                 if m != node and float(np.hypot(*(pos[m] - pos[node]))) > 0]
+        if node in loops:
+            v = _loop_direction(pos, node, sorted(neighbours.get(node, ())))
+            taken.append(math.atan2(v[1], v[0]))
+        if not taken:
+            out.append("top center")
+            continue
+
+        def room(direction, taken=taken) -> float:
+            a = math.atan2(direction[1], direction[0])
+            return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
+
+        out.append(max(_COMPASS, key=lambda name: (round(room(_COMPASS[name]), 6), name == "top center")))
+    return out
+
+
 def _edge_objects(pos: np.ndarray, edges: list[dict], node_px: np.ndarray,
                   loop_radius: float = 0.2) -> tuple[list[dict], list[dict], list[np.ndarray]]:
     """Plotly objects for directed edges: an arrow annotation per edge (and a line trace for
@@ -580,7 +617,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     traces.append(dict(
         type="scatter", x=[float(v) for v in pos[:, 0]], y=[float(v) for v in pos[:, 1]],
         mode="markers+text", text=[_short(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
-        textposition="top center", hovertext=node_hover, hoverinfo="text",
+        textposition=label_positions(pos, [(e["src"], e["dst"]) for e in edges]), hovertext=node_hover,
+        hoverinfo="text",
         customdata=items, marker=marker, name=NODE_TRACE, showlegend=False,
     ))
 

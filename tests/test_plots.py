@@ -465,3 +465,19 @@ def test_session_layout_chain_left_to_right_and_fills_the_panel():
     assert long[7, 0] == long[8, 0] == 1.0 and long[8, 1] < long[7, 1]  # the row turns at the edge
     star = plots.session_layout(build_session_graph([1, 2, 1, 3, 1, 4, 1, 5]))
     assert np.allclose(np.abs(star).max(axis=0), [1.0, 1.0])
+
+
+def test_node_labels_keep_clear_of_edges_and_self_loops():
+    """Issue 14: a label sits on a side where no edge or loop of its node is drawn."""
+    xy = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])  # a chain, node 1 in the middle with a loop
+    where = plots.label_positions(xy, [(0, 1), (1, 1), (1, 2)])
+    loop = plots._loop_direction(xy, 1, [0, 1, 2])
+    assert where[1] in ("top center", "bottom center")
+    assert (where[1] == "top center") == (loop[1] < 0)  # opposite the loop
+    assert where[0] != "middle right" and where[2] != "middle left"  # not over their edge
+    assert plots.label_positions(np.zeros((1, 2)), []) == ["top center"]
+    from fgnn.data.graph import build_session_graph
+
+    fig = plots.session_graph_figure(build_session_graph([1, 2, 2, 3]))
+    node = next(t for t in fig.data if t.name == "items")
+    assert len(node.textposition) == 3 and node.textposition[1] in ("top center", "bottom center")
