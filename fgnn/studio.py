@@ -153,6 +153,14 @@ def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_id
     return {"item": int(target), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
 
 
+def blank_unknown_category(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table with ``category`` -1 (unknown) shown blank; unchanged without the column."""
+    if "category" not in table.columns:
+        return table
+    category = table["category"].astype("Int64")
+    return table.assign(category=category.where(category >= 0))
+
+
 def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categories: bool = True,
                  target: dict | None = None) -> pd.DataFrame:
     """The top-K table as the builder shows it: ``rank, item, category, score, probability``.
@@ -166,8 +174,8 @@ def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categor
         table = pd.concat([table, pd.DataFrame([{k: target[k] for k in ("rank", "item", "score", "probability")}])],
                           ignore_index=True)
     if has_categories and catalogue is not None:
-        category = table["item"].map(catalogue.set_index("item")["category"]).astype("Int64")
-        table.insert(2, "category", category.where(category >= 0))
+        table.insert(2, "category", table["item"].map(catalogue.set_index("item")["category"]))
+        table = blank_unknown_category(table)
     if target is not None:
         inside = table["rank"] <= len(topk)
         table["target"] = [("true next item" if inside[i] else f"target: rank {r}") if item == target["item"] else ""

@@ -185,7 +185,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
         if len(found):
             ss["builder_found_items"] = found["item"].tolist()
             key = f"found_{pick}"
-            st.dataframe(found, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_found_items"),
+            st.dataframe(studio.blank_unknown_category(found), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_found_items"),
                          selection_mode="single-row", hide_index=True, width="stretch")
         elif ss.get("builder_find"):
             st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
@@ -200,7 +200,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
         ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
         ss["builder_catalogue_items"] = page.rows["item"].tolist()
         key = f"catalogue_{pick}"
-        st.dataframe(page.rows, key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
+        st.dataframe(studio.blank_unknown_category(page.rows), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
                      selection_mode="single-row", hide_index=True, height=360, width="stretch")
         n1, n2 = st.columns([1, 3])
         n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
@@ -265,7 +265,7 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
         st.error(str(exc))
         return
     overlap = len(set(base_top["item"]) & set(topk_items))
-    st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+    st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
     st.dataframe(dataset.with_item_names(base_top[["rank", "item", "score"]]), hide_index=True, width="stretch",
                  height=min(38 + 35 * len(base_top), 400),
                  column_config={"score": st.column_config.NumberColumn(format="%.4f")})
@@ -301,7 +301,7 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
         return
     overlap = len(set(other_top["item"]) & set(topk_items))
     st.markdown(f"**{other_ckpt['model_name'].upper()}**" + _rank_caption(target))
-    st.caption(f"{overlap} of {k} items also in the model's top-{k}")
+    st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
     shown = studio.topk_display(other_top, None, False, target)
     st.dataframe(_highlighted(dataset.with_item_names(shown), target), hide_index=True,
                  width="stretch", height=min(38 + 35 * len(shown), 400),

@@ -247,3 +247,11 @@ def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
     got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", "sample", runs,
                                                          neural_only=False)]
     assert got == ["s2", "s1", "v", "f2"]
+
+
+def test_blank_unknown_category():
+    table = pd.DataFrame({"item": [1, 2, 3], "category": [4, -1, 0]})
+    shown = studio.blank_unknown_category(table)
+    assert shown["category"].tolist()[0] == 4 and pd.isna(shown["category"].tolist()[1]) and shown["category"].tolist()[2] == 0
+    assert table["category"].tolist() == [4, -1, 0]  # a copy
+    assert studio.blank_unknown_category(table[["item"]]).columns.tolist() == ["item"]
