@@ -226,7 +226,8 @@ _COMPASS = {  # plotly text positions and the direction each puts the label in
 def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[str]:
     """A text position per node that keeps its label clear of its edges and of its self-loop
     (drawn into the widest empty angle, as :func:`_edge_objects` does): the compass direction
-    farthest, in angle, from all of them; "top center" when nothing is near."""
+    farthest, in angle, from all of them (a tie: above for even nodes, below for odd ones, so
+    the labels along a chain alternate); "top center" when nothing is near."""
     neighbours: dict[int, set] = {}
     loops = set()
     for s, d in edges:
@@ -249,7 +250,9 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
             a = math.atan2(direction[1], direction[0])
             return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
 
-        out.append(max(_COMPASS, key=lambda name: (round(room(_COMPASS[name]), 6), name == "top center")))
+        # ties (a node in a row of a chain): above and below in turn, so neighbours' labels do not touch
+        prefer = "top center" if node % 2 == 0 else "bottom center"
+        out.append(max(_COMPASS, key=lambda name, prefer=prefer: (round(room(_COMPASS[name]), 6), name == prefer)))
     return out
 
 

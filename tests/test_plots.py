@@ -481,3 +481,11 @@ def test_node_labels_keep_clear_of_edges_and_self_loops():
     fig = plots.session_graph_figure(build_session_graph([1, 2, 2, 3]))
     node = next(t for t in fig.data if t.name == "items")
     assert len(node.textposition) == 3 and node.textposition[1] in ("top center", "bottom center")
+
+
+def test_labels_along_a_chain_alternate_above_and_below():
+    from fgnn.data.graph import build_session_graph
+
+    xy = plots.session_layout(build_session_graph([1, 2, 3, 4, 5]))
+    where = plots.label_positions(xy, [(0, 1), (1, 2), (2, 3), (3, 4)])
+    assert where[1:4] == ["bottom center", "top center", "bottom center"]
