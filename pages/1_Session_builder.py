@@ -4,12 +4,14 @@ Thin: widgets and layout only. Predictions, what-if ranks, the catalogue and the
 from :mod:`fgnn.studio`; every figure from :mod:`fgnn.plots`.
 
 Structure (for speed, see docs/performance.md): the page is one ``st.fragment`` under the title,
-so a click reruns it without the sidebar; the graph view, the baseline column and the what-if are
-fragments inside it, so their own controls rerun only their panel.
+so a click reruns it without the sidebar; the graph view, the baseline column, the comparison
+column and the what-if are fragments inside it, so their own controls rerun only their panel.
+Results per session are memoised for this visitor (``session_memo`` in ``pages/_shared.py``).
 
-Page-local ``st.session_state`` keys: ``builder_history`` (earlier sessions, for undo) and
+Page-local ``st.session_state`` keys: ``builder_history`` (earlier sessions, for undo),
 ``builder_pick`` (a counter in the keys of the clickable charts and tables: bumping it after an
-add clears their selection, so the same item can be clicked twice in a row).
+add clears their selection, so the same item can be clicked twice in a row) and ``builder_other``
+(the comparison checkpoint; Inspect sets it when it opens an A/B pair).
 """
 from __future__ import annotations
 
