@@ -28,6 +28,7 @@ layout, where this protocol has already been applied.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -97,6 +98,179 @@ def _segment_starts(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
+@dataclass
+class _Sessions:
+    """The clicks while the protocol runs: per click its session code and item, per session its
+    date and first row in the file. Each step keeps a subset of the clicks."""
+
+    sess: np.ndarray  # session code of each click (0..n_sessions-1), grouped, in time order
+    item: np.ndarray  # original item id of each click
+    date: np.ndarray  # per session code: the session's date
+    first_row: np.ndarray  # per session code: its first row in the file
+    source: str
+    stats: list = field(default_factory=list)
+
+    @property
+    def n_sessions(self) -> int:
+        return int(self.date.size)
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.sess, self.item = self.sess[mask], self.item[mask]
+
+    def record(self, step: str, part: str = "all", mask: Optional[np.ndarray] = None, **extra) -> None:
+        sess, item = (self.sess, self.item) if mask is None else (self.sess[mask], self.item[mask])
+        self.stats.append(_stat(step, part, item.size, np.unique(sess).size, np.unique(item).size, **extra))
+
+
+def _order_and_date(clicks: pd.DataFrame, session_date: str, source: str) -> _Sessions:
+    """Step 1: clicks grouped by session, by time within it (file order on ties); a session is
+    dated by its last click (or by its last row in file order, as SR-GNN's script does)."""
+    session = clicks["session"].to_numpy(np.int64)
+    item = clicks["item"].to_numpy(np.int64)
+    time = clicks["time"].to_numpy()
+    date = clicks["date"].to_numpy() if "date" in clicks else time
+    row = np.arange(session.size)
+    if session.size == 0:
+        raise DataError(f"{source}: holds no clicks; give a log with one click per row")
+    order = np.lexsort((row, time, session))
+    c_session, c_row = session[order], row[order]
+    starts = _segment_starts(c_session)
+    s_len = np.diff(np.r_[starts, c_session.size])
+    if session_date == "last_click":
+        s_date = date[order][starts + s_len - 1]
+    else:
+        s_date = date[np.maximum.reduceat(c_row, starts)]
+    s = _Sessions(sess=np.repeat(np.arange(starts.size), s_len), item=item[order], date=s_date,
+                  first_row=np.minimum.reduceat(c_row, starts), source=source)
+    s.record("read", note="clicks ordered by time within each session")
+    return s
+
+
+def _drop_short_sessions(s: _Sessions, min_len: int) -> None:
+    """Step 2: sessions of fewer than ``min_len`` clicks go."""
+    s.keep(np.bincount(s.sess, minlength=s.n_sessions)[s.sess] >= min_len)
+    s.record(f"drop sessions < {min_len} clicks")
+    if s.item.size == 0:
+        raise DataError(f"{s.source}: every session has fewer than {min_len} clicks, so nothing survives the "
+                        f"protocol; check the session column, or give a log with longer sessions")
+
+
+def _drop_rare_items(s: _Sessions, min_len: int, min_support: int) -> np.ndarray:
+    """Step 3: items seen fewer than ``min_support`` times go, then sessions left short.
+    Returns the session codes still alive."""
+    _, inverse, counts = np.unique(s.item, return_inverse=True, return_counts=True)
+    s.keep(counts[inverse] >= min_support)
+    s.keep(np.bincount(s.sess, minlength=s.n_sessions)[s.sess] >= min_len)
+    alive = np.unique(s.sess)
+    s.record(f"drop items < {min_support} clicks, then sessions < {min_len}")
+    if alive.size == 0:
+        raise DataError(f"{s.source}: no session keeps {min_len} clicks of items seen at least {min_support} "
+                        f"times, so nothing survives the protocol; give a larger log or lower "
+                        f"--min-item-support")
+    return alive
+
+
+def _split_by_date(s: _Sessions, alive: np.ndarray, test_days: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Step 4: test = sessions dated after ``max date - test_days``, train = dated before; the
+    split instant itself belongs to neither. Returns per-session train and test masks and the split."""
+    split = float(s.date[alive].max()) - float(test_days) * SECONDS_PER_DAY
+    is_train, is_test = s.date < split, s.date > split
+    on_split = int((s.date[alive] == split).sum())
+    split_iso = _iso(split)
+    for part, mask in (("train", is_train), ("test", is_test)):
+        note = f"{'before' if part == 'train' else 'after'} {split_iso}"
+        if part == "train" and on_split:
+            note += f"; {on_split} session(s) on the split date dropped"
+        s.record("split by date", part, mask[s.sess], split_date=split_iso, note=note)
+    return is_train, is_test, split
+
+
+def _in_date_order(s: _Sessions, alive: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sessions of ``mask`` ordered by date (ties: first row), and their clicks in that order:
+    (session codes, rank of each click's session, item of each click)."""
+    sessions = alive[mask[alive]]
+    sessions = sessions[np.lexsort((s.first_row[sessions], s.date[sessions]))]
+    rank = np.full(s.n_sessions, -1, dtype=np.int64)
+    rank[sessions] = np.arange(sessions.size)
+    r = rank[s.sess]
+    sel = np.flatnonzero(r >= 0)
+    sel = sel[np.argsort(r[sel], kind="stable")]
+    return sessions, r[sel], s.item[sel]
+
+
+def _reindex(s: _Sessions, alive: np.ndarray, is_train: np.ndarray, is_test: np.ndarray, min_len: int,
+             split: float, test_days: float) -> tuple[tuple, tuple, pd.Index]:
+    """Step 5: sessions in date order; items numbered 1..N by first appearance in training; test
+    clicks on unseen items removed and test sessions left short dropped.
+    Returns (train sessions, item codes, lengths), the same for test, and the vocabulary."""
+    tr_sessions, tr_rank, tr_items = _in_date_order(s, alive, is_train)
+    if tr_sessions.size == 0:
+        raise DataError(f"{s.source}: no session is dated before the split date {_iso(split)} "
+                        f"(the log spans less than the {test_days}-day test window); "
+                        f"give a longer log or a smaller --test-days")
+    codes, vocab = pd.factorize(tr_items, sort=False)
+    tr_codes = codes.astype(np.int64) + 1
+    tr_len = np.bincount(tr_rank, minlength=tr_sessions.size)
+
+    te_sessions, te_rank, te_items = _in_date_order(s, alive, is_test)
+    te_codes = pd.Index(vocab).get_indexer(te_items).astype(np.int64) + 1
+    seen = te_codes > 0
+    te_rank, te_codes = te_rank[seen], te_codes[seen]
+    te_len = np.bincount(te_rank, minlength=te_sessions.size)
+    te_keep = te_len >= min_len
+    te_codes, te_len, te_sessions = te_codes[te_keep[te_rank]], te_len[te_keep], te_sessions[te_keep]
+    s.stats.append(_stat("re-index items by first appearance in train", "train", tr_codes.size,
+                         tr_sessions.size, int(vocab.size)))
+    s.stats.append(_stat(f"drop unseen items, then sessions < {min_len}", "test", te_codes.size,
+                         te_sessions.size, np.unique(te_codes).size))
+    if te_sessions.size == 0:
+        raise DataError(f"{s.source}: no test session (dated after {_iso(split)}) keeps {min_len} clicks of "
+                        f"items seen in training; give a longer log or a larger --test-days")
+    return (tr_sessions, tr_codes, tr_len), (te_sessions, te_codes, te_len), vocab
+
+
+def _expand_pairs(s: _Sessions, part: str, sessions: np.ndarray, codes: np.ndarray, lengths: np.ndarray,
+                  n_items: int) -> tuple[SessionPairs, np.ndarray]:
+    """Step 6: every session ``[v1..vn]`` gives its prefix/target pairs; also each session's day."""
+    pairs = SessionPairs.from_csr(torch.from_numpy(codes), torch.from_numpy(lengths))
+    s.stats.append(_stat("expand into prefix/target pairs", part, codes.size, sessions.size, n_items, len(pairs)))
+    return pairs, np.floor_divide(s.date[sessions], SECONDS_PER_DAY).astype(np.int64)
+
+
+def _keep_latest_fraction(s: _Sessions, train: SessionPairs, train_days: np.ndarray,
+                          fraction: int) -> tuple[SessionPairs, np.ndarray]:
+    """Step 7: with ``fraction`` k > 1 only the most recent ``int(P / k)`` training pairs stay."""
+    if fraction <= 1:
+        return train, train_days
+    keep = int(len(train) / fraction)
+    if keep == 0:
+        raise DataError(f"{s.source}: 1/{fraction} of {len(train)} training pairs is none; "
+                        f"use a smaller --fraction")
+    train, kept_sessions = _latest_pairs(train, keep)
+    s.stats.append(_stat(f"keep latest 1/{fraction} of training pairs", "train", int(train.items.numel()),
+                         train.num_sessions, int(torch.unique(train.items).numel()), len(train),
+                         note="item vocabulary kept whole (SR-GNN convention)"))
+    return train, train_days[kept_sessions]
+
+
+def _carve_validation_by_date(s: _Sessions, train: SessionPairs, train_days: np.ndarray,
+                              train_sessions: np.ndarray, n_items: int, split: float,
+                              valid_days: Optional[float], valid_fraction: Optional[float]):
+    """The validation split: the training sessions of the last ``valid_days`` (or the most recent
+    ``valid_fraction`` of them; sessions are in date order). Returns train, its days, valid, its days."""
+    if valid_days is None and valid_fraction is None:
+        return train, train_days, None, None
+    if valid_days is not None:
+        valid_from = split - float(valid_days) * SECONDS_PER_DAY
+        n_valid = int((s.date[train_sessions] > valid_from).sum())
+    else:
+        n_valid = _fraction_of_sessions(train.num_sessions, valid_fraction)
+    train, valid = carve_validation(train, n_valid, s.source)
+    s.stats.append(_validation_stat(valid, n_items, valid_days, valid_fraction,
+                                    valid_from=_iso(valid_from) if valid_days is not None else None))
+    return train, train_days[: train.num_sessions], valid, train_days[train.num_sessions:]
+
+
 def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
                    categories: Optional[pd.DataFrame] = None, format: Optional[str] = None,
                    valid_days: Optional[float] = None, valid_fraction: Optional[float] = None,
@@ -110,6 +284,8 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
         categories: optional table ``item, category`` (original ids) for
             :attr:`PreparedDataset.categories`.
         format: the source format, choosing the default test window (else ``attrs['format']``).
+        valid_days, valid_fraction: carve a validation split from the end of the training period
+            (off by default; docs/fgnn-study.md).
         **settings: ``min_session_length``, ``min_item_support``, ``test_days``, ``fraction``,
             ``session_date`` ("last_click" = docs/protocol.md; "last_row" = the SR-GNN script, which dates
             a session by its last row in file order).
@@ -118,150 +294,27 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     fmt = format or clicks.attrs.get("format", "csv")
     cfg = resolve_settings(fmt, **settings)
     min_len, min_support = int(cfg["min_session_length"]), int(cfg["min_item_support"])
-    stats: list[dict] = []
 
-    session = clicks["session"].to_numpy(np.int64)
-    item = clicks["item"].to_numpy(np.int64)
-    time = clicks["time"].to_numpy()
-    date = clicks["date"].to_numpy() if "date" in clicks else time
-    row = np.arange(session.size)
-    if session.size == 0:
-        raise DataError(f"{source}: holds no clicks; give a log with one click per row")
-
-    # 1. clicks grouped by session, by time within it, file order on ties.
-    order = np.lexsort((row, time, session))
-    c_session, c_item, c_row, c_date = session[order], item[order], row[order], date[order]
-    starts = _segment_starts(c_session)
-    s_len = np.diff(np.r_[starts, c_session.size])
-    s_first_row = np.minimum.reduceat(c_row, starts)
-    if cfg["session_date"] == "last_click":
-        s_date = c_date[starts + s_len - 1]
-    else:
-        s_date = date[np.maximum.reduceat(c_row, starts)]
-    c_sess = np.repeat(np.arange(starts.size), s_len)  # session code of each click
-    stats.append(_stat("read", "all", c_item.size, starts.size, np.unique(c_item).size,
-                       note="clicks ordered by time within each session"))
-
-    # 2. drop short sessions.
-    keep_click = s_len[c_sess] >= min_len
-    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
-    stats.append(_stat(f"drop sessions < {min_len} clicks", "all", c_item.size, np.unique(c_sess).size,
-                       np.unique(c_item).size))
-    if c_item.size == 0:
-        raise DataError(f"{source}: every session has fewer than {min_len} clicks, so nothing survives the "
-                        f"protocol; check the session column, or give a log with longer sessions")
-
-    # 3. rare items, then sessions left short.
-    uniq, inverse, counts = np.unique(c_item, return_inverse=True, return_counts=True)
-    keep_click = counts[inverse] >= min_support
-    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
-    lens = np.bincount(c_sess, minlength=starts.size)
-    keep_click = lens[c_sess] >= min_len
-    c_sess, c_item = c_sess[keep_click], c_item[keep_click]
-    alive = np.unique(c_sess)
-    stats.append(_stat(f"drop items < {min_support} clicks, then sessions < {min_len}", "all",
-                       c_item.size, alive.size, np.unique(c_item).size))
-    if alive.size == 0:
-        raise DataError(f"{source}: no session keeps {min_len} clicks of items seen at least {min_support} "
-                        f"times, so nothing survives the protocol; give a larger log or lower "
-                        f"--min-item-support")
-
-    # 4. split by date.
-    max_date = float(s_date[alive].max())
-    split = max_date - float(cfg["test_days"]) * SECONDS_PER_DAY
-    is_train = s_date < split
-    is_test = s_date > split
-    on_split = int((s_date[alive] == split).sum())
-    split_iso = _iso(split)
-    for part, mask in (("train", is_train), ("test", is_test)):
-        m = mask[c_sess]
-        stats.append(_stat("split by date", part, int(m.sum()), int(mask[alive].sum()),
-                           np.unique(c_item[m]).size, split_date=split_iso,
-                           note=(f"{'before' if part == 'train' else 'after'} {split_iso}"
-                                 + (f"; {on_split} session(s) on the split date dropped"
-                                    if part == "train" and on_split else ""))))
-
-    # 5. sessions by date (ties: first row), items re-indexed by first appearance in train.
-    def ordered(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        sessions = alive[mask[alive]]
-        sessions = sessions[np.lexsort((s_first_row[sessions], s_date[sessions]))]
-        rank = np.full(starts.size, -1, dtype=np.int64)
-        rank[sessions] = np.arange(sessions.size)
-        r = rank[c_sess]
-        sel = np.flatnonzero(r >= 0)
-        sel = sel[np.argsort(r[sel], kind="stable")]
-        return sessions, r[sel], c_item[sel]
-
-    tr_sessions, tr_rank, tr_items = ordered(is_train)
-    if tr_sessions.size == 0:
-        raise DataError(f"{source}: no session is dated before the split date {split_iso} "
-                        f"(the log spans less than the {cfg['test_days']}-day test window); "
-                        f"give a longer log or a smaller --test-days")
-    codes, vocab = pd.factorize(tr_items, sort=False)
-    tr_codes = codes.astype(np.int64) + 1
+    s = _order_and_date(clicks, cfg["session_date"], source)
+    _drop_short_sessions(s, min_len)
+    alive = _drop_rare_items(s, min_len, min_support)
+    is_train, is_test, split = _split_by_date(s, alive, cfg["test_days"])
+    (tr_sessions, tr_codes, tr_len), (te_sessions, te_codes, te_len), vocab = _reindex(
+        s, alive, is_train, is_test, min_len, split, cfg["test_days"])
     n_items = int(vocab.size)
-    tr_len = np.bincount(tr_rank, minlength=tr_sessions.size)
-
-    te_sessions, te_rank, te_items = ordered(is_test)
-    te_codes = pd.Index(vocab).get_indexer(te_items).astype(np.int64) + 1
-    seen = te_codes > 0
-    te_rank, te_codes = te_rank[seen], te_codes[seen]
-    te_len = np.bincount(te_rank, minlength=te_sessions.size)
-    te_keep = te_len >= min_len
-    te_click_keep = te_keep[te_rank]
-    te_codes, te_len, te_sessions = te_codes[te_click_keep], te_len[te_keep], te_sessions[te_keep]
-    stats.append(_stat("re-index items by first appearance in train", "train", tr_codes.size,
-                       tr_sessions.size, n_items))
-    stats.append(_stat(f"drop unseen items, then sessions < {min_len}", "test", te_codes.size,
-                       te_sessions.size, np.unique(te_codes).size))
-    if te_sessions.size == 0:
-        raise DataError(f"{source}: no test session (dated after {split_iso}) keeps {min_len} clicks of "
-                        f"items seen in training; give a longer log or a larger --test-days")
-
-    # 6. prefix/target pairs.
-    train = SessionPairs.from_csr(torch.from_numpy(tr_codes), torch.from_numpy(tr_len))
-    test = SessionPairs.from_csr(torch.from_numpy(te_codes), torch.from_numpy(te_len))
-    train_days = np.floor_divide(s_date[tr_sessions], SECONDS_PER_DAY).astype(np.int64)
-    test_days = np.floor_divide(s_date[te_sessions], SECONDS_PER_DAY).astype(np.int64)
-    stats.append(_stat("expand into prefix/target pairs", "train", tr_codes.size, tr_sessions.size,
-                       n_items, len(train)))
-    stats.append(_stat("expand into prefix/target pairs", "test", te_codes.size, te_sessions.size,
-                       np.unique(te_codes).size, len(test)))
-
-    # validation split: the training sessions of the last valid_days (sessions are in date order).
-    valid = valid_days_out = None
-    if valid_days is not None or valid_fraction is not None:
-        if valid_days is not None:
-            n_valid = int((s_date[tr_sessions] > split - float(valid_days) * SECONDS_PER_DAY).sum())
-        else:
-            n_valid = _fraction_of_sessions(train.num_sessions, valid_fraction)
-        train, valid = carve_validation(train, n_valid, source)
-        valid_days_out = train_days[train.num_sessions:]
-        train_days = train_days[: train.num_sessions]
-        stats.append(_validation_stat(valid, n_items, valid_days, valid_fraction,
-                                      valid_from=_iso(split - float(valid_days) * SECONDS_PER_DAY)
-                                      if valid_days is not None else None))
-
-    # 7. most recent 1/fraction of the training pairs.
-    fraction = int(cfg["fraction"])
-    if fraction > 1:
-        keep = int(len(train) / fraction)
-        if keep == 0:
-            raise DataError(f"{source}: 1/{fraction} of {len(train)} training pairs is none; "
-                            f"use a smaller --fraction")
-        train, kept_sessions = _latest_pairs(train, keep)
-        train_days = train_days[kept_sessions]
-        stats.append(_stat(f"keep latest 1/{fraction} of training pairs", "train", int(train.items.numel()),
-                           train.num_sessions, int(torch.unique(train.items).numel()), len(train),
-                           note="item vocabulary kept whole (SR-GNN convention)"))
+    train, train_days = _expand_pairs(s, "train", tr_sessions, tr_codes, tr_len, n_items)
+    test, test_days = _expand_pairs(s, "test", te_sessions, te_codes, te_len, np.unique(te_codes).size)
+    train, train_days, valid, valid_days_out = _carve_validation_by_date(
+        s, train, train_days, tr_sessions, n_items, split, valid_days, valid_fraction)
+    train, train_days = _keep_latest_fraction(s, train, train_days, int(cfg["fraction"]))
 
     item_ids = torch.from_numpy(np.r_[-1, vocab.to_numpy(np.int64) if hasattr(vocab, "to_numpy")
                                       else np.asarray(vocab, dtype=np.int64)].astype(np.int64))
     return PreparedDataset(
         name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
-        stats=stats, categories=_category_tensor(item_ids, categories),
+        stats=s.stats, categories=_category_tensor(item_ids, categories),
         train_dates=torch.from_numpy(train_days), test_dates=torch.from_numpy(test_days),
-        split_date=split_iso, settings={"format": fmt, **cfg, **validation_settings(valid_days, valid_fraction)},
+        split_date=_iso(split), settings={"format": fmt, **cfg, **validation_settings(valid_days, valid_fraction)},
         valid=valid, valid_dates=None if valid_days_out is None else torch.from_numpy(valid_days_out),
     )
 
