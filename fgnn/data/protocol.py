@@ -237,20 +237,22 @@ def _expand_pairs(s: _Sessions, part: str, sessions: np.ndarray, codes: np.ndarr
     return pairs, np.floor_divide(s.date[sessions], SECONDS_PER_DAY).astype(np.int64)
 
 
-def _keep_latest_fraction(s: _Sessions, train: SessionPairs, train_days: np.ndarray,
-                          fraction: int) -> tuple[SessionPairs, np.ndarray]:
-    """Step 7: with ``fraction`` k > 1 only the most recent ``int(P / k)`` training pairs stay."""
+def keep_latest_fraction(train: SessionPairs, fraction: int, source: str,
+                         stats: list) -> tuple[SessionPairs, Optional[np.ndarray]]:
+    """Step 7: with ``fraction`` k > 1 only the most recent ``int(P / k)`` training pairs stay (the
+    YOOCHOOSE 1/4, 1/64 convention; the item vocabulary is kept whole). Appends its statistics row.
+    Returns the pairs and the kept sessions' indices (``None`` when nothing was cut)."""
     if fraction <= 1:
-        return train, train_days
+        return train, None
     keep = int(len(train) / fraction)
     if keep == 0:
-        raise DataError(f"{s.source}: 1/{fraction} of {len(train)} training pairs is none; "
+        raise DataError(f"{source}: 1/{fraction} of {len(train)} training pairs is none; "
                         f"use a smaller --fraction")
     train, kept_sessions = _latest_pairs(train, keep)
-    s.stats.append(_stat(f"keep latest 1/{fraction} of training pairs", "train", int(train.items.numel()),
-                         train.num_sessions, int(torch.unique(train.items).numel()), len(train),
-                         note="item vocabulary kept whole (SR-GNN convention)"))
-    return train, train_days[kept_sessions]
+    stats.append(_stat(f"keep latest 1/{fraction} of training pairs", "train", int(train.items.numel()),
+                       train.num_sessions, int(torch.unique(train.items).numel()), len(train),
+                       note="item vocabulary kept whole (SR-GNN convention)"))
+    return train, kept_sessions
 
 
 def _carve_validation_by_date(s: _Sessions, train: SessionPairs, train_days: np.ndarray,
@@ -306,7 +308,9 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     test, test_days = _expand_pairs(s, "test", te_sessions, te_codes, te_len, np.unique(te_codes).size)
     train, train_days, valid, valid_days_out = _carve_validation_by_date(
         s, train, train_days, tr_sessions, n_items, split, valid_days, valid_fraction)
-    train, train_days = _keep_latest_fraction(s, train, train_days, int(cfg["fraction"]))
+    train, kept = keep_latest_fraction(train, int(cfg["fraction"]), source, s.stats)
+    if kept is not None:
+        train_days = train_days[kept]
 
     item_ids = torch.from_numpy(np.r_[-1, vocab.to_numpy(np.int64) if hasattr(vocab, "to_numpy")
                                       else np.asarray(vocab, dtype=np.int64)].astype(np.int64))

@@ -26,9 +26,9 @@ import torch
 from .dataset import DataError, PreparedDataset
 from .items import attach_items, read_items
 from .protocol import (
-    _latest_pairs,
     apply_protocol,
     check_validation,
+    keep_latest_fraction,
     prepared_from_srgnn,
     resolve_settings,
     validation_settings,
@@ -201,6 +201,35 @@ def _items_path(name: str, items) -> Optional[Path]:
     return path
 
 
+def _srgnn_settings(path: Path, given: dict, valid: dict, log: dict, user_col, event_col) -> dict:
+    """The settings an SR-GNN pickle folder takes: only ``fraction`` and ``valid_fraction`` (the
+    protocol has already been applied to it); anything else is refused by name."""
+    if "valid_days" in valid:
+        raise DataError(f"{path}: SR-GNN pickles carry no dates, so --valid-days cannot apply; use "
+                        f"--valid-fraction (the most recent fraction of the training sessions, which the "
+                        f"pickles keep in date order)")
+    unknown = set(given) - {"fraction"}
+    unknown |= set(log) | {f for f, v in (("user_col", user_col), ("event_col", event_col)) if v}
+    if unknown:
+        raise DataError(f"{path}: SR-GNN pickles are already preprocessed, so "
+                        f"{', '.join(sorted(unknown))} cannot apply; drop those options")
+    settings = {"fraction": int(given.get("fraction", 1))}
+    if settings["fraction"] < 1:
+        raise DataError("fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)")
+    return settings
+
+
+def _prepare_srgnn(path: Path, name: str, fingerprint: str, fraction: int,
+                   valid_fraction: Optional[float]) -> PreparedDataset:
+    """A prepared dataset from SR-GNN pickles, with the protocol's fraction cut (step 7)."""
+    ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint,
+                             valid_fraction=valid_fraction)
+    ds.settings["files"] = [Path(f).name for f in ds.settings.get("files", [])]
+    ds.train, _ = keep_latest_fraction(ds.train, fraction, str(path), ds.stats)
+    ds.settings["fraction"] = fraction
+    return ds
+
+
 def load_dataset(source, format: Optional[str] = None, session_col: Optional[str] = None,
                  item_col: Optional[str] = None, time_col: Optional[str] = None, *,
                  user_col: Optional[str] = None, event_col: Optional[str] = None, items=None,
@@ -232,19 +261,8 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
     given = {k: v for k, v in protocol_settings.items() if v is not None}
     valid = {k: given.pop(k) for k in ("valid_days", "valid_fraction") if k in given}
     check_validation(valid.get("valid_days"), valid.get("valid_fraction"))
-    if fmt == "srgnn" and "valid_days" in valid:
-        raise DataError(f"{path}: SR-GNN pickles carry no dates, so --valid-days cannot apply; use "
-                        f"--valid-fraction (the most recent fraction of the training sessions, which the "
-                        f"pickles keep in date order)")
     if fmt == "srgnn":
-        unknown = set(given) - {"fraction"}
-        unknown |= set(log) | {f for f, v in (("user_col", user_col), ("event_col", event_col)) if v}
-        if unknown:
-            raise DataError(f"{path}: SR-GNN pickles are already preprocessed, so "
-                            f"{', '.join(sorted(unknown))} cannot apply; drop those options")
-        settings = {"fraction": int(given.get("fraction", 1))}
-        if settings["fraction"] < 1:
-            raise DataError("fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)")
+        settings = _srgnn_settings(path, given, valid, log, user_col, event_col)
         inputs = _srgnn_inputs(path)
     else:
         settings = resolve_settings(fmt, **given)
@@ -262,22 +280,7 @@ def load_dataset(source, format: Optional[str] = None, session_col: Optional[str
             return cached
 
     if fmt == "srgnn":
-        ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint,
-                                 valid_fraction=valid.get("valid_fraction"))
-        ds.settings["files"] = [Path(f).name for f in ds.settings.get("files", [])]
-        if settings["fraction"] > 1:
-            keep = int(len(ds.train) / settings["fraction"])
-            if keep == 0:
-                raise DataError(f"{path}: 1/{settings['fraction']} of {len(ds.train)} training pairs is none; "
-                                f"use a smaller --fraction")
-            ds.train, _ = _latest_pairs(ds.train, keep)
-            ds.stats.append({
-                "step": f"keep latest 1/{settings['fraction']} of training pairs", "part": "train",
-                "clicks": int(ds.train.items.numel()), "sessions": ds.train.num_sessions,
-                "items": int(torch.unique(ds.train.items).numel()), "pairs": len(ds.train),
-                "mean_length": round(ds.train.items.numel() / max(ds.train.num_sessions, 1), 4),
-                "note": "item vocabulary kept whole (SR-GNN convention)"})
-        ds.settings["fraction"] = settings["fraction"]
+        ds = _prepare_srgnn(path, name, fingerprint, settings["fraction"], valid.get("valid_fraction"))
         table = read_items(items_path, ds.item_ids[1:].numpy()) if items_path else None
     else:
         clicks = read_clicks(path, fmt, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
