@@ -94,18 +94,10 @@ def device_info(device: torch.device) -> dict:
     return info
 
 
-def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: bool, seed: int = 0,
-                sample_every: int = 25, warmup: int = 5, cap_s: float = 75.0, max_batches: int | None = None) -> dict:
-    """One shuffled epoch with the training step of :mod:`fgnn.train`; see the module docstring."""
-    from ..train import TrainConfig, make_optimizer
-
-    model.to(device).train()
-    opt = make_optimizer(model, TrainConfig(), device)
-    use_amp = amp and device.type == "cuda"
+def _training_step(model, opt, pairs, device: torch.device, use_amp: bool):
+    """The training step of :mod:`fgnn.train` on one batch of pair indices; with ``timed`` it
+    synchronises after each phase and returns the phases' seconds."""
     pin = device.type == "cuda"
-    n = len(pairs)
-    n_batches = -(-n // batch_size)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
 
     def step(idx, timed: bool):
         marks = [time.perf_counter()]
@@ -133,6 +125,44 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
             sync(device)
         marks.append(time.perf_counter())
         return loss.detach(), [b - a for a, b in itertools.pairwise(marks)]
+
+    return step
+
+
+def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, capped, loss_sum, split, n_sampled,
+                  device: torch.device) -> dict:
+    """The figures of one (possibly capped) epoch; a capped epoch's time is extrapolated, and says so."""
+    rate = examples / max(elapsed, 1e-9)
+    full = done == n_batches
+    out = {"pairs": n, "batches_in_epoch": n_batches, "batches_run": done, "examples_run": examples,
+           "batch_size": batch_size, "warmup_s": warmup_s, "elapsed_s": elapsed, "examples_per_s": rate,
+           "s_per_epoch": elapsed if full else n / rate, "s_per_epoch_is": "measured" if full else "extrapolated",
+           "stopped_by": None if full else ("epoch cap" if capped else "max batches"),
+           "mean_loss": float(loss_sum) / max(done, 1), "sampled_batches": n_sampled,
+           "batch_ms_unsynchronised_mean": 1000 * elapsed / max(done, 1)}
+    if n_sampled:
+        ms = split / n_sampled * 1000
+        out["batch_split_ms"] = {name: float(v) for name, v in zip(PHASES, ms)}
+        out["batch_split_ms"]["total_synchronised"] = float(ms.sum())
+    if device.type == "cuda":
+        out["peak_gpu_memory_gb"] = torch.cuda.max_memory_allocated(device) / 1024 ** 3
+        out["peak_gpu_reserved_gb"] = torch.cuda.max_memory_reserved(device) / 1024 ** 3
+    return out
+
+
+def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: bool, seed: int = 0,
+                sample_every: int = 25, warmup: int = 5, cap_s: float = 75.0, max_batches: int | None = None) -> dict:
+    """One shuffled epoch with the training step of :mod:`fgnn.train`; see the module docstring."""
+    from ..train import TrainConfig, make_optimizer
+
+    model.to(device).train()
+    opt = make_optimizer(model, TrainConfig(), device)
+    use_amp = amp and device.type == "cuda"
+    n = len(pairs)
+    n_batches = -(-n // batch_size)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+    step = _training_step(model, opt, pairs, device, use_amp)
 
     t0 = time.perf_counter()  # warm-up on other batches (kernel selection, allocator), not counted
     warm_order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
@@ -164,22 +194,8 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
             break
     sync(device)
     elapsed = time.perf_counter() - t0
-    rate = examples / max(elapsed, 1e-9)
-    full = done == n_batches
-    out = {"pairs": n, "batches_in_epoch": n_batches, "batches_run": done, "examples_run": examples,
-           "batch_size": batch_size, "warmup_s": warmup_s, "elapsed_s": elapsed, "examples_per_s": rate,
-           "s_per_epoch": elapsed if full else n / rate, "s_per_epoch_is": "measured" if full else "extrapolated",
-           "stopped_by": None if full else ("epoch cap" if capped else "max batches"),
-           "mean_loss": float(loss_sum) / max(done, 1), "sampled_batches": n_sampled,
-           "batch_ms_unsynchronised_mean": 1000 * elapsed / max(done, 1)}
-    if n_sampled:
-        ms = split / n_sampled * 1000
-        out["batch_split_ms"] = {name: float(v) for name, v in zip(PHASES, ms)}
-        out["batch_split_ms"]["total_synchronised"] = float(ms.sum())
-    if device.type == "cuda":
-        out["peak_gpu_memory_gb"] = torch.cuda.max_memory_allocated(device) / 1024 ** 3
-        out["peak_gpu_reserved_gb"] = torch.cuda.max_memory_reserved(device) / 1024 ** 3
-    return out
+    return _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, capped, loss_sum,
+                         split, n_sampled, device)
 
 
 def evaluate_speed(model, pairs, device: torch.device, batch_size: int = 500) -> dict:
@@ -287,7 +303,7 @@ def fmt_epoch(name: str, r: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fgnn.benchmarks.gpu", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", default=str(DEFAULT_DATASET),
@@ -309,32 +325,33 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (graph building)")
     p.add_argument("--json", action="store_true", help="print the whole report as JSON at the end")
     p.add_argument("--out", default=str(REPO / "bench-out"), help="folder of gpu-check.json (default bench-out/)")
-    args = p.parse_args(argv)
+    return p
 
-    from ..train import resolve_device
 
-    start = time.perf_counter()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    report = Report(Path(args.out) / "gpu-check.json")
-    report.data["command"] = " ".join([Path(sys.executable).name, "-m", "fgnn.benchmarks.gpu", *(argv or sys.argv[1:])])
-    failures = []
+class _Parts:
+    """Runs the check's parts one by one: each result goes into the report at once, and a part
+    that fails prints its traceback, is recorded as failed and does not stop the others."""
 
-    def part(name: str, fn):
+    def __init__(self, report: Report):
+        self.report = report
+        self.failures: list[str] = []
+
+    def __call__(self, name: str, fn) -> dict:
         t0 = time.perf_counter()
         try:
             value = fn()
         except Exception as exc:  # noqa: BLE001 (keep going: record, print, next part)
             traceback.print_exc()
             value = {"error": f"{type(exc).__name__}: {exc}"}
-            failures.append(name)
+            self.failures.append(name)
             say(f"[{name}] FAILED: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         if isinstance(value, dict):
             value.setdefault("part_s", time.perf_counter() - t0)
-        report.put(name, value)
+        self.report.put(name, value)
         return value
 
-    device = resolve_device(args.device)
+
+def _device_part(part: _Parts, device: torch.device) -> None:
     info = part("device", lambda: device_info(device))
     say(f"[device] {device} | torch {info.get('torch')} (CUDA {info.get('cuda')}), PyG {info.get('torch_geometric')}, "
         f"Python {info.get('python')}, {info.get('cpu_cores')} CPU cores, {info.get('torch_threads')} torch threads")
@@ -342,50 +359,57 @@ def main(argv=None) -> int:
         say(f"  GPU {g['index']}: {g['name']}, {g['memory_gb']} GB, compute capability {g['capability']}, "
             f"{g['multiprocessors']} SMs")
 
+
+def _dataset_part(part: _Parts, source: str):
+    """The dataset, or ``None`` when it could not be loaded (recorded as a failed part)."""
+    from ..data.registry import load_dataset
+
     loaded = {}
 
     def load():
-        from ..data.registry import load_dataset
-
         t0 = time.perf_counter()
-        loaded["ds"] = ds = load_dataset(args.dataset)
+        loaded["ds"] = ds = load_dataset(source)
         return {"name": ds.name, "items": ds.n_items, "train_pairs": len(ds.train), "test_pairs": len(ds.test),
                 "load_s": time.perf_counter() - t0}
 
     d = part("dataset", load)
-    ds = loaded.get("ds")
-    if ds is not None:
+    if "ds" in loaded:
         say(f"[dataset] {d['name']}: {d['items']} items, {d['train_pairs']} train / {d['test_pairs']} test pairs "
             f"(loaded in {d['load_s']:.1f} s)")
+    return loaded.get("ds")
 
+
+def _model_parts(part: _Parts, name: str, ds, device: torch.device, args) -> None:
+    """One training epoch of ``name`` on ``ds``, then the evaluation speed of the model it left."""
     from ..models import build_model
 
-    for name in args.models if ds is not None else []:
-        torch.manual_seed(0)
-        holder = {}
+    torch.manual_seed(0)
+    holder = {}
 
-        def epoch(name=name, holder=holder):
-            model = build_model(name, ds.n_items)
-            holder["model"] = model
-            return train_epoch(model, ds.train, args.batch_size, device, amp=not args.no_amp,
-                               sample_every=args.sample_every, cap_s=args.epoch_cap_s, max_batches=args.max_batches)
+    def epoch():
+        holder["model"] = model = build_model(name, ds.n_items)
+        return train_epoch(model, ds.train, args.batch_size, device, amp=not args.no_amp,
+                           sample_every=args.sample_every, cap_s=args.epoch_cap_s, max_batches=args.max_batches)
 
-        r = part(f"train_epoch_{name}", epoch)
-        if "error" not in r:
-            say(f"[train epoch] {name}, batch {args.batch_size}, {device}" + ("" if args.no_amp or device.type != "cuda" else ", bf16 autocast"))
-            say(fmt_epoch(name, r))
-        if "model" not in holder:
-            continue
-        test = ds.test if args.max_eval_pairs is None else ds.test.subset(torch.arange(min(args.max_eval_pairs, len(ds.test))))
-        e = part(f"evaluate_{name}", lambda test=test, holder=holder: evaluate_speed(holder["model"], test, device,
-                                                                                 args.eval_batch_size))
-        if "error" not in e:
-            say(f"[evaluate] {name}: {e['pairs']} test pairs in {e['seconds']:.2f} s = {e['examples_per_s']:.0f} examples/s "
-                f"(HR@20 {e['hit@20']:.2f}, MRR@20 {e['mrr@20']:.2f} after the epoch above)")
-        holder.clear()
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
+    r = part(f"train_epoch_{name}", epoch)
+    if "error" not in r:
+        amp = "" if args.no_amp or device.type != "cuda" else ", bf16 autocast"
+        say(f"[train epoch] {name}, batch {args.batch_size}, {device}{amp}")
+        say(fmt_epoch(name, r))
+    if "model" not in holder:
+        return
+    test = ds.test if args.max_eval_pairs is None else ds.test.subset(torch.arange(min(args.max_eval_pairs, len(ds.test))))
+    e = part(f"evaluate_{name}", lambda: evaluate_speed(holder["model"], test, device, args.eval_batch_size))
+    if "error" not in e:
+        say(f"[evaluate] {name}: {e['pairs']} test pairs in {e['seconds']:.2f} s = {e['examples_per_s']:.0f} examples/s "
+            f"(HR@20 {e['hit@20']:.2f}, MRR@20 {e['mrr@20']:.2f} after the epoch above)")
+    holder.clear()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
 
+
+def _cli_parts(part: _Parts, device: torch.device, args) -> None:
+    """The train / evaluate / predict round trip through the CLI, and the 2-GPU DDP run."""
     with tempfile.TemporaryDirectory(prefix="fgnn-gpu-check-") as tmp:
         work = Path(tmp)
         rt = {"skipped": "--skip"} if "round_trip" in args.skip else \
@@ -400,14 +424,33 @@ def main(argv=None) -> int:
             say("[DDP 2 GPUs] " + (f"skipped: {dd['skipped']}" if "skipped" in dd else
                                    f"{dd['state']} in {dd['wall_s']:.1f} s, {dd['train_examples_per_s']:.0f} examples/s, "
                                    f"world size {dd['world_size']}, {dd['device']}"))
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from ..train import resolve_device
+
+    start = time.perf_counter()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    report = Report(Path(args.out) / "gpu-check.json")
+    report.data["command"] = " ".join([Path(sys.executable).name, "-m", "fgnn.benchmarks.gpu", *(argv or sys.argv[1:])])
+    part = _Parts(report)
+    device = resolve_device(args.device)
+    _device_part(part, device)
+    ds = _dataset_part(part, args.dataset)
+    for name in args.models if ds is not None else []:
+        _model_parts(part, name, ds, device, args)
+    _cli_parts(part, device, args)
     report.data["total_s"] = time.perf_counter() - start
-    report.data["failed_parts"] = failures
+    report.data["failed_parts"] = part.failures
     report.flush()
-    say(f"done in {report.data['total_s']:.0f} s; " + (f"FAILED parts: {', '.join(failures)}" if failures else "all parts ran")
+    say(f"done in {report.data['total_s']:.0f} s; "
+        + (f"FAILED parts: {', '.join(part.failures)}" if part.failures else "all parts ran")
         + (f"; results in {report.path}" if report.path else ""))
     if args.json:
         print(json.dumps(report.data, indent=2, default=str))
-    return 1 if failures else 0
+    return 1 if part.failures else 0
 
 
 if __name__ == "__main__":
