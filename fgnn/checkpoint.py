@@ -49,8 +49,12 @@ def save_checkpoint(ckpt: dict, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    torch.save(ckpt, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(ckpt, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
+        raise
     return path
 
 
@@ -60,8 +64,14 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         raise CheckpointError(f"checkpoint {path} does not exist: pick a .pt file inside a run folder of checkpoints/")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+    except pickle.UnpicklingError:  # PyTorch's message would advise weights_only=False: never
+        raise CheckpointError(
+            f"checkpoint {path} holds objects other than tensors and plain values, and a checkpoint may never "
+            "run code: refused; pick a best.pt or last.pt written by `fgnn train`") from None
+    except (RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights_only" in first:
+            first = "not a plain tensor file"
         raise CheckpointError(
             f"checkpoint {path} cannot be read ({first[:200]}): the file is corrupted, truncated or "
             "not a FGNN Studio checkpoint; retrain or pick another checkpoint"
@@ -71,18 +81,72 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     missing = [k for k in REQUIRED if k not in ckpt]
     if missing:
         raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}: it is incomplete; retrain it")
-    if int(ckpt["version"]) > VERSION:
-        raise CheckpointError(f"checkpoint {path} has format version {ckpt['version']}, newer than this FGNN Studio ({VERSION}): upgrade FGNN Studio")
+    _check_fields(ckpt, path)
     return ckpt
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _check_fields(ckpt: dict, path) -> None:
+    """Every field a loader uses has the type and size ``checkpoint_dict`` gives it, so that a crafted
+    or altered file is refused with a message instead of failing somewhere later."""
+    from .models import model_names
+    from .validation import model_problems
+
+    def refuse(field: str, what: str):
+        raise CheckpointError(f"checkpoint {path}: {field} {what}; the file was altered or is not from FGNN "
+                              "Studio: retrain it or pick another checkpoint")
+
+    version = ckpt["version"]
+    if not _is_int(version) or version < 1:
+        refuse("version", f"is {str(version)[:40]!r}, not a format version")
+    if version > VERSION:
+        raise CheckpointError(f"checkpoint {path} has format version {version}, newer than this FGNN Studio ({VERSION}): upgrade FGNN Studio")
+    if not isinstance(ckpt["model_name"], str) or ckpt["model_name"] not in model_names():
+        refuse("model_name", f"{str(ckpt['model_name'])[:40]!r} is not one of {', '.join(model_names())}")
+    n_items = ckpt["n_items"]
+    if not _is_int(n_items) or n_items < 1:
+        refuse("n_items", f"is {str(n_items)[:40]!r}, not a positive item count")
+    cfg = ckpt["model_config"]
+    if not isinstance(cfg, dict):
+        refuse("model_config", "is not a dict of hyperparameters")
+    if cfg.get("n_items", n_items) != n_items:
+        refuse("model_config", f"says n_items {str(cfg.get('n_items'))[:40]}, the checkpoint {n_items}")
+    found = model_problems(ckpt["model_name"], {k: v for k, v in cfg.items() if k != "n_items"})
+    if found:
+        refuse("model_config", f"is wrong ({found[0].text(by_key=True)})")
+    dataset = ckpt["dataset"]
+    if not isinstance(dataset, dict) or not isinstance(dataset.get("name"), str):
+        refuse("dataset", "is not a dict with the dataset's name")
+    ids = ckpt["item_ids"]
+    if not isinstance(ids, torch.Tensor) or ids.dim() != 1 or ids.dtype != torch.int64 or len(ids) != n_items + 1:
+        shape = tuple(ids.shape) if isinstance(ids, torch.Tensor) else type(ids).__name__
+        refuse("item_ids", f"is {shape}, not the {n_items + 1} int64 ids of its {n_items} items (and padding)")
+    state = ckpt["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        refuse("state_dict", "is not a dict of tensors")
+    for key, kind in (("metrics", dict), ("epoch", int), ("global_step", int)):
+        if key in ckpt and not isinstance(ckpt[key], kind):
+            refuse(key, f"is a {type(ckpt[key]).__name__}, not a {kind.__name__}")
 
 
 def model_from_checkpoint(ckpt: dict, path="checkpoint") -> SessionRecommender:
     cfg = dict(ckpt["model_config"])
     n_items = int(cfg.pop("n_items", ckpt["n_items"]))
     try:
+        with torch.device("meta"):  # shapes first, allocating nothing: a crafted config cannot ask for gigabytes
+            shapes = {k: tuple(p.shape) for k, p in build_model(ckpt["model_name"], n_items, **cfg).named_parameters()}
+        wrong = [k for k, shape in shapes.items()
+                 if k in ckpt["state_dict"] and tuple(ckpt["state_dict"][k].shape) != shape]
+        if wrong:
+            raise ValueError(f"{wrong[0]} has shape {tuple(ckpt['state_dict'][wrong[0]].shape)}, "
+                             f"its model_config makes it {shapes[wrong[0]]}")
         model = build_model(ckpt["model_name"], n_items, **cfg)
         model.load_state_dict(ckpt["state_dict"])
-    except (ValueError, RuntimeError, KeyError, TypeError) as exc:
+    except (ValueError, RuntimeError, KeyError, TypeError, NotImplementedError) as exc:
         raise CheckpointError(f"checkpoint {path} does not fit its model '{ckpt['model_name']}': {str(exc).splitlines()[0][:300]}") from None
     model.eval()
     return model

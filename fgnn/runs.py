@@ -1,5 +1,6 @@
-"""Run folders (docs/run-folders.md): config.json, status.json, metrics.jsonl, checkpoints, stdout.log and
-launcher.json (the pid of a run the app started, until the process writes status.json).
+"""Run folders (docs/run-folders.md): config.json, status.json, metrics.jsonl, checkpoints, stdout.log,
+launcher.json (the pid of a run the app started, until the process writes status.json) and run.lock
+(the OS lock of the process writing the folder: fgnn.run_guard, docs/run-folders.md).
 
 Everything here reads and writes plain files, so the app, the CLI and a training process in
 another process agree on a run's state without sharing memory.
@@ -14,7 +15,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Optional
 
@@ -50,8 +53,12 @@ def unique_run_dir(root: Path, name: str) -> Path:
 def write_json_atomic(path: Path, obj) -> None:
     path = Path(path)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, default=str))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=2, default=str))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or a read-only folder leaves no temporary file behind
+        raise
 
 
 def read_json(path: Path, default=None):
@@ -96,12 +103,38 @@ class MetricsWriter:
         self.file.close()
 
 
+def _pid(pid) -> Optional[int]:
+    """A pid that may be signalled: an int > 1 (0 and -1 mean process groups / everyone, 1 is init)."""
+    if isinstance(pid, bool):
+        return None
+    try:
+        pid = int(pid)
+    except (TypeError, ValueError):
+        return None
+    return pid if pid > 1 else None
+
+
+def process_start_time(pid) -> Optional[int]:
+    """When process ``pid`` started (clock ticks since boot, /proc/PID/stat field 22), or None where
+    there is no /proc or no such process. With the pid it identifies a process for sure: a pid
+    reused by another process has another start time."""
+    pid = _pid(pid)
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def pid_alive(pid) -> bool:
-    if not pid:
+    pid = _pid(pid)
+    if pid is None:
         return False
     try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError):
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError, OverflowError):
         return False
     except PermissionError:
         return True
@@ -113,6 +146,44 @@ def pid_alive(pid) -> bool:
         return True
 
 
+def _expected_start(run_dir: Path, status: dict, pid: int) -> Optional[int]:
+    """The start time recorded for ``pid``: by the child in status.json, else by launch_run."""
+    if status.get("pid_start") is not None:
+        return status.get("pid_start")
+    launcher = read_json(run_dir / LAUNCHER_FILE, default={}) or {}
+    if isinstance(launcher, dict) and _pid(launcher.get("pid")) == pid:
+        return launcher.get("pid_start")
+    return None
+
+
+def run_process_alive(run_dir, status: dict) -> bool:
+    """Whether the process recorded in ``status`` still runs (a reused pid, whose start time differs
+    from the recorded one, does not count)."""
+    pid = _pid(status.get("pid"))
+    if pid is None or not pid_alive(pid):
+        return False
+    expected, actual = _expected_start(Path(run_dir), status, pid), process_start_time(pid)
+    return expected is None or actual is None or expected == actual
+
+
+def verified_run_pid(run_dir, status: dict) -> Optional[int]:
+    """The pid of the run's process when it is known for sure to be that process, else None: its
+    start time matches the recorded one (Linux), or it is a child this process launched and holds."""
+    run_dir = Path(run_dir)
+    pid = _pid(status.get("pid"))
+    if pid is None or not pid_alive(pid):
+        return None
+    expected, actual = _expected_start(run_dir, status, pid), process_start_time(pid)
+    if expected is not None and actual is not None:
+        return pid if expected == actual else None
+    proc = _CHILDREN.get(_child_key(run_dir))
+    return pid if proc is not None and proc.pid == pid and proc.returncode is None else None
+
+
+GONE = ("the training process ended without finishing (killed or crashed); see stdout.log. "
+        "Resume it or start a new run.")
+
+
 def read_status(run_dir) -> dict:
     """The run's status; a run marked running/queued whose process is gone becomes failed."""
     run_dir = Path(run_dir)
@@ -121,18 +192,18 @@ def read_status(run_dir) -> dict:
         return {"state": "failed", "error": "status.json is missing or unreadable"}
     if status.get("state") == "queued" and not status.get("pid"):
         launcher = read_json(run_dir / LAUNCHER_FILE, default={}) or {}
-        if launcher.get("pid"):
-            status["pid"] = launcher["pid"]
-    if status.get("state") in ("running", "queued") and status.get("pid") and not pid_alive(status["pid"]):
+        if isinstance(launcher, dict) and launcher.get("pid"):
+            status["pid"], status["pid_start"] = launcher["pid"], launcher.get("pid_start")
+    if status.get("state") in ("running", "queued") and status.get("pid") and not run_process_alive(run_dir, status):
         # give a just-finished process a moment to write its final status
         time.sleep(0.05)
         again = read_json(run_dir / "status.json", default=status)
+        if not isinstance(again, dict):
+            again = dict(status)
         if not again.get("pid"):  # still queued: the pid is the launcher's
             again["pid"] = status["pid"]
         if again.get("state") in ("running", "queued"):
-            again.update(state="failed", error="the training process ended without finishing "
-                         "(killed or crashed); see stdout.log. Resume it or start a new run.",
-                         finished=time.time())
+            again.update(state="failed", error=GONE, finished=time.time())
             if again.get("processes"):  # a data-parallel run: name the processes that are gone
                 from .distributed import lost_message, lost_processes
 
@@ -183,35 +254,52 @@ def best_checkpoint(run_dir) -> Optional[Path]:
     return None
 
 
+_CHILDREN: dict = {}  # run folder -> the Popen of a run this process launched (a handle for cancel)
+
+
+def _child_key(run_dir) -> str:
+    return str(Path(run_dir).resolve())
+
+
 def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool = False) -> subprocess.Popen:
     """Start ``python -m fgnn train --config run_dir/config.json`` as its own process session:
     it survives the Streamlit script rerun and a closed browser tab. Output goes to stdout.log.
 
     ``resume=True`` goes on with the run already in ``run_dir`` (``--resume``): its config, best
-    metrics and ``last.pt`` are kept (see :func:`resume_run`)."""
-    run_dir = Path(run_dir)
+    metrics and ``last.pt`` are kept (see :func:`resume_run`).
+
+    The queued status.json carries a one-off launch token that the child passes back (so a new run may
+    start in the folder launch_run prepared for it, and nowhere that holds another run); launcher.json
+    keeps the child's pid and start time (so cancel_run signals that process and no other); a
+    thread waits for the child and records a death by signal (its name) in stdout.log and status.json."""
+    run_dir = Path(run_dir).resolve()  # the child runs from the repository, not from our cwd
+    token = uuid.uuid4().hex
     if resume:
         status = read_json(run_dir / "status.json", default={}) or {}
         (run_dir / "STOP").unlink(missing_ok=True)  # the cancel that stopped it is done
         (run_dir / LAUNCHER_FILE).unlink(missing_ok=True)  # the old launcher's pid is not this one
-        status.update(state="queued", pid=None, error=None, finished=None, queued=time.time())
+        status.update(state="queued", pid=None, pid_start=None, error=None, finished=None, queued=time.time(),
+                      launch_token=token)
         write_json_atomic(run_dir / "status.json", status)
     else:
         run_dir.mkdir(parents=True, exist_ok=False)
         write_json_atomic(run_dir / "config.json", config)
-        write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time()})
+        write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time(), "launch_token": token})
     log = open(run_dir / "stdout.log", "ab")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [python, "-m", "fgnn", "train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir),
-         *(["--resume"] if resume else [])],
+         "--launch-token", token, *(["--resume"] if resume else [])],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         cwd=str(Path(__file__).resolve().parent.parent), env=env,
     )
     log.close()
     # The pid goes to its own file: rewriting status.json here could overwrite a "running"
     # that the child wrote in the meantime. The child records its own pid in status.json.
-    write_json_atomic(run_dir / LAUNCHER_FILE, {"pid": proc.pid, "started": time.time()})
+    write_json_atomic(run_dir / LAUNCHER_FILE, {"pid": proc.pid, "pid_start": process_start_time(proc.pid),
+                                                "started": time.time(), "launch_token": token})
+    _CHILDREN[_child_key(run_dir)] = proc
+    threading.Thread(target=_watch_child, args=(proc, run_dir), daemon=True, name=f"fgnn-watch-{proc.pid}").start()
     return proc
 
 
@@ -242,18 +330,56 @@ def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
     return launch_run(run["config"], run_dir, python=python, resume=True)
 
 
+def signal_name(returncode: int) -> str:
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def _watch_child(proc: subprocess.Popen, run_dir: Path) -> None:
+    """Wait for a launched run; when a signal ended it, say which in stdout.log and status.json."""
+    rc = proc.wait()
+    _CHILDREN.pop(_child_key(run_dir), None)
+    if rc >= 0:
+        return
+    name = signal_name(rc)
+    message = f"the training process was killed by {name} (exit code {rc})"
+    try:
+        with open(run_dir / "stdout.log", "a") as fh:
+            fh.write(f"\n[fgnn] {message}\n")
+    except OSError:
+        pass
+    status = read_json(run_dir / "status.json", default=None)
+    if not isinstance(status, dict):
+        return
+    if status.get("state") in ("running", "queued") or (status.get("state") == "failed" and status.get("error") == GONE):
+        if name == "SIGTERM" and (run_dir / "STOP").exists():  # cancelled before it could stop cleanly
+            status.update(state="cancelled", error=None, finished=time.time())
+        else:
+            status.update(state="failed", error=f"{message}; see stdout.log. Resume it or start a new run.",
+                          finished=time.time(), pid=status.get("pid") or proc.pid)
+        try:
+            write_json_atomic(run_dir / "status.json", status)
+        except OSError:
+            pass
+
+
 def cancel_run(run_dir) -> None:
-    """Ask a run to stop: a STOP file (seen within a few batches) and SIGTERM to its process.
+    """Ask a run to stop: a STOP file (seen within a few batches) and SIGTERM to its process, sent
+    only when that process is known for sure to be the run's (:func:`verified_run_pid`).
 
     A queued run (its process still starting, without its SIGTERM handler) gets only the STOP
     file: it stops after its first batch, cancelled and resumable, instead of being killed."""
     run_dir = Path(run_dir)
     (run_dir / "STOP").touch()
     status = read_status(run_dir)
-    pid = status.get("pid")
-    if status.get("state") == "running" and pid_alive(pid):
+    if status.get("state") != "running":
+        return
+    pid = verified_run_pid(run_dir, status)
+    if pid is not None:
         try:
-            os.kill(int(pid), signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
 
@@ -268,4 +394,9 @@ def delete_run(run_dir, root=None) -> None:
         raise ValueError(f"run {run_dir.name} ships with FGNN Studio (a default model): refusing to delete it")
     if read_status(run_dir).get("state") in ("running", "queued"):
         raise ValueError(f"run {run_dir.name} is still running: cancel it first")
+    from .run_guard import describe_holder, lock_holder
+
+    holder = lock_holder(run_dir)
+    if holder is not None:
+        raise ValueError(f"run {run_dir.name} is in use by {describe_holder(holder)}: cancel it first")
     shutil.rmtree(run_dir)

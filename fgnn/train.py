@@ -25,7 +25,17 @@ from .data.sessions import GraphBatchLoader
 from .evaluate import rank_targets
 from .metrics import summarize
 from .models import build_model
-from .runs import MetricsWriter, read_json, write_json_atomic
+from .run_guard import (
+    FiniteLossGuard,
+    RunFolderError,
+    RunLock,
+    best_from_checkpoint,
+    check_finite_state,
+    folder_error,
+    open_run_folder,
+)
+from .runs import MetricsWriter, process_start_time, read_json, write_json_atomic
+from .validation import validate_train_config
 
 
 @dataclass
@@ -119,7 +129,7 @@ def load_training_data(cfg: TrainConfig) -> PreparedDataset:
 
 
 def _tail_pairs(pairs, n: Optional[int]):
-    if n is None or n >= len(pairs):
+    if not n or n >= len(pairs):  # None or 0: all (the CLI and the Train page agree)
         return pairs
     return pairs.subset(torch.arange(len(pairs) - n, len(pairs)))
 
@@ -158,22 +168,25 @@ class _Tensorboard:
 
 
 def train(config, run_dir, resume: bool = False, progress: bool = True,
-          dataset: Optional[PreparedDataset] = None) -> dict:
+          dataset: Optional[PreparedDataset] = None, launch_token: Optional[str] = None) -> dict:
     """Train (or fit) a model and write its run folder. Returns the final status dict.
 
-    Raises :class:`DataError` for bad input after recording it in ``status.json``.
+    Raises :class:`DataError` for bad input after recording it in ``status.json``. Before anything
+    is written: the config is range-checked, the folder's lock taken and the folder checked (a run
+    there is continued only by ``resume`` of the same configuration; docs/run-folders.md).
     """
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    validate_train_config(cfg)
     run_dir = Path(run_dir)
     rank, world, _ = distributed.env_world()
     main = rank == 0  # under torchrun only rank 0 writes the run folder (docs/distributed.md)
     if world > 1:
         cfg = dataclasses.replace(cfg, nproc=world)
-    if main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(run_dir / "config.json", cfg.to_dict())
+    # the writer takes the folder's lock and checks the folder before writing anything (docs/run-folders.md)
+    lock = open_run_folder(run_dir, cfg.to_dict(), TrainConfig().to_dict(), resume, launch_token) if main \
+        else RunLock(run_dir)  # (not acquired: other ranks never write the folder)
     status = read_json(run_dir / "status.json", default={}) if resume and main else {}
-    status = dict(status or {})
+    status = dict(status) if isinstance(status, dict) else {}  # a corrupt status.json is not fatal
     stop = _StopFlag(run_dir)
     # A STOP written while the run was queued is honoured (the run stops after its first batch,
     # cancelled and resumable); one left by an earlier cancel of this folder is not.
@@ -181,10 +194,20 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         stop.stop_file.unlink()
     # the handler before "running" is written: a cancel that reads "running" must not kill the process
     previous = signal.signal(signal.SIGTERM, stop.handler) if _main_thread() else None
-    status.update(state="running", pid=os.getpid(), started=status.get("started", time.time()),
-                  updated=time.time(), error=None, finished=None, epochs=cfg.epochs, world_size=world)
+    status.update(state="running", pid=os.getpid(), pid_start=process_start_time(os.getpid()),
+                  started=status.get("started", time.time()), updated=time.time(), error=None, finished=None,
+                  epochs=cfg.epochs, world_size=world)
+    status.pop("launch_token", None)
     put_status = (lambda: write_json_atomic(run_dir / "status.json", status)) if main else (lambda: None)
-    put_status()
+    try:
+        if main:
+            write_json_atomic(run_dir / "config.json", cfg.to_dict())
+        put_status()
+    except OSError as exc:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        lock.release()
+        raise folder_error(run_dir, exc) from None
     tb = None
     ctx = distributed.SINGLE
     try:
@@ -198,7 +221,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         ds = dataset if dataset is not None else load_training_data(cfg)
         stop.check(ctx.any_stop)  # a STOP file written while the data loaded
         train_pairs = _tail_pairs(ds.train, cfg.max_train_pairs)
-        test_pairs = ds.test if cfg.max_test_pairs is None else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
+        test_pairs = ds.test if not cfg.max_test_pairs else ds.test.subset(torch.arange(min(cfg.max_test_pairs, len(ds.test))))
         if ds.valid is not None:  # a validation split: every epoch and the best one are judged on it
             test_pairs = ds.valid  # (the test set is left for `fgnn evaluate`; docs/fgnn-study.md)
             status.update(selected_on="valid")
@@ -226,6 +249,8 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         return status
     except BaseException as exc:
         stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
+        if isinstance(exc, OSError) and not isinstance(exc, DataError):  # a full or read-only run folder
+            exc = folder_error(run_dir, exc)
         status.update(state="failed", finished=time.time(), updated=time.time(),
                       error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
         if isinstance(exc, KeyboardInterrupt):
@@ -235,9 +260,14 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         lost = ctx.lost_processes() if ctx.active and not isinstance(exc, DataError) else []
         if lost:  # a peer died: name it rather than the broken connection it left behind
             status.update(error=distributed.lost_message(lost), lost_rank=lost[0]["rank"])
-        put_status()
+        try:
+            put_status()
+        except OSError as write_exc:  # the folder cannot take even status.json: say so on stderr
+            print(f"error: {folder_error(run_dir, write_exc)}", file=sys.stderr)
         if not isinstance(exc, (DataError, KeyboardInterrupt)) and not lost:
             traceback.print_exc()
+        if isinstance(exc, RunFolderError):
+            raise exc from None
         raise
     finally:
         if tb is not None:
@@ -245,6 +275,7 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         distributed.shutdown(ctx)
+        lock.release()
 
 
 def _main_thread() -> bool:
@@ -292,8 +323,10 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     start_epoch, global_step = 0, 0
     start_batch, start_loss = 0, 0.0  # a run cancelled mid-epoch resumes at its next batch
-    best = status.get("best") or {}
+    best = best_from_checkpoint(run_dir / "best.pt") if resume and main else {}  # not status.json: may be corrupt
+    status.update(best=best or None)
     key = f"hit@{max(cfg.ks)}"
+    guard = FiniteLossGuard(device)
     ckpt = None
     if resume and main and (run_dir / "last.pt").exists():
         ckpt = load_checkpoint(run_dir / "last.pt")
@@ -356,12 +389,14 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            guard.watch(loss, global_step + 1)  # no host sync: read back at the log point and before a save
             loss_sum += loss.detach()
             window += loss.detach()
             window_n += 1
             global_step += 1
             batches_done += 1
             if global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
+                guard.check(epoch + 1, cfg.lr, ctx.any_stop)
                 row = {"kind": "train", "epoch": epoch + 1, "step": global_step,
                        "loss": float(ctx.mean_over_ranks(window)) / window_n,
                        "lr": opt.param_groups[0]["lr"], "time": time.time()}
@@ -375,6 +410,8 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
                 stop.signalled = True  # every process stops after the same batch
                 break
         bar.close()
+        guard.check(epoch + 1, cfg.lr, ctx.any_stop)  # nothing non-finite is ever saved (docs/run-folders.md)
+        check_finite_state(model, opt, epoch + 1, global_step, cfg.lr, ctx.any_stop)
         epoch_loss = float(ctx.mean_over_ranks(loss_sum))  # the sum of the global batches' mean losses
         if stop.signalled and batches_done < len(loader):
             save_last(epoch, last_metrics, partial=True, batches_done=batches_done, loss_sum=epoch_loss)

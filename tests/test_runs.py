@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from fgnn.runs import (cancel_run, checkpoints_root, delete_run, launch_run, list_runs, read_metrics, read_status,
-                       safe_run_name, unique_run_dir)
+from fgnn.runs import (cancel_run, checkpoints_root, delete_run, launch_run, list_runs, pid_alive, process_start_time,
+                       read_metrics, read_status, safe_run_name, unique_run_dir)
 from app_support import wait_for
 
 TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
@@ -83,21 +85,73 @@ def test_cancel_stops_a_running_run(root):
     assert status["epoch"] < 500
 
 
-def test_killed_process_is_marked_failed(root):
+def test_killed_process_is_marked_failed_with_the_signal_name(root):
     run_dir = unique_run_dir(root, "killed")
     proc = launch_run(dict(TINY, epochs=500, max_train_pairs=400), run_dir)
     status = wait_for(run_dir, ("running",))
     os.kill(status["pid"], signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while proc.poll() is None and time.monotonic() < deadline:  # dead, but do not reap: a zombie
-        time.sleep(0.1)
-    # the status file still says running; the next look notices the process is gone
-    assert json.loads((run_dir / "status.json").read_text())["state"] == "running"
-    status = read_status(run_dir)
-    assert status["state"] == "failed"
-    assert "killed or crashed" in status["error"]
+    status = wait_for(run_dir, ("failed",), timeout=30)
+    assert "killed by SIGKILL" in status["error"], status
     assert json.loads((run_dir / "status.json").read_text())["state"] == "failed"  # persisted
+    assert "killed by SIGKILL" in (run_dir / "stdout.log").read_text()
     assert list_runs()[0]["status"]["state"] == "failed"
+    assert proc.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_a_gone_or_reused_pid_reads_as_failed(root):
+    """A run whose process is gone (or whose pid now belongs to another process, told apart by its
+    start time) is failed on the next look, also when no launcher of this process watches it."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    for name, status in (("gone", {"state": "running", "pid": gone.pid}),
+                         ("reused", {"state": "running", "pid": os.getpid(),
+                                     "pid_start": (process_start_time(os.getpid()) or 0) + 1})):
+        run_dir = root / name
+        run_dir.mkdir()
+        (run_dir / "status.json").write_text(json.dumps(status))
+        status = read_status(run_dir)
+        assert status["state"] == "failed" and "killed or crashed" in status["error"], name
+    alive = root / "alive"
+    alive.mkdir()
+    (alive / "status.json").write_text(json.dumps({"state": "running", "pid": os.getpid(),
+                                                   "pid_start": process_start_time(os.getpid())}))
+    assert read_status(alive)["state"] == "running"
+
+
+@pytest.mark.parametrize("pid", [-1, 0, 1, None, "x", True])
+def test_pid_alive_refuses_special_pids(pid):
+    assert pid_alive(pid) is False
+
+
+def test_cancel_signals_only_the_recorded_process(root):
+    """A stale status.json whose pid now belongs to an unrelated process (another start time) gets
+    no signal; the same pid with its recorded start time does; -1 (everyone) never."""
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        run_dir = root / "stale"
+        run_dir.mkdir()
+        start = process_start_time(other.pid)
+        assert start is not None
+        for pid, pid_start in ((other.pid, start + 1), (other.pid, None), (-1, None), (1, None)):
+            (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": pid, "pid_start": pid_start}))
+            cancel_run(run_dir)
+            time.sleep(0.2)
+            assert other.poll() is None, f"pid {pid} start {pid_start} was signalled"
+        (run_dir / "status.json").write_text(json.dumps({"state": "running", "pid": other.pid, "pid_start": start}))
+        cancel_run(run_dir)
+        assert other.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_launch_with_a_relative_run_folder(root, monkeypatch):
+    monkeypatch.chdir(root)
+    proc = launch_run(dict(TINY, model="pop", model_params={}), "relative-run")
+    proc.wait(timeout=180)
+    status = wait_for(root / "relative-run", ("finished", "failed"))
+    assert status["state"] == "finished", status
+    assert (root / "relative-run" / "best.pt").is_file()
 
 
 def test_killed_before_it_starts_is_marked_failed(root):

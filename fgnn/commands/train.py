@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
+import uuid
 from pathlib import Path
 
 from ..data.dataset import DataError
@@ -58,8 +61,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--top-k", type=int, nargs="+", default=[10, 20], help="K values to evaluate")
     p.add_argument("--eval-batch-size", type=int, default=500)
-    p.add_argument("--max-train-pairs", type=int, default=None, help="train on the most recent N pairs only")
-    p.add_argument("--max-test-pairs", type=int, default=None, help="evaluate on the first N test pairs only")
+    p.add_argument("--max-train-pairs", type=int, default=None,
+                   help="train on the most recent N pairs only (0 or absent: all)")
+    p.add_argument("--max-test-pairs", type=int, default=None,
+                   help="evaluate on the first N test pairs only (0 or absent: all)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     p.add_argument("--nproc", type=int, default=None,
                    help="data-parallel processes on this machine, started through torchrun's API: one per GPU "
@@ -67,6 +72,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "Neural models only (docs/distributed.md)")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--launch-token", default=None, help=argparse.SUPPRESS)  # set by fgnn.runs.launch_run
     g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults)")
     for name, typ in MODEL_FLAGS.items():
         g.add_argument("--" + name.replace("_", "-"), type=typ, default=None)
@@ -75,32 +81,50 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def config_from_args(args):
+    """The run config from the options (or ``--config``), range-checked: a bad value raises a
+    :class:`~fgnn.validation.ConfigError` naming the option (or the file's key)."""
     from ..models import preset_params
     from ..train import TrainConfig
+    from ..validation import validate_train_config
 
     if args.config:
         try:
-            return TrainConfig.from_dict(json.loads(Path(args.config).read_text()))
+            raw = json.loads(Path(args.config).read_text())
         except (OSError, ValueError) as exc:
             raise DataError(f"run config {args.config} cannot be read: {exc}") from None
+        if not isinstance(raw, dict):
+            raise DataError(f"run config {args.config} must hold one JSON object of run settings")
+        try:
+            cfg = TrainConfig.from_dict(raw)
+        except TypeError as exc:
+            raise DataError(f"run config {args.config}: {exc}") from None
+        validate_train_config(cfg, where=f"run config {args.config}: ", by_key=True)
+        return cfg
     try:
         preset = preset_params(args.model, getattr(args, "preset", None))
     except ValueError as exc:
         raise DataError(str(exc)) from None
     params = {**preset, **{k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}}
-    return TrainConfig(
+    cfg = TrainConfig(
         dataset=args.dataset or "diginetica-sample", **read_options(args),
         protocol=protocol_options(args), model=args.model,
         model_params=params, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         weight_decay=args.weight_decay, lr_step=args.lr_step, lr_gamma=args.lr_gamma, device=args.device,
         amp=not args.no_amp, seed=args.seed, ks=sorted(set(args.top_k)), eval_batch_size=args.eval_batch_size,
-        max_train_pairs=args.max_train_pairs, max_test_pairs=args.max_test_pairs, num_threads=args.threads,
-        nproc=args.nproc or 1,
+        max_train_pairs=args.max_train_pairs or None, max_test_pairs=args.max_test_pairs or None,
+        num_threads=args.threads, nproc=args.nproc or 1,
     )
+    if args.max_train_pairs is not None and args.max_train_pairs < 0:
+        cfg.max_train_pairs = args.max_train_pairs  # kept so that the check below names it
+    if args.max_test_pairs is not None and args.max_test_pairs < 0:
+        cfg.max_test_pairs = args.max_test_pairs
+    validate_train_config(cfg)
+    return cfg
 
 
 def run(args) -> int:
     from .. import distributed
+    from ..run_guard import TrainingDiverged
     from ..train import train
 
     rank = distributed.env_world()[0]
@@ -115,12 +139,13 @@ def run(args) -> int:
         else:
             preset = f"-{args.preset}" if getattr(args, "preset", None) else ""
             run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}{preset}-{Path(str(cfg.dataset)).name}")
-        if (rank == 0 and run_dir.exists() and (run_dir / "status.json").exists() and not args.resume
-                and not args.config):
-            raise DataError(f"run folder {run_dir} already holds a run: pass --resume to continue it or choose another --run-dir")
         if cfg.nproc > 1 and not distributed.is_worker():
             return _launch(args, cfg, run_dir)
-        status = train(cfg, run_dir, resume=args.resume, progress=not args.quiet)
+        # train() refuses a folder that holds a run (unless --resume of the same configuration)
+        status = train(cfg, run_dir, resume=args.resume, progress=not args.quiet, launch_token=args.launch_token)
+    except TrainingDiverged as exc:  # the run ran and failed: status.json says so
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except DataError as exc:
         return fail(exc)
     except KeyboardInterrupt:
@@ -138,7 +163,9 @@ def _launch(args, cfg, run_dir: Path) -> int:
     agent (fgnn.distributed.launch), as the app starts a run."""
     from .. import distributed
     from ..models import NEURAL
+    from ..run_guard import open_run_folder
     from ..runs import read_json, write_json_atomic
+    from ..train import TrainConfig
 
     if cfg.model not in NEURAL:
         raise DataError(f"'{cfg.model}' is a baseline: it fits in seconds on one process and is not data-parallel; "
@@ -146,9 +173,17 @@ def _launch(args, cfg, run_dir: Path) -> int:
     if cfg.nproc > cfg.batch_size:
         raise DataError(f"--nproc {cfg.nproc} is more processes than the global batch has sessions "
                         f"(--batch-size {cfg.batch_size}): use fewer processes or a larger batch")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_dir / "config.json", cfg.to_dict())
-    argv = ["--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)]
+    # the folder is checked before anything is written (as train() does; docs/run-folders.md), and
+    # rank 0 takes it over by the launch token, as a run the app queued
+    lock = open_run_folder(run_dir, cfg.to_dict(), TrainConfig().to_dict(), args.resume, args.launch_token)
+    token = args.launch_token or uuid.uuid4().hex
+    try:
+        write_json_atomic(run_dir / "config.json", cfg.to_dict())
+        if not args.resume:
+            write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time(), "launch_token": token})
+    finally:
+        lock.release()
+    argv = ["--config", str(run_dir / "config.json"), "--run-dir", str(run_dir), "--launch-token", token]
     argv += ["--resume"] if args.resume else []
     argv += ["--quiet"] if args.quiet else []
     code = distributed.launch(argv, cfg.nproc, run_dir)  # rank 0 prints the run's summary

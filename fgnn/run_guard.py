@@ -1,0 +1,268 @@
+"""A run folder that defends itself (docs/run-folders.md).
+
+- one writer at a time: :class:`RunLock`, an OS file lock (``flock``) on ``run.lock`` held for the
+  run's whole life; the lock file names its holder (pid, host, start time) for the refusal message;
+- a folder that holds a run is rewritten only by ``--resume`` of the same configuration
+  (:func:`open_run_folder`, :data:`RESUME_MAY_CHANGE`), and that is decided before anything is written;
+- nothing non-finite reaches a checkpoint: :class:`FiniteLossGuard` notes the first non-finite loss on
+  the device (no host sync per batch) and :func:`check_finite_state` looks at the weights before a save.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from .data.dataset import DataError
+from .runs import process_start_time
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no OS lock, the other guards still hold
+    fcntl = None
+
+LOCK_FILE = "run.lock"
+# What a --resume may change; every other field of the run config must equal the stored one.
+RESUME_MAY_CHANGE = ("epochs", "num_threads", "device", "amp", "eval_batch_size", "log_every", "name")
+RUN_FILES = ("config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt")
+
+
+class RunFolderError(DataError):
+    """The run folder cannot be used as asked: in use, holds another run, not writable, full."""
+
+
+class TrainingDiverged(DataError):
+    """The loss or the weights became NaN or infinite: the run stops as failed."""
+
+
+def folder_error(run_dir: Path, exc: OSError, doing: str = "write to") -> RunFolderError:
+    """One line for an OS error on a run folder (not writable, a file, full)."""
+    what = exc.strerror or type(exc).__name__
+    name = Path(exc.filename).name if getattr(exc, "filename", None) else None
+    hint = ("free some space, then --resume" if getattr(exc, "errno", None) == 28 else
+            "check the folder and its permissions, or choose another --run-dir")
+    return RunFolderError(f"cannot {doing} run folder {run_dir}{f' ({name})' if name else ''}: {what}; {hint}")
+
+
+class RunLock:
+    """``flock`` on ``run_dir/run.lock``: held until :meth:`release` (or the process ends, even by
+    SIGKILL: the OS drops the lock with the process, so a stale lock never blocks a later run)."""
+
+    def __init__(self, run_dir):
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / LOCK_FILE
+        self.fd: Optional[int] = None
+
+    def acquire(self) -> "RunLock":
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise folder_error(self.run_dir, exc) from None
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = _read_holder(fd)
+                os.close(fd)
+                raise RunFolderError(
+                    f"run folder {self.run_dir} is in use by {describe_holder(holder)}: wait for that run to "
+                    "end or cancel it; two writers would leave status.json and best.pt out of step") from None
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time(),
+                                     "pid_start": process_start_time(os.getpid())}).encode())
+        except OSError:  # a full disk: the lock holds without its description
+            pass
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            if fcntl is not None:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _read_holder(fd: int) -> dict:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        holder = json.loads(os.read(fd, 4096).decode() or "{}")
+        return holder if isinstance(holder, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def describe_holder(holder: dict) -> str:
+    if not holder:
+        return "another process"
+    when = holder.get("started")
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when)) if isinstance(when, (int, float)) else "?"
+    return f"pid {holder.get('pid', '?')} on host {holder.get('host', '?')} (since {since})"
+
+
+def lock_holder(run_dir) -> Optional[dict]:
+    """Who holds ``run_dir``'s lock now (``{}`` if unknown), or ``None`` when nobody does."""
+    path = Path(run_dir) / LOCK_FILE
+    if fcntl is None or not path.is_file():
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        holder = _read_holder(fd)
+        os.close(fd)
+        return holder
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+    return None
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def config_differences(stored: dict, new: dict, defaults: dict) -> list[str]:
+    """Fields (other than :data:`RESUME_MAY_CHANGE`) where ``new`` differs from ``stored``; a field
+    missing from one side counts as its default, and ``max_*_pairs`` 0 equals None (both: all)."""
+    def norm(d, key):
+        value = _plain(d.get(key, defaults.get(key)))
+        if key in ("max_train_pairs", "max_test_pairs") and not value:
+            return None
+        if key == "ks" and isinstance(value, list):
+            return sorted(value, key=str)
+        return value
+
+    out = []
+    for key in sorted(set(stored) | set(new) | set(defaults)):
+        if key in RESUME_MAY_CHANGE:
+            continue
+        a, b = norm(stored, key), norm(new, key)
+        if a != b:
+            out.append(f"{key} {_short(a)} there, {_short(b)} now")
+    return out
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _holds_run(run_dir: Path) -> bool:
+    return any((run_dir / name).exists() for name in RUN_FILES)
+
+
+def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
+                    launch_token: Optional[str] = None) -> RunLock:
+    """Create ``run_dir`` if needed, take its lock and check that this run may write there; raise
+    :class:`RunFolderError` (having written nothing but the lock file) when it may not:
+
+    - a fresh run needs a folder that holds no run, except the one ``launch_run`` queued for it
+      (``status.json`` "queued" with the same ``launch_token``);
+    - ``resume`` needs a ``last.pt`` whose run config equals ``config`` but for :data:`RESUME_MAY_CHANGE`.
+    """
+    from .checkpoint import load_checkpoint
+    from .runs import read_json
+
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunFolderError(f"run folder {run_dir} exists and is a file, not a folder: choose another --run-dir")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folder_error(run_dir, exc, "create") from None
+    lock = RunLock(run_dir).acquire()
+    try:
+        if not resume:
+            status = read_json(run_dir / "status.json", default=None)
+            queued_for_us = (launch_token is not None and isinstance(status, dict)
+                             and status.get("state") == "queued" and status.get("launch_token") == launch_token)
+            if _holds_run(run_dir) and not queued_for_us:
+                state = status.get("state") if isinstance(status, dict) else None
+                raise RunFolderError(
+                    f"run folder {run_dir} already holds a run{f' ({state})' if state else ''}: pass --resume to "
+                    "continue it with the same configuration, or choose another --run-dir")
+            return lock
+        last = run_dir / "last.pt"
+        if not last.is_file():
+            raise RunFolderError(
+                f"run folder {run_dir} has no last.pt to resume from"
+                + ("" if _holds_run(run_dir) else " (it holds no run)")
+                + ": drop --resume to start a new run in an empty folder (or choose another --run-dir)")
+        ckpt = load_checkpoint(last)
+        stored = ckpt.get("train_config")
+        if not isinstance(stored, dict):
+            stored = read_json(run_dir / "config.json", default=None)
+        if not isinstance(stored, dict):
+            raise RunFolderError(f"run folder {run_dir}: neither last.pt nor config.json says how the run was "
+                                 "configured, so --resume cannot check it is the same run; start a new run")
+        diffs = config_differences(stored, config, defaults)
+        if diffs:
+            raise RunFolderError(
+                f"run folder {run_dir} holds a run with another configuration ({'; '.join(diffs)}): --resume "
+                f"continues the same run (only {', '.join(RESUME_MAY_CHANGE)} may change); start a new run "
+                "in another --run-dir")
+        return lock
+    except BaseException:
+        lock.release()
+        raise
+
+
+def best_from_checkpoint(path) -> dict:
+    """The best figures a run has reached, read from its ``best.pt`` (``{}`` when there is none)."""
+    from .checkpoint import CheckpointError, load_checkpoint
+
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError as exc:
+        print(f"warning: {exc}; the next better epoch replaces it", flush=True)
+        return {}
+    metrics = ckpt.get("metrics")
+    return {**metrics, "epoch": int(ckpt.get("epoch", 0))} if isinstance(metrics, dict) else {}
+
+
+class FiniteLossGuard:
+    """The first training step whose loss was NaN or infinite, kept on the device: :meth:`watch` adds
+    no host sync; :meth:`check` reads it back (call it where the loop syncs anyway, and before a save)."""
+
+    def __init__(self, device):
+        self.first_bad = torch.zeros((), dtype=torch.long, device=device)
+
+    def watch(self, loss: torch.Tensor, step: int) -> None:
+        self.first_bad.masked_fill_(self.first_bad.eq(0) & ~torch.isfinite(loss.detach()), step)
+
+    def check(self, epoch: int, lr: float, agree=bool) -> None:
+        """Raise :class:`TrainingDiverged` when a loss so far was not finite. ``agree`` turns the local
+        answer into every process's (``Context.any_stop`` in a data-parallel run: all stop together)."""
+        bad = int(self.first_bad)
+        if agree(bool(bad)):
+            where = f"at step {bad}" if bad else "in another process"
+            raise TrainingDiverged(
+                f"training diverged: the loss became non-finite {where} (epoch {epoch}); the run stopped "
+                f"and wrote no checkpoint after it; lower --lr (it was {lr:g}) and start a new run")
+
+
+def check_finite_state(model, optimizer, epoch: int, step: int, lr: float, agree=bool) -> None:
+    """Refuse to save weights (or optimizer moments) holding NaN or infinity: one host sync
+    (``agree`` as in :meth:`FiniteLossGuard.check`)."""
+    tensors = [t for t in model.state_dict().values() if t.is_floating_point()]
+    for state in optimizer.state.values():
+        tensors += [t for t in state.values() if isinstance(t, torch.Tensor) and t.is_floating_point()]
+    by_device: dict = {}
+    for t in tensors:
+        by_device.setdefault(t.device, []).append(torch.isfinite(t).all())
+    if agree(not all(bool(torch.stack(flags).all()) for flags in by_device.values())):
+        raise TrainingDiverged(
+            f"training diverged: the weights became non-finite by step {step} (epoch {epoch}); the run stopped "
+            f"and wrote no checkpoint after it; lower --lr (it was {lr:g}) and start a new run")
