@@ -64,14 +64,16 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         raise CheckpointError(f"checkpoint {path} does not exist: pick a .pt file inside a run folder of checkpoints/")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:  # PyTorch's message would advise weights_only=False: never
-        raise CheckpointError(
-            f"checkpoint {path} holds objects other than tensors and plain values, and a checkpoint may never "
-            "run code: refused; pick a best.pt or last.pt written by `fgnn train`") from None
-    except (RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if "weights_only" in first:
-            first = "not a plain tensor file"
+    except (pickle.UnpicklingError, RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        text = str(exc).strip()
+        if "Unsupported global" in text or "unsupported GLOBAL" in text:  # never repeat PyTorch's advice to load it with weights_only=False
+            raise CheckpointError(
+                f"checkpoint {path} holds objects other than tensors and plain values, and a checkpoint may "
+                "never run code: refused; pick a best.pt or last.pt written by `fgnn train`") from None
+        if "WeightsUnpickler error:" in text:
+            text = text.split("WeightsUnpickler error:", 1)[1].strip()
+        lines = [line for line in text.splitlines() if line.strip() and "weights_only" not in line]
+        first = lines[0] if lines else type(exc).__name__
         raise CheckpointError(
             f"checkpoint {path} cannot be read ({first[:200]}): the file is corrupted, truncated or "
             "not a FGNN Studio checkpoint; retrain or pick another checkpoint"

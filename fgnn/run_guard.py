@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -167,7 +168,8 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
 
     - a fresh run needs a folder that holds no run, except the one ``launch_run`` queued for it
       (``status.json`` "queued" with the same ``launch_token``);
-    - ``resume`` needs a ``last.pt`` whose run config equals ``config`` but for :data:`RESUME_MAY_CHANGE`.
+    - ``resume`` needs a ``last.pt`` whose run config equals ``config`` but for :data:`RESUME_MAY_CHANGE`
+      (or a run cancelled before its first batch, which has none and starts from the beginning).
     """
     from .checkpoint import load_checkpoint
     from .runs import read_json
@@ -192,13 +194,18 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
                     "continue it with the same configuration, or choose another --run-dir")
             return lock
         last = run_dir / "last.pt"
-        if not last.is_file():
+        status = read_json(run_dir / "status.json", default=None)
+        never_trained = (isinstance(status, dict) and status.get("state") == "cancelled"
+                         and not (run_dir / "best.pt").exists())  # cancelled while its data loaded
+        if not last.is_file() and not never_trained:
             raise RunFolderError(
                 f"run folder {run_dir} has no last.pt to resume from"
                 + ("" if _holds_run(run_dir) else " (it holds no run)")
                 + ": drop --resume to start a new run in an empty folder (or choose another --run-dir)")
-        ckpt = load_checkpoint(last)
-        stored = ckpt.get("train_config")
+        if not last.is_file():
+            print(f"run folder {run_dir} was cancelled before its first batch: it starts from the beginning",
+                  file=sys.stderr, flush=True)
+        stored = load_checkpoint(last).get("train_config") if last.is_file() else None
         if not isinstance(stored, dict):
             stored = read_json(run_dir / "config.json", default=None)
         if not isinstance(stored, dict):
@@ -226,7 +233,7 @@ def best_from_checkpoint(path) -> dict:
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError as exc:
-        print(f"warning: {exc}; the next better epoch replaces it", flush=True)
+        print(f"warning: {exc}; the next better epoch replaces it", file=sys.stderr, flush=True)
         return {}
     metrics = ckpt.get("metrics")
     return {**metrics, "epoch": int(ckpt.get("epoch", 0))} if isinstance(metrics, dict) else {}

@@ -330,6 +330,21 @@ def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
     return launch_run(run["config"], run_dir, python=python, resume=True)
 
 
+def fail_queued_run(run_dir, launch_token: str, error: str) -> None:
+    """Record ``error`` in a folder launch_run queued for this token, when the run is refused before
+    it could write its own status (a bad value in its config, say)."""
+    from .run_guard import lock_holder
+
+    status = read_json(Path(run_dir) / "status.json", default=None)
+    if (isinstance(status, dict) and status.get("state") == "queued" and status.get("launch_token") == launch_token
+            and lock_holder(run_dir) is None):  # not while another process writes the folder
+        status.update(state="failed", error=error, finished=time.time(), pid=os.getpid())
+        try:
+            write_json_atomic(Path(run_dir) / "status.json", status)
+        except OSError:
+            pass
+
+
 def signal_name(returncode: int) -> str:
     try:
         return signal.Signals(-returncode).name

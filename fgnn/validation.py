@@ -252,7 +252,10 @@ def validate_train_config(cfg, where: str = "", by_key: bool = False) -> None:
 
 def validate_args(args) -> None:
     """Check the options every verb shares (the dataset's protocol options, ``--top-k``,
-    ``--batch-size``) on a parsed argparse namespace; raise :class:`ConfigError` naming the first bad one."""
+    ``--batch-size``, ``--device``) on a parsed argparse namespace; raise :class:`ConfigError` naming the first bad one."""
+    device = getattr(args, "device", None)
+    if device is not None and _device_problem(device):
+        raise ConfigError(_device_problem(device))
     table = {**PROTOCOL_RULES, **OPTION_RULES}
     for key in table:
         value = getattr(args, key, None)

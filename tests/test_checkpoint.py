@@ -92,6 +92,11 @@ def test_refusal_does_not_repeat_the_weights_only_advice(tmp_path):
         load_checkpoint(tmp_path / "evil.pt")
     text = str(info.value)
     assert "may never run code" in text and "weights_only" not in text and "Re-running" not in text
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(tmp_path / "junk.pt")
+    text = str(info.value)
+    assert "cannot be read (Unsupported operand" in text and "weights_only" not in text and "Re-running" not in text
 
 
 def _cli(*args):

@@ -273,3 +273,12 @@ def test_cancel_while_queued_ends_cancelled_and_resumes_to_the_end(root):
     assert not can_resume(next(r for r in list_runs() if r["path"] == str(run_dir)))
     with pytest.raises(ValueError, match="cannot be resumed"):
         resume_run(run_dir)
+
+
+def test_launched_run_with_a_bad_value_fails_with_the_reason(root):
+    run_dir = root / "bad-value"
+    proc = launch_run(dict(TINY, batch_size=0), run_dir)
+    assert proc.wait(timeout=120) == 2
+    status = wait_for(run_dir, ("failed",), timeout=30)
+    assert "batch_size must be an integer >= 1, got 0" in status["error"], status
+    assert not (run_dir / "best.pt").exists()

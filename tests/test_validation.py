@@ -61,6 +61,7 @@ OTHER_CASES = [
     (["evaluate", "--checkpoint", "missing.pt", "--top-k", "0"], "--top-k"),
     (["evaluate", "--checkpoint", "missing.pt", "--batch-size", "0"], "--batch-size"),
     (["evaluate", "--checkpoint", "missing.pt", "--test-days", "inf"], "--test-days"),
+    (["evaluate", "--checkpoint", "missing.pt", "--device", "bogus"], "--device"),
     (["predict", "--checkpoint", "missing.pt", "--session", "1", "--top-k", "-1"], "--top-k"),
     (["predict", "--checkpoint", "missing.pt", "--session", "1", "--top-k", "0"], "--top-k"),
 ]

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from ..data.dataset import DataError
-from ..runs import checkpoints_root, unique_run_dir
+from ..runs import checkpoints_root, fail_queued_run, unique_run_dir
 from .common import add_dataset_options, fail, protocol_options, read_options
 
 
@@ -147,6 +147,8 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except DataError as exc:
+        if args.launch_token and args.run_dir:  # started by the app: its queued status.json shows why
+            fail_queued_run(args.run_dir, args.launch_token, str(exc))
         return fail(exc)
     except KeyboardInterrupt:
         return 130

@@ -127,7 +127,9 @@ def test_baseline_runs_through_train(tmp_path, sample):
 def test_checkpoint_for_another_dataset_is_refused(tmp_path, sample):
     train(small_config(epochs=1), tmp_path, progress=False, dataset=sample)
     ckpt = load_checkpoint(tmp_path / "best.pt")
-    ckpt["n_items"] = sample.n_items + 5
+    ckpt["n_items"] = sample.n_items + 5  # a checkpoint of another dataset: its fields agree with each other
+    ckpt["model_config"]["n_items"] = sample.n_items + 5
+    ckpt["item_ids"] = torch.arange(sample.n_items + 6)
     ckpt["dataset"]["name"] = "other"
     save_checkpoint(ckpt, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match=r"trained on 'other' with 314 items, but dataset 'diginetica-sample' has 309"):
