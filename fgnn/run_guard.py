@@ -195,8 +195,9 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
             return lock
         last = run_dir / "last.pt"
         status = read_json(run_dir / "status.json", default=None)
-        never_trained = (isinstance(status, dict) and status.get("state") == "cancelled"
-                         and not (run_dir / "best.pt").exists())  # cancelled while its data loaded
+        # cancelled while its data loaded (and maybe queued again by the app's Resume): nothing to lose
+        never_trained = (isinstance(status, dict) and status.get("state") in ("cancelled", "queued")
+                         and not status.get("step") and not (run_dir / "best.pt").exists())
         if not last.is_file() and not never_trained:
             raise RunFolderError(
                 f"run folder {run_dir} has no last.pt to resume from"

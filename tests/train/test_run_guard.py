@@ -230,3 +230,15 @@ def test_full_disk_while_saving_fails_the_run_and_leaves_no_temporary_file(tmp_p
     status = read_status(tmp_path)
     assert status["state"] == "failed" and "No space left on device" in status["error"]
     assert not list(tmp_path.glob("*.tmp*")) and not (tmp_path / "best.pt").exists()
+
+
+def test_run_cancelled_before_its_first_batch_resumes_from_the_beginning(tmp_path, sample, monkeypatch):
+    import fgnn.train as tm
+
+    with monkeypatch.context() as m:  # a STOP seen right after the data loaded
+        m.setattr(tm._StopFlag, "check", lambda self: (_ for _ in ()).throw(KeyboardInterrupt("STOP")))
+        with pytest.raises(KeyboardInterrupt):
+            train(small_config(), tmp_path, progress=False, dataset=sample)
+    assert read_status(tmp_path)["state"] == "cancelled" and not (tmp_path / "last.pt").exists()
+    status = train(small_config(), tmp_path, resume=True, progress=False, dataset=sample)
+    assert status["state"] == "finished" and (tmp_path / "best.pt").is_file()
