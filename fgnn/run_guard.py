@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - not POSIX: no OS lock, the other guard
 
 LOCK_FILE = "run.lock"
 # What a --resume may change; every other field of the run config must equal the stored one.
-RESUME_MAY_CHANGE = ("epochs", "num_threads", "device", "amp", "eval_batch_size", "log_every", "name")
+RESUME_MAY_CHANGE = ("epochs", "num_threads", "device", "amp", "eval_batch_size", "log_every", "name", "nproc")
 RUN_FILES = ("config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt")
 
 

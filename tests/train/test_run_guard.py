@@ -123,8 +123,8 @@ def test_resume_with_another_model_or_dataset_is_refused_before_anything_is_writ
     assert _snapshot(tmp_path) == before
     assert read_status(tmp_path)["state"] == "finished"
     # what may change: epochs, threads, device, ...
-    status = train(small_config(epochs=2, num_threads=2, eval_batch_size=7), tmp_path, resume=True, progress=False,
-                   dataset=sample)
+    status = train(small_config(epochs=2, num_threads=2, eval_batch_size=7, nproc=1), tmp_path, resume=True,
+                   progress=False, dataset=sample)
     assert status["state"] == "finished" and status["epoch"] == 2
 
 
@@ -236,7 +236,7 @@ def test_run_cancelled_before_its_first_batch_resumes_from_the_beginning(tmp_pat
     import fgnn.train as tm
 
     with monkeypatch.context() as m:  # a STOP seen right after the data loaded
-        m.setattr(tm._StopFlag, "check", lambda self: (_ for _ in ()).throw(KeyboardInterrupt("STOP")))
+        m.setattr(tm._StopFlag, "check", lambda self, *a: (_ for _ in ()).throw(KeyboardInterrupt("STOP")))
         with pytest.raises(KeyboardInterrupt):
             train(small_config(), tmp_path, progress=False, dataset=sample)
     assert read_status(tmp_path)["state"] == "cancelled" and not (tmp_path / "last.pt").exists()
