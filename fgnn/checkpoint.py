@@ -130,6 +130,10 @@ def _check_fields(ckpt: dict, path) -> None:
     if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
                                               for k, v in state.items()):
         refuse("state_dict", "is not a dict of tensors")
+    train_config = ckpt.get("train_config")
+    if train_config is not None and not (isinstance(train_config, dict)
+                                         and isinstance(train_config.get("protocol") or {}, dict)):
+        refuse("train_config", "is not a dict of run settings")
     for key, kind in (("metrics", dict), ("epoch", int), ("global_step", int)):
         if key in ckpt and not isinstance(ckpt[key], kind):
             refuse(key, f"is a {type(ckpt[key]).__name__}, not a {kind.__name__}")

@@ -55,6 +55,8 @@ CASES = {
     "item_ids list": ({"item_ids": [1, 2]}, r"item_ids is list"),
     "n_items negative": ({"n_items": -3}, r"n_items is '-3'"),
     "state_dict not tensors": ({"state_dict": {"a": 1}}, r"state_dict is not a dict of tensors"),
+    "train_config a list": ({"train_config": [1]}, r"train_config is not a dict of run settings"),
+    "protocol a string": ({"train_config": {"protocol": "x"}}, r"train_config is not a dict of run settings"),
 }
 
 

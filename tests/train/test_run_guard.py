@@ -242,3 +242,15 @@ def test_run_cancelled_before_its_first_batch_resumes_from_the_beginning(tmp_pat
     assert read_status(tmp_path)["state"] == "cancelled" and not (tmp_path / "last.pt").exists()
     status = train(small_config(), tmp_path, resume=True, progress=False, dataset=sample)
     assert status["state"] == "finished" and (tmp_path / "best.pt").is_file()
+
+
+def test_the_finite_check_reads_back_only_at_log_points_and_epoch_ends(tmp_path, sample, monkeypatch):
+    """The per-batch part (watch) stays on the device; the read-back (check, a host sync) runs once
+    every log_every batches and once at the end of each epoch, not per batch."""
+    checks = []
+    real = train_module.FiniteLossGuard.check
+    monkeypatch.setattr(train_module.FiniteLossGuard, "check", lambda self, *a: checks.append(a[0]) or real(self, *a))
+    status = train(small_config(epochs=2, max_train_pairs=500, log_every=4), tmp_path, progress=False, dataset=sample)
+    assert status["steps_per_epoch"] == 10
+    # steps 4, 8 and the end of epoch 1; steps 12, 16, 20 and the end of epoch 2 (20 batches in all)
+    assert checks == [1, 1, 1, 2, 2, 2, 2]
