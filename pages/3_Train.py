@@ -10,7 +10,7 @@ import streamlit as st
 
 from fgnn.data.registry import list_datasets
 from fgnn.distributed import process_choices
-from fgnn.hyperparams import TRAINING_RULES, check_model_params, check_training, model_rules
+from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, widget_bounds
 from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names, preset_names, preset_params
@@ -20,6 +20,7 @@ from fgnn.runs import (
     read_status, resume_run, safe_run_name, unique_run_dir,
 )
 from fgnn.train import TrainConfig
+from fgnn.validation import problems
 from pages._shared import checkpoint_choices, ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/3_Train.py")
@@ -68,12 +69,12 @@ with left:
     fields = [f for f in dataclasses.fields(config_class(model)) if f.name != "n_items"]
     if fields:
         st.markdown("**Model hyperparameters**")
-    rules = model_rules(model)
     for f in fields:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
         key = f"train_{model}_{f.name}" if preset == "paper" else f"train_{model}_{preset}_{f.name}"
         default = preset_values.get(f.name, f.default)
-        rule = rules.get(f.name)
-        help_ = rule.help if rule else None
+        rule = model_rule(f.name)  # the rules live in fgnn.validation, the words in fgnn.hyperparams
+        help_ = MODEL_HELP.get(f.name)
+        low, high = widget_bounds(rule)
         if rule and rule.kind == "choice":
             model_params[f.name] = st.selectbox(f.name, list(rule.choices), index=list(rule.choices).index(default)
                                                 if default in rule.choices else 0, key=key, help=help_)
@@ -81,36 +82,34 @@ with left:
             model_params[f.name] = st.checkbox(f.name, value=default, key=key, help=help_)
         elif isinstance(f.default, int):
             model_params[f.name] = int(st.number_input(f.name, value=default, step=1, key=key, help=help_,
-                                                       min_value=rule.low if rule else None,
-                                                       max_value=rule.high if rule else None))
+                                                       min_value=low, max_value=high))
         elif isinstance(f.default, float):
             model_params[f.name] = float(st.number_input(f.name, value=default, format="%g", key=key, help=help_,
-                                                         min_value=rule.low if rule else None,
-                                                         max_value=rule.high if rule else None))
+                                                         min_value=low, max_value=high))
         else:
             model_params[f.name] = st.text_input(f.name, value=str(default), key=key, help=help_)
 with right:
     st.markdown("**Training**" if neural else "**Evaluation**")
-    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_RULES["epochs"].help, disabled=not neural))
+    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_HELP["epochs"], disabled=not neural))
     c1, c2 = st.columns(2)
-    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size", help=TRAINING_RULES["batch_size"].help,
+    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size", help=TRAINING_HELP["batch_size"],
                                      disabled=not neural))
-    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr", help=TRAINING_RULES["lr"].help,
+    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr", help=TRAINING_HELP["lr"],
                                disabled=not neural))
     weight_decay = float(c1.number_input("weight decay", 0.0, 1.0, DEFAULTS.weight_decay, format="%g",
-                                         key="train_weight_decay", help=TRAINING_RULES["weight_decay"].help, disabled=not neural))
-    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step", help=TRAINING_RULES["lr_step"].help,
+                                         key="train_weight_decay", help=TRAINING_HELP["weight_decay"], disabled=not neural))
+    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step", help=TRAINING_HELP["lr_step"],
                                   disabled=not neural))
     lr_gamma = float(c1.number_input("lr decay factor", 0.0, 1.0, DEFAULTS.lr_gamma, format="%g",
-                                     key="train_lr_gamma", help=TRAINING_RULES["lr_gamma"].help, disabled=not neural))
-    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed", help=TRAINING_RULES["seed"].help))
+                                     key="train_lr_gamma", help=TRAINING_HELP["lr_gamma"], disabled=not neural))
+    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed", help=TRAINING_HELP["seed"]))
     ks = st.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks",
-                        help="HR@K, MRR@K and NDCG@K after every epoch (papers: 20).")
+                        help=TRAINING_HELP["ks"])
     max_train = int(c1.number_input("max training pairs (0 = all)", 0, 10**9, 0, key="train_max_train_pairs",
-                                    help=TRAINING_RULES["max_train_pairs"].help))
+                                    help=TRAINING_HELP["max_train_pairs"]))
     max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs",
-                                   help=TRAINING_RULES["max_test_pairs"].help))
-    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every", help=TRAINING_RULES["log_every"].help))
+                                   help=TRAINING_HELP["max_test_pairs"]))
+    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every", help=TRAINING_HELP["log_every"]))
     devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
@@ -129,12 +128,6 @@ with right:
 
 
 def start() -> None:
-    problems = check_model_params(model, model_params) + check_training({
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay, "lr_step": lr_step,
-        "lr_gamma": lr_gamma, "seed": seed, "log_every": log_every, "max_train_pairs": max_train,
-        "max_test_pairs": max_test, "device": device})
-    if problems:  # checked before anything starts: no run folder, no process
-        raise ValueError("; ".join(problems))
     cfg = TrainConfig(
         **source_config(ss.get("user_datasets", {}).get(dataset, dataset)), model=model, model_params=model_params,
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
@@ -142,6 +135,9 @@ def start() -> None:
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,
         nproc=nproc if neural else 1,
     )
+    found = problems(cfg)  # fgnn.validation, before anything starts: no run folder, no process
+    if found:
+        raise ValueError("; ".join(p.text(by_key=True) for p in found))
     root = checkpoints_root()
     root.mkdir(parents=True, exist_ok=True)
     run_dir = unique_run_dir(root, name)

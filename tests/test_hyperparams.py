@@ -1,31 +1,31 @@
-"""fgnn.hyperparams: the rules the Train page checks before a run starts; fgnn.runs.epoch_label."""
+"""fgnn.hyperparams: the Train page's words for every hyperparameter (the rules are
+fgnn.validation's); fgnn.runs.epoch_label."""
 from __future__ import annotations
 
-from fgnn.hyperparams import check_model_params, check_training
+from dataclasses import fields
+
+from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, training_rule, widget_bounds
+from fgnn.models import config_class
 from fgnn.runs import epoch_label
+from fgnn.validation import MODEL_RULES
 
 
-def test_model_params_choices_ranges_and_names():
-    assert check_model_params("fgnn", {"activation": "relu", "hidden_size": 16, "dropout": 0.1, "last_click": True}) == []
-    problems = check_model_params("fgnn", {"activation": "foo", "hidden_size": 0, "heads": 2.5, "dropout": float("nan"),
-                                           "bogus": 1})
-    text = "; ".join(problems)
-    assert len(problems) == 5
-    assert "fgnn has no hyperparameter 'bogus'" in text
-    assert "activation = 'foo' is not allowed: choose one of relu" in text
-    assert "hidden_size = 0 is out of range: use 1 to 4096" in text
-    assert "heads = 2.5 must be a whole number" in text
-    assert "dropout must be a number, not NaN" in text
-    assert check_model_params("vsknn", {"weighting": "cubic"}) == [
-        "weighting = 'cubic' is not allowed: choose one of same, div, quadratic, log"]
-    assert check_model_params("pop", {}) == []
+def test_every_hyperparameter_has_a_help_line_and_a_rule():
+    for model in ("fgnn", "srgnn", "sknn", "vsknn"):
+        names = {f.name for f in fields(config_class(model))} - {"n_items"}
+        assert names <= set(MODEL_HELP), (model, names - set(MODEL_HELP))
+        assert names <= set(MODEL_RULES), (model, names - set(MODEL_RULES))
+    assert all("paper" in MODEL_HELP[n] for n in ("hidden_size", "heads", "readout_steps", "steps", "activation"))
+    assert set(TRAINING_HELP) >= {"epochs", "batch_size", "lr", "weight_decay", "lr_step", "lr_gamma"}
 
 
-def test_training_settings():
-    assert check_training({"epochs": 3, "lr": 1e-3, "device": "cpu", "max_train_pairs": 0}) == []
-    assert check_training({"epochs": 0, "lr": -1.0, "device": "tpu"}) == [
-        "epochs = 0 is out of range: use 1 to 1000", "lr = -1 is out of range: use 1e-07 to 10",
-        "device = 'tpu' is not allowed: choose one of auto, cpu, cuda"]
+def test_widget_bounds_follow_the_validation_rules():
+    assert widget_bounds(model_rule("hidden_size")) == (1, MODEL_RULES["hidden_size"].high)
+    assert widget_bounds(model_rule("dropout")) == (0.0, None)  # [0, 1): the open end is checked on start
+    assert widget_bounds(training_rule("lr")) == (None, None)  # (0, inf)
+    assert widget_bounds(training_rule("epochs")) == (1, None)
+    assert widget_bounds(model_rule("activation")) == (None, None)  # a choice: a select box
+    assert widget_bounds(None) == (None, None)
 
 
 def test_epoch_label_is_the_epoch_in_progress_while_running():
