@@ -167,7 +167,9 @@ def test_random_test_session_highlights_the_true_next_item(root, ds):
 
 def test_mismatched_checkpoint_gives_a_clear_message(root, tmp_path, session):
     ckpt = torch.load(root / "fgnn-sample" / "best.pt", weights_only=True)
-    ckpt["n_items"] = 50
+    ckpt["n_items"] = 50  # a checkpoint of another dataset: its fields agree with each other
+    ckpt["model_config"]["n_items"] = 50
+    ckpt["item_ids"] = torch.arange(51)
     ckpt["dataset"] = {"name": "tiny", "fingerprint": "x", "n_items": 50}
     bad = root / "other-data" / "best.pt"
     bad.parent.mkdir()
