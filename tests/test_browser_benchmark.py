@@ -29,5 +29,8 @@ def test_bad_arguments_are_refused_before_anything_starts(tmp_path, capsys):
         main(["--repeats", "0"])
     assert "--repeats must be at least 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
+        main(["--settle-ms", "-5"])
+    assert "--settle-ms must be 0 or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
         main(["--checkpoint", str(tmp_path / "nope.pt")])
     assert "no such file" in capsys.readouterr().err

@@ -341,10 +341,11 @@ DONE_H1 = """([text, chart]) => { const h = document.querySelector('h1');
 class Bench:
     """One browser page on the app, with the timed interactions."""
 
-    def __init__(self, page, url: str, timeout_s: float):
+    def __init__(self, page, url: str, timeout_s: float, settle_ms: float = 0.0):
         self.page = page
         self.url = url
         self.timeout_ms = timeout_s * 1000
+        self.settle_ms = settle_ms  # an untimed pause before each timed click
         self.clicks = 0
 
     def _wait(self, js: str, arg) -> None:
@@ -353,6 +354,8 @@ class Bench:
     def _timed_click(self, xy, js: str, arg) -> float:
         if xy is None:
             raise RuntimeError(f"nothing to click for {arg}")
+        if self.settle_ms:
+            self.page.wait_for_timeout(self.settle_ms)
         t0 = time.perf_counter()
         self.page.mouse.click(*xy)
         self._wait(js, arg)
@@ -419,7 +422,7 @@ def summarise(samples: list[float]) -> dict:
 
 def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, repeats: int = 10,
                   chromium: str | None = None, timeout_s: float = 180.0, log_dir: str | None = None,
-                  keep_inspect_cache: bool = False) -> dict:
+                  keep_inspect_cache: bool = False, settle_ms: float = 0.0) -> dict:
     """Start the app, drive it, return the result object (see the module docstring)."""
     chromium = chromium or find_chromium()
     if chromium is None:
@@ -459,7 +462,7 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
             context.close()
 
         context, page = new_page()
-        bench = Bench(page, url, timeout_s)
+        bench = Bench(page, url, timeout_s, settle_ms)
         bench.load()
         # the first click builds the graph panel for the first time: warm-up, not counted
         bench.map_click(0)
@@ -517,16 +520,22 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="samples per interaction (default 10)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for one step (default 180)")
     parser.add_argument("--log-dir", help="folder for the server log (default: a new temporary folder)")
+    parser.add_argument("--settle-ms", type=float, default=0.0,
+                        help="an untimed pause before each timed click (default 0): for a build whose page "
+                             "goes on drawing after its run has ended, where a click would otherwise be lost")
     parser.add_argument("--keep-inspect-cache", action="store_true",
                         help="keep the checkpoint's kept Inspect ranks (default: remove them, so that "
                              "inspect_first times the ranking of every test pair)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.settle_ms < 0:
+        parser.error("--settle-ms must be 0 or more")
     if args.checkpoint and not Path(args.checkpoint).is_file():
         parser.error(f"--checkpoint {args.checkpoint}: no such file")
     result = run_benchmark(dataset=args.dataset, checkpoint=args.checkpoint, repeats=args.repeats,
-                           timeout_s=args.timeout, log_dir=args.log_dir, keep_inspect_cache=args.keep_inspect_cache)
+                           timeout_s=args.timeout, log_dir=args.log_dir, keep_inspect_cache=args.keep_inspect_cache,
+                           settle_ms=args.settle_ms)
     print(json.dumps(result) if args.json else format_result(result))
     return 0
 

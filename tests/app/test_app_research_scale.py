@@ -10,9 +10,9 @@ import pytest
 import torch
 from app_support import app, plotly_values
 
+from fgnn import plots
 from fgnn.checkpoint import checkpoint_dict, save_checkpoint
 from fgnn.data.registry import load_dataset
-from fgnn import plots
 from fgnn.models import build_model
 
 BUILDER = "pages/1_Session_builder.py"
