@@ -162,7 +162,12 @@ PROTOCOL_RULES = {
     "session_date": Rule("--session-date", "choice", choices=("last_click", "last_row")),
     "valid_days": _float("--valid-days", 0, low_open=True),
     "valid_fraction": _float("--valid-fraction", 0, 1, low_open=True, high_open=True),
+    # the steps before the protocol (fgnn.data.sessionize.LOG_SETTINGS); ``keep`` is free text
+    "session_gap": _float("--session-gap", 0, low_open=True, note="minutes"),
+    "collapse_repeats": Rule("--collapse-repeats", "bool"),
 }
+#: protocol keys with no range to check here (their reader checks them: ``keep`` is a list of event types)
+FREE_PROTOCOL_KEYS = ("keep",)
 # options of the other verbs that are not config fields
 OPTION_RULES = {"top_k": K_RULE, "batch_size": TRAIN_RULES["batch_size"]}
 
@@ -211,9 +216,11 @@ def protocol_problems(protocol) -> list[Problem]:
         return [Problem("protocol", None, protocol, f"protocol must be an object, got {protocol!r}")]
     out = []
     for key, value in protocol.items():
+        if key in FREE_PROTOCOL_KEYS:
+            continue
         if key not in PROTOCOL_RULES:
             out.append(Problem(key, None, value, f"{key!r} is not a protocol setting: "
-                                                 f"those are {', '.join(PROTOCOL_RULES)}"))
+                                                 f"those are {', '.join([*PROTOCOL_RULES, *FREE_PROTOCOL_KEYS])}"))
         elif value is not None:
             p = check_value(key, value, PROTOCOL_RULES)
             if p:

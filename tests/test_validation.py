@@ -36,6 +36,8 @@ TRAIN_CASES = [
     (["--min-item-support", "0"], "--min-item-support", ">= 1"),
     (["--min-session-length", "1"], "--min-session-length", ">= 2"),
     (["--fraction", "0"], "--fraction", ">= 1"),
+    (["--session-gap", "0"], "--session-gap", "> 0"),
+    (["--session-gap", "-5"], "--session-gap", "> 0"),
     (["--seed", "-1"], "--seed", "[0, 2147483647]"),
     (["--eval-batch-size", "0"], "--eval-batch-size", ">= 1"),
     (["--model", "sknn", "--k", "0"], "--k", ">= 1"),
@@ -101,6 +103,10 @@ def test_problems_lists_every_broken_rule_for_a_form():
     assert [(p.key, p.option) for p in found] == [("batch_size", "--batch-size"), ("lr", "--lr"), ("heads", "--heads")]
     assert found[0].text(by_key=True) == "batch_size must be an integer >= 1, got 0"
     assert problems(TrainConfig()) == [] and problems(TrainConfig(model="vsknn", model_params={"k": 50})) == []
+    # the steps before the protocol (a user log cut into sessions) are settings of a run too
+    user_log = {"session_gap": 45.0, "keep": "view", "collapse_repeats": True, "test_days": 1}
+    assert problems(TrainConfig(protocol=user_log)) == []
+    assert [p.key for p in problems(TrainConfig(protocol={"session_gap": 0}))] == ["session_gap"]
     with pytest.raises(ConfigError, match="--epochs must be an integer >= 1, got True"):
         validate_train_config(TrainConfig(epochs=True))
 
