@@ -38,8 +38,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import random as _random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,7 +79,7 @@ class Attribution:
     nodes: pd.DataFrame
     edges: pd.DataFrame
     deletion: pd.DataFrame
-    graph: Optional[SessionGraph] = None  # the session graph, original ids in x and sequence
+    graph: SessionGraph | None = None  # the session graph, original ids in x and sequence
 
     @property
     def auc(self) -> float:
@@ -117,7 +117,7 @@ class EmbeddedSessionModel(nn.Module):
         self.model = model
         self.batch = batch
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Optional[Tensor] = None) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Tensor, edge_weight: Tensor | None = None) -> Tensor:
         batch = dataclasses.replace(self.batch, edge_index=edge_index,
                                     edge_weight=self.batch.edge_weight if edge_weight is None else edge_weight)
         session, _ = self.model.session_embedding(batch, x=x)
@@ -134,8 +134,8 @@ def _explainer(model: nn.Module, algorithm, node_mask_type, edge_mask_type):
 
     return Explainer(model=model, algorithm=algorithm, explanation_type="phenomenon",
                      node_mask_type=node_mask_type, edge_mask_type=edge_mask_type,
-                     model_config=dict(mode="multiclass_classification", task_level="graph",
-                                       return_type="raw"))
+                     model_config={"mode": "multiclass_classification", "task_level": "graph",
+                                       "return_type": "raw"})
 
 
 # --------------------------------------------------------------------------- the methods
@@ -232,7 +232,7 @@ def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index
             out[int(batch.last_node[0])] = float(model.trans_counts[lo + int(hit[0, 0])])
         return out
     if not isinstance(model, (SKNN, VSKNN)):
-        raise ValueError(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")
+        raise ValueError(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")  # noqa: TRY004 (callers catch ValueError for every unexplainable model)
     _, ns, sim, step = model.neighbors(batch)
     _, qi, qw, _ = model._query(batch)
     weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
@@ -400,8 +400,8 @@ def sample_pairs(test, n: int, seed: int = 0) -> list[int]:
 
 
 def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs: Sequence[int],
-                       methods: Optional[Sequence[str]] = None, which: str = "top1",
-                       progress: Optional[Callable[[int, int], None]] = None, **opts) -> pd.DataFrame:
+                       methods: Sequence[str] | None = None, which: str = "top1",
+                       progress: Callable[[int, int], None] | None = None, **opts) -> pd.DataFrame:
     """Deletion AUC of every method on every pair: one row per (pair, method) with ``pair,
     method, nodes, auc, share, first_share, first_rank`` (``share``: the item's share for the
     whole prefix; ``first_*``: after removing the method's most important item). ``which``: ``top1`` explains the model's first

@@ -8,7 +8,6 @@ import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Optional
 
 import torch
 
@@ -25,7 +24,7 @@ class CheckpointError(DataError):
 
 
 def checkpoint_dict(model: SessionRecommender, dataset: PreparedDataset, *, epoch: int, metrics: dict,
-                    global_step: int = 0, extra: Optional[dict] = None) -> dict:
+                    global_step: int = 0, extra: dict | None = None) -> dict:
     ckpt = {
         "format": FORMAT,
         "version": VERSION,
@@ -175,7 +174,7 @@ def check_dataset(ckpt: dict, dataset: PreparedDataset, path="checkpoint") -> li
     return warnings
 
 
-def load_model(path, dataset: Optional[PreparedDataset] = None, map_location="cpu"):
+def load_model(path, dataset: PreparedDataset | None = None, map_location="cpu"):
     """Load a checkpoint and its model (checked against ``dataset`` when given)."""
     ckpt = load_checkpoint(path, map_location=map_location)
     if dataset is not None:

@@ -1,8 +1,6 @@
 """Evaluation over every test prefix: full ranking of all items, item block by item block."""
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 from torch import Tensor
 

@@ -7,8 +7,8 @@ dataset's original ids; nodes are indices local to each session graph.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pandas as pd
 import torch

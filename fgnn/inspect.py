@@ -9,9 +9,9 @@ Pure functions on tensors and DataFrames: no Streamlit.
 from __future__ import annotations
 
 import json
-
+import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ def load_checkpoint_dataset(path) -> PreparedDataset:
 
 
 def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 500,
-                    device="cpu", ranks: Optional[torch.Tensor] = None) -> pd.DataFrame:
+                    device="cpu", ranks: torch.Tensor | None = None) -> pd.DataFrame:
     """One row per test pair, in pair order.
 
     Columns: ``pair`` (index into ``dataset.test``), ``session`` (test session index), ``prefix``
@@ -90,7 +90,7 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
     return dataset.with_item_names(table, column="target", name_column="target_name")
 
 
-def evaluate_checkpoint(path, dataset: Optional[PreparedDataset] = None, k: int = 20,
+def evaluate_checkpoint(path, dataset: PreparedDataset | None = None, k: int = 20,
                         batch_size: int = 500, device="cpu") -> tuple[pd.DataFrame, dict, PreparedDataset]:
     """Load a checkpoint (and its dataset unless given), rank every test pair: ``(table, ckpt, dataset)``.
 
@@ -103,8 +103,8 @@ def evaluate_checkpoint(path, dataset: Optional[PreparedDataset] = None, k: int 
     return pair_table(model, dataset, k=k, batch_size=batch_size, device=device), ckpt, dataset
 
 
-def filter_pairs(table: pd.DataFrame, outcome: str = "all", length: Optional[tuple] = None,
-                 popularity: Optional[tuple] = None, categories: Optional[Sequence[int]] = None) -> pd.DataFrame:
+def filter_pairs(table: pd.DataFrame, outcome: str = "all", length: tuple | None = None,
+                 popularity: tuple | None = None, categories: Sequence[int] | None = None) -> pd.DataFrame:
     """Rows whose outcome (``all``/``hit``/``miss``), prefix length and target popularity lie in
     the given inclusive ranges and whose target category is one of ``categories`` (None = any)."""
     if outcome not in OUTCOMES:
@@ -121,7 +121,7 @@ def filter_pairs(table: pd.DataFrame, outcome: str = "all", length: Optional[tup
     return table[keep]
 
 
-def sliced_metrics(table: pd.DataFrame, k: int = 20, model: Optional[str] = None) -> dict[str, pd.DataFrame]:
+def sliced_metrics(table: pd.DataFrame, k: int = 20, model: str | None = None) -> dict[str, pd.DataFrame]:
     """``{"session length": ..., "target popularity": ...}``: HR/MRR/NDCG@k per slice
     (:func:`fgnn.metrics.slice_metrics` over :func:`length_buckets` / :func:`popularity_buckets`)."""
     ranks = torch.tensor(table["rank"].to_numpy(dtype=np.int64))
@@ -185,25 +185,25 @@ def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: in
         fig.add_trace(go.Scatter(
             x=part[f"rank_{na}"].to_numpy(np.int32), y=part[f"rank_{nb}"].to_numpy(np.int32), mode="markers",
             name=f"{outcome} ({n})" if len(part) == n else f"{outcome} ({n}; {len(part)} shown)",
-            marker=dict(color=color, size=7, opacity=0.8),
+            marker={"color": color, "size": 7, "opacity": 0.8},
             customdata=part["pair"].to_numpy(np.int32), meta={"outcome": outcome, "pairs": n},
             hovertemplate=f"pair %{{customdata}}<br>rank {na} %{{x}}<br>rank {nb} %{{y}}<extra></extra>",
         ))
     for axis in ("x", "y"):
-        fig.add_shape(type="line", line=dict(dash="dash", color="black", width=1),
+        fig.add_shape(type="line", line={"dash": "dash", "color": "black", "width": 1},
                       **({"x0": k, "x1": k, "xref": "x", "y0": 0, "y1": 1, "yref": "paper"} if axis == "x"
                          else {"y0": k, "y1": k, "yref": "y", "x0": 0, "x1": 1, "xref": "paper"}))
     fig.update_layout(
-        title=dict(text=f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs"
-                        f"{f', at most {max_points} per outcome shown' if sampled else ''}, K = {k})"),
-        xaxis=dict(title=dict(text=f"rank under {na}"), type="log", dtick=1),  # 1, 10, 100: no "2 5" ticks
-        yaxis=dict(title=dict(text=f"rank under {nb}"), type="log", dtick=1),
-        height=460, plot_bgcolor="white", margin=dict(l=50, r=10, t=50, b=50),
+        title={"text": f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs"
+                        f"{f', at most {max_points} per outcome shown' if sampled else ''}, K = {k})"},
+        xaxis={"title": {"text": f"rank under {na}"}, "type": "log", "dtick": 1},  # 1, 10, 100: no "2 5" ticks
+        yaxis={"title": {"text": f"rank under {nb}"}, "type": "log", "dtick": 1},
+        height=460, plot_bgcolor="white", margin={"l": 50, "r": 10, "t": 50, "b": 50},
     )
     return fig
 
 
-def dataset_split_day(dataset: PreparedDataset) -> Optional[int]:
+def dataset_split_day(dataset: PreparedDataset) -> int | None:
     """The split date as a day number since 1970-01-01 (what :func:`fgnn.plots.split_timeline_figure`
     takes), or None when the dataset has no dates."""
     if not dataset.split_date:
@@ -251,7 +251,7 @@ def readable_time(stamp) -> str:
 def readable_duration(start, end) -> str:
     """``4 min 05 s``, ``1 h 02 min``, ``12 s``; '' when either end is unknown."""
     try:
-        seconds = int(round(float(end) - float(start)))
+        seconds = round(float(end) - float(start))
     except (TypeError, ValueError):
         return ""
     if seconds < 0:
@@ -267,7 +267,7 @@ def blank_missing(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
     """The table as text for display: missing cells blank (not "None"), floats to ``decimals``."""
     out = table.astype(object).copy()
     for col in out.columns:
-        out[col] = [("" if v is None or (isinstance(v, float) and v != v) else
+        out[col] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else
                      f"{v:.{decimals}f}" if isinstance(v, float) else str(v)) for v in table[col]]
     return out
 

@@ -10,7 +10,7 @@ NaN scores count against the target. All metrics are in percent and averaged ove
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 from torch import Tensor

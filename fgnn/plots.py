@@ -14,8 +14,8 @@ Conventions the app relies on:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, Callable, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -26,7 +26,7 @@ from plotly.subplots import make_subplots
 
 from .data.graph import SessionGraph
 
-ItemLabels = Union[Mapping, Callable[[int], Any], None]
+ItemLabels = Mapping | Callable[[int], Any] | None
 
 # Colour scales start from a visible colour so that low attention is still drawn.
 NODE_COLORSCALE = [[0.0, "rgb(222,235,247)"], [0.5, "rgb(107,174,214)"], [1.0, "rgb(8,69,148)"]]
@@ -47,17 +47,17 @@ HIGHLIGHT_TRACE = "highlighted item"
 
 
 # --------------------------------------------------------------------------- small helpers
-def _label_fn(item_labels: ItemLabels) -> Callable[[int], Optional[str]]:
+def _label_fn(item_labels: ItemLabels) -> Callable[[int], str | None]:
     """A function item id -> label (or None) from a mapping, a Series, a callable or None."""
     if item_labels is None:
-        return lambda item: None
+        return lambda _item: None
     if callable(item_labels) and not isinstance(item_labels, (Mapping, pd.Series)):
         return lambda item: (None if item_labels(item) is None else str(item_labels(item)))
 
     def get(item):
         try:
             value = item_labels.get(item)
-        except Exception:  # a Series with an odd index
+        except (KeyError, TypeError, ValueError):  # a Series with an odd index
             value = None
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
@@ -66,7 +66,7 @@ def _label_fn(item_labels: ItemLabels) -> Callable[[int], Optional[str]]:
     return get
 
 
-def _item_name(item: int, label: Optional[str]) -> str:
+def _item_name(item: int, label: str | None) -> str:
     return f"item {item}" if not label else f"item {item} · {label}"
 
 
@@ -74,7 +74,7 @@ def _short(text: str, n: int = 18) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _as_1d(values, name: str, length: Optional[int] = None) -> np.ndarray:
+def _as_1d(values, name: str, length: int | None = None) -> np.ndarray:
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()
     elif isinstance(values, (pd.Series, pd.Index)):
@@ -287,20 +287,20 @@ def _edge_objects(pos: np.ndarray, edges: list[dict], node_px: np.ndarray,
         paths.append(path)
         curved = len(path) > 2
         if curved:
-            traces.append(dict(
-                type="scatter", x=[float(v) for v in path[:, 0]],
-                y=[float(v) for v in path[:, 1]], mode="lines",
-                line=dict(color=e["color"], width=width, dash=e.get("dash", "solid")),
-                hoverinfo="skip", showlegend=False, name=name,
-            ))
-        annotations.append(dict(
-            x=float(pos[d][0]), y=float(pos[d][1]), ax=float(tail[0]), ay=float(tail[1]),
-            xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
-            arrowhead=2, arrowsize=max(0.6, 1.6 / math.sqrt(max(width, 1.0))) if not curved else 1.1,
-            arrowwidth=width if not curved else max(1.5, min(width, 4.0)),
-            arrowcolor=e["color"], standoff=float(node_px[d]) / 2 + 1,
-            startstandoff=start_px, name=name,
-        ))
+            traces.append({
+                "type": "scatter", "x": [float(v) for v in path[:, 0]],
+                "y": [float(v) for v in path[:, 1]], "mode": "lines",
+                "line": {"color": e["color"], "width": width, "dash": e.get("dash", "solid")},
+                "hoverinfo": "skip", "showlegend": False, "name": name,
+            })
+        annotations.append({
+            "x": float(pos[d][0]), "y": float(pos[d][1]), "ax": float(tail[0]), "ay": float(tail[1]),
+            "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "text": "", "showarrow": True,
+            "arrowhead": 2, "arrowsize": max(0.6, 1.6 / math.sqrt(max(width, 1.0))) if not curved else 1.1,
+            "arrowwidth": width if not curved else max(1.5, min(width, 4.0)),
+            "arrowcolor": e["color"], "standoff": float(node_px[d]) / 2 + 1,
+            "startstandoff": start_px, "name": name,
+        })
     return traces, annotations, paths
 
 
@@ -317,13 +317,13 @@ def _graph_layout(points: np.ndarray, title: str, annotations: list[dict],
     """Layout of a node-link drawing: hidden equal-aspect axes that fit every point."""
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = 0.3
-    return dict(
-        title=dict(text=title), annotations=annotations, height=height, plot_bgcolor="white",
-        showlegend=False, hovermode="closest", margin=dict(l=10, r=10, t=60, b=10),
-        xaxis=dict(visible=False, range=[float(lo[0] - pad), float(hi[0] + pad)]),
-        yaxis=dict(visible=False, range=[float(lo[1] - pad), float(hi[1] + pad)],
-                   scaleanchor="x", scaleratio=1),
-    )
+    return {
+        "title": {"text": title}, "annotations": annotations, "height": height, "plot_bgcolor": "white",
+        "showlegend": False, "hovermode": "closest", "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "xaxis": {"visible": False, "range": [float(lo[0] - pad), float(hi[0] + pad)]},
+        "yaxis": {"visible": False, "range": [float(lo[1] - pad), float(hi[1] + pad)],
+                   "scaleanchor": "x", "scaleratio": 1},
+    }
 
 
 def _bends(pairs: Sequence[tuple[int, int]]) -> list[float]:
@@ -345,7 +345,7 @@ def graph_edge_table(graph: SessionGraph, item_labels: ItemLabels = None) -> pd.
         "dst_node": pd.Series(ei[1], dtype="int64"),
         "src": pd.Series([items[s] for s in ei[0]], dtype="int64"),
         "dst": pd.Series([items[d] for d in ei[1]], dtype="int64"),
-        "weight": pd.Series([int(round(w)) for w in graph.edge_weight.tolist()], dtype="int64"),
+        "weight": pd.Series([round(w) for w in graph.edge_weight.tolist()], dtype="int64"),
         "out_degree_inv": pd.Series(graph.out_degree_inv.tolist(), dtype="float64"),
         "in_degree_inv": pd.Series(graph.in_degree_inv.tolist(), dtype="float64"),
     })
@@ -356,7 +356,7 @@ def graph_edge_table(graph: SessionGraph, item_labels: ItemLabels = None) -> pd.
     return table
 
 
-def _select_session(df: pd.DataFrame, session: Optional[int]) -> pd.DataFrame:
+def _select_session(df: pd.DataFrame, session: int | None) -> pd.DataFrame:
     if "session" not in df.columns:
         return df
     if session is not None:
@@ -368,8 +368,8 @@ def _select_session(df: pd.DataFrame, session: Optional[int]) -> pd.DataFrame:
 
 
 def edge_attention_for_view(edge_attention_df: pd.DataFrame, layer: int,
-                            head: Union[int, str] = "mean", graph: Optional[SessionGraph] = None,
-                            session: Optional[int] = None) -> pd.DataFrame:
+                            head: int | str = "mean", graph: SessionGraph | None = None,
+                            session: int | None = None) -> pd.DataFrame:
     """Edge attention of one layer and one head (or the mean over heads), one row per edge.
 
     With ``graph``, the first ``graph.num_edges`` rows follow ``graph.edge_index`` (attention NaN
@@ -419,9 +419,9 @@ def edge_attention_for_view(edge_attention_df: pd.DataFrame, layer: int,
     return out.reset_index(drop=True)
 
 
-def node_attention_for_view(node_attention_df: pd.DataFrame, step: Union[int, str] = "mean",
-                            num_nodes: Optional[int] = None,
-                            session: Optional[int] = None) -> np.ndarray:
+def node_attention_for_view(node_attention_df: pd.DataFrame, step: int | str = "mean",
+                            num_nodes: int | None = None,
+                            session: int | None = None) -> np.ndarray:
     """Readout attention per local node for one readout step (or the mean over steps).
 
     Returns an array indexed by local node (NaN where the table has no value).
@@ -459,8 +459,8 @@ def _edge_attention_lookup(edge_attention, graph: SessionGraph):
 
 def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                          node_attention=None, edge_attention=None,
-                         highlight_item: Optional[int] = None, seed: int = 0,
-                         title: Optional[str] = None,
+                         highlight_item: int | None = None, seed: int = 0,
+                         title: str | None = None,
                          highlight_label: str = "true next item",
                          node_label: str = "readout attention",
                          edge_label: str = "attention", fixed_scale: bool = False) -> go.Figure:
@@ -524,12 +524,12 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     for k, ((s, d), w) in enumerate(zip(pairs, weights)):
         color = (EDGE_GREY if edge_att is None or not np.isfinite(edge_att[k])
                  else _colors(np.array([edge_att[k]]), edge_scale, emax, emin)[0])
-        edges.append(dict(src=s, dst=d, color=color, width=min(1.5 + 1.5 * w, 9.0),
-                          bend=bends[k], name=f"edge {s}->{d}"))
+        edges.append({"src": s, "dst": d, "color": color, "width": min(1.5 + 1.5 * w, 9.0),
+                          "bend": bends[k], "name": f"edge {s}->{d}"})
     for node, a in added:
-        edges.append(dict(src=node, dst=node, width=1.5, dash="dot",
-                          color=_colors(np.array([a]), edge_scale, emax, emin)[0],
-                          name=f"added self-loop {node}"))
+        edges.append({"src": node, "dst": node, "width": 1.5, "dash": "dot",
+                          "color": _colors(np.array([a]), edge_scale, emax, emin)[0],
+                          "name": f"added self-loop {node}"})
 
     traces, annotations, paths = _edge_objects(pos, edges, node_px)
 
@@ -556,42 +556,42 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         mcolor.append(np.nan if a is None else a)
     if edges:
         mids_arr = np.array(mids)
-        marker = dict(size=9, color=EDGE_GREY, opacity=0.9)
+        marker = {"size": 9, "color": EDGE_GREY, "opacity": 0.9}
         if edge_att is not None:
             marker.update(color=[float(np.nan_to_num(c, nan=0.0)) for c in mcolor],
                           colorscale=edge_scale, cmin=emin, cmax=emax if emax > 0 else 1.0,
                           showscale=True,
-                          colorbar=dict(title=dict(text=f"edge<br>{edge_label}"), len=0.45,
-                                        y=0.22, x=1.02))
-        traces.append(dict(
-            type="scatter", x=[float(v) for v in mids_arr[:, 0]], y=[float(v) for v in mids_arr[:, 1]],
-            mode="markers+text", text=text, textposition="top center",
-            textfont=dict(size=12, color="rgb(60,60,60)"),
-            hovertext=hover, hoverinfo="text", marker=marker, name=EDGE_INFO_TRACE,
-            customdata=[[e["src"], e["dst"]] for e in edges], showlegend=False,
-        ))
+                          colorbar={"title": {"text": f"edge<br>{edge_label}"}, "len": 0.45,
+                                        "y": 0.22, "x": 1.02})
+        traces.append({
+            "type": "scatter", "x": [float(v) for v in mids_arr[:, 0]], "y": [float(v) for v in mids_arr[:, 1]],
+            "mode": "markers+text", "text": text, "textposition": "top center",
+            "textfont": {"size": 12, "color": "rgb(60,60,60)"},
+            "hovertext": hover, "hoverinfo": "text", "marker": marker, "name": EDGE_INFO_TRACE,
+            "customdata": [[e["src"], e["dst"]] for e in edges], "showlegend": False,
+        })
 
     last = graph.last_node
-    traces.append(dict(
-        type="scatter", x=[float(pos[last, 0])], y=[float(pos[last, 1])], mode="markers+text",
-        marker=dict(symbol="circle-open", size=float(node_px[last]) + 14, color=CURRENT_COLOR,
-                    line=dict(width=3, color=CURRENT_COLOR)),
-        text=["current interest"], textposition="bottom center",
-        textfont=dict(color=CURRENT_COLOR), customdata=[items[last]],
-        hoverinfo="skip", name=CURRENT_TRACE, showlegend=False,
-    ))
+    traces.append({
+        "type": "scatter", "x": [float(pos[last, 0])], "y": [float(pos[last, 1])], "mode": "markers+text",
+        "marker": {"symbol": "circle-open", "size": float(node_px[last]) + 14, "color": CURRENT_COLOR,
+                    "line": {"width": 3, "color": CURRENT_COLOR}},
+        "text": ["current interest"], "textposition": "bottom center",
+        "textfont": {"color": CURRENT_COLOR}, "customdata": [items[last]],
+        "hoverinfo": "skip", "name": CURRENT_TRACE, "showlegend": False,
+    })
     title_note = ""
     if highlight_item is not None:
         if int(highlight_item) in items:
             h = items.index(int(highlight_item))
-            traces.append(dict(
-                type="scatter", x=[float(pos[h, 0])], y=[float(pos[h, 1])], mode="markers+text",
-                marker=dict(symbol="circle-open", size=float(node_px[h]) + 24,
-                            color=HIGHLIGHT_COLOR, line=dict(width=3, color=HIGHLIGHT_COLOR)),
-                text=[highlight_label], textposition="bottom center",
-                textfont=dict(color=HIGHLIGHT_COLOR), customdata=[items[h]],
-                hoverinfo="skip", name=HIGHLIGHT_TRACE, showlegend=False,
-            ))
+            traces.append({
+                "type": "scatter", "x": [float(pos[h, 0])], "y": [float(pos[h, 1])], "mode": "markers+text",
+                "marker": {"symbol": "circle-open", "size": float(node_px[h]) + 24,
+                            "color": HIGHLIGHT_COLOR, "line": {"width": 3, "color": HIGHLIGHT_COLOR}},
+                "text": [highlight_label], "textposition": "bottom center",
+                "textfont": {"color": HIGHLIGHT_COLOR}, "customdata": [items[h]],
+                "hoverinfo": "skip", "name": HIGHLIGHT_TRACE, "showlegend": False,
+            })
         else:
             title_note = f"<br><sup>{highlight_label} (item {int(highlight_item)}) " \
                          "is not in the session</sup>"
@@ -609,21 +609,21 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         if highlight_item is not None and items[i] == int(highlight_item):
             lines.append(highlight_label)
         node_hover.append("<br>".join(lines))
-    marker = dict(size=[float(s) for s in node_px], color=NODE_COLOR,
-                  line=dict(width=1.5, color="white"))
+    marker = {"size": [float(s) for s in node_px], "color": NODE_COLOR,
+                  "line": {"width": 1.5, "color": "white"}}
     if node_att is not None:
         marker.update(color=[float(v) for v in np.nan_to_num(node_att, nan=0.0)],
                       colorscale=node_scale, cmin=amin, cmax=amax if amax > 0 else 1.0,
-                      showscale=True, line=dict(width=1.5, color="rgb(8,48,107)"),
-                      colorbar=dict(title=dict(text=node_label.replace(" ", "<br>", 1)), len=0.45,
-                                    y=0.78, x=1.02))
-    traces.append(dict(
-        type="scatter", x=[float(v) for v in pos[:, 0]], y=[float(v) for v in pos[:, 1]],
-        mode="markers+text", text=[_short(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
-        textposition=label_positions(pos, [(e["src"], e["dst"]) for e in edges]), hovertext=node_hover,
-        hoverinfo="text",
-        customdata=items, marker=marker, name=NODE_TRACE, showlegend=False,
-    ))
+                      showscale=True, line={"width": 1.5, "color": "rgb(8,48,107)"},
+                      colorbar={"title": {"text": node_label.replace(" ", "<br>", 1)}, "len": 0.45,
+                                    "y": 0.78, "x": 1.02})
+    traces.append({
+        "type": "scatter", "x": [float(v) for v in pos[:, 0]], "y": [float(v) for v in pos[:, 1]],
+        "mode": "markers+text", "text": [_short(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
+        "textposition": label_positions(pos, [(e["src"], e["dst"]) for e in edges]), "hovertext": node_hover,
+        "hoverinfo": "text",
+        "customdata": items, "marker": marker, "name": NODE_TRACE, "showlegend": False,
+    })
 
     heading = title or (f"Session graph: {graph.length} clicks, {n} node{'s' * (n != 1)}, "
                         f"{num_edges} edge{'s' * (num_edges != 1)}")
@@ -641,7 +641,7 @@ ITEM_MAP_OVERLAYS = ("top-K", "found", "true next item", "in session")
 
 def item_map_figure(coords, item_ids, popularity, categories=None, selected_items=None,
                     max_categories: int = 10, item_labels: ItemLabels = None, topk_items=None,
-                    target_item: Optional[int] = None, found_items=None,
+                    target_item: int | None = None, found_items=None,
                     max_points: int = ITEM_MAP_POINTS, density_bins: int = 60) -> go.Figure:
     """Scatter of items on a 2-D map; clicking a point gives its item id in ``customdata``.
 
@@ -718,8 +718,8 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
                  else f"<br>category {group}")
         fig.add_trace(go.Scatter(
             x=xy[idx, 0].astype(np.float32), y=xy[idx, 1].astype(np.float32), mode="markers",
-            marker=dict(size=sizes[idx].astype(np.float32), color=color, opacity=0.75,
-                        line=dict(width=0.5, color="white")),
+            marker={"size": sizes[idx].astype(np.float32), "color": color, "opacity": 0.75,
+                        "line": {"width": 0.5, "color": "white"}},
             customdata=ids[idx], hovertemplate=f"item %{{customdata}}{named}{where}<extra></extra>",
             hovertext=[label(int(i)) or "" for i in ids[idx]] if item_labels else None,
             name=group,
@@ -737,9 +737,9 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
             x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(),
             mode="markers+text" if text is not None else "markers",
             text=None if text is None else [text[i] for i in shown], textposition="top center",
-            textfont=dict(color=color), name=name, customdata=shown, hoverinfo="text",
-            marker=dict(symbol=symbol, size=(sizes[pos] + extra).tolist(), color=color,
-                        line=dict(width=2.5, color=color)),
+            textfont={"color": color}, name=name, customdata=shown, hoverinfo="text",
+            marker={"symbol": symbol, "size": (sizes[pos] + extra).tolist(), "color": color,
+                        "line": {"width": 2.5, "color": color}},
             hovertext=[f"{_item_name(i, label(i))}<br>{hover_note(i)}" for i in shown],
         ))
 
@@ -764,20 +764,20 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
     n_points = int(as_point.sum())
     how = "" if n_points == n else f", the {n_points} most popular as points, the rest as density"
     fig.update_layout(
-        title=dict(text=f"Item map: {n} items{how} (click a point to add it)"),
-        xaxis=dict(title=dict(text="component 1"), zeroline=False, showgrid=False),
-        yaxis=dict(title=dict(text="component 2"), zeroline=False, showgrid=False),
-        legend=dict(title=dict(text="category" if categories is not None else "")),
+        title={"text": f"Item map: {n} items{how} (click a point to add it)"},
+        xaxis={"title": {"text": "component 1"}, "zeroline": False, "showgrid": False},
+        yaxis={"title": {"text": "component 2"}, "zeroline": False, "showgrid": False},
+        legend={"title": {"text": "category" if categories is not None else ""}},
         plot_bgcolor="white", height=520, hovermode="closest", clickmode="event+select",
-        margin=dict(l=40, r=10, t=50, b=40), uirevision="item-map",
-        modebar=dict(orientation="v"),  # down the right edge, clear of the title
+        margin={"l": 40, "r": 10, "t": 50, "b": 40}, uirevision="item-map",
+        modebar={"orientation": "v"},  # down the right edge, clear of the title
     )
     return fig
 
 
 # --------------------------------------------------------------------------- predictions
-def topk_figure(items, scores, probabilities=None, target: Optional[int] = None,
-                item_labels: ItemLabels = None, title: Optional[str] = None) -> go.Figure:
+def topk_figure(items, scores, probabilities=None, target: int | None = None,
+                item_labels: ItemLabels = None, title: str | None = None) -> go.Figure:
     """Horizontal bars of the top-K items, best on top; the target item in another colour.
 
     Bars show probabilities when given, scores otherwise; hover shows rank, score and
@@ -802,7 +802,7 @@ def topk_figure(items, scores, probabilities=None, target: Optional[int] = None,
             lines.append("target (true next item)")
         hover.append("<br>".join(lines))
     fig = go.Figure(go.Bar(
-        x=x, y=y, orientation="h", marker=dict(color=colors), customdata=[ids[i] for i in order],
+        x=x, y=y, orientation="h", marker={"color": colors}, customdata=[ids[i] for i in order],
         hovertext=hover, hoverinfo="text", name="top-K",
         text=[_fmt(v, 3) for v in x], textposition="auto",
     ))
@@ -813,10 +813,10 @@ def topk_figure(items, scores, probabilities=None, target: Optional[int] = None,
         else:
             heading += f" (target item {int(target)} not in the top {len(ids)})"
     fig.update_layout(
-        title=dict(text=heading), yaxis=dict(autorange="reversed", title=dict(text="")),
-        xaxis=dict(title=dict(text="probability" if pr is not None else "score")),
+        title={"text": heading}, yaxis={"autorange": "reversed", "title": {"text": ""}},
+        xaxis={"title": {"text": "probability" if pr is not None else "score"}},
         height=max(240, 28 * len(ids) + 100), plot_bgcolor="white",
-        margin=dict(l=10, r=10, t=50, b=40),
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     return fig
 
@@ -829,7 +829,7 @@ _METRIC_KEYS = {
 }
 
 
-def _number(value) -> Optional[float]:
+def _number(value) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -837,14 +837,14 @@ def _number(value) -> Optional[float]:
     return out if math.isfinite(out) else None
 
 
-def _metric(row: dict, name: str, k: int) -> Optional[float]:
+def _metric(row: dict, name: str, k: int) -> float | None:
     for key in _METRIC_KEYS[name]:
         if key.format(k=k) in row:
             return _number(row[key.format(k=k)])
     return None
 
 
-def _epoch_series(rows: list[dict], kind: str, value: Callable[[dict], Optional[float]]):
+def _epoch_series(rows: list[dict], kind: str, value: Callable[[dict], float | None]):
     """(epochs, values) of rows of one kind, one point per epoch (last row of the epoch wins;
     for training loss logged per step, the mean of the epoch's steps unless an epoch row exists)."""
     by_epoch: dict[int, list[float]] = {}
@@ -923,8 +923,8 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
                      "hit": f"HR@{k}", "mrr": f"MRR@{k}", "ndcg": f"NDCG@{k}"}[metric]
             fig.add_trace(go.Scatter(
                 x=list(xs), y=list(ys), mode="lines" if metric == "step_loss" else "lines+markers",
-                line=dict(color=color, dash="dash" if metric == "eval_loss" else "solid",
-                          width=1.2 if metric == "step_loss" else 2),
+                line={"color": color, "dash": "dash" if metric == "eval_loss" else "solid",
+                          "width": 1.2 if metric == "step_loss" else 2},
                 name=run, legendgroup=run, showlegend=not legend_shown,
                 meta={"run": run, "metric": metric},
                 hovertemplate=f"{run}<br>{xname} %{{x}}<br>{mname} %{{y:.4g}}<extra></extra>",
@@ -935,20 +935,20 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
             value = _number(metrics.get(f"{metric}@{k}") if isinstance(metrics, Mapping) else None)
             if value is None:
                 continue
-            fig.add_hline(y=value, row=row, col=col, line=dict(color="#555", dash="dot", width=1.2),
+            fig.add_hline(y=value, row=row, col=col, line={"color": "#555", "dash": "dot", "width": 1.2},
                           name=f"reference {name}", annotation_text=name, annotation_position="top right",
-                          annotation_font=dict(size=10, color="#555"))
+                          annotation_font={"size": 10, "color": "#555"})
     for row, col in ((1, 1), (2, 1), (2, 3), (2, 5)):
         fig.update_xaxes(title_text="epoch", row=row, col=col)
     fig.update_xaxes(title_text="step", row=1, col=4)
     fig.update_yaxes(title_text="loss", row=1, col=1)
-    fig.update_layout(title=dict(text="Training curves"), height=620, hovermode="closest",
-                      legend=dict(title=dict(text="run")), margin=dict(l=50, r=10, t=80, b=40))
+    fig.update_layout(title={"text": "Training curves"}, height=620, hovermode="closest",
+                      legend={"title": {"text": "run"}}, margin={"l": 50, "r": 10, "t": 80, "b": 40})
     return fig
 
 
 # --------------------------------------------------------------------------- evaluation
-def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: Optional[str] = None) -> go.Figure:
+def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: str | None = None) -> go.Figure:
     """HR and MRR per slice (``group``), one bar colour per model, side by side.
 
     ``table`` has columns ``group, n, hit, mrr`` and optionally ``model``; values are plotted
@@ -970,7 +970,7 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: Optional[str] 
             fig.add_trace(go.Bar(
                 x=groups, y=[np.nan if v is None else v for v in vals], name=model,
                 legendgroup=model, showlegend=col == 1,
-                marker=dict(color=PALETTE[m_i % len(PALETTE)]),
+                marker={"color": PALETTE[m_i % len(PALETTE)]},
                 customdata=[[int(n)] for n in ns], meta={"model": model, "metric": metric},
                 hovertemplate=(f"{model}<br>%{{x}}<br>{'HR' if metric == 'hit' else 'MRR'}@{k} "
                                "%{y:.4g}<br>n = %{customdata[0]}<extra></extra>"),
@@ -979,9 +979,9 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: Optional[str] 
     # the gap between the panels and an x title under the bars overlapped the bars
     fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(automargin=True, rangemode="tozero")
-    fig.update_layout(barmode="group", title=dict(text=title or "Metrics by slice"),
-                      height=420, legend=dict(title=dict(text="model"), orientation="h", y=-0.15),
-                      margin=dict(l=50, r=10, t=70, b=60))
+    fig.update_layout(barmode="group", title={"text": title or "Metrics by slice"},
+                      height=420, legend={"title": {"text": "model"}, "orientation": "h", "y": -0.15},
+                      margin={"l": 50, "r": 10, "t": 70, "b": 60})
     return fig
 
 
@@ -998,15 +998,15 @@ def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
     y = counts + [miss]
     share = [100.0 * c / n if n else 0.0 for c in y]
     fig = go.Figure(go.Bar(
-        x=x, y=y, marker=dict(color=[NODE_COLOR] * k + [OTHER_COLOR]),
+        x=x, y=y, marker={"color": [NODE_COLOR] * k + [OTHER_COLOR]},
         customdata=[[s] for s in share], name="ranks",
         hovertemplate="rank %{x}<br>%{y} prefixes (%{customdata[0]:.1f}%)<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=f"Rank of the target: {n} prefixes, HR@{k} {hr:.2f}%, MRR@{k} {mrr:.2f}%"),
-        xaxis=dict(title=dict(text="rank of the true next item"), type="category"),
-        yaxis=dict(title=dict(text="test prefixes")), height=360, plot_bgcolor="white",
-        margin=dict(l=50, r=10, t=50, b=50),
+        title={"text": f"Rank of the target: {n} prefixes, HR@{k} {hr:.2f}%, MRR@{k} {mrr:.2f}%"},
+        xaxis={"title": {"text": "rank of the true next item"}, "type": "category"},
+        yaxis={"title": {"text": "test prefixes"}}, height=360, plot_bgcolor="white",
+        margin={"l": 50, "r": 10, "t": 50, "b": 50},
     )
     return fig
 
@@ -1034,40 +1034,40 @@ def protocol_steps_figure(stats: list[dict]) -> go.Figure:
             hover.append(line)
         fig.add_trace(go.Bar(
             x=steps, y=[np.nan if v is None else v for v in vals], name=key, hovertext=hover,
-            hoverinfo="text", marker=dict(color=[part_color.get(p, part_color["all"]) for p in parts]),
+            hoverinfo="text", marker={"color": [part_color.get(p, part_color["all"]) for p in parts]},
             showlegend=False, text=["" if v is None else f"{v:,.0f}" for v in vals], textposition="auto",
         ), row=1, col=col)
     for part in dict.fromkeys(parts):  # a legend of the colours
-        fig.add_trace(go.Bar(x=[None], y=[None], name=part, marker=dict(color=part_color.get(part, part_color["all"])),
+        fig.add_trace(go.Bar(x=[None], y=[None], name=part, marker={"color": part_color.get(part, part_color["all"])},
                              showlegend=True, hoverinfo="skip"), row=1, col=1)
     fig.update_xaxes(type="category", tickangle=-30)
     fig.update_yaxes(title_text="count", row=1, col=1)
-    fig.update_layout(title=dict(text="Preprocessing protocol: what each step keeps"),
-                      height=420, margin=dict(l=50, r=10, t=70, b=90))
+    fig.update_layout(title={"text": "Preprocessing protocol: what each step keeps"},
+                      height=420, margin={"l": 50, "r": 10, "t": 70, "b": 90})
     return fig
 
 
-def session_length_figure(lengths, title: Optional[str] = None) -> go.Figure:
+def session_length_figure(lengths, title: str | None = None) -> go.Figure:
     """Number of sessions of each length (bars), mean and median in the title."""
     arr = _as_1d(lengths, "lengths")
     arr = arr[np.isfinite(arr)].astype(int)
     values, counts = np.unique(arr, return_counts=True)
     fig = go.Figure(go.Bar(
-        x=[int(v) for v in values], y=[int(c) for c in counts], marker=dict(color=NODE_COLOR),
+        x=[int(v) for v in values], y=[int(c) for c in counts], marker={"color": NODE_COLOR},
         name="sessions", hovertemplate="length %{x}<br>%{y} sessions<extra></extra>",
     ))
     summary = (f": {arr.size} sessions, mean {arr.mean():.2f}, median {np.median(arr):g}"
                if arr.size else ": no sessions")
     fig.update_layout(
-        title=dict(text=(title or "Session lengths") + summary),
-        xaxis=dict(title=dict(text="clicks per session")),
-        yaxis=dict(title=dict(text="sessions")), height=360, plot_bgcolor="white",
-        bargap=0.1, margin=dict(l=50, r=10, t=50, b=50),
+        title={"text": (title or "Session lengths") + summary},
+        xaxis={"title": {"text": "clicks per session"}},
+        yaxis={"title": {"text": "sessions"}}, height=360, plot_bgcolor="white",
+        bargap=0.1, margin={"l": 50, "r": 10, "t": 50, "b": 50},
     )
     return fig
 
 
-def popularity_figure(popularity, title: Optional[str] = None) -> go.Figure:
+def popularity_figure(popularity, title: str | None = None) -> go.Figure:
     """Item popularity on log-log axes: frequency against frequency rank.
 
     ``popularity`` is the click count per item (array, list, Series or dict item -> count);
@@ -1086,15 +1086,15 @@ def popularity_figure(popularity, title: Optional[str] = None) -> go.Figure:
     y = [float(vals[i]) for i in order]
     fig = go.Figure(go.Scatter(
         x=list(range(1, len(y) + 1)), y=y, mode="markers+lines",
-        marker=dict(size=4, color=NODE_COLOR), line=dict(width=1, color=NODE_COLOR),
+        marker={"size": 4, "color": NODE_COLOR}, line={"width": 1, "color": NODE_COLOR},
         customdata=[ids[i] for i in order], name="items",
         hovertemplate="rank %{x}<br>item %{customdata}<br>%{y:,} clicks<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=(title or "Item popularity (log-log)") + f": {len(y)} items"),
-        xaxis=dict(title=dict(text="item rank by popularity"), type="log", dtick=1),  # 1, 10, 100 only
-        yaxis=dict(title=dict(text="clicks"), type="log", dtick=1), height=380, plot_bgcolor="white",
-        margin=dict(l=50, r=10, t=50, b=50),
+        title={"text": (title or "Item popularity (log-log)") + f": {len(y)} items"},
+        xaxis={"title": {"text": "item rank by popularity"}, "type": "log", "dtick": 1},  # 1, 10, 100 only
+        yaxis={"title": {"text": "clicks"}, "type": "log", "dtick": 1}, height=380, plot_bgcolor="white",
+        margin={"l": 50, "r": 10, "t": 50, "b": 50},
     )
     return fig
 
@@ -1115,25 +1115,25 @@ def split_timeline_figure(train_dates, test_dates, split_date: int) -> go.Figure
         days, counts = np.unique(arr, return_counts=True)
         fig.add_trace(go.Bar(
             x=[_day(d) for d in days], y=[int(c) for c in counts], name=f"{name} ({arr.size})",
-            marker=dict(color=color), meta={"split": name},
+            marker={"color": color}, meta={"split": name},
             hovertemplate=f"{name}<br>%{{x}}<br>%{{y}} sessions<extra></extra>",
         ))
     split = _day(split_date)
     fig.add_shape(type="line", x0=split, x1=split, xref="x", y0=0, y1=1, yref="paper",
-                  line=dict(color="black", dash="dash", width=1.5))
+                  line={"color": "black", "dash": "dash", "width": 1.5})
     fig.add_annotation(x=split, y=1, xref="x", yref="paper", text=f"split {split}",
                        showarrow=False, yanchor="bottom")
     fig.update_layout(
-        title=dict(text="Train/test split over time"), barmode="overlay",
-        xaxis=dict(title=dict(text="session date"), type="date"),
-        yaxis=dict(title=dict(text="sessions per day")), height=380, plot_bgcolor="white",
-        legend=dict(title=dict(text="")), margin=dict(l=50, r=10, t=60, b=50),
+        title={"text": "Train/test split over time"}, barmode="overlay",
+        xaxis={"title": {"text": "session date"}, "type": "date"},
+        yaxis={"title": {"text": "sessions per day"}}, height=380, plot_bgcolor="white",
+        legend={"title": {"text": ""}}, margin={"l": 50, "r": 10, "t": 60, "b": 50},
     )
     return fig
 
 
 # --------------------------------------------------------------------------- what if
-def whatif_figure(rows: pd.DataFrame, k: Optional[int] = None,
+def whatif_figure(rows: pd.DataFrame, k: int | None = None,
                   item_labels: ItemLabels = None) -> go.Figure:
     """Where each variant of the session ranks the original top-K items.
 
@@ -1170,14 +1170,14 @@ def whatif_figure(rows: pd.DataFrame, k: Optional[int] = None,
     fig = go.Figure(go.Heatmap(
         z=z, x=[f"{i}" for i in items], y=variants, text=text, texttemplate="%{text}",
         hovertext=hover, hoverinfo="text", colorscale="Blues", reversescale=True,
-        zmin=1, zmax=cap, colorbar=dict(title=dict(text="rank")), xgap=1, ygap=1,
+        zmin=1, zmax=cap, colorbar={"title": {"text": "rank"}}, xgap=1, ygap=1,
         customdata=[[i for i in items] for _ in variants], name="ranks",
     ))
     fig.update_layout(
-        title=dict(text=f"What if: rank of the original top-{len(items)} under each variant"),
-        xaxis=dict(title=dict(text="item (original top-K order)"), type="category"),
-        yaxis=dict(title=dict(text=""), autorange="reversed", type="category"),
-        height=max(260, 40 * len(variants) + 140), margin=dict(l=10, r=10, t=50, b=50),
+        title={"text": f"What if: rank of the original top-{len(items)} under each variant"},
+        xaxis={"title": {"text": "item (original top-K order)"}, "type": "category"},
+        yaxis={"title": {"text": ""}, "autorange": "reversed", "type": "category"},
+        height=max(260, 40 * len(variants) + 140), margin={"l": 10, "r": 10, "t": 50, "b": 50},
     )
     return fig
 
@@ -1189,7 +1189,7 @@ METHOD_LABELS = {"attention": "attention", "ig": "integrated gradients", "gnnexp
                  "exact": "exact contributions", "random": "random order"}
 
 
-def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[int] = None) -> go.Figure:
+def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: int | None = None) -> go.Figure:
     """Deletion curves of several explanations of one item's score (``docs/explanations.md``).
 
     ``curves`` maps a method (``attention``, ``ig``, ``gnnexplainer``, ``exact``, ``random``) to
@@ -1213,10 +1213,10 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
                  + ("whole session" if int(r) < 0 else f"removed item {int(r)}")
                  + f"<br>score {_fmt(float(v))}<br>share {_fmt(float(p))}<br>rank {int(k)}"
                  for r, v, p, k in zip(c["removed"], c["score"], share, c["rank"])]
-        common = dict(mode="lines+markers", hovertext=hover, hoverinfo="text", legendgroup=method,
-                      line=dict(color=METHOD_COLORS.get(method, OTHER_COLOR),
-                                dash="dot" if method == "random" else "solid"),
-                      customdata=[int(r) for r in c["removed"]])
+        common = {"mode": "lines+markers", "hovertext": hover, "hoverinfo": "text", "legendgroup": method,
+                      "line": {"color": METHOD_COLORS.get(method, OTHER_COLOR),
+                                "dash": "dot" if method == "random" else "solid"},
+                      "customdata": [int(r) for r in c["removed"]]}
         fig.add_trace(go.Scatter(x=x, y=share, name=method, **common), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=c["rank"].to_numpy(dtype=float), name=f"{method} rank",
                                  showlegend=False, **common), row=1, col=2)
@@ -1226,13 +1226,13 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: Optional[in
     title = "Deletion curves" + (f" of item {item}" if item is not None else "")
     if aucs:
         title += "<br><sup>deletion AUC, lower = more faithful:<br>" + " · ".join(aucs) + "</sup>"
-    fig.update_layout(title=dict(text=title, y=0.95, yanchor="top"), height=450,
-                      margin=dict(l=10, r=10, t=125, b=40),
-                      legend=dict(orientation="h", y=-0.22), hovermode="closest")
+    fig.update_layout(title={"text": title, "y": 0.95, "yanchor": "top"}, height=450,
+                      margin={"l": 10, "r": 10, "t": 125, "b": 40},
+                      legend={"orientation": "h", "y": -0.22}, hovermode="closest")
     return fig
 
 
-def faithfulness_figure(summary: pd.DataFrame, title: Optional[str] = None) -> go.Figure:
+def faithfulness_figure(summary: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Mean deletion AUC per method with its standard error (one bar each, trace ``"AUC"``),
     random's mean as a dashed line (``"random"`` shape); lower = more faithful.
 
@@ -1246,7 +1246,7 @@ def faithfulness_figure(summary: pd.DataFrame, title: Optional[str] = None) -> g
              for m, a, e, n, b in zip(methods, s["auc"], s["auc_sem"], s["pairs"], s["beats_random"].astype(float))]
     fig = go.Figure(go.Bar(
         x=[METHOD_LABELS.get(m, m) for m in methods], y=s["auc"].astype(float),
-        error_y=dict(type="data", array=s["auc_sem"].fillna(0).astype(float), visible=True),
+        error_y={"type": "data", "array": s["auc_sem"].fillna(0).astype(float), "visible": True},
         marker_color=[METHOD_COLORS.get(m, OTHER_COLOR) for m in methods], hovertext=hover,
         hoverinfo="text", customdata=methods, name="AUC",
         text=[_fmt(float(a), 3) for a in s["auc"]], textposition="outside",
@@ -1256,8 +1256,8 @@ def faithfulness_figure(summary: pd.DataFrame, title: Optional[str] = None) -> g
         fig.add_hline(y=r, line_dash="dash", line_color=METHOD_COLORS["random"], name="random",
                       annotation_text="random", annotation_position="top right")
     n = int(s["pairs"].max()) if len(s) else 0
-    fig.update_layout(title=dict(text=title or f"Faithfulness: mean deletion AUC over {n} test pairs "
-                                               "(lower = more faithful)"),
-                      yaxis=dict(title=dict(text="deletion AUC"), rangemode="tozero"),
-                      height=360, margin=dict(l=10, r=10, t=60, b=40), showlegend=False)
+    fig.update_layout(title={"text": title or f"Faithfulness: mean deletion AUC over {n} test pairs "
+                                               "(lower = more faithful)"},
+                      yaxis={"title": {"text": "deletion AUC"}, "rangemode": "tozero"},
+                      height=360, margin={"l": 10, "r": 10, "t": 60, "b": 40}, showlegend=False)
     return fig

@@ -24,8 +24,8 @@ import hashlib
 import os
 import pickle
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -88,7 +88,7 @@ def forget(checkpoint) -> int:
     return removed
 
 
-def load_cached_ranks(checkpoint, dataset: PreparedDataset) -> Optional[Tensor]:
+def load_cached_ranks(checkpoint, dataset: PreparedDataset) -> Tensor | None:
     """The kept ranks of ``checkpoint`` on ``dataset`` (int64, one per test pair), or None when
     there are none for the checkpoint's current bytes."""
     memo = (checkpoint_sha256(checkpoint), str(dataset.fingerprint))
@@ -121,7 +121,7 @@ def _remember(memo: tuple[str, str], ranks: Tensor) -> Tensor:
     return ranks
 
 
-def save_ranks(checkpoint, dataset: PreparedDataset, ranks: Tensor, sha256: str) -> Optional[Path]:
+def save_ranks(checkpoint, dataset: PreparedDataset, ranks: Tensor, sha256: str) -> Path | None:
     """Keep ``ranks`` for the checkpoint whose bytes hash to ``sha256``; atomic. Returns the file,
     or None when no folder could be written (the ranks are then simply not kept)."""
     path = cache_file(checkpoint, dataset)
@@ -140,7 +140,7 @@ def save_ranks(checkpoint, dataset: PreparedDataset, ranks: Tensor, sha256: str)
 
 
 def target_ranks_cached(checkpoint, dataset: PreparedDataset, *, batch_size: int = 500,
-                        progress: Optional[Progress] = None) -> tuple[Tensor, bool]:
+                        progress: Progress | None = None) -> tuple[Tensor, bool]:
     """``(ranks, from_cache)``: the rank of the true next item for every test pair of ``dataset``
     under ``checkpoint``, read from the run's cache when it holds them for the checkpoint's
     current bytes, else computed (the model is loaded only then) and kept.

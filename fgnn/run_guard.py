@@ -15,7 +15,6 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import torch
 
@@ -57,9 +56,9 @@ class RunLock:
     def __init__(self, run_dir):
         self.run_dir = Path(run_dir)
         self.path = self.run_dir / LOCK_FILE
-        self.fd: Optional[int] = None
+        self.fd: int | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -107,7 +106,7 @@ def describe_holder(holder: dict) -> str:
     return f"pid {holder.get('pid', '?')} on host {holder.get('host', '?')} (since {since})"
 
 
-def lock_holder(run_dir) -> Optional[dict]:
+def lock_holder(run_dir) -> dict | None:
     """Who holds ``run_dir``'s lock now (``{}`` if unknown), or ``None`` when nobody does."""
     path = Path(run_dir) / LOCK_FILE
     if fcntl is None or not path.is_file():
@@ -162,7 +161,7 @@ def _holds_run(run_dir: Path) -> bool:
 
 
 def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
-                    launch_token: Optional[str] = None) -> RunLock:
+                    launch_token: str | None = None) -> RunLock:
     """Create ``run_dir`` if needed, take its lock and check that this run may write there; raise
     :class:`RunFolderError` (having written nothing but the lock file) when it may not:
 

@@ -19,7 +19,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
 
 STATES = ("queued", "running", "finished", "failed", "cancelled")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -93,7 +92,7 @@ class MetricsWriter:
     """Appends one JSON line per row and flushes it at once."""
 
     def __init__(self, run_dir):
-        self.file = open(Path(run_dir) / "metrics.jsonl", "a", buffering=1)
+        self.file = open(Path(run_dir) / "metrics.jsonl", "a", buffering=1)  # noqa: SIM115 (open while the run writes, closed by close())
 
     def write(self, row: dict) -> None:
         self.file.write(json.dumps(row, default=float) + "\n")
@@ -103,7 +102,7 @@ class MetricsWriter:
         self.file.close()
 
 
-def _pid(pid) -> Optional[int]:
+def _pid(pid) -> int | None:
     """A pid that may be signalled: an int > 1 (0 and -1 mean process groups / everyone, 1 is init)."""
     if isinstance(pid, bool):
         return None
@@ -114,7 +113,7 @@ def _pid(pid) -> Optional[int]:
     return pid if pid > 1 else None
 
 
-def process_start_time(pid) -> Optional[int]:
+def process_start_time(pid) -> int | None:
     """When process ``pid`` started (clock ticks since boot, /proc/PID/stat field 22), or None where
     there is no /proc or no such process. With the pid it identifies a process for sure: a pid
     reused by another process has another start time."""
@@ -146,7 +145,7 @@ def pid_alive(pid) -> bool:
         return True
 
 
-def _expected_start(run_dir: Path, status: dict, pid: int) -> Optional[int]:
+def _expected_start(run_dir: Path, status: dict, pid: int) -> int | None:
     """The start time recorded for ``pid``: by the child in status.json, else by launch_run."""
     if status.get("pid_start") is not None:
         return status.get("pid_start")
@@ -166,7 +165,7 @@ def run_process_alive(run_dir, status: dict) -> bool:
     return expected is None or actual is None or expected == actual
 
 
-def verified_run_pid(run_dir, status: dict) -> Optional[int]:
+def verified_run_pid(run_dir, status: dict) -> int | None:
     """The pid of the run's process when it is known for sure to be that process, else None: its
     start time matches the recorded one (Linux), or it is a child this process launched and holds."""
     run_dir = Path(run_dir)
@@ -246,7 +245,7 @@ def list_runs(root=None) -> list[dict]:
     return runs
 
 
-def best_checkpoint(run_dir) -> Optional[Path]:
+def best_checkpoint(run_dir) -> Path | None:
     for name in ("best.pt", "last.pt"):
         p = Path(run_dir) / name
         if p.is_file():
@@ -285,7 +284,7 @@ def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool
         run_dir.mkdir(parents=True, exist_ok=False)
         write_json_atomic(run_dir / "config.json", config)
         write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time(), "launch_token": token})
-    log = open(run_dir / "stdout.log", "ab")
+    log = open(run_dir / "stdout.log", "ab")  # noqa: SIM115 (the child's stdout, inherited by the process)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [python, "-m", "fgnn", "train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir),

@@ -21,9 +21,9 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -233,7 +233,7 @@ def whatif_ranks(model: SessionRecommender, dataset: PreparedDataset, original_i
     return pd.DataFrame(rows, columns=["variant", "sequence", "item", "rank", "score"])
 
 
-def whatif_summary(rows: pd.DataFrame, k: Optional[int] = None) -> pd.DataFrame:
+def whatif_summary(rows: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     """One row per variant: how many original top-K items stay in its top-K, the mean absolute
     rank change, and the new rank of the original number one.
 
@@ -279,8 +279,8 @@ def attention_choices(expl: Explanation) -> AttentionChoices:
     return AttentionChoices(steps, layers, heads)
 
 
-def graph_view(expl: Explanation, item_ids: torch.Tensor, step: Union[int, str, None] = "mean",
-               layer: Optional[int] = None, head: Union[int, str] = "mean", session: int = 0):
+def graph_view(expl: Explanation, item_ids: torch.Tensor, step: int | str | None = "mean",
+               layer: int | None = None, head: int | str = "mean", session: int = 0):
     """``(graph, node_attention or None, edge_attention DataFrame or None)`` for
     :func:`fgnn.plots.session_graph_figure`: readout attention of one step (or the mean over
     steps), WGAT attention of one layer and head (or the mean over heads). ``None`` where the
@@ -329,7 +329,7 @@ def filter_catalogue(table: pd.DataFrame, query: str = "", categories: Sequence[
 
 
 def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
-                 names: Optional[Mapping[int, str]] = None) -> pd.DataFrame:
+                 names: Mapping[int, str] | None = None) -> pd.DataFrame:
     """Items of a catalogue (:func:`item_catalogue`) that match what a person typed, searched on
     the server so that any item of a full-size catalogue can be found (docs/research-scale.md).
 
@@ -390,7 +390,7 @@ class TestSession:
     next_item: int
 
 
-def random_test_session(dataset: PreparedDataset, seed: Optional[int] = None) -> TestSession:
+def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> TestSession:
     """A random test session of the dataset: its clicks but the last, and the last (the true
     next item). Raises :class:`DataError` when the dataset has no test sessions."""
     n = dataset.test.num_sessions

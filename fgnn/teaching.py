@@ -7,8 +7,9 @@ teaches is exactly what the model receives.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,19 @@ from plotly.subplots import make_subplots
 
 from .data.graph import SessionGraph, build_session_graph
 from .plots import (
-    CURRENT_COLOR, EDGE_GREY, NODE_TRACE, PALETTE, ItemLabels, _bends, _edge_objects, _graph_layout,
-    _label_fn, _short, graph_edge_table, session_graph_figure, session_layout,
+    CURRENT_COLOR,
+    EDGE_GREY,
+    NODE_TRACE,
+    PALETTE,
+    ItemLabels,
+    _bends,
+    _edge_objects,
+    _graph_layout,
+    _label_fn,
+    _short,
+    graph_edge_table,
+    session_graph_figure,
+    session_layout,
 )
 
 SELF_LOOP_COLOR = "rgb(255,127,14)"
@@ -32,13 +44,13 @@ class Step:
     title: str
     text: str
     figure: go.Figure
-    table: Optional[pd.DataFrame] = None
+    table: pd.DataFrame | None = None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # extra named tables
     code: str = ""  # a printout shown as code (step 7: the PyG Data object)
 
 
 # --------------------------------------------------------------------------- wording helpers
-def _plural(n: int, word: str, plural: Optional[str] = None) -> str:
+def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
@@ -76,50 +88,50 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
     shapes, annotations = [], []
     for t, (item, (cx, cy)) in enumerate(zip(seq, centres)):
         last = t == len(seq) - 1
-        shapes.append(dict(
-            type="rect", x0=cx - w / 2, x1=cx + w / 2, y0=cy - h / 2, y1=cy + h / 2,
-            xref="x", yref="y", fillcolor=PALETTE[node_of[item] % len(PALETTE)], opacity=0.85,
-            line=dict(color=CURRENT_COLOR if last else "white", width=4 if last else 1),
-        ))
+        shapes.append({
+            "type": "rect", "x0": cx - w / 2, "x1": cx + w / 2, "y0": cy - h / 2, "y1": cy + h / 2,
+            "xref": "x", "yref": "y", "fillcolor": PALETTE[node_of[item] % len(PALETTE)], "opacity": 0.85,
+            "line": {"color": CURRENT_COLOR if last else "white", "width": 4 if last else 1},
+        })
         lab = label(item)
-        annotations.append(dict(x=cx, y=cy, xref="x", yref="y", showarrow=False,
-                                text=f"<b>{item}</b>" + (f"<br>{_short(lab, 10)}" if lab else ""),
-                                font=dict(color="white", size=13)))
-        annotations.append(dict(x=cx, y=cy + h / 2 + 0.12, xref="x", yref="y", showarrow=False,
-                                text=f"click {t + 1}", font=dict(size=11, color="rgb(90,90,90)")))
+        annotations.append({"x": cx, "y": cy, "xref": "x", "yref": "y", "showarrow": False,
+                                "text": f"<b>{item}</b>" + (f"<br>{_short(lab, 10)}" if lab else ""),
+                                "font": {"color": "white", "size": 13}})
+        annotations.append({"x": cx, "y": cy + h / 2 + 0.12, "xref": "x", "yref": "y", "showarrow": False,
+                                "text": f"click {t + 1}", "font": {"size": 11, "color": "rgb(90,90,90)"}})
         if last:
-            annotations.append(dict(x=cx, y=cy - h / 2 - 0.15, xref="x", yref="y",
-                                    showarrow=False, text="current interest",
-                                    font=dict(size=11, color=CURRENT_COLOR)))
+            annotations.append({"x": cx, "y": cy - h / 2 - 0.15, "xref": "x", "yref": "y",
+                                    "showarrow": False, "text": "current interest",
+                                    "font": {"size": 11, "color": CURRENT_COLOR}})
         if t > 0:
             (px, py) = centres[t - 1]
             same_row = py == cy
             start = (px + w / 2, py) if same_row else (px, py - h / 2)
             end = (cx - w / 2, cy) if same_row else (cx, cy + h / 2 + 0.25)
-            annotations.append(dict(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x",
-                                    yref="y", axref="x", ayref="y", text="", showarrow=True,
-                                    arrowhead=2, arrowsize=1.2, arrowwidth=2,
-                                    arrowcolor=EDGE_GREY, name=f"click {t} -> {t + 1}"))
+            annotations.append({"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x",
+                                    "yref": "y", "axref": "x", "ayref": "y", "text": "", "showarrow": True,
+                                    "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2,
+                                    "arrowcolor": EDGE_GREY, "name": f"click {t} -> {t + 1}"})
     xs = [c[0] for c in centres]
     ys = [c[1] for c in centres]
-    trace = dict(
-        type="scatter", x=xs, y=ys, mode="markers", marker=dict(size=30, opacity=0),
-        customdata=seq, name="clicks", showlegend=False, hoverinfo="text",
-        hovertext=[f"click {t + 1}: item {item}" + (f" · {label(item)}" if label(item) else "")
+    trace = {
+        "type": "scatter", "x": xs, "y": ys, "mode": "markers", "marker": {"size": 30, "opacity": 0},
+        "customdata": seq, "name": "clicks", "showlegend": False, "hoverinfo": "text",
+        "hovertext": [f"click {t + 1}: item {item}" + (f" · {label(item)}" if label(item) else "")
                    + f"<br>node {node_of[item]}" for t, item in enumerate(seq)],
-    )
-    layout = dict(
-        title=dict(text=f"The click sequence: {_plural(len(seq), 'click')}"),
-        shapes=shapes, annotations=annotations, showlegend=False, plot_bgcolor="white",
-        height=140 + 110 * (1 + (len(seq) - 1) // per_row), margin=dict(l=10, r=10, t=50, b=10),
-        xaxis=dict(visible=False, range=[min(xs) - 0.8, max(xs) + 0.8]),
-        yaxis=dict(visible=False, range=[min(ys) - 0.8, max(ys) + 0.8], scaleanchor="x"),
-    )
+    }
+    layout = {
+        "title": {"text": f"The click sequence: {_plural(len(seq), 'click')}"},
+        "shapes": shapes, "annotations": annotations, "showlegend": False, "plot_bgcolor": "white",
+        "height": 140 + 110 * (1 + (len(seq) - 1) // per_row), "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "xaxis": {"visible": False, "range": [min(xs) - 0.8, max(xs) + 0.8]},
+        "yaxis": {"visible": False, "range": [min(ys) - 0.8, max(ys) + 0.8], "scaleanchor": "x"},
+    }
     return go.Figure(data=[trace], layout=layout)
 
 
 def _drawing(graph: SessionGraph, edges: list[dict], title: str,
-             item_labels: ItemLabels = None, node_text: Optional[list[str]] = None) -> go.Figure:
+             item_labels: ItemLabels = None, node_text: list[str] | None = None) -> go.Figure:
     """A node-link drawing of ``graph`` with arbitrary ``edges`` (each may carry ``text`` and
     ``hover``), in the same layout as :func:`fgnn.plots.session_graph_figure`."""
     pos = session_layout(graph)
@@ -129,25 +141,25 @@ def _drawing(graph: SessionGraph, edges: list[dict], title: str,
     traces, annotations, paths = _edge_objects(pos, edges, node_px)
     if edges:
         mids = [p[len(p) // 2] if len(p) > 2 else p.mean(axis=0) for p in paths]
-        traces.append(dict(
-            type="scatter", x=[float(m[0]) for m in mids], y=[float(m[1]) for m in mids],
-            mode="markers+text", text=[e.get("text", "") for e in edges],
-            textposition="top center", marker=dict(size=8, color=[e["color"] for e in edges]),
-            hovertext=[e.get("hover", "") for e in edges], hoverinfo="text",
-            name="edge info", showlegend=False,
-            customdata=[[e["src"], e["dst"]] for e in edges],
-        ))
+        traces.append({
+            "type": "scatter", "x": [float(m[0]) for m in mids], "y": [float(m[1]) for m in mids],
+            "mode": "markers+text", "text": [e.get("text", "") for e in edges],
+            "textposition": "top center", "marker": {"size": 8, "color": [e["color"] for e in edges]},
+            "hovertext": [e.get("hover", "") for e in edges], "hoverinfo": "text",
+            "name": "edge info", "showlegend": False,
+            "customdata": [[e["src"], e["dst"]] for e in edges],
+        })
     if node_text is None:
         node_text = [f"node {i}: item {it}" for i, it in enumerate(items)]
-    traces.append(dict(
-        type="scatter", x=[float(v) for v in pos[:, 0]], y=[float(v) for v in pos[:, 1]],
-        mode="markers+text", text=node_text, textposition="top center",
-        marker=dict(size=30, color=[PALETTE[i % len(PALETTE)] for i in range(len(items))],
-                    line=dict(width=1.5, color="white")),
-        customdata=items, name=NODE_TRACE, showlegend=False, hoverinfo="text",
-        hovertext=[f"node {i}<br>item {it}" + (f" · {label(it)}" if label(it) else "")
+    traces.append({
+        "type": "scatter", "x": [float(v) for v in pos[:, 0]], "y": [float(v) for v in pos[:, 1]],
+        "mode": "markers+text", "text": node_text, "textposition": "top center",
+        "marker": {"size": 30, "color": [PALETTE[i % len(PALETTE)] for i in range(len(items))],
+                    "line": {"width": 1.5, "color": "white"}},
+        "customdata": items, "name": NODE_TRACE, "showlegend": False, "hoverinfo": "text",
+        "hovertext": [f"node {i}<br>item {it}" + (f" · {label(it)}" if label(it) else "")
                    for i, it in enumerate(items)],
-    ))
+    })
     points = np.vstack([pos] + paths) if paths else pos
     return go.Figure(data=traces, layout=_graph_layout(points, title, annotations))
 
@@ -158,17 +170,17 @@ def _tensor_figure(graph: SessionGraph) -> go.Figure:
     ew = graph.edge_weight.tolist()
     fig = make_subplots(rows=1, cols=2, column_widths=[0.25, 0.75],
                         specs=[[{"type": "table"}, {"type": "table"}]],
-                        subplot_titles=(f"x  [{len(x)}]", f"edge_index [2, {len(ew)}], "
-                                                          f"edge_weight [{len(ew)}]"))
-    fig.add_trace(go.Table(header=dict(values=["node", "x (item id)"]),
-                           cells=dict(values=[list(range(len(x))), x]), name="x"), row=1, col=1)
+                        subplot_titles=(f"x  [{len(x)}]", (f"edge_index [2, {len(ew)}], "
+                                                          f"edge_weight [{len(ew)}]")))
+    fig.add_trace(go.Table(header={"values": ["node", "x (item id)"]},
+                           cells={"values": [list(range(len(x))), x]}, name="x"), row=1, col=1)
     fig.add_trace(go.Table(
-        header=dict(values=["edge"] + [str(e) for e in range(len(ew))]),
-        cells=dict(values=[["edge_index[0] (sender)", "edge_index[1] (receiver)", "edge_weight"]]
-                   + [[ei[0][e], ei[1][e], f"{ew[e]:g}"] for e in range(len(ew))]),
+        header={"values": ["edge"] + [str(e) for e in range(len(ew))]},
+        cells={"values": [["edge_index[0] (sender)", "edge_index[1] (receiver)", "edge_weight"]]
+                   + [[ei[0][e], ei[1][e], f"{ew[e]:g}"] for e in range(len(ew))]},
         name="edges"), row=1, col=2)
-    fig.update_layout(title=dict(text="The tensors the model receives"), height=320,
-                      margin=dict(l=10, r=10, t=70, b=10))
+    fig.update_layout(title={"text": "The tensors the model receives"}, height=320,
+                      margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return fig
 
 
@@ -225,7 +237,7 @@ def pyg_data_printout(x: Sequence[int], edge_index, edge_weight) -> str:
             f"     edge_weight=tensor([{w}]))")
 
 
-def _step_sequence(seq, graph, item_labels, name) -> Step:
+def _step_sequence(seq, graph, item_labels, name) -> Step:  # noqa: ARG001 (every step takes the graph)
     L = len(seq)
     if L == 1:
         text = (f"The session has a single click: {name(seq[0])}. "
@@ -265,7 +277,7 @@ def _step_nodes(seq, graph, item_labels, items, clicks) -> Step:
 
 def _step_transitions(seq, graph, item_labels, clicks) -> Step:
     L = len(seq)
-    pairs = list(zip(clicks[:-1], clicks[1:]))
+    pairs = list(itertools.pairwise(clicks))
     if not pairs:
         text = ("A single click has no next click, so there is no edge. "
                 "The graph is one node and no edge.")
@@ -285,13 +297,13 @@ def _step_transitions(seq, graph, item_labels, clicks) -> Step:
         k = len(occurrences[(s, d)])
         j = occurrences[(s, d)].index(t)
         base = 0.15 if (s != d and (d, s) in present) else 0.0
-        edges.append(dict(
-            src=s, dst=d, color=EDGE_GREY, width=2.0,
-            bend=0.0 if s == d else base + (j - (k - 1) / 2) * 0.25,
-            loop_scale=1.0 + 0.5 * j, text=f"{t + 1}",
-            hover=f"transition {t + 1}: click {t + 1} → click {t + 2}<br>"
+        edges.append({
+            "src": s, "dst": d, "color": EDGE_GREY, "width": 2.0,
+            "bend": 0.0 if s == d else base + (j - (k - 1) / 2) * 0.25,
+            "loop_scale": 1.0 + 0.5 * j, "text": f"{t + 1}",
+            "hover": f"transition {t + 1}: click {t + 1} → click {t + 2}<br>"
                   f"item {seq[t]} → item {seq[t + 1]}<br>node {s} → node {d}",
-        ))
+        })
     repeated = [(p, ts) for p, ts in occurrences.items() if len(ts) > 1]
     text = (f"Each pair of consecutive clicks gives one directed edge, from the earlier click "
             f"to the later one, so {_plural(L, 'click')} give {_plural(L - 1, 'edge')} before "
@@ -357,15 +369,15 @@ def _step_self_loops(graph, item_labels, items, table) -> Step:
     edges = []
     for k, r in enumerate(table.itertuples()):
         loop = r.src_node == r.dst_node
-        edges.append(dict(src=r.src_node, dst=r.dst_node, bend=bends[k],
-                          color=SELF_LOOP_COLOR if loop else "rgb(200,200,200)",
-                          width=3.0 if loop else 1.5, text=f"{r.weight}" if loop else "",
-                          hover=f"item {r.src} → item {r.dst}<br>weight {r.weight}"
-                                + ("<br>self-loop (repeated click)" if loop else "")))
+        edges.append({"src": r.src_node, "dst": r.dst_node, "bend": bends[k],
+                          "color": SELF_LOOP_COLOR if loop else "rgb(200,200,200)",
+                          "width": 3.0 if loop else 1.5, "text": f"{r.weight}" if loop else "",
+                          "hover": f"item {r.src} → item {r.dst}<br>weight {r.weight}"
+                                + ("<br>self-loop (repeated click)" if loop else "")})
     for i in added:
-        edges.append(dict(src=i, dst=i, color=ADDED_LOOP_COLOR, width=1.5, dash="dot",
-                          hover=f"node {i} (item {items[i]})<br>self-loop added by the "
-                                "attention layer, weight 1"))
+        edges.append({"src": i, "dst": i, "color": ADDED_LOOP_COLOR, "width": 1.5, "dash": "dot",
+                          "hover": f"node {i} (item {items[i]})<br>self-loop added by the "
+                                "attention layer, weight 1"})
     loop_weight = {r.src_node: r.weight for r in loops}
     out = pd.DataFrame({
         "node": range(n), "item": items,
@@ -403,12 +415,12 @@ def _step_degrees(graph, item_labels, items, table) -> Step:
              "weight (with the self-loops of step 5) inside its attention score.")
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
     bends = _bends(pairs)
-    edges = [dict(src=r.src_node, dst=r.dst_node, bend=bends[k], color=EDGE_GREY, width=2.0,
-                  text=f"{_num(r.out_degree_inv)} | {_num(r.in_degree_inv)}",
-                  hover=f"item {r.src} → item {r.dst}<br>out-degree of node {r.src_node}: "
+    edges = [{"src": r.src_node, "dst": r.dst_node, "bend": bends[k], "color": EDGE_GREY, "width": 2.0,
+                  "text": f"{_num(r.out_degree_inv)} | {_num(r.in_degree_inv)}",
+                  "hover": f"item {r.src} → item {r.dst}<br>out-degree of node {r.src_node}: "
                         f"{int(out_deg[r.src_node])} → out_degree_inv {_num(r.out_degree_inv)}"
                         f"<br>in-degree of node {r.dst_node}: {int(in_deg[r.dst_node])} → "
-                        f"in_degree_inv {_num(r.in_degree_inv)}")
+                        f"in_degree_inv {_num(r.in_degree_inv)}"}
              for k, r in enumerate(table.itertuples())]
     out = pd.DataFrame({
         "src_node": table["src_node"], "dst_node": table["dst_node"],

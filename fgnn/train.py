@@ -13,7 +13,6 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -43,13 +42,13 @@ class TrainConfig:
     """Everything that defines a run; saved as ``config.json``. Defaults: both papers."""
 
     dataset: str = "diginetica-sample"
-    format: Optional[str] = None
-    session_col: Optional[str] = None
-    item_col: Optional[str] = None
-    time_col: Optional[str] = None
-    user_col: Optional[str] = None  # a log without session ids, cut at protocol["session_gap"] minutes
-    event_col: Optional[str] = None
-    items: Optional[str] = None  # items file: item,name[,category]
+    format: str | None = None
+    session_col: str | None = None
+    item_col: str | None = None
+    time_col: str | None = None
+    user_col: str | None = None  # a log without session ids, cut at protocol["session_gap"] minutes
+    event_col: str | None = None
+    items: str | None = None  # items file: item,name[,category]
     protocol: dict = field(default_factory=dict)  # min_item_support, test_days, fraction, session_gap, ...
     model: str = "fgnn"
     model_params: dict = field(default_factory=dict)  # hidden_size, heads, steps, k, ...
@@ -65,14 +64,14 @@ class TrainConfig:
     ks: list = field(default_factory=lambda: [10, 20])
     eval_batch_size: int = 500
     log_every: int = 50
-    max_train_pairs: Optional[int] = None  # the most recent N training pairs, for quick tries
-    max_test_pairs: Optional[int] = None
-    num_threads: Optional[int] = None
+    max_train_pairs: int | None = None  # the most recent N training pairs, for quick tries
+    max_test_pairs: int | None = None
+    num_threads: int | None = None
     nproc: int = 1  # data-parallel processes (docs/distributed.md); the world size a run had
-    name: Optional[str] = None
+    name: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:
@@ -128,13 +127,13 @@ def load_training_data(cfg: TrainConfig) -> PreparedDataset:
     return load_dataset(cfg.dataset, **{k: getattr(cfg, k) for k in READ_OPTIONS}, **cfg.protocol)
 
 
-def _tail_pairs(pairs, n: Optional[int]):
+def _tail_pairs(pairs, n: int | None):
     if not n or n >= len(pairs):  # None or 0: all (the CLI and the Train page agree)
         return pairs
     return pairs.subset(torch.arange(len(pairs) - n, len(pairs)))
 
 
-def make_optimizer(model, cfg: TrainConfig, device: torch.device):
+def make_optimizer(model, cfg: TrainConfig):
     params = [p for p in model.parameters() if p.requires_grad]
     try:  # the fused kernel is ~3x faster on the 4.3M-row item table
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
@@ -151,7 +150,7 @@ class _Tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(str(run_dir))
-        except Exception:  # tensorboard is optional for training to work
+        except (ImportError, OSError):  # tensorboard is optional; a folder it cannot write is not fatal
             self.writer = None
 
     def scalars(self, row: dict, step: int):
@@ -168,7 +167,7 @@ class _Tensorboard:
 
 
 def train(config, run_dir, resume: bool = False, progress: bool = True,
-          dataset: Optional[PreparedDataset] = None, launch_token: Optional[str] = None) -> dict:
+          dataset: PreparedDataset | None = None, launch_token: str | None = None) -> dict:
     """Train (or fit) a model and write its run folder. Returns the final status dict.
 
     Raises :class:`DataError` for bad input after recording it in ``status.json``. Before anything
@@ -319,7 +318,7 @@ def _train_neural(model, ds, train_pairs, test_pairs, cfg, device, run_dir, stat
             checkpoint.save_checkpoint(ckpt, path)
 
     model.to(device)
-    opt = make_optimizer(model, cfg, device)
+    opt = make_optimizer(model, cfg)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.lr_step, gamma=cfg.lr_gamma)
     start_epoch, global_step = 0, 0
     start_batch, start_loss = 0, 0.0  # a run cancelled mid-epoch resumes at its next batch

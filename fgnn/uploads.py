@@ -12,7 +12,6 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Optional
 
 from .data.dataset import DataError, PreparedDataset
 from .data.protocol import default_settings
@@ -75,8 +74,8 @@ def is_upload(path, root=None) -> bool:
         return False
 
 
-def load_user_log(path, format: Optional[str] = None, session_col: Optional[str] = None,
-                  item_col: Optional[str] = None, time_col: Optional[str] = None,
+def load_user_log(path, format: str | None = None, session_col: str | None = None,
+                  item_col: str | None = None, time_col: str | None = None,
                   **protocol) -> PreparedDataset:
     """Run the protocol on a user's click log; every failure is a :class:`DataError` whose
     message names the file and says what to change (format, columns, content)."""
@@ -110,8 +109,8 @@ def load_user_log(path, format: Optional[str] = None, session_col: Optional[str]
 SOURCE_OPTIONS = READ_OPTIONS + tuple(default_settings()) + tuple(LOG_SETTINGS)
 
 
-def encode_source(source, format: Optional[str] = None, session_col: Optional[str] = None,
-                  item_col: Optional[str] = None, time_col: Optional[str] = None, **protocol) -> str:
+def encode_source(source, format: str | None = None, session_col: str | None = None,
+                  item_col: str | None = None, time_col: str | None = None, **protocol) -> str:
     """One string for a dataset and how to read it, so that the app can hold it in one place.
 
     A registry name or a path with no options stays as it is; otherwise the result is a JSON
@@ -200,7 +199,7 @@ def source_config(text: str) -> dict:
     return {**fields, "protocol": spec}
 
 
-def run_dataset_source(config: dict) -> Optional[str]:
+def run_dataset_source(config: dict) -> str | None:
     """The dataset source of a run's ``config.json`` (the inverse of :func:`source_config`), with
     its format, columns and protocol settings; ``None`` when the config names no dataset."""
     source = config.get("dataset") if isinstance(config, dict) else None

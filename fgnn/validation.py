@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from .data.dataset import DataError
 
@@ -26,7 +26,7 @@ WEIGHTINGS = ("same", "div", "quadratic", "log")
 class ConfigError(DataError):
     """A value of a run's configuration (or of a CLI option) is outside its allowed range."""
 
-    def __init__(self, problem: "Problem", where: str = "", by_key: bool = False):
+    def __init__(self, problem: Problem, where: str = "", by_key: bool = False):
         self.problem = problem
         super().__init__(f"{where}{problem.text(by_key)}")
 
@@ -37,8 +37,8 @@ class Rule:
 
     option: str  # the CLI flag that sets it
     kind: str  # "int" | "float" | "bool" | "choice"
-    low: Optional[float] = None
-    high: Optional[float] = None
+    low: float | None = None
+    high: float | None = None
     low_open: bool = False
     high_open: bool = False
     optional: bool = False  # None is allowed (and means the default)
@@ -77,9 +77,7 @@ class Rule:
             return True
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return True
-        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
-            return True
-        return False
+        return bool(self.high is not None and (value > self.high or self.high_open and value == self.high))
 
 
 def _num(x) -> str:
@@ -89,7 +87,7 @@ def _num(x) -> str:
 @dataclass(frozen=True)
 class Problem:
     key: str  # the config key (TrainConfig field, model or protocol setting)
-    rule: Optional[Rule]
+    rule: Rule | None
     value: Any
     message: str = ""  # for problems that are not a range (an unknown key, a wrong type of object)
 
@@ -172,7 +170,7 @@ FREE_PROTOCOL_KEYS = ("keep",)
 OPTION_RULES = {"top_k": K_RULE, "batch_size": TRAIN_RULES["batch_size"]}
 
 
-def check_value(key: str, value, rules: Optional[dict] = None) -> Optional[Problem]:
+def check_value(key: str, value, rules: dict | None = None) -> Problem | None:
     """The problem with one value (``None`` when it is fine); ``key`` names a rule of ``rules``
     (default: every table above, the CLI-only options first)."""
     table = rules if rules is not None else {**TRAIN_RULES, **MODEL_RULES, **PROTOCOL_RULES, **OPTION_RULES}
@@ -180,7 +178,7 @@ def check_value(key: str, value, rules: Optional[dict] = None) -> Optional[Probl
     return Problem(key, rule, value) if rule.broken(value) else None
 
 
-def _device_problem(device) -> Optional[Problem]:
+def _device_problem(device) -> Problem | None:
     rule = Rule("--device", "choice", choices=("auto", "cpu", "cuda", "cuda:N"))
     if isinstance(device, str) and (device in DEVICES or (device.startswith("cuda:") and device[5:].isdigit())):
         return None
@@ -264,9 +262,9 @@ def validate_args(args) -> None:
     if device is not None and _device_problem(device):
         raise ConfigError(_device_problem(device))
     table = {**PROTOCOL_RULES, **OPTION_RULES}
-    for key in table:
+    for key, rule in table.items():
         value = getattr(args, key, None)
         for v in value if isinstance(value, list) else [value]:
-            if v is not None and table[key].broken(v):
-                raise ConfigError(Problem(key, table[key], v))
+            if v is not None and rule.broken(v):
+                raise ConfigError(Problem(key, rule, v))
 

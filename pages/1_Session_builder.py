@@ -32,8 +32,15 @@ from fgnn.plots import (
 )
 from fgnn.runs import list_runs
 from pages._shared import (
-    checkpoint_label, ensure_app_shell, get_baseline, get_model, item_map_cached, model_key, require_dataset,
-    require_model, session_memo,
+    checkpoint_label,
+    ensure_app_shell,
+    get_baseline,
+    get_model,
+    item_map_cached,
+    model_key,
+    require_dataset,
+    require_model,
+    session_memo,
 )
 
 ensure_app_shell("pages/1_Session_builder.py")
@@ -175,7 +182,7 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
                                   selected_items=items, target_item=ss.get("highlight_item"),
                                   topk_items=None if expl is None else expl.topk["item"],
                                   found_items=found["item"], item_labels=names)
-            fig.update_layout(height=460, legend=dict(font=dict(size=10)))
+            fig.update_layout(height=460, legend={"font": {"size": 10}})
             key = f"item_map_{pick}"
             st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
                             selection_mode="points", width="stretch")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from fgnn.data.dataset import DataError
 from fgnn.studio import parse_item_ids
 from fgnn.teaching import construction_steps
-from fgnn.data.dataset import DataError
 from pages._shared import ensure_app_shell, get_dataset
 
 ensure_app_shell("pages/2_Graph_construction.py")

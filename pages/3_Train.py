@@ -11,15 +11,26 @@ import streamlit as st
 from fgnn.data.registry import list_datasets
 from fgnn.distributed import process_choices
 from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, widget_bounds
-from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.inspect import log_tail
 from fgnn.models import NEURAL, config_class, model_names, preset_names, preset_params
 from fgnn.plots import training_curves_figure
 from fgnn.runs import (
-    can_resume, cancel_run, checkpoints_root, epoch_label, launch_run, list_runs, metrics_dict, read_json, read_metrics,
-    read_status, resume_run, safe_run_name, unique_run_dir,
+    can_resume,
+    cancel_run,
+    checkpoints_root,
+    epoch_label,
+    launch_run,
+    list_runs,
+    metrics_dict,
+    read_json,
+    read_metrics,
+    read_status,
+    resume_run,
+    safe_run_name,
+    unique_run_dir,
 )
 from fgnn.train import TrainConfig
+from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.validation import problems
 from pages._shared import checkpoint_choices, ensure_app_shell, serving_policy
 

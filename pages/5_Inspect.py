@@ -44,7 +44,7 @@ def _version(path: str) -> tuple[int, int]:
 
 
 @st.cache_resource(show_spinner="Preparing the checkpoint's dataset…", max_entries=4)
-def _dataset_of(path: str, mtime: int):
+def _dataset_of(path: str, mtime: int):  # noqa: ARG001 (part of the cache key)
     return load_checkpoint_dataset(path)
 
 

@@ -111,12 +111,12 @@ summary = ds.summary()
 cols = st.columns(5)
 for col, key in zip(cols, ("n_items", "train_sessions", "test_sessions", "train_pairs", "test_pairs")):
     col.metric(key.replace("_", " "), f"{summary[key]:,}")
-if app_source != ss.get("dataset"):
-    if st.button("Use this dataset in the whole app", key="data_use",
-                 help="The sidebar, the session builder and the other pages switch to it (with its format "
-                      "and columns); pick a checkpoint trained on it."):
-        ss["dataset"] = app_source
-        st.rerun()
+if app_source != ss.get("dataset") and st.button(
+        "Use this dataset in the whole app", key="data_use",
+        help="The sidebar, the session builder and the other pages switch to it (with its format "
+             "and columns); pick a checkpoint trained on it."):
+    ss["dataset"] = app_source
+    st.rerun()
 
 st.subheader("Preprocessing protocol, step by step")
 if ds.stats:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Optional
 
 import streamlit as st
 import torch
@@ -36,8 +35,8 @@ import torch
 from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets
-from fgnn.uploads import dataset_label, load_source
 from fgnn.runs import checkpoints_root, list_runs
+from fgnn.uploads import dataset_label, load_source
 
 DEFAULT_DATASET = "diginetica-sample"
 DEFAULT_TOP_K = 20
@@ -89,7 +88,7 @@ def _dataset(source: str) -> PreparedDataset:
     return load_source(source)
 
 
-def get_dataset(source: Optional[str] = None) -> PreparedDataset:
+def get_dataset(source: str | None = None) -> PreparedDataset:
     """The prepared dataset (``session_state['dataset']`` by default), cached per source.
 
     Raises :class:`DataError` with a clear message for an unknown name or a bad file.
@@ -98,14 +97,14 @@ def get_dataset(source: Optional[str] = None) -> PreparedDataset:
 
 
 @st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
-def _model(path: str, mtime_ns: int, size: int, dataset_source: str):
+def _model(path: str, mtime_ns: int, size: int, dataset_source: str):  # noqa: ARG001 (part of the cache key)
     ckpt = load_checkpoint(path)
     warnings = check_dataset(ckpt, _dataset(dataset_source), path)
     model = model_from_checkpoint(ckpt, path)
     return model, ckpt, warnings
 
 
-def get_model(path: Optional[str] = None, dataset_source: Optional[str] = None):
+def get_model(path: str | None = None, dataset_source: str | None = None):
     """``(model, ckpt, warnings)`` of a checkpoint checked against the dataset, cached per file
     version. Raises :class:`CheckpointError` for a missing, corrupted or mismatched checkpoint."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
@@ -121,7 +120,7 @@ def _baseline(name: str, dataset_source: str):
     return build_baseline(name, ds.n_items).fit(ds).eval()
 
 
-def get_baseline(name: str = "sknn", dataset_source: Optional[str] = None):
+def get_baseline(name: str = "sknn", dataset_source: str | None = None):
     """A count-based baseline (``pop``, ``spop``, ``markov``, ``sknn``, ``vsknn``) fitted once on
     the dataset's training sessions and kept for every session of the app."""
     return _baseline(name, str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET))
@@ -135,7 +134,7 @@ def _item_map(path: str, mtime_ns: int, size: int, dataset_source: str):
     return item_map_table(model, _dataset(dataset_source))
 
 
-def item_map_cached(path: Optional[str] = None, dataset_source: Optional[str] = None):
+def item_map_cached(path: str | None = None, dataset_source: str | None = None):
     """The item map table (``item, x, y, popularity, category``) of a checkpoint, computed once
     per checkpoint file version. Raises ``ValueError`` for a model without item embeddings."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
@@ -264,7 +263,7 @@ def _bound(state_key: str) -> dict:
     widget_key = f"_sidebar_{state_key}"
     if st.session_state.get(widget_key) != st.session_state[state_key]:
         st.session_state[widget_key] = st.session_state[state_key]
-    return dict(key=widget_key, on_change=_copy, args=(widget_key, state_key))
+    return {"key": widget_key, "on_change": _copy, "args": (widget_key, state_key)}
 
 
 def sidebar() -> None:

@@ -23,7 +23,7 @@ for _path in (str(TESTS_DIR), str(REPO_ROOT)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-import browser_support  # noqa: E402
+import browser_support
 
 
 def _in_ci() -> bool:

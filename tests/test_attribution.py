@@ -186,7 +186,7 @@ def test_gnnexplainer_masks_are_seeded_and_in_unit_range(models):
         np.testing.assert_array_equal(x, y)
         assert ((x >= 0) & (x <= 1)).all()
     # a captum edge explanation after GNNExplainer still sees its mask (no stale parameter slot)
-    node, edge = A.integrated_gradients(models["fgnn"], batch, 7, steps=4)
+    _node, edge = A.integrated_gradients(models["fgnn"], batch, 7, steps=4)
     assert np.isfinite(edge).all() and np.abs(edge).sum() > 0
 
 
@@ -209,7 +209,7 @@ def test_cli_json_schema(capsys, ds):
     assert all(set(n) >= {"item", "attribution"} and isinstance(n["attribution"], float) for n in obj["nodes"])
     assert [(e["src"], e["dst"]) for e in obj["edges"]] == [(ids[0], ids[1]), (ids[1], ids[0]), (ids[0], ids[3])]
     assert all(isinstance(e["attribution"], float) for e in obj["edges"])
-    assert [d["removed"] for d in obj["deletion"]][0] is None
+    assert next(d["removed"] for d in obj["deletion"]) is None
     assert {d["removed"] for d in obj["deletion"][1:]} <= set(ids)
     assert all(set(d) == {"removed", "score", "rank"} and d["rank"] >= 1 for d in obj["deletion"])
     assert len(obj["deletion"]) == 3

@@ -12,9 +12,8 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 import browser_support
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPILED_EXTENSIONS = {"torch-scatter", "torch-sparse", "pyg-lib", "torch-cluster", "torch-spline-conv"}
@@ -47,7 +46,7 @@ def _existing_verbs() -> list[str]:
 def test_module_help_lists_verbs():
     result = subprocess.run(
         [sys.executable, "-m", "fgnn", "--help"], cwd=REPO_ROOT, env=_cli_env(),
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "usage: fgnn" in result.stdout
@@ -77,10 +76,10 @@ def test_console_script_installed_and_equivalent():
     exe = str(script) if script.exists() else shutil.which("fgnn")
     if exe is None:
         pytest.skip("fgnn-studio is installed but its `fgnn` script is not on PATH")
-    via_script = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+    via_script = subprocess.run([exe, "--help"], check=False, capture_output=True, text=True, timeout=120)
     via_module = subprocess.run(
         [sys.executable, "-m", "fgnn", "--help"], cwd=REPO_ROOT, env=_cli_env(),
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
     assert via_script.returncode == 0, via_script.stderr
     assert via_script.stdout == via_module.stdout

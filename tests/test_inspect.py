@@ -13,9 +13,19 @@ import torch
 from fgnn.checkpoint import CheckpointError, load_model
 from fgnn.data.dataset import DataError
 from fgnn.evaluate import rank_targets
-from fgnn.inspect import (compare_tables, comparison_counts, dataset_spec_of_checkpoint, dataset_split_day,
-                          evaluate_checkpoint, filter_pairs, log_tail, rank_comparison_figure, run_table,
-                          sliced_metrics, pair_table)
+from fgnn.inspect import (
+    compare_tables,
+    comparison_counts,
+    dataset_spec_of_checkpoint,
+    dataset_split_day,
+    evaluate_checkpoint,
+    filter_pairs,
+    log_tail,
+    pair_table,
+    rank_comparison_figure,
+    run_table,
+    sliced_metrics,
+)
 from fgnn.metrics import length_buckets, popularity_buckets, slice_metrics, summarize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +35,7 @@ SRGNN_CKPT = REPO / "checkpoints" / "srgnn-sample" / "best.pt"
 
 @pytest.fixture(scope="module")
 def fgnn_table(ds):
-    table, ckpt, _ = evaluate_checkpoint(FGNN_CKPT, ds, k=20)
+    table, _ckpt, _ = evaluate_checkpoint(FGNN_CKPT, ds, k=20)
     return table
 
 

@@ -34,13 +34,13 @@ def edge_attention_table(graph, layer=0, heads=(0, 1), added=(0, 1, 3)):
     pairs = graph.edge_index.t().tolist()
     for h in heads:
         for k, (s, d) in enumerate(pairs):
-            rows.append(dict(session=0, layer=layer, head=h, src=items[s], dst=items[d],
-                             src_node=s, dst_node=d, weight=float(graph.edge_weight[k]),
-                             added_self_loop=False, attention=0.1 * (k + 1) + h * 0.05))
+            rows.append({"session": 0, "layer": layer, "head": h, "src": items[s], "dst": items[d],
+                             "src_node": s, "dst_node": d, "weight": float(graph.edge_weight[k]),
+                             "added_self_loop": False, "attention": 0.1 * (k + 1) + h * 0.05})
         for node in added:
-            rows.append(dict(session=0, layer=layer, head=h, src=items[node], dst=items[node],
-                             src_node=node, dst_node=node, weight=1.0, added_self_loop=True,
-                             attention=0.02 * (node + 1) + h * 0.01))
+            rows.append({"session": 0, "layer": layer, "head": h, "src": items[node], "dst": items[node],
+                             "src_node": node, "dst_node": node, "weight": 1.0, "added_self_loop": True,
+                             "attention": 0.02 * (node + 1) + h * 0.01})
     return pd.DataFrame(rows)
 
 
@@ -199,8 +199,8 @@ def test_edge_attention_for_view_head_and_mean():
 
 
 def test_node_attention_for_view():
-    df = pd.DataFrame(dict(session=0, step=[0, 0, 0, 1, 1, 1], node=[0, 1, 2] * 2,
-                           item=[5, 6, 7] * 2, attention=[0.2, 0.3, 0.5, 0.6, 0.2, 0.2]))
+    df = pd.DataFrame({"session": 0, "step": [0, 0, 0, 1, 1, 1], "node": [0, 1, 2] * 2,
+                           "item": [5, 6, 7] * 2, "attention": [0.2, 0.3, 0.5, 0.6, 0.2, 0.2]})
     assert plots.node_attention_for_view(df, step=1).tolist() == pytest.approx([0.6, 0.2, 0.2])
     assert plots.node_attention_for_view(df).tolist() == pytest.approx([0.4, 0.25, 0.35])
     padded = plots.node_attention_for_view(df, step=0, num_nodes=4)
@@ -267,8 +267,8 @@ def _rows(losses, hits, step_every=None):
     for e, loss in enumerate(losses):
         if step_every:
             for s in range(step_every):
-                rows.append(dict(epoch=e, step=e * step_every + s, kind="train", loss=loss + s))
-        rows.append(dict(epoch=e, kind="train", loss=loss, lr=1e-3))
+                rows.append({"epoch": e, "step": e * step_every + s, "kind": "train", "loss": loss + s})
+        rows.append({"epoch": e, "kind": "train", "loss": loss, "lr": 1e-3})
     for e, hit in enumerate(hits):
         rows.append({"epoch": e, "kind": "eval", "hit@20": hit, "mrr@20": hit / 3,
                      "ndcg@20": hit / 2})
@@ -278,7 +278,7 @@ def _rows(losses, hits, step_every=None):
 def test_training_curves_one_trace_per_run_per_metric():
     runs = {"fgnn": _rows([3.0, 2.0, 1.5], [40, 45, 50], step_every=2),
             "srgnn": _rows([3.5, 2.5], [38, 44]),
-            "fresh": [dict(epoch=0, step=0, kind="train", loss=9.0)]}  # no eval rows yet
+            "fresh": [{"epoch": 0, "step": 0, "kind": "train", "loss": 9.0}]}  # no eval rows yet
     fig = plots.training_curves_figure(runs, k=20)
     by = {}
     for t in fig.data:
@@ -287,18 +287,18 @@ def test_training_curves_one_trace_per_run_per_metric():
     assert by["ndcg"] == ["fgnn", "srgnn"]
     assert by["loss"] == ["fgnn", "srgnn", "fresh"]
     assert by["step_loss"] == ["fgnn", "fresh"]
-    hit = [t for t in fig.data if t.meta == {"run": "fgnn", "metric": "hit"}][0]
+    hit = next(t for t in fig.data if t.meta == {"run": "fgnn", "metric": "hit"})
     assert list(hit.x) == [0, 1, 2] and list(hit.y) == [40, 45, 50]
     for run in runs:  # one colour per run, one legend entry per run
         ts = [t for t in fig.data if t.meta["run"] == run]
         assert len({t.line.color for t in ts}) == 1
         assert sum(bool(t.showlegend) for t in ts) == 1
-    step = [t for t in fig.data if t.meta == {"run": "fgnn", "metric": "step_loss"}][0]
+    step = next(t for t in fig.data if t.meta == {"run": "fgnn", "metric": "step_loss"})
     assert list(step.x) == list(range(6))
 
 
 def test_training_curves_tolerate_missing_and_bad_values():
-    runs = {"a": [dict(epoch=0, kind="eval", loss=None), dict(kind="train"),
+    runs = {"a": [{"epoch": 0, "kind": "eval", "loss": None}, {"kind": "train"},
                   {"epoch": 1, "kind": "eval", "hit@20": "nan"}, "garbage"], "b": []}
     fig = plots.training_curves_figure(runs)
     assert len(fig.data) == 0
@@ -308,13 +308,13 @@ def test_training_curves_tolerate_missing_and_bad_values():
 
 # --------------------------------------------------------------------------- evaluation
 def test_metric_slices_models_side_by_side():
-    table = pd.DataFrame(dict(group=["1-2", "3-5", "1-2", "3-5"], n=[10, 20, 10, 20],
-                              hit=[30.0, 40.0, 35.0, 20.0], mrr=[10.0, 12.0, 11.0, 9.0],
-                              model=["fgnn", "fgnn", "pop", "pop"]))
+    table = pd.DataFrame({"group": ["1-2", "3-5", "1-2", "3-5"], "n": [10, 20, 10, 20],
+                              "hit": [30.0, 40.0, 35.0, 20.0], "mrr": [10.0, 12.0, 11.0, 9.0],
+                              "model": ["fgnn", "fgnn", "pop", "pop"]})
     fig = plots.metric_slices_figure(table)
     assert fig.layout.barmode == "group"
     assert len(fig.data) == 4
-    pop_hit = [t for t in fig.data if t.meta == {"model": "pop", "metric": "hit"}][0]
+    pop_hit = next(t for t in fig.data if t.meta == {"model": "pop", "metric": "hit"})
     assert list(pop_hit.x) == ["1-2", "3-5"] and list(pop_hit.y) == [35.0, 20.0]
     assert [c[0] for c in pop_hit.customdata] == [10, 20]
     single = plots.metric_slices_figure(table[table.model == "fgnn"].drop(columns="model"))
@@ -332,15 +332,15 @@ def test_rank_histogram_counts():
 
 # --------------------------------------------------------------------------- dataset
 def test_protocol_steps_figure():
-    stats = [dict(step="raw", clicks=1000, sessions=200, items=100),
-             dict(step="drop length 1", clicks=900, sessions=150, items=95),
-             dict(step="drop rare items", clicks=800, sessions=140, items=None)]
+    stats = [{"step": "raw", "clicks": 1000, "sessions": 200, "items": 100},
+             {"step": "drop length 1", "clicks": 900, "sessions": 150, "items": 95},
+             {"step": "drop rare items", "clicks": 800, "sessions": 140, "items": None}]
     fig = plots.protocol_steps_figure(stats)
-    clicks = [t for t in fig.data if t.name == "clicks"][0]
+    clicks = next(t for t in fig.data if t.name == "clicks")
     assert list(clicks.x) == ["raw", "drop length 1", "drop rare items"]
     assert list(clicks.y) == [1000, 900, 800]
     assert "change -100 (-10.0%)" in clicks.hovertext[1]
-    items = [t for t in fig.data if t.name == "items"][0]
+    items = next(t for t in fig.data if t.name == "items")
     assert np.isnan(items.y[2])
 
 
@@ -364,10 +364,10 @@ def test_split_timeline():
 
 # --------------------------------------------------------------------------- what if
 def test_whatif_heatmap_of_ranks():
-    rows = pd.DataFrame(dict(
-        variant=["original"] * 3 + ["reversed"] * 3 + ["without click 1"] * 2,
-        item=[7, 8, 9, 7, 8, 9, 8, 7], rank=[1, 2, 3, 5, 1, 2, 1, 40],
-        score=[3.0, 2.0, 1.0, 0.5, 2.5, 2.2, 4.0, 0.1]))
+    rows = pd.DataFrame({
+        "variant": ["original"] * 3 + ["reversed"] * 3 + ["without click 1"] * 2,
+        "item": [7, 8, 9, 7, 8, 9, 8, 7], "rank": [1, 2, 3, 5, 1, 2, 1, 40],
+        "score": [3.0, 2.0, 1.0, 0.5, 2.5, 2.2, 4.0, 0.1]})
     fig = plots.whatif_figure(rows)
     hm = fig.data[0]
     assert list(hm.x) == ["7", "8", "9"]
@@ -387,10 +387,10 @@ def test_figures_are_json_serialisable():
 
 
 def test_epoch_loss_comes_from_the_eval_rows_train_loss():
-    rows = [dict(epoch=1, step=s, kind="train", loss=9.0) for s in (50, 100)]
+    rows = [{"epoch": 1, "step": s, "kind": "train", "loss": 9.0} for s in (50, 100)]
     rows.append({"epoch": 1, "step": 120, "kind": "eval", "train_loss": 7.5, "hit@20": 10.0})
     fig = plots.training_curves_figure({"run": rows})
-    loss = [t for t in fig.data if t.meta == {"run": "run", "metric": "loss"}][0]
+    loss = next(t for t in fig.data if t.meta == {"run": "run", "metric": "loss"})
     assert list(loss.x) == [1] and list(loss.y) == [7.5]
     assert not [t for t in fig.data if t.meta["metric"] == "eval_loss"]  # no test loss is logged
 

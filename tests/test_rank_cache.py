@@ -92,7 +92,7 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rewritten(ckpt, ds, cont
 
 
 def test_ranks_kept_for_another_dataset_are_not_served(ckpt, ds):
-    ranks, _ = rank_cache.target_ranks_cached(ckpt, ds)
+    _ranks, _ = rank_cache.target_ranks_cached(ckpt, ds)
     path = rank_cache.cache_file(ckpt, ds)
     saved = torch.load(path, weights_only=True)
     saved["ranks"] = saved["ranks"][:-1]  # a file that does not fit the test pairs

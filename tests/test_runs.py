@@ -11,10 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
-
-from fgnn.runs import (cancel_run, checkpoints_root, delete_run, launch_run, list_runs, pid_alive, process_start_time,
-                       read_metrics, read_status, safe_run_name, unique_run_dir)
 from app_support import wait_for
+
+from fgnn.runs import (
+    cancel_run,
+    checkpoints_root,
+    delete_run,
+    launch_run,
+    list_runs,
+    pid_alive,
+    process_start_time,
+    read_metrics,
+    read_status,
+    safe_run_name,
+    unique_run_dir,
+)
 
 TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
         "batch_size": 20, "log_every": 1, "num_threads": 1, "device": "cpu",

@@ -87,7 +87,7 @@ def test_explain_session_graph_and_attention(ds, fgnn_model, session):
     # the per-receiver softmax still sums to one after averaging over heads
     assert edge_att.groupby("dst_node")["attention"].sum().to_numpy() == pytest.approx(1.0, abs=1e-5)
     assert set(edge_att["src"]) <= set(session)
-    g2, n2, e2 = studio.graph_view(expl, ds.item_ids, 1, None)
+    _g2, n2, e2 = studio.graph_view(expl, ds.item_ids, 1, None)
     assert e2 is None and n2.sum() == pytest.approx(1.0, abs=1e-5)
 
 

@@ -26,7 +26,7 @@ def test_sequence_step(steps):
     assert "7 clicks" in s.text and "1 → 3 → 2 → 2 → 1 → 3 → 4" in s.text
     assert "item 4" in s.text and "current interest" in s.text
     assert s.table["item"].tolist() == SEQ
-    clicks = [t for t in s.figure.data if t.name == "clicks"][0]
+    clicks = next(t for t in s.figure.data if t.name == "clicks")
     assert list(clicks.customdata) == SEQ
     assert len([a for a in s.figure.layout.annotations if a.showarrow]) == 6
     assert len(s.figure.layout.shapes) == 7
@@ -38,7 +38,7 @@ def test_nodes_step(steps):
     assert "node 0 = item 1, node 1 = item 3, node 2 = item 2 and node 3 = item 4" in s.text
     assert s.table["item"].tolist() == [1, 3, 2, 4]
     assert s.table["clicks"].tolist() == [2, 2, 2, 1]
-    nodes = [t for t in s.figure.data if t.name == "items"][0]
+    nodes = next(t for t in s.figure.data if t.name == "items")
     assert list(nodes.customdata) == [1, 3, 2, 4]
 
 
@@ -48,7 +48,7 @@ def test_transitions_step_shows_multi_edges(steps):
     assert "the pair 1→3 occurs 2 times" in s.text
     assert len(s.table) == 6
     assert len([a for a in s.figure.layout.annotations if a.showarrow]) == 6
-    info = [t for t in s.figure.data if t.name == "edge info"][0]
+    info = next(t for t in s.figure.data if t.name == "edge info")
     assert [list(c) for c in info.customdata].count([0, 1]) == 2
 
 

@@ -9,8 +9,17 @@ import pytest
 
 from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
-from fgnn.uploads import (decode_source, describe_source, encode_source, load_source, run_dataset_source,
-                          safe_file_name, save_upload, source_config, source_stem)
+from fgnn.uploads import (
+    decode_source,
+    describe_source,
+    encode_source,
+    load_source,
+    run_dataset_source,
+    safe_file_name,
+    save_upload,
+    source_config,
+    source_stem,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fgnn" / "data" / "bundled" / "diginetica-sample" / "train-item-views.csv"

@@ -19,21 +19,21 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts OpenMP
 
-import argparse  # noqa: E402
-import pickle  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import pickle
+import sys
+import time
+from pathlib import Path
 
-import torch  # noqa: E402
+import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from fgnn.data.dataset import PreparedDataset  # noqa: E402
-from fgnn.data.sessions import SessionPairs  # noqa: E402
-from fgnn.models.baselines import build_baseline  # noqa: E402
-from fgnn.metrics import target_ranks  # noqa: E402
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.sessions import SessionPairs
+from fgnn.metrics import target_ranks
+from fgnn.models.baselines import build_baseline
 
 
 class _PlainUnpickler(pickle.Unpickler):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -87,7 +86,7 @@ def last_click_dependence(model, dataset: PreparedDataset, batch_size: int = 500
 
 
 @torch.no_grad()
-def readout_on_last_click(model, dataset: PreparedDataset, batch_size: int = 500) -> Optional[dict]:
+def readout_on_last_click(model, dataset: PreparedDataset, batch_size: int = 500) -> dict | None:
     """FGNN's Set2Set readout attention (last step) on the last click's node, over the test prefixes whose
     graph has two or more nodes: its mean against the uniform share 1 / nodes, and how often the last
     click gets the most attention; and how often the last click is the graph's only sink (no edge out
@@ -126,7 +125,7 @@ def _variant_kind(name: str, length: int) -> str:
 
 
 def whatif_sensitivity(model, dataset: PreparedDataset, min_length: int = 3, k: int = K,
-                       max_sessions: Optional[int] = None) -> pd.DataFrame:
+                       max_sessions: int | None = None) -> pd.DataFrame:
     """The Session builder's what-if, averaged over the longest test prefix of every test session with
     at least ``min_length`` clicks: per kind of change, the mean share of the original top-k kept in
     the top-k and the share of prefixes whose number one changes."""
@@ -163,7 +162,7 @@ def _markdown(df: pd.DataFrame, digits: int = 2) -> str:
     return "\n".join(lines)
 
 
-def mechanisms_report(checkpoints: dict[str, str], max_sessions: Optional[int] = None) -> str:
+def mechanisms_report(checkpoints: dict[str, str], max_sessions: int | None = None) -> str:
     """All three parts as markdown, for checkpoints (name -> path) trained on one dataset."""
     dataset = load_checkpoint_dataset(next(iter(checkpoints.values())))
     models = {name: load_model(path, dataset)[0] for name, path in checkpoints.items()}
@@ -176,15 +175,15 @@ def mechanisms_report(checkpoints: dict[str, str], max_sessions: Optional[int] =
               _markdown(pd.DataFrame(rows))]
     rows = [{"model": n, **r} for n, m in models.items() if (r := readout_on_last_click(m, dataset)) is not None]
     if rows:
-        parts += ["", "**Where FGNN's readout looks** (Set2Set attention of the last step, test prefixes of two or "
-                  "more nodes):", "", _markdown(pd.DataFrame(rows))]
+        parts += ["", ("**Where FGNN's readout looks** (Set2Set attention of the last step, test prefixes of two or "
+                  "more nodes):"), "", _markdown(pd.DataFrame(rows))]
     frames = []
     for n, m in models.items():
         w = whatif_sensitivity(m, dataset, max_sessions=max_sessions)
         w.insert(0, "model", n)
         frames.append(w)
-    parts += ["", "**What-if order sensitivity**, averaged over the longest prefix of every test session with at "
-              "least 3 clicks:", "", _markdown(pd.concat(frames, ignore_index=True))]
+    parts += ["", ("**What-if order sensitivity**, averaged over the longest prefix of every test session with at "
+              "least 3 clicks:"), "", _markdown(pd.concat(frames, ignore_index=True))]
     for part in ("session length", "target popularity"):
         frames = []
         for n, path in checkpoints.items():

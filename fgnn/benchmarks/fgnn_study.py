@@ -43,7 +43,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from fgnn.runs import write_json_atomic
 
@@ -84,9 +83,9 @@ class Run:
     what: str
     run_dir: Path = None
     cmd: list = field(default_factory=list)
-    proc: Optional[subprocess.Popen] = None
+    proc: subprocess.Popen | None = None
     started: float = 0.0
-    log: Optional[object] = None
+    log: object | None = None
 
 
 class Study:
@@ -97,7 +96,7 @@ class Study:
         self.out.mkdir(parents=True, exist_ok=True)
         self.work = Path(args.work or tempfile.mkdtemp(prefix="fgnn-study-"))
         self.work.mkdir(parents=True, exist_ok=True)
-        self.logfile = open(self.out / "study.log", "a")
+        self.logfile = open(self.out / "study.log", "a")  # noqa: SIM115 (open for the study's life, closed at its end)
         self.env = dict(os.environ, FGNN_CACHE_DIR=str(self.work / "cache"), OMP_NUM_THREADS="1",
                         PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
         self.summary: dict = {"argv": sys.argv, "budget_s": args.budget_s, "device": args.device,
@@ -175,7 +174,7 @@ class Study:
             shutil.rmtree(run.run_dir, ignore_errors=True)  # a fresh folder: `fgnn train` refuses a used one
             run.run_dir.parent.mkdir(parents=True, exist_ok=True)
             log_path = self.work / f"try{attempt}" / f"{run.name}.log"
-            run.log = open(log_path, "w")
+            run.log = open(log_path, "w")  # noqa: SIM115 (the child's log, closed when the run ends)
             run.proc = subprocess.Popen(run.cmd, cwd=os.getcwd(), env=self.env, stdout=run.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
             run.started = time.time()
@@ -187,7 +186,7 @@ class Study:
         return [(int(r["step"]), float(r["time"])) for r in read_metrics(run.run_dir)
                 if r.get("step") is not None and r.get("time") is not None and r.get("kind") in ("train", "eval")]
 
-    def calibrate(self, runs: list[Run], timeout: float) -> tuple[Optional[float], float]:
+    def calibrate(self, runs: list[Run], timeout: float) -> tuple[float | None, float]:
         """Batches per second of the slowest run, measured once every run is going (the first runs to
         start are faster while the others still import), and the seconds from launch to a run's first
         logged point (start-up: imports, CUDA, dataset)."""
@@ -398,15 +397,15 @@ def report_markdown(summary: dict) -> str:
     ds = summary.get("dataset", {})
     split = ", ".join(f"{k} {v:g}" for k, v in (ds.get("split") or {}).items())
     lines = [
-        f"Dataset `{ds.get('name')}`: {ds.get('train_pairs', 0):,} training pairs after the validation split "
+        (f"Dataset `{ds.get('name')}`: {ds.get('train_pairs', 0):,} training pairs after the validation split "
         f"({split}: {ds.get('valid_pairs', 0):,} validation pairs), {ds.get('test_pairs', 0):,} test pairs. "
         f"Every run trained on the most recent {plan.get('train_pairs', 0):,} training pairs"
         f"{' (a subset: the budget did not fit full epochs)' if plan.get('subset') else ' (all of them)'}, "
-        f"device {summary.get('device')}, budget {summary.get('budget_s')} s, took {summary.get('elapsed_s')} s.",
+        f"device {summary.get('device')}, budget {summary.get('budget_s')} s, took {summary.get('elapsed_s')} s."),
         _plan_line(plan),
         "",
-        "| variant | what changes | valid HR@20 | valid MRR@20 | best epoch | epochs | s/epoch | test HR@20 | "
-        "test MRR@20 | state |",
+        ("| variant | what changes | valid HR@20 | valid MRR@20 | best epoch | epochs | s/epoch | test HR@20 | "
+        "test MRR@20 | state |"),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     order = sorted(runs, key=lambda n: -((runs[n].get("best_valid") or {}).get(KEY) or -1))
@@ -463,7 +462,7 @@ def subset_ranking_check(runs: dict) -> str:
             f"{' > '.join(f'{n} {valid[n]:.2f}' for n in study)}: {verdict}.")
 
 
-def write_report(out: Path, doc: Optional[Path]) -> str:
+def write_report(out: Path, doc: Path | None) -> str:
     summary = json.loads((Path(out) / "summary.json").read_text())
     text = report_markdown(summary)
     if doc is not None:

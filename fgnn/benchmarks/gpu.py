@@ -156,7 +156,7 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
     from ..train import TrainConfig, make_optimizer
 
     model.to(device).train()
-    opt = make_optimizer(model, TrainConfig(), device)
+    opt = make_optimizer(model, TrainConfig())
     use_amp = amp and device.type == "cuda"
     n = len(pairs)
     n_batches = -(-n // batch_size)

@@ -23,8 +23,8 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from fgnn.data.protocol import prepared_from_srgnn  # noqa: E402
-from fgnn.data.readers import load_restricted_pickle, read_srgnn_folder  # noqa: E402
+from fgnn.data.protocol import prepared_from_srgnn
+from fgnn.data.readers import load_restricted_pickle, read_srgnn_folder
 
 
 def build_all(pairs, batch_size: int) -> tuple[float, int]:

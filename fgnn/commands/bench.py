@@ -80,7 +80,7 @@ def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
     from ..train import TrainConfig, make_optimizer
 
     model.to(device).train()
-    opt = make_optimizer(model, TrainConfig(), device)
+    opt = make_optimizer(model, TrainConfig())
     loader = iter(GraphBatchLoader(pairs, batch_size, shuffle=True, generator=torch.Generator().manual_seed(0),
                                    device=device))
     for i in range(steps + 20):

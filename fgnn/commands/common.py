@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..data.dataset import DataError
 from ..data.readers import FORMATS
 from ..data.registry import READ_OPTIONS, list_datasets
 
@@ -68,7 +67,7 @@ def read_options(args) -> dict:
     return {k: getattr(args, k, None) for k in READ_OPTIONS}
 
 
-def load_dataset_from_args(args, default: str = None, **kw):
+def load_dataset_from_args(args, default: str | None = None, **kw):
     from ..data.registry import load_dataset
 
     return load_dataset(args.dataset or default, **read_options(args),

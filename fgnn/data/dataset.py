@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import torch
 from torch import Tensor
@@ -46,16 +45,16 @@ class PreparedDataset:
     train: SessionPairs
     test: SessionPairs
     stats: list = field(default_factory=list)  # one dict per protocol step
-    categories: Optional[Tensor] = None  # [n_items + 1] category id, -1 unknown
-    train_dates: Optional[Tensor] = None  # [train sessions] day number (days since 1970-01-01)
-    test_dates: Optional[Tensor] = None  # [test sessions]
-    split_date: Optional[str] = None  # ISO date
+    categories: Tensor | None = None  # [n_items + 1] category id, -1 unknown
+    train_dates: Tensor | None = None  # [train sessions] day number (days since 1970-01-01)
+    test_dates: Tensor | None = None  # [test sessions]
+    split_date: str | None = None  # ISO date
     settings: dict = field(default_factory=dict)
     # validation split (off by default): the most recent training sessions, moved out of ``train``
-    valid: Optional[SessionPairs] = None
-    valid_dates: Optional[Tensor] = None  # [valid sessions] day number, when the source has dates
-    item_names: Optional[list] = None  # [n_items + 1] name of each item ("" unknown), from an items file
-    category_names: Optional[list] = None  # name of each category code, when the items file named them
+    valid: SessionPairs | None = None
+    valid_dates: Tensor | None = None  # [valid sessions] day number, when the source has dates
+    item_names: list | None = None  # [n_items + 1] name of each item ("" unknown), from an items file
+    category_names: list | None = None  # name of each category code, when the items file named them
 
     def item_labels(self) -> dict[int, str]:
         """Original id -> name of every named item: the one label lookup of the app and the figures
@@ -79,7 +78,7 @@ class PreparedDataset:
                    out[column].map(lambda i: labels.get(int(i), "")).astype("object"))
         return out
 
-    def item_label(self, item: int, labels: Optional[dict] = None) -> str:
+    def item_label(self, item: int, labels: dict | None = None) -> str:
         """``"35980 · running shoes"`` for a named item, ``"35980"`` otherwise (``labels``: a
         precomputed :meth:`item_labels`, to label many items)."""
         name = (self.item_labels() if labels is None else labels).get(int(item))

@@ -15,8 +15,9 @@ Python loop per session. Both give identical graphs (property-tested).
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -71,7 +72,7 @@ class GraphBatch:
     lengths: Tensor  # [B]
     click_nodes: Tensor  # [B, L] global node of each click, 0 on padding
     last_node: Tensor  # [B] global node of each session's last click
-    targets: Optional[Tensor] = None  # [B] item ids to predict, if known
+    targets: Tensor | None = None  # [B] item ids to predict, if known
 
     @property
     def num_graphs(self) -> int:
@@ -81,7 +82,7 @@ class GraphBatch:
     def num_nodes(self) -> int:
         return int(self.x.numel())
 
-    def to(self, device, non_blocking: bool = False) -> "GraphBatch":
+    def to(self, device, non_blocking: bool = False) -> GraphBatch:
         moved = {
             f.name: (v.to(device, non_blocking=non_blocking) if isinstance(v, Tensor) else v)
             for f in fields(self)
@@ -89,7 +90,7 @@ class GraphBatch:
         }
         return GraphBatch(**moved)
 
-    def pin_memory(self) -> "GraphBatch":
+    def pin_memory(self) -> GraphBatch:
         return GraphBatch(**{
             f.name: (v.pin_memory() if isinstance(v, Tensor) else v)
             for f in fields(self) for v in [getattr(self, f.name)]
@@ -135,7 +136,7 @@ def build_session_graph(sequence: Sequence[int]) -> SessionGraph:
             items.append(item)
         click_nodes.append(node_of[item])
     weight: dict[tuple[int, int], int] = {}  # insertion order = first occurrence
-    for s, r in zip(click_nodes[:-1], click_nodes[1:]):
+    for s, r in itertools.pairwise(click_nodes):
         weight[(s, r)] = weight.get((s, r), 0) + 1
     pairs = list(weight)
     out_deg: dict[int, int] = {}
@@ -180,7 +181,7 @@ def _first_occurrence_rank(keys: Tensor, order: Tensor) -> tuple[Tensor, Tensor]
 
 
 def build_graph_batch(
-    sequences: Tensor, lengths: Tensor, targets: Optional[Tensor] = None
+    sequences: Tensor, lengths: Tensor, targets: Tensor | None = None
 ) -> GraphBatch:
     """Build the graphs of a batch of sessions at once, with tensor ops only.
 

@@ -29,7 +29,6 @@ layout, where this protocol has already been applied.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -76,7 +75,7 @@ def resolve_settings(format: str, **overrides) -> dict:
     return settings
 
 
-def _stat(step: str, part: str, clicks: int, sessions: int, items: int, pairs: Optional[int] = None,
+def _stat(step: str, part: str, clicks: int, sessions: int, items: int, pairs: int | None = None,
           note: str = "", **extra) -> dict:
     return {
         "step": step, "part": part, "clicks": int(clicks), "sessions": int(sessions), "items": int(items),
@@ -117,7 +116,7 @@ class _Sessions:
     def keep(self, mask: np.ndarray) -> None:
         self.sess, self.item = self.sess[mask], self.item[mask]
 
-    def record(self, step: str, part: str = "all", mask: Optional[np.ndarray] = None, **extra) -> None:
+    def record(self, step: str, part: str = "all", mask: np.ndarray | None = None, **extra) -> None:
         sess, item = (self.sess, self.item) if mask is None else (self.sess[mask], self.item[mask])
         self.stats.append(_stat(step, part, item.size, np.unique(sess).size, np.unique(item).size, **extra))
 
@@ -238,7 +237,7 @@ def _expand_pairs(s: _Sessions, part: str, sessions: np.ndarray, codes: np.ndarr
 
 
 def keep_latest_fraction(train: SessionPairs, fraction: int, source: str,
-                         stats: list) -> tuple[SessionPairs, Optional[np.ndarray]]:
+                         stats: list) -> tuple[SessionPairs, np.ndarray | None]:
     """Step 7: with ``fraction`` k > 1 only the most recent ``int(P / k)`` training pairs stay (the
     YOOCHOOSE 1/4, 1/64 convention; the item vocabulary is kept whole). Appends its statistics row.
     Returns the pairs and the kept sessions' indices (``None`` when nothing was cut)."""
@@ -256,8 +255,8 @@ def keep_latest_fraction(train: SessionPairs, fraction: int, source: str,
 
 
 def _carve_validation_by_date(s: _Sessions, train: SessionPairs, train_days: np.ndarray,
-                              train_sessions: np.ndarray, n_items: int, split: float,
-                              valid_days: Optional[float], valid_fraction: Optional[float]):
+                              train_sessions: np.ndarray, split: float,
+                              valid_days: float | None, valid_fraction: float | None):
     """The validation split: the training sessions of the last ``valid_days`` (or the most recent
     ``valid_fraction`` of them; sessions are in date order). Returns train, its days, valid, its days."""
     if valid_days is None and valid_fraction is None:
@@ -268,14 +267,14 @@ def _carve_validation_by_date(s: _Sessions, train: SessionPairs, train_days: np.
     else:
         n_valid = _fraction_of_sessions(train.num_sessions, valid_fraction)
     train, valid = carve_validation(train, n_valid, s.source)
-    s.stats.append(_validation_stat(valid, n_items, valid_days, valid_fraction,
+    s.stats.append(_validation_stat(valid, valid_days, valid_fraction,
                                     valid_from=_iso(valid_from) if valid_days is not None else None))
     return train, train_days[: train.num_sessions], valid, train_days[train.num_sessions:]
 
 
 def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
-                   categories: Optional[pd.DataFrame] = None, format: Optional[str] = None,
-                   valid_days: Optional[float] = None, valid_fraction: Optional[float] = None,
+                   categories: pd.DataFrame | None = None, format: str | None = None,
+                   valid_days: float | None = None, valid_fraction: float | None = None,
                    **settings) -> PreparedDataset:
     """Apply the protocol of docs/protocol.md to a tidy click table (``session, item, time, date``).
 
@@ -307,7 +306,7 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     train, train_days = _expand_pairs(s, "train", tr_sessions, tr_codes, tr_len, n_items)
     test, test_days = _expand_pairs(s, "test", te_sessions, te_codes, te_len, np.unique(te_codes).size)
     train, train_days, valid, valid_days_out = _carve_validation_by_date(
-        s, train, train_days, tr_sessions, n_items, split, valid_days, valid_fraction)
+        s, train, train_days, tr_sessions, split, valid_days, valid_fraction)
     train, kept = keep_latest_fraction(train, int(cfg["fraction"]), source, s.stats)
     if kept is not None:
         train_days = train_days[kept]
@@ -324,7 +323,7 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
 
 
 # --------------------------------------------------------------------------- validation split
-def check_validation(valid_days: Optional[float], valid_fraction: Optional[float]) -> None:
+def check_validation(valid_days: float | None, valid_fraction: float | None) -> None:
     """Refuse impossible validation settings with a message that says what to give."""
     if valid_days is not None and valid_fraction is not None:
         raise DataError("give --valid-days or --valid-fraction, not both")
@@ -335,7 +334,7 @@ def check_validation(valid_days: Optional[float], valid_fraction: Optional[float
                         "training sessions become validation)")
 
 
-def validation_settings(valid_days: Optional[float] = None, valid_fraction: Optional[float] = None) -> dict:
+def validation_settings(valid_days: float | None = None, valid_fraction: float | None = None) -> dict:
     """The validation settings that are on (nothing when off, so the paper protocol's settings,
     fingerprints and caches are those of a dataset without the option)."""
     out = {}
@@ -347,7 +346,7 @@ def validation_settings(valid_days: Optional[float] = None, valid_fraction: Opti
 
 
 def _fraction_of_sessions(n_sessions: int, fraction: float) -> int:
-    return int(round(n_sessions * float(fraction)))
+    return round(n_sessions * float(fraction))
 
 
 def carve_validation(train: SessionPairs, n_valid: int, source: str = "dataset") -> tuple[SessionPairs, SessionPairs]:
@@ -377,7 +376,7 @@ def carve_validation(train: SessionPairs, n_valid: int, source: str = "dataset")
     return first, second
 
 
-def _validation_stat(valid: SessionPairs, n_items: int, valid_days, valid_fraction, valid_from=None) -> dict:
+def _validation_stat(valid: SessionPairs, valid_days, valid_fraction, valid_from=None) -> dict:
     if valid_days is not None:
         note = f"training sessions dated after {valid_from} (the last {valid_days:g} days of training)"
     else:
@@ -400,7 +399,7 @@ def _latest_pairs(pairs: SessionPairs, keep: int) -> tuple[SessionPairs, np.ndar
     return out, np.arange(first, pairs.num_sessions)
 
 
-def _category_tensor(item_ids: torch.Tensor, categories: Optional[pd.DataFrame]) -> Optional[torch.Tensor]:
+def _category_tensor(item_ids: torch.Tensor, categories: pd.DataFrame | None) -> torch.Tensor | None:
     if categories is None:
         return None
     table = categories.drop_duplicates("item", keep="first")
@@ -458,7 +457,7 @@ def _pairs_from_srgnn(p) -> tuple[SessionPairs, bool]:
 
 
 def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str = "",
-                        valid_fraction: Optional[float] = None) -> PreparedDataset:
+                        valid_fraction: float | None = None) -> PreparedDataset:
     """A :class:`PreparedDataset` from the SR-GNN pickle layout (protocol already applied).
 
     Items keep their ids (``n_items`` = the largest id; ``item_ids`` is the identity). Training pairs
@@ -502,7 +501,7 @@ def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str
     if valid_fraction is not None:
         train, valid = carve_validation(train, _fraction_of_sessions(train.num_sessions, valid_fraction),
                                         str(folder.path))
-        stats.append(_validation_stat(valid, n_items, None, valid_fraction))
+        stats.append(_validation_stat(valid, None, valid_fraction))
     item_ids = torch.arange(n_items + 1, dtype=torch.long)
     item_ids[0] = -1
     return PreparedDataset(

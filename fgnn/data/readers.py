@@ -32,7 +32,6 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -128,7 +127,7 @@ _ENCODING_FIX = {
 }
 
 
-def _unsupported_encoding(raw: bytes) -> Optional[str]:
+def _unsupported_encoding(raw: bytes) -> str | None:
     """The name of an encoding the readers do not take, from a file's first bytes, else None."""
     if raw.startswith(b"\x1f\x8b"):
         return "gzip-compressed"
@@ -356,7 +355,7 @@ def _columns_text(columns: list[str]) -> str:
     return ", ".join(repr(c) for c in columns) if quoting_content() else "(names not shown)"
 
 
-def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, path, flag: str) -> str:
+def _pick(columns: list[str], named: str | None, aliases: tuple, role: str, path, flag: str) -> str:
     if named is not None:
         if named in columns:
             return named
@@ -372,7 +371,7 @@ def _pick(columns: list[str], named: Optional[str], aliases: tuple, role: str, p
                 f"name it with {flag}")
 
 
-def _owner_column(columns: list[str], session_col: Optional[str], user_col: Optional[str], path) -> tuple[str, str]:
+def _owner_column(columns: list[str], session_col: str | None, user_col: str | None, path) -> tuple[str, str]:
     """``("session", column)`` or ``("user", column)``: what groups the clicks into sessions."""
     if session_col is not None and user_col is not None:
         raise _fail(path, f"both a session column ('{session_col}') and a user column ('{user_col}') were given",
@@ -393,7 +392,7 @@ def _owner_column(columns: list[str], session_col: Optional[str], user_col: Opti
                 "each user's events into sessions at gaps longer than --session-gap minutes")
 
 
-def _table_to_tidy(df: pd.DataFrame, path, fmt: str, text: str, session_col, user_col, item_col,
+def _table_to_tidy(df: pd.DataFrame, path, fmt: str, session_col, user_col, item_col,
                    time_col, event_col) -> pd.DataFrame:
     """The tidy table from a text table read with string cells (CSV/TSV and RecBole alike)."""
     columns = [str(c) for c in df.columns]
@@ -409,9 +408,9 @@ def _table_to_tidy(df: pd.DataFrame, path, fmt: str, text: str, session_col, use
     return _tidy(path, fmt, group, item, seconds, seconds, owner=owner, event=event, unit=unit)
 
 
-def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str] = None,
-                 time_col: Optional[str] = None, delimiter: Optional[str] = None,
-                 user_col: Optional[str] = None, event_col: Optional[str] = None) -> pd.DataFrame:
+def read_csv_log(path, session_col: str | None = None, item_col: str | None = None,
+                 time_col: str | None = None, delimiter: str | None = None,
+                 user_col: str | None = None, event_col: str | None = None) -> pd.DataFrame:
     """A generic CSV/TSV click log with a header row; the delimiter is sniffed.
 
     Column names default to common spellings (``SessionId``, ``session_id``, ``ItemId``, ``Time``,
@@ -431,12 +430,12 @@ def read_csv_log(path, session_col: Optional[str] = None, item_col: Optional[str
         raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header "
                           f"{shown(_first_line(text).strip())}): wrong delimiter?",
                     "give a delimited file with session (or user), item and time columns")
-    return _table_to_tidy(df, path, "csv", text, session_col, user_col, item_col, time_col, event_col)
+    return _table_to_tidy(df, path, "csv", session_col, user_col, item_col, time_col, event_col)
 
 
-def read_recbole(path, session_col: Optional[str] = None, item_col: Optional[str] = None,
-                 time_col: Optional[str] = None, user_col: Optional[str] = None,
-                 event_col: Optional[str] = None) -> pd.DataFrame:
+def read_recbole(path, session_col: str | None = None, item_col: str | None = None,
+                 time_col: str | None = None, user_col: str | None = None,
+                 event_col: str | None = None) -> pd.DataFrame:
     """A RecBole atomic ``.inter`` file: tab-separated, typed header such as
     ``session_id:token\titem_id:token\ttimestamp:float`` (or ``user_id:token`` for a user log).
 
@@ -456,12 +455,12 @@ def read_recbole(path, session_col: Optional[str] = None, item_col: Optional[str
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot be parsed as tab-separated text ({exc})", "check the file") from None
     df.columns = [str(c).strip().lstrip("\ufeff").rsplit(":", 1)[0] for c in df.columns]
-    return _table_to_tidy(df, path, "recbole", text, session_col, user_col, item_col, time_col, event_col)
+    return _table_to_tidy(df, path, "recbole", session_col, user_col, item_col, time_col, event_col)
 
 
-def read_clicks(path, format: Optional[str] = None, session_col: Optional[str] = None,
-                item_col: Optional[str] = None, time_col: Optional[str] = None,
-                user_col: Optional[str] = None, event_col: Optional[str] = None) -> pd.DataFrame:
+def read_clicks(path, format: str | None = None, session_col: str | None = None,
+                item_col: str | None = None, time_col: str | None = None,
+                user_col: str | None = None, event_col: str | None = None) -> pd.DataFrame:
     """Read a click-log file of the given (or detected) format into the tidy table."""
     fmt = format or detect_format(path)
     if fmt in ("diginetica", "yoochoose") and (user_col or event_col):
@@ -488,7 +487,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         raise pickle.UnpicklingError(f"refused global {module}.{name}")
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid):  # noqa: ARG002 (pickle's signature)
         raise pickle.UnpicklingError("refused persistent id")
 
 
@@ -505,7 +504,7 @@ def load_restricted_pickle(path):
         raise
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
-    except Exception as exc:  # UnpicklingError, EOFError, ValueError, ... from hostile/broken bytes
+    except Exception as exc:  # noqa: BLE001 (hostile bytes can raise anything: the file is refused); UnpicklingError, EOFError, ValueError, ... from hostile/broken bytes
         raise _fail(path, f"is not a plain pickle of lists/tuples/ints ({type(exc).__name__}: {exc})",
                     "only SR-GNN pickles holding lists of item ids are accepted") from None
 
@@ -596,9 +595,9 @@ class SrgnnFolder:
     """What a folder in the SR-GNN pickle layout holds (any of the three files may be absent)."""
 
     path: str
-    all_train_seq: Optional[tuple[np.ndarray, np.ndarray]]  # (items, lengths) of the sessions
-    train: Optional[SrgnnPairs]
-    test: Optional[SrgnnPairs]
+    all_train_seq: tuple[np.ndarray, np.ndarray] | None  # (items, lengths) of the sessions
+    train: SrgnnPairs | None
+    test: SrgnnPairs | None
     files: list  # paths actually read
 
 

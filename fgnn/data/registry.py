@@ -17,7 +17,6 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -86,7 +85,7 @@ def _srgnn_inputs(folder: Path) -> list[Path]:
     return [folder / n for n in found]
 
 
-def _resolve(source, format: Optional[str]) -> tuple[str, Path, str, Optional[Path]]:
+def _resolve(source, format: str | None) -> tuple[str, Path, str, Path | None]:
     """``(name, path, format, categories path or None)`` of a registry name or a path."""
     key = str(source)
     if key in REGISTRY:
@@ -159,7 +158,7 @@ def dataset_from_state(state: dict) -> PreparedDataset:
     )
 
 
-def _cache_read(path: Path) -> Optional[PreparedDataset]:
+def _cache_read(path: Path) -> PreparedDataset | None:
     if not path.is_file():
         return None
     try:
@@ -167,7 +166,7 @@ def _cache_read(path: Path) -> Optional[PreparedDataset]:
         if state.get("pipeline_version") != PIPELINE_VERSION:
             return None
         return dataset_from_state(state)
-    except Exception as exc:  # a truncated or foreign file: prepare again, overwrite it
+    except Exception as exc:  # noqa: BLE001 (a damaged cache entry of any kind is rebuilt); a truncated or foreign file: prepare again, overwrite it
         warnings.warn(f"ignoring unreadable cache entry {path}: {exc}")
         return None
 
@@ -188,7 +187,7 @@ def _cache_write(path: Path, ds: PreparedDataset) -> None:
 
 
 # --------------------------------------------------------------------------- entry point
-def _items_path(name: str, items) -> Optional[Path]:
+def _items_path(name: str, items) -> Path | None:
     """The items file given (or the registry entry's), checked to exist."""
     if items in (None, ""):
         items = REGISTRY.get(name, {}).get("items")
@@ -220,7 +219,7 @@ def _srgnn_settings(path: Path, given: dict, valid: dict, log: dict, user_col, e
 
 
 def _prepare_srgnn(path: Path, name: str, fingerprint: str, fraction: int,
-                   valid_fraction: Optional[float]) -> PreparedDataset:
+                   valid_fraction: float | None) -> PreparedDataset:
     """A prepared dataset from SR-GNN pickles, with the protocol's fraction cut (step 7)."""
     ds = prepared_from_srgnn(read_srgnn_folder(path), name=name, fingerprint=fingerprint,
                              valid_fraction=valid_fraction)
@@ -230,9 +229,9 @@ def _prepare_srgnn(path: Path, name: str, fingerprint: str, fraction: int,
     return ds
 
 
-def load_dataset(source, format: Optional[str] = None, session_col: Optional[str] = None,
-                 item_col: Optional[str] = None, time_col: Optional[str] = None, *,
-                 user_col: Optional[str] = None, event_col: Optional[str] = None, items=None,
+def load_dataset(source, format: str | None = None, session_col: str | None = None,
+                 item_col: str | None = None, time_col: str | None = None, *,
+                 user_col: str | None = None, event_col: str | None = None, items=None,
                  use_cache: bool = True, **protocol_settings) -> PreparedDataset:
     """Load a registry name (see :func:`list_datasets`) or a path as a :class:`PreparedDataset`.
 

@@ -15,7 +15,6 @@ one statistics row per step, in the protocol's own row format, so the Dataset pa
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -41,7 +40,7 @@ def check_session_gap(minutes) -> float:
     return value
 
 
-def keep_values(keep) -> Optional[str]:
+def keep_values(keep) -> str | None:
     """``keep`` (``"view"``, ``"view, addtocart"`` or a list) as one canonical string: the
     distinct values, stripped, sorted, comma-joined; ``None`` when nothing is given."""
     if keep is None:

@@ -6,8 +6,9 @@ all 719,470 DIGINETICA training pairs in a few MB, and a batch is gathered with 
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -43,7 +44,7 @@ class SessionPairs:
     def sessions(self) -> list[list[int]]:
         cuts = self.offsets.tolist()
         flat = self.items.tolist()
-        return [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+        return [flat[a:b] for a, b in itertools.pairwise(cuts)]
 
     def session_lengths(self) -> Tensor:
         return self.offsets[1:] - self.offsets[:-1]
@@ -52,7 +53,7 @@ class SessionPairs:
         start = int(self.offsets[self.pair_session[p]])
         return self.items[start : start + int(self.pair_length[p])].tolist()
 
-    def prefixes(self, index: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    def prefixes(self, index: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Padded prefixes ``[P, L]`` and their lengths, for all pairs or the given ones."""
         if index is None:
             index = torch.arange(len(self))
@@ -73,18 +74,18 @@ class SessionPairs:
         return {k: getattr(self, k) for k in ("items", "offsets", "pair_session", "pair_length", "targets")}
 
     @classmethod
-    def from_state(cls, state: dict) -> "SessionPairs":
+    def from_state(cls, state: dict) -> SessionPairs:
         return cls(**{k: state[k] for k in ("items", "offsets", "pair_session", "pair_length", "targets")})
 
     @classmethod
-    def from_sessions(cls, sessions: Sequence[Sequence[int]]) -> "SessionPairs":
+    def from_sessions(cls, sessions: Sequence[Sequence[int]]) -> SessionPairs:
         """Expand sessions into pairs: session by session, longest prefix first (SR-GNN order)."""
         lengths = torch.tensor([len(s) for s in sessions], dtype=torch.long)
         items = torch.tensor([i for s in sessions for i in s], dtype=torch.long)
         return cls.from_csr(items, lengths)
 
     @classmethod
-    def from_csr(cls, items: Tensor, lengths: Tensor) -> "SessionPairs":
+    def from_csr(cls, items: Tensor, lengths: Tensor) -> SessionPairs:
         offsets = torch.zeros(lengths.numel() + 1, dtype=torch.long)
         offsets[1:] = torch.cumsum(lengths, 0)
         n_pairs = (lengths - 1).clamp(min=0)
@@ -97,7 +98,7 @@ class SessionPairs:
         return cls(items, offsets, pair_session, pair_length, targets)
 
     @classmethod
-    def from_prefixes(cls, prefixes: Sequence[Sequence[int]], targets: Sequence[int]) -> "SessionPairs":
+    def from_prefixes(cls, prefixes: Sequence[Sequence[int]], targets: Sequence[int]) -> SessionPairs:
         """Pairs given explicitly (the SR-GNN ``test.txt`` layout): each prefix is its own session."""
         lengths = torch.tensor([len(s) for s in prefixes], dtype=torch.long)
         items = torch.tensor([i for s in prefixes for i in s], dtype=torch.long)
@@ -106,7 +107,7 @@ class SessionPairs:
         return cls(items, offsets, torch.arange(lengths.numel()), lengths,
                    torch.as_tensor(list(targets), dtype=torch.long))
 
-    def subset(self, index: Tensor) -> "SessionPairs":
+    def subset(self, index: Tensor) -> SessionPairs:
         """The same sessions, only the chosen pairs."""
         return SessionPairs(self.items, self.offsets, self.pair_session[index],
                             self.pair_length[index], self.targets[index])
@@ -123,7 +124,7 @@ class GraphBatchLoader:
     """
 
     def __init__(self, pairs: SessionPairs, batch_size: int = 100, shuffle: bool = False,
-                 generator: Optional[torch.Generator] = None, device=None, drop_last: bool = False,
+                 generator: torch.Generator | None = None, device=None, drop_last: bool = False,
                  start: int = 0, shard: tuple[int, int] | None = None):
         self.pairs = pairs
         self.shard = shard if shard is not None and shard[1] > 1 else None

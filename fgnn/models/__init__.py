@@ -69,5 +69,16 @@ def build_model(name: str, n_items: int, **params) -> SessionRecommender:
     return cls(cfg_cls(n_items=n_items, **params))
 
 
-__all__ = ["SessionRecommender", "FGNN", "FGNNConfig", "SRGNN", "SRGNNConfig", "build_model",
-           "model_names", "config_class", "PRESETS", "preset_names", "preset_params"]
+__all__ = [
+    "FGNN",
+    "PRESETS",
+    "SRGNN",
+    "FGNNConfig",
+    "SRGNNConfig",
+    "SessionRecommender",
+    "build_model",
+    "config_class",
+    "model_names",
+    "preset_names",
+    "preset_params",
+]

@@ -32,6 +32,6 @@ class SessionRecommender(torch.nn.Module):
     def forward(self, batch: GraphBatch) -> torch.Tensor:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def fit(self, dataset) -> "SessionRecommender":
+    def fit(self, dataset) -> SessionRecommender:  # noqa: ARG002 (the interface's signature)
         """Learn from ``dataset.train`` (count-based models); gradient models return self."""
         return self

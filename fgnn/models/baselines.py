@@ -25,8 +25,18 @@ from ..data.graph import GraphBatch
 from .base import SessionRecommender
 
 __all__ = [
-    "POP", "POPConfig", "SPOP", "SPOPConfig", "Markov", "MarkovConfig",
-    "SKNN", "SKNNConfig", "VSKNN", "VSKNNConfig", "BASELINES", "build_baseline",
+    "BASELINES",
+    "POP",
+    "SKNN",
+    "SPOP",
+    "VSKNN",
+    "Markov",
+    "MarkovConfig",
+    "POPConfig",
+    "SKNNConfig",
+    "SPOPConfig",
+    "VSKNNConfig",
+    "build_baseline",
 ]
 
 
@@ -105,7 +115,7 @@ def _batch_clicks(batch: GraphBatch) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Every real click of the batch: ``(session_in_batch, item, position_1based, length)``."""
     seqs = batch.sequences.to(torch.long)
     lengths = batch.lengths.to(torch.long).to(seqs.device)
-    B, L = seqs.shape
+    _B, L = seqs.shape
     pos = torch.arange(1, L + 1, device=seqs.device)
     valid = pos.unsqueeze(0) <= lengths.unsqueeze(1)
     flat = torch.nonzero(valid.reshape(-1)).squeeze(1)
@@ -183,7 +193,7 @@ class POP(_CountRecommender):
     def __init__(self, config: POPConfig):
         super().__init__(config)
 
-    def fit(self, dataset) -> "POP":
+    def fit(self, dataset) -> POP:
         items, _, n_sessions = _train_clicks(dataset, self.n_items)
         self._fit_popularity(items, n_sessions)
         return self
@@ -211,7 +221,7 @@ class SPOP(_CountRecommender):
     def __init__(self, config: SPOPConfig):
         super().__init__(config)
 
-    def fit(self, dataset) -> "SPOP":
+    def fit(self, dataset) -> SPOP:
         items, _, n_sessions = _train_clicks(dataset, self.n_items)
         self._fit_popularity(items, n_sessions)
         return self
@@ -249,7 +259,7 @@ class Markov(_CountRecommender):
         self.register_buffer("trans_indices", torch.zeros(0, dtype=torch.long))
         self.register_buffer("trans_counts", torch.zeros(0))
 
-    def fit(self, dataset) -> "Markov":
+    def fit(self, dataset) -> Markov:
         items, session, n_sessions = _train_clicks(dataset, self.n_items)
         self._fit_popularity(items, n_sessions)
         same = session[1:] == session[:-1]
@@ -347,7 +357,7 @@ class _SessionKNN(_CountRecommender):
         qb, qi = keys // width, keys % width
         return qb, qi, self._position_weight(last_pos, q_len), q_len - last_pos + 1
 
-    def _position_weight(self, position: Tensor, length: Tensor) -> Tensor:
+    def _position_weight(self, position: Tensor, length: Tensor) -> Tensor:  # noqa: ARG002 (the template method's signature)
         """float64 weight numerators; the whole session shares the denominator that
         :meth:`_similarity` divides by."""
         return torch.ones(position.shape, dtype=torch.float64, device=position.device)
@@ -362,7 +372,7 @@ class _SessionKNN(_CountRecommender):
         """
         raise NotImplementedError
 
-    def _contribution(self, sim: Tensor, step: Tensor, item: Tensor) -> Tensor:
+    def _contribution(self, sim: Tensor, step: Tensor, item: Tensor) -> Tensor:  # noqa: ARG002 (the template method's signature)
         return sim
 
     def neighbors(self, batch: GraphBatch) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -448,7 +458,7 @@ class SKNN(_SessionKNN):
     def __init__(self, config: SKNNConfig):
         super().__init__(config)
 
-    def _similarity(self, overlap, query_len, query_size, cand_size):
+    def _similarity(self, overlap, query_len, query_size, cand_size):  # noqa: ARG002 (the template method's signature)
         product = query_size * cand_size
         return overlap * overlap / product, overlap / torch.sqrt(product)
 
@@ -456,9 +466,9 @@ class SKNN(_SessionKNN):
 _WEIGHTINGS = {
     # session-rec vsknn.py: weight of the click at 1-based position i of a session of length n,
     # as (numerator, denominator) so that the similarity's sums stay exact where they can
-    "same": (lambda i, n: torch.ones_like(i), lambda n: torch.ones_like(n)),
-    "div": (lambda i, n: i, lambda n: n),
-    "quadratic": (lambda i, n: i * i, lambda n: n * n),
+    "same": (lambda i, n: torch.ones_like(i), lambda n: torch.ones_like(n)),  # noqa: ARG005 (every weighting takes (i, n))
+    "div": (lambda i, n: i, lambda n: n),  # noqa: ARG005 (every weighting takes (i, n))
+    "quadratic": (lambda i, n: i * i, lambda n: n * n),  # noqa: ARG005 (every weighting takes (i, n))
     "log": (lambda i, n: 1.0 / torch.log10((n - i) + 1.7), lambda n: torch.ones_like(n)),
 }
 _SCORE_WEIGHTINGS = {
@@ -516,7 +526,7 @@ class VSKNN(_SessionKNN):
         super().__init__(config)
         self.register_buffer("idf", torch.zeros(self.n_items + 1))
 
-    def _fit_extra(self, items: Tensor, n_sessions: int) -> None:
+    def _fit_extra(self, items: Tensor, n_sessions: int) -> None:  # noqa: ARG002 (the template method's signature)
         clicks = self.popularity.to(torch.float64).cpu()
         idf = torch.where(clicks > 0, torch.log(n_sessions / clicks.clamp(min=1)),
                           torch.zeros_like(clicks))
@@ -526,7 +536,7 @@ class VSKNN(_SessionKNN):
         numerator = _WEIGHTINGS[self.config.weighting][0]
         return numerator(position.to(torch.float64), length.to(torch.float64))
 
-    def _similarity(self, overlap, query_len, query_size, cand_size):
+    def _similarity(self, overlap, query_len, query_size, cand_size):  # noqa: ARG002 (the template method's signature)
         denominator = _WEIGHTINGS[self.config.weighting][1]
         sim = overlap / (denominator(query_len) * query_size)
         return sim, sim

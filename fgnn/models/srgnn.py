@@ -28,7 +28,7 @@ class SRGNN(GraphSessionModel):
         self.readout = SRGNNAttentionReadout(config.hidden_size)
         self.init_uniform()
 
-    def session_embedding(self, batch: GraphBatch, explain: bool = False, x=None):
+    def session_embedding(self, batch: GraphBatch, explain: bool = False, x=None):  # noqa: ARG002 (the interface's signature: SR-GNN has no layer attention)
         x = self.embed_nodes(batch) if x is None else x
         h = self.gnn(x, batch.edge_index, batch.in_degree_inv, batch.out_degree_inv)
         session, alpha = self.readout(h, batch.batch, batch.last_node)

@@ -3,4 +3,4 @@ from .readouts import GRUSet2Set, SRGNNAttentionReadout
 from .srgnn_conv import SRGNNConv
 from .wgat import WeightedGATConv
 
-__all__ = ["WeightedGATConv", "GRUSet2Set", "SRGNNAttentionReadout", "SRGNNConv"]
+__all__ = ["GRUSet2Set", "SRGNNAttentionReadout", "SRGNNConv", "WeightedGATConv"]

@@ -1,10 +1,6 @@
 """Session readouts: node embeddings of each session graph -> one session embedding."""
 from __future__ import annotations
 
-from typing import List, Tuple
-
-import math
-
 import torch
 from torch import Tensor, nn
 from torch_geometric.utils import scatter, softmax
@@ -45,7 +41,7 @@ class GRUSet2Set(nn.Module):
         self.gru.reset_parameters()
         self.project.reset_parameters()
 
-    def forward(self, x: Tensor, batch: Tensor, num_sessions: int) -> Tuple[Tensor, List[Tensor]]:
+    def forward(self, x: Tensor, batch: Tensor, num_sessions: int) -> tuple[Tensor, list[Tensor]]:
         q_star = x.new_zeros(num_sessions, 2 * self.channels)
         q = x.new_zeros(num_sessions, self.channels)
         attention = []
@@ -91,7 +87,7 @@ class SRGNNAttentionReadout(nn.Module):
         self.q = nn.Linear(channels, 1, bias=False)
         self.W_3 = nn.Linear(2 * channels, channels)
 
-    def forward(self, x: Tensor, batch: Tensor, last_node: Tensor) -> Tuple[Tensor, Tensor]:
+    def forward(self, x: Tensor, batch: Tensor, last_node: Tensor) -> tuple[Tensor, Tensor]:
         v_n = x[last_node]  # [B, d]
         alpha = self.q(torch.sigmoid(self.W_1(v_n)[batch] + self.W_2(x))).squeeze(-1)
         s_g = scatter(alpha.unsqueeze(-1) * x, batch, dim=0, dim_size=v_n.size(0), reduce="sum")

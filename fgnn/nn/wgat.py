@@ -1,8 +1,6 @@
 """Weighted graph attention (WGAT), the message-passing layer of FGNN."""
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -101,7 +99,7 @@ class WeightedGATConv(MessagePassing):
         glorot(self.att_weight)
         zeros(self.bias)
 
-    def with_self_loops(self, edge_index: Tensor, edge_weight: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor, Tensor]:
+    def with_self_loops(self, edge_index: Tensor, edge_weight: Tensor, num_nodes: int) -> tuple[Tensor, Tensor, Tensor]:
         """Append a weight-1 self-loop for every node; return the mask of loops that count
         (False where the node already had a self-loop among the given edges)."""
         src, dst = edge_index
@@ -117,9 +115,9 @@ class WeightedGATConv(MessagePassing):
         self,
         x: Tensor,
         edge_index: Tensor,
-        edge_weight: Optional[Tensor] = None,
-        return_attention_weights: Optional[bool] = None,
-    ) -> Union[Tensor, Tuple[Tensor, Tuple[Tensor, Tensor]]]:
+        edge_weight: Tensor | None = None,
+        return_attention_weights: bool | None = None,
+    ) -> Tensor | tuple[Tensor, tuple[Tensor, Tensor]]:
         H, C = self.heads, self.out_channels
         num_nodes = x.size(0)
         if edge_weight is None:
@@ -154,7 +152,7 @@ class WeightedGATConv(MessagePassing):
     def message(self, x_j: Tensor, alpha: Tensor) -> Tensor:
         return alpha.unsqueeze(-1) * x_j
 
-    def explain_message(self, inputs: Tensor, dim_size: Optional[int]) -> Tensor:  # noqa: ARG002 (PyG reads the signature)
+    def explain_message(self, inputs: Tensor, dim_size: int | None) -> Tensor:  # noqa: ARG002 (PyG reads the signature)
         """Edge masks of :mod:`torch_geometric.explain` scale the messages of the given edges;
         the self-loops this layer appends (one per node, after them) keep mask 1.
         (PyG's default drops the given self-loops from the mask, which misaligns it here.)"""

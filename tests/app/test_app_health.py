@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import urllib.request
 
-
 from fgnn.runs import checkpoints_root
 
 

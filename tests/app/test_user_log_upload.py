@@ -24,7 +24,7 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def fill(at, log: Path, items: Path = None, **fields):
+def fill(at, log: Path, items: Path | None = None, **fields):
     at.file_uploader(key="data_upload").set_value((log.name, log.read_bytes(), "text/csv"))
     if items is not None:
         at.file_uploader(key="data_items_upload").set_value((items.name, items.read_bytes(), "text/csv"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_support import wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from browser_support import wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser

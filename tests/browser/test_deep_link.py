@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from browser_support import wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser

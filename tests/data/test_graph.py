@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections import Counter
 
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fgnn.data.graph import build_graph_batch, build_session_graph, pad_sequences
 

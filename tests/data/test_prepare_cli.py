@@ -53,7 +53,8 @@ def test_out_round_trip(tmp_path, capsys):
         assert len(xs) == len(pairs) and ys == pairs.targets.tolist()
         assert xs == [pairs.prefix(p) for p in range(len(pairs))]
         assert min(min(x) for x in xs) >= 1 and max(ys) <= 309
-    rows = list(csv.reader(open(out / "items.csv")))
+    with open(out / "items.csv") as f:
+        rows = list(csv.reader(f))
     assert rows[0] == ["index", "original_id", "category"] and len(rows) == 310
     assert [int(r[1]) for r in rows[1:]] == ds.item_ids[1:].tolist()
     assert [int(r[2]) for r in rows[1:]] == ds.categories[1:].tolist()

@@ -1,13 +1,15 @@
 """The protocol of docs/protocol.md: checked values, exact order against a plain-Python reference, SR-GNN pickles."""
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fgnn.data.dataset import DataError
 from fgnn.data.protocol import apply_protocol, prepared_from_srgnn, sessions_from_augmented
@@ -139,7 +141,7 @@ def test_fraction_keeps_latest_pairs():
     quarter = apply_protocol(df, fraction=4)
     keep = int(len(full.train) / 4)
     assert len(quarter.train) == keep and quarter.n_items == full.n_items
-    assert pairs_as_lists(quarter.train)[0] == [x[-keep:] for x in pairs_as_lists(full.train)][0]
+    assert pairs_as_lists(quarter.train)[0] == next(x[-keep:] for x in pairs_as_lists(full.train))
     assert quarter.train.targets.tolist() == full.train.targets[-keep:].tolist()
     assert quarter.train_dates.numel() == quarter.train.num_sessions
     assert pairs_as_lists(quarter.test) == pairs_as_lists(full.test)
@@ -175,11 +177,11 @@ def test_sessions_rebuilt_from_augmented_pairs(sessions):
     assert rebuilt is not None
     flat, lens = rebuilt
     cuts = np.r_[0, np.cumsum(lens)]
-    assert [flat[a:b].tolist() for a, b in zip(cuts[:-1], cuts[1:])] == sessions
+    assert [flat[a:b].tolist() for a, b in itertools.pairwise(cuts)] == sessions
 
 
 def test_pairs_not_in_augmented_order_are_not_merged():
-    xs, ys = [[1, 2], [3], [1]], [3, 4, 2]
+    _xs, ys = [[1, 2], [3], [1]], [3, 4, 2]
     lengths = np.array([2, 1, 1])
     assert sessions_from_augmented(np.array([1, 2, 3, 1]), lengths, np.array(ys)) is None
 

@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 
 from fgnn.data.dataset import DataError
-from fgnn.data.readers import (RestrictedUnpickler, detect_format, load_restricted_pickle, read_clicks,
-                               read_csv_log, read_diginetica, read_srgnn_folder, read_yoochoose)
+from fgnn.data.readers import (
+    RestrictedUnpickler,
+    detect_format,
+    load_restricted_pickle,
+    read_clicks,
+    read_csv_log,
+    read_diginetica,
+    read_srgnn_folder,
+    read_yoochoose,
+)
 from fgnn.data.registry import load_dataset
 
 from .conftest import SAMPLE_VIEWS, cache_entries, shared_folder

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-import fgnn.data.registry as registry
+from fgnn.data import registry
 from fgnn.data.dataset import DataError
-from fgnn.data.registry import PIPELINE_VERSION, cache_dir, list_datasets, load_dataset
+from fgnn.data.registry import PIPELINE_VERSION, list_datasets, load_dataset
 
 from .conftest import SAMPLE_VIEWS, SHARED_DATA, cache_entries, shared_folder
 

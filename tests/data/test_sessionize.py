@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fgnn.data.dataset import DataError
 from fgnn.data.items import read_items
@@ -214,7 +215,7 @@ def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
 
 
 def test_a_registry_entry_can_name_its_items_file(tmp_path, monkeypatch):
-    import fgnn.data.registry as registry
+    from fgnn.data import registry
 
     ids = load_dataset("diginetica-sample").item_ids[1:].tolist()
     names = _write(tmp_path / "names.csv", "".join(f"{i},thing {i}\n" for i in ids))

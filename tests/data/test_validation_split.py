@@ -90,10 +90,10 @@ def test_training_chooses_its_best_epoch_on_validation(tmp_path):
     best = max(evals, key=lambda r: r["hit@20"])
     assert status["best"]["epoch"] == best["epoch"]
     # `fgnn evaluate` on the chosen checkpoint reads the same protocol and scores the 99 test pairs
-    from fgnn.cli import main
-
     import contextlib
     import io
+
+    from fgnn.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

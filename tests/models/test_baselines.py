@@ -14,8 +14,18 @@ from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import build_graph_batch, pad_sequences
 from fgnn.data.sessions import SessionPairs
 from fgnn.models.baselines import (
-    BASELINES, POP, SKNN, SPOP, VSKNN, Markov, MarkovConfig, POPConfig, SKNNConfig,
-    SPOPConfig, VSKNNConfig, build_baseline,
+    BASELINES,
+    POP,
+    SKNN,
+    SPOP,
+    VSKNN,
+    Markov,
+    MarkovConfig,
+    POPConfig,
+    SKNNConfig,
+    SPOPConfig,
+    VSKNNConfig,
+    build_baseline,
 )
 
 # Four training sessions in date order over items 1..6 (item 6 never clicked):
@@ -89,7 +99,7 @@ def test_markov_transition_row_of_last_item(hand):
 def test_sknn_cosine_neighbour_sum(hand):
     model = SKNN(SKNNConfig(n_items=6)).fit(hand)
     # query {1, 3}: sims s0 = 2/sqrt(2*3), s1 = 1/sqrt(2*3), s2 = 1/sqrt(2*2), s3 = 1/sqrt(2*2)
-    nb, ns, sim, _ = model.neighbors(batch_of([1, 3, 1]))
+    _nb, ns, sim, _ = model.neighbors(batch_of([1, 3, 1]))
     assert ns.tolist() == [0, 3, 2, 1]  # by similarity; s3 before s2 (tie): more recent
     assert_scores(sim, [2 / S6, 0.5, 0.5, 1 / S6])
     s = scores_of(model, [1, 3, 1])
@@ -114,7 +124,7 @@ def test_vsknn_decay_weights_and_votes(hand):
     # 3 distinct items. sim = weighted overlap / 3.
     # s0 {1,2,3}: (2/4 + 3/4)/3, most recent shared item 3 -> step 2 -> decay 1/2
     # s1 {2,3,4}: (3/4)/3, step 2;  s2 {1,5}: (2/4 + 1)/3, step 1;  s3 {3,4}: (3/4)/3, step 2
-    nb, ns, sim, step = model.neighbors(batch_of([3, 1, 3, 5]))
+    _nb, ns, sim, step = model.neighbors(batch_of([3, 1, 3, 5]))
     assert ns.tolist() == [2, 0, 3, 1]
     assert_scores(sim, [0.5, 1.25 / 3, 0.25, 0.25])
     assert step.tolist() == [1, 2, 2, 2]

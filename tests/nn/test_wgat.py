@@ -19,7 +19,7 @@ def test_shapes_concat_and_mean():
     x = torch.randn(4, 4)
     assert layer(heads=3, concat=True)(x, EDGE_INDEX, EDGE_WEIGHT).shape == (4, 15)
     assert layer(heads=3, concat=False)(x, EDGE_INDEX, EDGE_WEIGHT).shape == (4, 5)
-    out, (ei, alpha) = layer(heads=3)(x, EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    _out, (ei, alpha) = layer(heads=3)(x, EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
     assert ei.shape == (2, 5 + 4) and alpha.shape == (9, 3)
     assert torch.equal(ei[:, :5], EDGE_INDEX)  # given edges keep their positions
     assert repr(layer()) == "WeightedGATConv(4, 5, heads=2, concat=True)"
@@ -32,7 +32,7 @@ def test_attention_into_each_node_sums_to_one_per_head():
 
 
 def test_self_loops_added_only_where_missing():
-    _, (ei, alpha) = layer()(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
+    _, (_ei, alpha) = layer()(torch.randn(4, 4), EDGE_INDEX, EDGE_WEIGHT, return_attention_weights=True)
     appended = alpha[5:]
     # node 2 already has a self-loop (weight 3): its appended loop gets exactly zero attention
     assert torch.all(appended[2] == 0)
@@ -59,7 +59,7 @@ def dense_reference(conv, x, normalize):
             group = [(a, b, v) for (a, b), v in edges.items() if (b == i if normalize == "dst" else a == j)]
             alpha[j, i, k] = torch.exp(e(j, i, w, k)) / sum(torch.exp(e(a, b, v, k)) for a, b, v in group)
     expected = torch.zeros(4, 2, 3)
-    for (j, i), _ in edges.items():
+    for (j, i) in edges:
         for k in range(2):
             expected[i, k] += alpha[j, i, k] * h[j, k]
     return expected.reshape(4, 6) + conv.bias, alpha
@@ -134,8 +134,8 @@ def test_attention_explainer_finds_the_attention():
             return self.conv(x, edge_index)
 
     explainer = Explainer(model=Net(), algorithm=AttentionExplainer(), explanation_type="model",
-                          edge_mask_type="object", model_config=dict(mode="regression", task_level="node",
-                                                                     return_type="raw"))
+                          edge_mask_type="object", model_config={"mode": "regression", "task_level": "node",
+                                                                     "return_type": "raw"})
     expl = explainer(torch.randn(4, 4), EDGE_INDEX)
     assert expl.edge_mask.shape == (5,)
     assert torch.all(expl.edge_mask >= 0) and expl.edge_mask.sum() > 0

@@ -4,8 +4,16 @@ import math
 import pytest
 import torch
 
-from fgnn.metrics import (hit_rate_at_k, length_buckets, mrr_at_k, ndcg_at_k, popularity_buckets, slice_metrics,
-                          summarize, target_ranks)
+from fgnn.metrics import (
+    hit_rate_at_k,
+    length_buckets,
+    mrr_at_k,
+    ndcg_at_k,
+    popularity_buckets,
+    slice_metrics,
+    summarize,
+    target_ranks,
+)
 
 
 def test_ranks_count_ties_against_the_target():
