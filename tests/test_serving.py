@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fgnn.data.dataset import DataError
-from fgnn.runs import delete_run
+from fgnn.runs import SHIPPED_RUNS, delete_run
 from fgnn.serving import ServingPolicy, clean_uploads
 from fgnn.uploads import encode_source, load_source, save_upload
 
@@ -90,7 +90,7 @@ def test_read_only_refuses_train_upload_cancel_delete(tmp_path):
 
 def test_shipped_runs_are_never_deleted(tmp_path):
     p = policy()
-    for name in ("fgnn-sample", "srgnn-sample", "vsknn-sample"):
+    for name in SHIPPED_RUNS:
         assert not p.may_delete(tmp_path / name) and "ships with" in p.may_delete(tmp_path / name).reason
         run = tmp_path / name
         run.mkdir()
