@@ -339,8 +339,12 @@ def _topk_chart(topk, pick: int) -> None:
 
 @st.fragment
 def _whatif(items: list[int], k: int) -> None:
-    """Ranks of the top-K under reordered variants (a new shuffle seed reruns only this)."""
+    """Ranks of the top-K under reordered variants (a new shuffle seed reruns only this), behind a
+    toggle that is off until switched on."""
     st.subheader("What if the order were different?")
+    if not st.toggle("Rank the top-K under reordered sessions (shuffled, reversed, one click removed)",
+                     key="builder_whatif"):
+        return  # off by default: closed, it computes and sends nothing (docs/performance.md)
     st.caption("FGNN's question: does the order of the clicks matter? Each row is a variant of this "
                "session; each cell is where that variant ranks one of the original top-K items "
                "(rank 1 = best).")
@@ -356,7 +360,7 @@ def _whatif(items: list[int], k: int) -> None:
     w1, w2 = st.container(), st.container()
     w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20),
                                   item_labels=dataset.item_labels()),
-                    key="builder_whatif", width="stretch")
+                    key="builder_whatif_chart", width="stretch")
     summary = studio.whatif_summary(rows, min(k, 20))
     w2.dataframe(summary, hide_index=True, width="stretch",
                  column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),

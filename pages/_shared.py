@@ -297,7 +297,7 @@ def sidebar() -> None:
 # re-setting them through Session State raises no "default value" warning.
 PERSISTENT_WIDGETS = (
     "inspect_outcome", "inspect_compare_outcome", "construction_source", "construction_text",
-    "construction_all", "construction_step", "builder_baseline", "builder_topk_chart", "builder_query", "train_model",
+    "construction_all", "construction_step", "builder_baseline", "builder_topk_chart", "builder_whatif", "builder_query", "train_model",
 )
 
 

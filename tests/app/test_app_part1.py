@@ -83,6 +83,9 @@ def test_session_from_state_gives_graph_and_topk_of_the_model(root, ds, session)
     ring = trace(chart_titled(at, "Item map"), "in session")
     assert sorted(ring["customdata"]) == sorted(set(session))
     assert trace(chart_titled(at, "Item map"), "top-K")["customdata"] == expected  # marked, best first
+    # what-if is closed until switched on (computing nothing); opened, one row per variant
+    assert not [c for c in charts(at) if c["layout"]["title"]["text"].startswith("What if")]
+    at.toggle(key="builder_whatif").set_value(True).run()
     whatif = chart_titled(at, "What if")
     assert len(whatif["data"][0]["y"]) == 3 + len(session)
     assert at.session_state["builder_server_ms"] > 0

@@ -91,6 +91,8 @@ def test_click_items_on_the_map_and_a_prediction(streamlit_server, browser_page,
     # the predicted item is now the last click: a node of the graph
     assert f"item {first}" in chart(page, "Session graph").locator(".scatterlayer").first.text_content()
     shoot(page, artifacts_dir / "builder-walk.png")
+    page.get_by_text("Rank the top-K under reordered sessions").click()  # closed until switched on
+    wait_for_streamlit_idle(page)
     chart(page, "What if").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "builder-whatif.png"))
     print("server time per interaction (ms):", timings)
