@@ -10,7 +10,8 @@ Starts ``streamlit run app.py`` headless on a free port, drives Chromium (``/usr
   apart as ``server_first_load_ms``);
 - ``map_click``: a click on a point of the item map until the session graph shows the new click and
   the run has ended (so the top-K tables are redrawn too);
-- ``topk_click``: a click on the first bar of the top-K chart, until the same;
+- ``topk_click``: a click on the first bar of the top-K chart, until the same (untimed before it:
+  the bar chart has stopped redrawing);
 - ``remove``: the "remove this click" button of the last click, until the same;
 - ``view_switch``: choosing another readout step for the session graph until the graph is redrawn;
 - ``page_switch``: Session builder -> Graph construction and back, through the sidebar, each way
@@ -375,7 +376,19 @@ class Bench:
         self.clicks += 1
         return self._timed_click(xy, DONE_TITLE, ["Session graph", self._session_re()])
 
+    def _steady(self, prefix: str, gap_ms: int = 150) -> None:
+        """Untimed: wait until chart ``prefix`` draws the same twice ``gap_ms`` apart (the top-K bar
+        chart is redrawn a moment after its run has ended; a click during that redraw is lost)."""
+        before = None
+        for _ in range(100):
+            now = self.page.evaluate("(p) => window.__fgnn.sig(p)", prefix)
+            if now is not None and now == before:
+                return
+            before = now
+            self.page.wait_for_timeout(gap_ms)
+
     def topk_click(self) -> float:
+        self._steady("Top-")
         xy = self.page.evaluate(
             "() => { const d = window.__fgnn.chart('Top-'); return d && window.__fgnn.centre(d.querySelector('.barlayer .point')); }")
         self.clicks += 1
