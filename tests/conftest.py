@@ -121,12 +121,24 @@ def browser_page(browser_context):
 SHIPPED_RUNS = REPO_ROOT / "checkpoints"
 
 
+@pytest.fixture
+def private_cache(tmp_path_factory, monkeypatch):
+    """Prepared datasets go to a cache of this test session's own (``FGNN_CACHE_DIR``)."""
+    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
+
+
 @pytest.fixture(scope="session")
 def ds():
     """The bundled sample after the preprocessing protocol (309 items)."""
     from fgnn.data.registry import load_dataset
 
     return load_dataset("diginetica-sample")
+
+
+@pytest.fixture(scope="session")
+def sample(ds):
+    """The same prepared sample, under the name the training and checkpoint tests use."""
+    return ds
 
 
 @pytest.fixture

@@ -10,20 +10,12 @@ import pytest
 import torch
 
 from fgnn.checkpoint import CheckpointError, checkpoint_dict, load_checkpoint, load_model, save_checkpoint
-from fgnn.data.registry import load_dataset
 from fgnn.models import build_model
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_dataset("diginetica-sample")
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 @pytest.fixture

@@ -17,9 +17,7 @@ from fgnn.train import TrainConfig, train
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _loading_that_takes_long(request_stop):

@@ -9,10 +9,7 @@ from fgnn.benchmarks import gpu
 from fgnn.data.registry import load_dataset
 from fgnn.models import build_model
 
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def test_train_epoch_splits_sampled_batches_and_labels_an_extrapolated_epoch():

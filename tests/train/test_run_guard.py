@@ -17,7 +17,6 @@ import torch
 import fgnn.checkpoint as checkpoint_module
 import fgnn.train as train_module
 from fgnn.checkpoint import load_checkpoint, save_checkpoint
-from fgnn.data.registry import load_dataset
 from fgnn.run_guard import RunFolderError, RunLock, TrainingDiverged, config_differences, lock_holder
 from fgnn.runs import read_status
 from fgnn.train import TrainConfig, train
@@ -25,14 +24,7 @@ from fgnn.train import TrainConfig, train
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_dataset("diginetica-sample")
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def small_config(**kw):

@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from fgnn.checkpoint import CheckpointError, check_dataset, load_checkpoint, load_model, save_checkpoint
-from fgnn.data.registry import load_dataset
 from fgnn.evaluate import rank_targets
 from fgnn.metrics import summarize
 from fgnn.runs import read_metrics, read_status
@@ -20,14 +19,7 @@ from fgnn.train import TrainConfig, train
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_dataset("diginetica-sample")
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def small_config(**kw):
