@@ -3,6 +3,8 @@
 Functions here take plain data (tensors, arrays, DataFrames, lists of dicts) and never read
 files, session state or global settings, so the same input always gives the same figure and a
 test can check the numbers in it. ``fgnn`` never imports Streamlit; pages call these and draw.
+Graph drawings are built from the primitives of :mod:`fgnn.drawing` (the teaching page's too);
+attention tables are shaped for a view by :mod:`fgnn.attention`.
 
 Conventions the app relies on:
 
@@ -14,66 +16,43 @@ Conventions the app relies on:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
+from .attention import attention_per_edge
 from .data.graph import SessionGraph
-
-ItemLabels = Mapping | Callable[[int], Any] | None
-
-# Colour scales start from a visible colour so that low attention is still drawn.
-NODE_COLORSCALE = [[0.0, "rgb(222,235,247)"], [0.5, "rgb(107,174,214)"], [1.0, "rgb(8,69,148)"]]
-EDGE_COLORSCALE = [[0.0, "rgb(189,189,210)"], [0.5, "rgb(240,140,60)"], [1.0, "rgb(165,15,21)"]]
-# Signed numbers (attributions): negative blue, zero pale grey, positive red.
-SIGNED_COLORSCALE = [[0.0, "rgb(33,102,172)"], [0.5, "rgb(230,230,230)"], [1.0, "rgb(178,24,43)"]]
-EDGE_GREY = "rgb(120,120,120)"
-NODE_COLOR = "rgb(107,174,214)"
-CURRENT_COLOR = "rgb(214,39,40)"
-HIGHLIGHT_COLOR = "rgb(44,160,44)"
-PALETTE = qualitative.Plotly + qualitative.D3
-OTHER_COLOR = "rgb(190,190,190)"
-
-NODE_TRACE = "items"
-EDGE_INFO_TRACE = "edge info"
-CURRENT_TRACE = "current interest"
-HIGHLIGHT_TRACE = "highlighted item"
+from .drawing import (
+    CURRENT_COLOR,
+    CURRENT_TRACE,
+    EDGE_COLORSCALE,
+    EDGE_GREY,
+    HIGHLIGHT_COLOR,
+    HIGHLIGHT_TRACE,
+    NODE_COLOR,
+    NODE_COLORSCALE,
+    OTHER_COLOR,
+    PALETTE,
+    ItemLabels,
+    color_range,
+    edge_bends,
+    graph_figure,
+    item_labeller,
+    item_name,
+    label_positions,
+    node_trace,
+    ring_trace,
+    scale_colors,
+    session_layout,
+    shorten,
+)
 
 
 # --------------------------------------------------------------------------- small helpers
-def _label_fn(item_labels: ItemLabels) -> Callable[[int], str | None]:
-    """A function item id -> label (or None) from a mapping, a Series, a callable or None."""
-    if item_labels is None:
-        return lambda _item: None
-    if callable(item_labels) and not isinstance(item_labels, (Mapping, pd.Series)):
-        return lambda item: (None if item_labels(item) is None else str(item_labels(item)))
-
-    def get(item):
-        try:
-            value = item_labels.get(item)
-        except (KeyError, TypeError, ValueError):  # a Series with an odd index
-            value = None
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None
-        return str(value)
-
-    return get
-
-
-def _item_name(item: int, label: str | None) -> str:
-    return f"item {item}" if not label else f"item {item} · {label}"
-
-
-def _short(text: str, n: int = 18) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def _as_1d(values, name: str, length: int | None = None) -> np.ndarray:
     if hasattr(values, "detach"):
         values = values.detach().cpu().numpy()
@@ -91,370 +70,128 @@ def _fmt(value: float, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def _colors(values: np.ndarray, colorscale, vmax: float, vmin: float = 0.0) -> list[str]:
-    span = vmax - vmin if vmax - vmin > 0 else 1.0
-    frac = np.clip((np.nan_to_num(values, nan=0.0) - vmin) / span, 0.0, 1.0)
-    return sample_colorscale(colorscale, [float(f) for f in frac])
-
-
-def _value_range(values: np.ndarray) -> tuple[float, float]:
-    """``(vmin, vmax)`` of a colour scale: ``0 .. max`` for non-negative values (attention),
-    ``-m .. m`` with ``m`` the largest magnitude when some value is negative (attributions)."""
-    finite = values[np.isfinite(values)]
-    if finite.size and finite.min() < 0:
-        m = float(np.abs(finite).max())
-        return -m, m
-    return 0.0, float(finite.max()) if finite.size else 0.0
-
-
 # --------------------------------------------------------------------------- session graph
-#: Larger session graphs are laid out on a circle (see :func:`session_layout`).
-SPRING_LAYOUT_MAX_NODES = 200
+@dataclass(frozen=True)
+class _Shading:
+    """Numbers drawn as colours: ``values`` (None when none are given) on ``colorscale`` from
+    ``vmin`` to ``vmax`` (:func:`fgnn.drawing.color_range`)."""
+
+    values: np.ndarray | None
+    colorscale: list
+    vmin: float = 0.0
+    vmax: float = 0.0
+
+    def color(self, value: float) -> str:
+        return scale_colors(np.array([value]), self.colorscale, self.vmax, self.vmin)[0]
+
+    def marker(self, colors: list[float], title: str, y: float) -> dict:
+        """Marker properties that colour marks by ``colors`` with a colour bar at height ``y``."""
+        return {"color": colors, "colorscale": self.colorscale, "cmin": self.vmin,
+                "cmax": self.vmax if self.vmax > 0 else 1.0, "showscale": True,
+                "colorbar": {"title": {"text": title}, "len": 0.45, "y": y, "x": 1.02}}
 
 
-def session_layout(graph: SessionGraph, seed: int = 0) -> np.ndarray:
-    """Deterministic 2-D positions ``[num_nodes, 2]`` of the nodes of a session graph.
-
-    One node sits at the origin, two nodes side by side (sender of the first click on the left);
-    larger graphs use a seeded spring layout (Fruchterman–Reingold) on the undirected graph
-    started from a circle (Kamada–Kawai looks alike but costs ~100 ms even for 4 nodes, too
-    slow for a 300 ms interaction). Above :data:`SPRING_LAYOUT_MAX_NODES` nodes the nodes stay on
-    the circle in first-appearance order: a spring layout of so many nodes is slow and unreadable,
-    and networkx's needs scipy from 500 nodes. Positions are centred and scaled to ``[-1, 1]``.
-    """
-    n = graph.num_nodes
-    if n == 1:
-        return np.zeros((1, 2))
-    if n == 2:
-        return np.array([[-1.0, 0.0], [1.0, 0.0]])
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from((s, d) for s, d in graph.edge_index.t().tolist() if s != d)
-    chain = _chain_order(g)
-    if chain is not None:  # a chain reads left to right, in rows of CHAIN_ROW when long
-        rows = -(-n // CHAIN_ROW)
-        xy = np.zeros((n, 2))
-        for place, node in enumerate(chain):
-            row, col = divmod(place, CHAIN_ROW)
-            col = col if row % 2 == 0 else CHAIN_ROW - 1 - col  # back and forth: edges stay short
-            width = min(n, CHAIN_ROW) - 1
-            xy[node] = (-1.0 + 2.0 * col / width if width else 0.0, 0.0 if rows == 1 else 1.0 - 2.0 * row / (rows - 1))
-        return np.round(xy, 6)
-    if n > SPRING_LAYOUT_MAX_NODES:
-        angle = 2 * np.pi * np.arange(n) / n
-        return np.round(np.stack([np.cos(angle), np.sin(angle)], axis=1), 6)
-    start = nx.circular_layout(g)
-    pos = nx.spring_layout(g, pos=start, seed=seed, iterations=100)
-    xy = np.array([pos[i] for i in range(n)], dtype=float)
-    xy -= xy.mean(axis=0)
-    span = np.abs(xy).max(axis=0)  # each axis on its own: the drawing fills the panel
-    span[span == 0] = 1.0
-    return np.round(xy / span, 6)
+def _node_shading(node_attention, n: int, fixed_scale: bool) -> tuple[_Shading, np.ndarray]:
+    """The nodes' shading and marker sizes (px): 30 each without attention, else 20 to 48
+    growing with the value's magnitude."""
+    if node_attention is None:
+        return _Shading(None, NODE_COLORSCALE), np.full(n, 30.0)
+    values = _as_1d(node_attention, "node_attention", n)
+    scale, vmin, vmax = color_range(values, NODE_COLORSCALE, fixed_scale)
+    frac = np.nan_to_num(np.abs(values) / vmax if vmax > 0 else values * 0, nan=0.0)
+    return _Shading(values, scale, vmin, vmax), 20.0 + 28.0 * frac
 
 
-CHAIN_ROW = 8  # nodes per row of a long chain
-
-
-def _chain_order(g: nx.Graph) -> list[int] | None:
-    """The nodes of ``g`` in path order when it is one simple path (from the end that appeared
-    first), else None."""
-    n = g.number_of_nodes()
-    if n < 3 or g.number_of_edges() != n - 1 or max(d for _, d in g.degree()) > 2 or not nx.is_connected(g):
-        return None
-    start = min(v for v, d in g.degree() if d == 1)
-    order, prev = [start], None
-    while len(order) < n:
-        nxt = next(v for v in g.neighbors(order[-1]) if v != prev)
-        prev = order[-1]
-        order.append(nxt)
-    return order
-
-
-def _bezier(p: np.ndarray, q: np.ndarray, bend: float, n: int = 24) -> np.ndarray:
-    """Points of a quadratic curve from p to q bent ``bend`` x length to the right."""
-    d = q - p
-    length = float(np.hypot(*d))
-    if bend == 0.0 or length == 0.0:
-        return np.stack([p, q])
-    right = np.array([d[1], -d[0]]) / length
-    c = (p + q) / 2 + right * bend * length
-    t = np.linspace(0.0, 1.0, n)[:, None]
-    return (1 - t) ** 2 * p + 2 * (1 - t) * t * c + t**2 * q
-
-
-def _loop(p: np.ndarray, direction: np.ndarray, radius: float, n: int = 40) -> np.ndarray:
-    """A small circle through node position p, on the side ``direction`` points to."""
-    c = p + direction * radius
-    theta0 = math.atan2(-direction[1], -direction[0])  # the angle at which the circle meets p
-    theta = np.linspace(theta0 + 0.35, theta0 + 2 * math.pi - 0.35, n)
-    return np.stack([c[0] + radius * np.cos(theta), c[1] + radius * np.sin(theta)], axis=1)
-
-
-def _loop_direction(pos: np.ndarray, node: int, neighbours: Sequence[int]) -> np.ndarray:
-    """Unit vector into the widest empty angle between a node's edges (room for its loop)."""
-    p = pos[node]
-    angles = sorted(math.atan2(*(pos[m] - p)[::-1]) for m in neighbours
-                    if m != node and float(np.hypot(*(pos[m] - p))) > 0)
-    if not angles:
-        v = p - pos.mean(axis=0)
-        norm = float(np.hypot(*v))
-        return v / norm if norm > 1e-9 else np.array([0.0, 1.0])
-    gaps = [(angles[(i + 1) % len(angles)] - a) % (2 * math.pi) or 2 * math.pi
-            for i, a in enumerate(angles)]
-    i = int(np.argmax(gaps))
-    mid = angles[i] + gaps[i] / 2
-    return np.array([math.cos(mid), math.sin(mid)])
-
-
-def _arrow_tail(path: np.ndarray, head: np.ndarray, reach: float = 0.22) -> np.ndarray:
-    """The last point of a curved path at least ``reach`` (data units, about 40 px at the
-    default size) before ``head``: the arrow's straight shaft from there hugs the curve."""
-    dist = np.hypot(*(path - head).T)
-    for i in range(len(path) - 1, -1, -1):
-        if dist[i] >= reach:
-            return path[i]
-    return path[0]
-
-
-_COMPASS = {  # plotly text positions and the direction each puts the label in
-    "top center": (0.0, 1.0), "top right": (0.7071, 0.7071), "middle right": (1.0, 0.0),
-    "bottom right": (0.7071, -0.7071), "bottom center": (0.0, -1.0), "bottom left": (-0.7071, -0.7071),
-    "middle left": (-1.0, 0.0), "top left": (-0.7071, 0.7071),
-}
-
-
-def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[str]:
-    """A text position per node that keeps its label clear of its edges and of its self-loop
-    (drawn into the widest empty angle, as :func:`_edge_objects` does): the compass direction
-    farthest, in angle, from all of them (a tie: above for even nodes, below for odd ones, so
-    the labels along a chain alternate); "top center" when nothing is near."""
-    neighbours: dict[int, set] = {}
-    loops = set()
-    for s, d in edges:
-        if s == d:
-            loops.add(s)
-        neighbours.setdefault(s, set()).add(d)
-        neighbours.setdefault(d, set()).add(s)
-    out = []
-    for node in range(len(pos)):
-        taken = [math.atan2(*(pos[m] - pos[node])[::-1]) for m in neighbours.get(node, ())
-                 if m != node and float(np.hypot(*(pos[m] - pos[node]))) > 0]
-        if node in loops:
-            v = _loop_direction(pos, node, sorted(neighbours.get(node, ())))
-            taken.append(math.atan2(v[1], v[0]))
-        if not taken:
-            out.append("top center")
-            continue
-
-        def room(direction, taken=taken) -> float:
-            a = math.atan2(direction[1], direction[0])
-            return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
-
-        # ties (a node in a row of a chain): above and below in turn, so neighbours' labels do not touch
-        prefer = "top center" if node % 2 == 0 else "bottom center"
-        out.append(max(_COMPASS, key=lambda name, prefer=prefer: (round(room(_COMPASS[name]), 6), name == prefer)))
-    return out
-
-
-def _edge_objects(pos: np.ndarray, edges: list[dict], node_px: np.ndarray,
-                  loop_radius: float = 0.2) -> tuple[list[dict], list[dict], list[np.ndarray]]:
-    """Plotly objects for directed edges: an arrow annotation per edge (and a line trace for
-    curved edges and self-loops, whose arrow only draws the head).
-
-    Each edge dict has ``src``, ``dst``, ``color``, ``width`` and optionally ``bend``,
-    ``loop_scale`` (for nested self-loops), ``dash``, ``name``.
-    Returns ``(traces, annotations, paths)``; plain dicts, so the figure is validated once.
-    """
-    neighbours: dict[int, set] = {}
-    for e in edges:
-        neighbours.setdefault(e["src"], set()).add(e["dst"])
-        neighbours.setdefault(e["dst"], set()).add(e["src"])
-    traces, annotations, paths = [], [], []
-    for e in edges:
-        s, d = e["src"], e["dst"]
-        name = e.get("name", f"edge {s}->{d}")
-        width = float(e["width"])
-        if s == d:
-            direction = _loop_direction(pos, s, sorted(neighbours.get(s, ())))
-            path = _loop(pos[s], direction, loop_radius * e.get("loop_scale", 1.0))
-            tail, start_px = _arrow_tail(path, pos[d]), 0.0
-        else:
-            path = _bezier(pos[s], pos[d], e.get("bend", 0.0))
-            if len(path) > 2:
-                tail, start_px = _arrow_tail(path, pos[d]), 0.0
-            else:  # straight: the annotation draws the whole edge, node edge to node edge
-                tail, start_px = path[0], float(node_px[s]) / 2 + 1
-        paths.append(path)
-        curved = len(path) > 2
-        if curved:
-            traces.append({
-                "type": "scatter", "x": [float(v) for v in path[:, 0]],
-                "y": [float(v) for v in path[:, 1]], "mode": "lines",
-                "line": {"color": e["color"], "width": width, "dash": e.get("dash", "solid")},
-                "hoverinfo": "skip", "showlegend": False, "name": name,
-            })
-        annotations.append({
-            "x": float(pos[d][0]), "y": float(pos[d][1]), "ax": float(tail[0]), "ay": float(tail[1]),
-            "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "text": "", "showarrow": True,
-            "arrowhead": 2, "arrowsize": max(0.6, 1.6 / math.sqrt(max(width, 1.0))) if not curved else 1.1,
-            "arrowwidth": width if not curved else max(1.5, min(width, 4.0)),
-            "arrowcolor": e["color"], "standoff": float(node_px[d]) / 2 + 1,
-            "startstandoff": start_px, "name": name,
-        })
-    return traces, annotations, paths
-
-
-def _path_mid(path: np.ndarray) -> np.ndarray:
-    if len(path) == 2:
-        return path.mean(axis=0)
-    if np.allclose(path[0], path[-1], atol=0.3):  # a loop: its farthest point
-        return path[len(path) // 2]
-    return path[len(path) // 2]
-
-
-def _graph_layout(points: np.ndarray, title: str, annotations: list[dict],
-                  height: int = 480) -> dict:
-    """Layout of a node-link drawing: hidden equal-aspect axes that fit every point."""
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    pad = 0.3
-    return {
-        "title": {"text": title}, "annotations": annotations, "height": height, "plot_bgcolor": "white",
-        "showlegend": False, "hovermode": "closest", "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "xaxis": {"visible": False, "range": [float(lo[0] - pad), float(hi[0] + pad)]},
-        "yaxis": {"visible": False, "range": [float(lo[1] - pad), float(hi[1] + pad)],
-                   "scaleanchor": "x", "scaleratio": 1},
-    }
-
-
-def _bends(pairs: Sequence[tuple[int, int]]) -> list[float]:
-    """Bend each edge whose reverse edge is also drawn, so the two do not overlap."""
-    present = set(pairs)
-    return [0.15 if (s != d and (d, s) in present) else 0.0 for s, d in pairs]
-
-
-def graph_edge_table(graph: SessionGraph, item_labels: ItemLabels = None) -> pd.DataFrame:
-    """The merged edges of a session graph, one row per edge in ``edge_index`` order.
-
-    Columns: ``src_node, dst_node, src, dst, weight, out_degree_inv, in_degree_inv``
-    (+ ``src_label, dst_label`` when labels are given). ``src``/``dst`` are item ids.
-    """
-    ei = graph.edge_index.tolist() if graph.num_edges else [[], []]
-    items = graph.x.tolist()
-    table = pd.DataFrame({
-        "src_node": pd.Series(ei[0], dtype="int64"),
-        "dst_node": pd.Series(ei[1], dtype="int64"),
-        "src": pd.Series([items[s] for s in ei[0]], dtype="int64"),
-        "dst": pd.Series([items[d] for d in ei[1]], dtype="int64"),
-        "weight": pd.Series([round(w) for w in graph.edge_weight.tolist()], dtype="int64"),
-        "out_degree_inv": pd.Series(graph.out_degree_inv.tolist(), dtype="float64"),
-        "in_degree_inv": pd.Series(graph.in_degree_inv.tolist(), dtype="float64"),
-    })
-    if item_labels is not None:
-        label = _label_fn(item_labels)
-        table["src_label"] = [label(i) for i in table["src"]]
-        table["dst_label"] = [label(i) for i in table["dst"]]
-    return table
-
-
-def _select_session(df: pd.DataFrame, session: int | None) -> pd.DataFrame:
-    if "session" not in df.columns:
-        return df
-    if session is not None:
-        return df[df["session"] == session]
-    sessions = pd.unique(df["session"])
-    if len(sessions) > 1:
-        raise ValueError(f"attention table holds {len(sessions)} sessions; pass session=")
-    return df
-
-
-def edge_attention_for_view(edge_attention_df: pd.DataFrame, layer: int,
-                            head: int | str = "mean", graph: SessionGraph | None = None,
-                            session: int | None = None) -> pd.DataFrame:
-    """Edge attention of one layer and one head (or the mean over heads), one row per edge.
-
-    With ``graph``, the first ``graph.num_edges`` rows follow ``graph.edge_index`` (attention NaN
-    where the table has none), then the self-loops the attention layer added, by node. Without
-    it, the table's own edges in order of first appearance, then the added self-loops.
-
-    Returns columns ``src_node, dst_node, src, dst, weight, added_self_loop, attention``.
-    The mean over heads of attention normalised per receiving node is still normalised.
-    """
-    df = _select_session(edge_attention_df, session)
-    df = df[df["layer"] == layer]
-    if df.empty:
-        raise ValueError(f"no edge attention for layer {layer}")
-    if head != "mean":
-        df = df[df["head"] == head]
-        if df.empty:
-            raise ValueError(f"no edge attention for layer {layer}, head {head}")
-    df = df.copy()
-    if "added_self_loop" not in df.columns:
-        df["added_self_loop"] = False
-    df["added_self_loop"] = df["added_self_loop"].astype(bool)
-    for col, default in (("src", -1), ("dst", -1), ("weight", np.nan)):
-        if col not in df.columns:
-            df[col] = default
-    keys = ["src_node", "dst_node"]
-    agg = (df.groupby(keys, sort=False)
-             .agg(src=("src", "first"), dst=("dst", "first"), weight=("weight", "first"),
-                  added_self_loop=("added_self_loop", "first"), attention=("attention", "mean"))
-             .reset_index())
-    added = agg[agg["added_self_loop"]].sort_values("src_node", kind="stable")
-    if graph is None:
-        base = agg[~agg["added_self_loop"]]
-    else:
-        found = {(int(r.src_node), int(r.dst_node)): r for r in agg.itertuples(index=False)
-                 if not r.added_self_loop}
-        table = graph_edge_table(graph)
-        base = pd.DataFrame({
-            "src_node": table["src_node"], "dst_node": table["dst_node"],
-            "src": table["src"], "dst": table["dst"], "weight": table["weight"].astype(float),
-            "added_self_loop": False,
-            "attention": [float(found[(s, d)].attention) if (s, d) in found else np.nan
-                          for s, d in zip(table["src_node"], table["dst_node"])],
-        })
-    out = pd.concat([base, added], ignore_index=True)
-    out = out[["src_node", "dst_node", "src", "dst", "weight", "added_self_loop", "attention"]]
-    out["added_self_loop"] = out["added_self_loop"].astype(bool)
-    return out.reset_index(drop=True)
-
-
-def node_attention_for_view(node_attention_df: pd.DataFrame, step: int | str = "mean",
-                            num_nodes: int | None = None,
-                            session: int | None = None) -> np.ndarray:
-    """Readout attention per local node for one readout step (or the mean over steps).
-
-    Returns an array indexed by local node (NaN where the table has no value).
-    """
-    df = _select_session(node_attention_df, session)
-    if step != "mean":
-        df = df[df["step"] == step]
-    if df.empty:
-        raise ValueError(f"no node attention for step {step}")
-    per_node = df.groupby("node")["attention"].mean()
-    n = int(num_nodes) if num_nodes is not None else int(per_node.index.max()) + 1
-    return per_node.reindex(range(n)).to_numpy(dtype=float)
-
-
-def _edge_attention_lookup(edge_attention, graph: SessionGraph):
-    """-> (attention per graph edge [E] or None, list of (node, attention) for added loops)."""
+def _edge_shading(edge_attention, graph: SessionGraph,
+                  fixed_scale: bool) -> tuple[_Shading, list[tuple[int, float]]]:
+    """The shading of the graph's edges and the ``(node, value)`` of the self-loops the
+    attention layer added (drawn as extra edges)."""
     if edge_attention is None:
-        return None, []
+        return _Shading(None, EDGE_COLORSCALE), []
     if isinstance(edge_attention, pd.DataFrame):
-        df = edge_attention
-        added_mask = (df["added_self_loop"].astype(bool) if "added_self_loop" in df.columns
-                      else pd.Series(False, index=df.index))
-        pairs = {(int(s), int(d)): float(a) for s, d, a, m in
-                 zip(df["src_node"], df["dst_node"], df["attention"], added_mask) if not m}
-        per_edge = np.array([pairs.get((s, d), np.nan)
-                             for s, d in graph.edge_index.t().tolist()], dtype=float)
-        existing = {(s, d) for s, d in graph.edge_index.t().tolist()}
-        added = sorted({int(s): float(a) for s, d, a, m in
-                        zip(df["src_node"], df["dst_node"], df["attention"], added_mask)
-                        if (m or (int(s) == int(d) and (int(s), int(d)) not in existing))
-                        and int(s) == int(d) and int(s) < graph.num_nodes}.items())
-        return per_edge, added
-    return _as_1d(edge_attention, "edge_attention", graph.num_edges), []
+        values, added = attention_per_edge(edge_attention, graph)
+    else:
+        values, added = _as_1d(edge_attention, "edge_attention", graph.num_edges), []
+    everything = np.array(list(values) + [a for _, a in added], dtype=float)
+    return _Shading(values, *color_range(everything, EDGE_COLORSCALE, fixed_scale)), added
+
+
+def _session_edges(graph: SessionGraph, names: list[str], shading: _Shading,
+                   added: list[tuple[int, float]], edge_label: str) -> list[dict]:
+    """Edge dicts (:func:`fgnn.drawing.edge_objects`) of the graph's edges, then of the added
+    self-loops, with their ``text`` (the weight where > 1), ``hover`` and colour ``value``."""
+    weights = graph.edge_weight.tolist()
+    out_inv, in_inv = graph.out_degree_inv.tolist(), graph.in_degree_inv.tolist()
+    pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
+    edges = []
+    for k, ((s, d), w, bend) in enumerate(zip(pairs, weights, edge_bends(pairs))):
+        a = None if shading.values is None else float(shading.values[k])
+        lines = [f"{names[s]} → {names[d]}<br>nodes {s} → {d}", f"weight {w:g}" + (" (self-loop)" if s == d else ""),
+                 f"out-degree⁻¹ {_fmt(out_inv[k], 3)}", f"in-degree⁻¹ {_fmt(in_inv[k], 3)}"]
+        edges.append({"src": s, "dst": d, "width": min(1.5 + 1.5 * w, 9.0), "bend": bend, "name": f"edge {s}->{d}",
+                      "color": EDGE_GREY if a is None or not np.isfinite(a) else shading.color(a),
+                      "text": f"{w:g}" if w > 1 else "", "value": a, "lines": lines})
+    for node, a in added:
+        edges.append({"src": node, "dst": node, "width": 1.5, "dash": "dot", "color": shading.color(a),
+                      "name": f"added self-loop {node}", "text": "", "value": a,
+                      "lines": [f"{names[node]} → {names[node]}<br>nodes {node} → {node}",
+                                "self-loop added by the attention layer (weight 1)"]})
+    for e in edges:
+        lines = e.pop("lines") + ([] if e["value"] is None else [f"{edge_label} {_fmt(e['value'])}"])
+        e["hover"] = "<br>".join(lines)
+    return edges
+
+
+def _edge_marker(shading: _Shading, edges: list[dict], edge_label: str) -> dict:
+    marker = {"size": 9, "color": EDGE_GREY, "opacity": 0.9}
+    if shading.values is not None:
+        colors = [float(np.nan_to_num(np.nan if e["value"] is None else e["value"], nan=0.0)) for e in edges]
+        marker.update(shading.marker(colors, f"edge<br>{edge_label}", 0.22))
+    return marker
+
+
+def _node_marker(shading: _Shading, node_px: np.ndarray, node_label: str) -> dict:
+    marker = {"size": [float(s) for s in node_px], "color": NODE_COLOR, "line": {"width": 1.5, "color": "white"}}
+    if shading.values is not None:
+        colors = [float(v) for v in np.nan_to_num(shading.values, nan=0.0)]
+        marker.update(shading.marker(colors, node_label.replace(" ", "<br>", 1), 0.78),
+                      line={"width": 1.5, "color": "rgb(8,48,107)"})
+    return marker
+
+
+def _node_hover(graph: SessionGraph, names: list[str], shading: _Shading, node_label: str,
+                highlight_item: int | None, highlight_label: str) -> list[str]:
+    items, clicks = graph.x.tolist(), graph.click_nodes.tolist()
+    hover = []
+    for i in range(graph.num_nodes):
+        at = [t + 1 for t, c in enumerate(clicks) if c == i]
+        lines = [f"<b>{names[i]}</b>", f"node {i}", f"clicked {len(at)}× (click {', '.join(map(str, at))})"]
+        if shading.values is not None:
+            lines.append(f"{node_label} {_fmt(float(shading.values[i]))}")
+        if i == graph.last_node:
+            lines.append("last click: current interest")
+        if highlight_item is not None and int(items[i]) == int(highlight_item):
+            lines.append(highlight_label)
+        hover.append("<br>".join(lines))
+    return hover
+
+
+def _rings(graph: SessionGraph, pos: np.ndarray, node_px: np.ndarray, highlight_item: int | None,
+           highlight_label: str) -> tuple[list[dict], str]:
+    """The "current interest" ring, the highlighted item's ring when it is in the graph, and a
+    title note when it is not."""
+    items = [int(i) for i in graph.x.tolist()]
+    last = graph.last_node
+    rings = [ring_trace(pos[last], float(node_px[last]) + 14, CURRENT_COLOR, "current interest",
+                        items[last], CURRENT_TRACE)]
+    if highlight_item is None:
+        return rings, ""
+    if int(highlight_item) not in items:
+        return rings, f"<br><sup>{highlight_label} (item {int(highlight_item)}) is not in the session</sup>"
+    h = items.index(int(highlight_item))
+    rings.append(ring_trace(pos[h], float(node_px[h]) + 24, HIGHLIGHT_COLOR, highlight_label, items[h],
+                            HIGHLIGHT_TRACE))
+    return rings, ""
 
 
 def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
@@ -470,10 +207,10 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         graph: from :func:`fgnn.data.graph.build_session_graph`.
         item_labels: item id -> label (mapping, Series or callable), optional.
         node_attention: one value per local node (array, Series, tensor), e.g. from
-            :func:`node_attention_for_view`; sizes and colours the nodes.
+            :func:`fgnn.attention.node_attention_for_view`; sizes and colours the nodes.
         edge_attention: one value per edge of ``graph.edge_index`` (array-like), or a DataFrame
-            from :func:`edge_attention_for_view` whose added self-loop rows are drawn dashed.
-            Colours the edges (scale 0 .. largest value shown).
+            from :func:`fgnn.attention.edge_attention_for_view` whose added self-loop rows are
+            drawn dashed. Colours the edges (scale 0 .. largest value shown).
         highlight_item: an original item id to mark (e.g. the true next item), if in the graph.
         seed: seed of the fallback layout.
         node_label, edge_label: what the node and edge numbers are (colour bars and hover), e.g.
@@ -483,160 +220,160 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         fixed_scale: colour (and size) non-negative values on a fixed 0-1 scale instead of
             0 .. the largest value shown, so that two views or two sessions compare by colour.
 
-    Traces: one line trace per edge (and an arrow annotation each, same colour), an
+    Traces: one line trace per curved edge (and an arrow annotation each, same colour), an
     ``"edge info"`` marker trace at the edge midpoints with the numbers in its hover text
     (and the weight written where it is > 1), ``"current interest"`` and ``"highlighted item"``
-    rings, and the ``"items"`` node trace whose ``customdata`` holds the item ids.
+    rings, and the ``"items"`` node trace whose ``customdata`` holds the item ids. The drawing
+    is :func:`fgnn.drawing.graph_figure`'s, as on the teaching page.
     """
     n, num_edges = graph.num_nodes, graph.num_edges
     items = [int(i) for i in graph.x.tolist()]
-    label = _label_fn(item_labels)
+    label = item_labeller(item_labels)
     labels = [label(i) for i in items]
+    names = [item_name(it, lab) for it, lab in zip(items, labels)]
     pos = session_layout(graph, seed=seed)
-
-    node_scale, edge_scale = NODE_COLORSCALE, EDGE_COLORSCALE
-    if node_attention is not None:
-        node_att = _as_1d(node_attention, "node_attention", n)
-        amin, amax = _value_range(node_att)
-        if amin < 0:
-            node_scale = SIGNED_COLORSCALE
-        elif fixed_scale:
-            amin, amax = 0.0, 1.0
-        frac = np.nan_to_num(np.abs(node_att) / amax if amax > 0 else node_att * 0, nan=0.0)
-        node_px = 20.0 + 28.0 * frac
-    else:
-        node_att, amin, amax = None, 0.0, 0.0
-        node_px = np.full(n, 30.0)
-
-    edge_att, added = _edge_attention_lookup(edge_attention, graph)
-    emin = emax = 0.0
-    if edge_att is not None:
-        emin, emax = _value_range(np.array(list(edge_att) + [a for _, a in added], dtype=float))
-        if emin < 0:
-            edge_scale = SIGNED_COLORSCALE
-        elif fixed_scale:
-            emin, emax = 0.0, 1.0
-
-    weights = graph.edge_weight.tolist()
-    pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
-    bends = _bends(pairs)
-    edges = []
-    for k, ((s, d), w) in enumerate(zip(pairs, weights)):
-        color = (EDGE_GREY if edge_att is None or not np.isfinite(edge_att[k])
-                 else _colors(np.array([edge_att[k]]), edge_scale, emax, emin)[0])
-        edges.append({"src": s, "dst": d, "color": color, "width": min(1.5 + 1.5 * w, 9.0),
-                          "bend": bends[k], "name": f"edge {s}->{d}"})
-    for node, a in added:
-        edges.append({"src": node, "dst": node, "width": 1.5, "dash": "dot",
-                          "color": _colors(np.array([a]), edge_scale, emax, emin)[0],
-                          "name": f"added self-loop {node}"})
-
-    traces, annotations, paths = _edge_objects(pos, edges, node_px)
-
-    # Edge numbers live on markers at the edge midpoints: lines themselves cannot hover well.
-    out_inv, in_inv = graph.out_degree_inv.tolist(), graph.in_degree_inv.tolist()
-    mids, hover, text, mcolor = [], [], [], []
-    for k, e in enumerate(edges):
-        s, d = e["src"], e["dst"]
-        mids.append(_path_mid(paths[k]))
-        head = f"{_item_name(items[s], labels[s])} → {_item_name(items[d], labels[d])}"
-        head += f"<br>nodes {s} → {d}"
-        if k < num_edges:
-            lines = [head, f"weight {weights[k]:g}" + (" (self-loop)" if s == d else ""),
-                     f"out-degree⁻¹ {_fmt(out_inv[k], 3)}", f"in-degree⁻¹ {_fmt(in_inv[k], 3)}"]
-            a = None if edge_att is None else float(edge_att[k])
-            text.append(f"{weights[k]:g}" if weights[k] > 1 else "")
-        else:
-            lines = [head, "self-loop added by the attention layer (weight 1)"]
-            a = added[k - num_edges][1]
-            text.append("")
-        if a is not None:
-            lines.append(f"{edge_label} {_fmt(a)}")
-        hover.append("<br>".join(lines))
-        mcolor.append(np.nan if a is None else a)
-    if edges:
-        mids_arr = np.array(mids)
-        marker = {"size": 9, "color": EDGE_GREY, "opacity": 0.9}
-        if edge_att is not None:
-            marker.update(color=[float(np.nan_to_num(c, nan=0.0)) for c in mcolor],
-                          colorscale=edge_scale, cmin=emin, cmax=emax if emax > 0 else 1.0,
-                          showscale=True,
-                          colorbar={"title": {"text": f"edge<br>{edge_label}"}, "len": 0.45,
-                                        "y": 0.22, "x": 1.02})
-        traces.append({
-            "type": "scatter", "x": [float(v) for v in mids_arr[:, 0]], "y": [float(v) for v in mids_arr[:, 1]],
-            "mode": "markers+text", "text": text, "textposition": "top center",
-            "textfont": {"size": 12, "color": "rgb(60,60,60)"},
-            "hovertext": hover, "hoverinfo": "text", "marker": marker, "name": EDGE_INFO_TRACE,
-            "customdata": [[e["src"], e["dst"]] for e in edges], "showlegend": False,
-        })
-
-    last = graph.last_node
-    traces.append({
-        "type": "scatter", "x": [float(pos[last, 0])], "y": [float(pos[last, 1])], "mode": "markers+text",
-        "marker": {"symbol": "circle-open", "size": float(node_px[last]) + 14, "color": CURRENT_COLOR,
-                    "line": {"width": 3, "color": CURRENT_COLOR}},
-        "text": ["current interest"], "textposition": "bottom center",
-        "textfont": {"color": CURRENT_COLOR}, "customdata": [items[last]],
-        "hoverinfo": "skip", "name": CURRENT_TRACE, "showlegend": False,
-    })
-    title_note = ""
-    if highlight_item is not None:
-        if int(highlight_item) in items:
-            h = items.index(int(highlight_item))
-            traces.append({
-                "type": "scatter", "x": [float(pos[h, 0])], "y": [float(pos[h, 1])], "mode": "markers+text",
-                "marker": {"symbol": "circle-open", "size": float(node_px[h]) + 24,
-                            "color": HIGHLIGHT_COLOR, "line": {"width": 3, "color": HIGHLIGHT_COLOR}},
-                "text": [highlight_label], "textposition": "bottom center",
-                "textfont": {"color": HIGHLIGHT_COLOR}, "customdata": [items[h]],
-                "hoverinfo": "skip", "name": HIGHLIGHT_TRACE, "showlegend": False,
-            })
-        else:
-            title_note = f"<br><sup>{highlight_label} (item {int(highlight_item)}) " \
-                         "is not in the session</sup>"
-
-    clicks = graph.click_nodes.tolist()
-    node_hover = []
-    for i in range(n):
-        at = [t + 1 for t, c in enumerate(clicks) if c == i]
-        lines = [f"<b>{_item_name(items[i], labels[i])}</b>", f"node {i}",
-                 f"clicked {len(at)}× (click {', '.join(map(str, at))})"]
-        if node_att is not None:
-            lines.append(f"{node_label} {_fmt(float(node_att[i]))}")
-        if i == last:
-            lines.append("last click: current interest")
-        if highlight_item is not None and items[i] == int(highlight_item):
-            lines.append(highlight_label)
-        node_hover.append("<br>".join(lines))
-    marker = {"size": [float(s) for s in node_px], "color": NODE_COLOR,
-                  "line": {"width": 1.5, "color": "white"}}
-    if node_att is not None:
-        marker.update(color=[float(v) for v in np.nan_to_num(node_att, nan=0.0)],
-                      colorscale=node_scale, cmin=amin, cmax=amax if amax > 0 else 1.0,
-                      showscale=True, line={"width": 1.5, "color": "rgb(8,48,107)"},
-                      colorbar={"title": {"text": node_label.replace(" ", "<br>", 1)}, "len": 0.45,
-                                    "y": 0.78, "x": 1.02})
-    traces.append({
-        "type": "scatter", "x": [float(v) for v in pos[:, 0]], "y": [float(v) for v in pos[:, 1]],
-        "mode": "markers+text", "text": [_short(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
-        "textposition": label_positions(pos, [(e["src"], e["dst"]) for e in edges]), "hovertext": node_hover,
-        "hoverinfo": "text",
-        "customdata": items, "marker": marker, "name": NODE_TRACE, "showlegend": False,
-    })
-
+    node_shading, node_px = _node_shading(node_attention, n, fixed_scale)
+    edge_shading, added = _edge_shading(edge_attention, graph, fixed_scale)
+    edges = _session_edges(graph, names, edge_shading, added, edge_label)
+    rings, title_note = _rings(graph, pos, node_px, highlight_item, highlight_label)
+    nodes = node_trace(pos, items, [shorten(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
+                       _node_hover(graph, names, node_shading, node_label, highlight_item, highlight_label),
+                       _node_marker(node_shading, node_px, node_label),
+                       textposition=label_positions(pos, [(e["src"], e["dst"]) for e in edges]))
     heading = title or (f"Session graph: {graph.length} clicks, {n} node{'s' * (n != 1)}, "
                         f"{num_edges} edge{'s' * (num_edges != 1)}")
-    all_points = np.vstack([pos] + paths) if paths else pos
-    return go.Figure(data=traces, layout=_graph_layout(all_points, heading + title_note,
-                                                       annotations))
-
+    return graph_figure(pos, edges, node_px, nodes, heading + title_note,
+                        edge_marker=_edge_marker(edge_shading, edges, edge_label),
+                        edge_textfont={"size": 12, "color": "rgb(60,60,60)"}, rings=rings)
 
 # --------------------------------------------------------------------------- item map
 ITEM_MAP_POINTS = 600
 """Items a map draws as points at most (the most popular); the rest become a density layer."""
 ITEM_MAP_DENSITY_TRACE = "other items (density)"
 ITEM_MAP_OVERLAYS = ("top-K", "found", "true next item", "in session")
+
+
+def _category_groups(categories, n: int, max_categories: int) -> tuple[np.ndarray, list[str]]:
+    """``(group of each item, group names)``: one of the ``max_categories`` categories with the
+    most items, else ``"other"`` (vectorised: no per-item string is made, a full catalogue has
+    tens of thousands of items); one group ``"all items"`` when ``categories`` is None."""
+    group_of = np.zeros(n, dtype=np.int64)
+    if categories is None:
+        return group_of, ["all items"]
+    raw = pd.Series(np.asarray(categories.to_numpy() if isinstance(categories, pd.Series) else categories))
+    if len(raw) != n:
+        raise ValueError(f"{len(raw)} categories for {n} items")
+    counts = raw[raw.notna()].value_counts().to_dict()
+    ranked = sorted((c for c in counts if str(c) != "other"), key=lambda c: (-counts[c], str(c)))
+    top = ranked[:max_categories]
+    group_of[:] = len(top)
+    for g_i, c in enumerate(top):
+        group_of[(raw == c).to_numpy()] = g_i
+    return group_of, [str(c) for c in top] + (["other"] if (group_of == len(top)).any() else [])
+
+
+def _drawn_as_points(ids: np.ndarray, pop: np.ndarray, max_points: int) -> np.ndarray:
+    """Mask of the items drawn as points: all of a small catalogue, the ``max_points`` most
+    popular of a large one (ties by item id)."""
+    if len(ids) <= max_points:
+        return np.ones(len(ids), dtype=bool)
+    as_point = np.zeros(len(ids), dtype=bool)
+    as_point[np.lexsort((ids, -pop))[:max_points]] = True
+    return as_point
+
+
+def _density_trace(xy: np.ndarray, rest: np.ndarray, bins: int) -> go.Heatmap:
+    """The :data:`ITEM_MAP_DENSITY_TRACE` of the items in mask ``rest``: log10(1 + items) per
+    cell of a ``bins`` x ``bins`` grid over the whole map."""
+    span = [(float(v.min()), float(v.max())) if v.max() > v.min() else (float(v.min()) - 1, float(v.min()) + 1)
+            for v in (xy[:, 0], xy[:, 1])]
+    counts2d, xe, ye = np.histogram2d(xy[rest, 0], xy[rest, 1], bins=bins, range=span)
+    # log scale; an empty cell is 0 and transparent (binary float32 on the wire, no nulls)
+    z = np.log10(1.0 + counts2d.T).astype(np.float32)
+    return go.Heatmap(
+        x=((xe[:-1] + xe[1:]) / 2).astype(np.float32), y=((ye[:-1] + ye[1:]) / 2).astype(np.float32),
+        z=z, zmin=0.0, colorscale=[[0.0, "rgba(255,255,255,0)"], [1e-6, "rgb(236,236,236)"],
+                                   [1.0, "rgb(110,110,110)"]],
+        showscale=False, hoverinfo="skip", name=ITEM_MAP_DENSITY_TRACE,
+        meta={"items": int(rest.sum())},
+    )
+
+
+def _category_traces(xy, ids, sizes, group_of, groups, as_point, by_category: bool,
+                     label: Callable[[int], str | None] | None) -> list[go.Scatter]:
+    """One point trace per group, named by the group; ``label`` (None: the dataset has no
+    names) adds each item's name to its hover text."""
+    named = " · %{hovertext}" if label else ""
+    traces = []
+    for g_i, group in enumerate(groups):
+        idx = np.flatnonzero((group_of == g_i) & as_point)
+        if idx.size == 0:
+            continue
+        color = OTHER_COLOR if group == "other" else (PALETTE[g_i % len(PALETTE)] if by_category else NODE_COLOR)
+        where = ("" if not by_category else "<br>another or unknown category" if group == "other"
+                 else f"<br>category {group}")
+        traces.append(go.Scatter(
+            x=xy[idx, 0].astype(np.float32), y=xy[idx, 1].astype(np.float32), mode="markers",
+            marker={"size": sizes[idx].astype(np.float32), "color": color, "opacity": 0.75,
+                    "line": {"width": 0.5, "color": "white"}},
+            customdata=ids[idx], hovertemplate=f"item %{{customdata}}{named}{where}<extra></extra>",
+            hovertext=[label(int(i)) or "" for i in ids[idx]] if label else None,
+            name=group,
+        ))
+    return traces
+
+
+@dataclass(frozen=True)
+class _ItemMap:
+    """What an overlay needs of the map: positions, ids (as an index), marker sizes, labels."""
+
+    xy: np.ndarray
+    index: pd.Index
+    sizes: np.ndarray
+    label: Callable[[int], str | None]
+
+    def overlay(self, items, name, symbol, color, extra, hover_note, text=None) -> go.Scatter | None:
+        """A trace of ``items`` drawn on top (those on the map; None when none is), markers
+        ``extra`` px larger than the items'."""
+        items = [int(i) for i in items]
+        found = self.index.get_indexer(items) if items else np.zeros(0, dtype=np.int64)
+        shown = [i for i, f in zip(items, found) if f >= 0]
+        pos = found[found >= 0]
+        if not shown:
+            return None
+        return go.Scatter(
+            x=self.xy[pos, 0].tolist(), y=self.xy[pos, 1].tolist(),
+            mode="markers+text" if text is not None else "markers",
+            text=None if text is None else [text[i] for i in shown], textposition="top center",
+            textfont={"color": color}, name=name, customdata=shown, hoverinfo="text",
+            marker={"symbol": symbol, "size": (self.sizes[pos] + extra).tolist(), "color": color,
+                    "line": {"width": 2.5, "color": color}},
+            hovertext=[f"{item_name(i, self.label(i))}<br>{hover_note(i)}" for i in shown],
+        )
+
+
+def _overlays(m: _ItemMap, topk_items, found_items, target_item, selected_items) -> list[go.Scatter]:
+    """The :data:`ITEM_MAP_OVERLAYS` traces that have items on the map, in that order."""
+    out = []
+    if topk_items is not None:
+        rank = {}
+        for r, item in enumerate(topk_items):
+            rank.setdefault(int(item), r + 1)
+        out.append(m.overlay(list(rank), "top-K", "diamond", "rgb(255,127,14)", 2, lambda i: f"top-K rank {rank[i]}"))
+    if found_items is not None:
+        out.append(m.overlay(list(dict.fromkeys(int(i) for i in found_items)), "found", "star", "rgb(148,103,189)", 6,
+                             lambda _: "search result"))
+    if target_item is not None:
+        out.append(m.overlay([target_item], "true next item", "circle-open", HIGHLIGHT_COLOR, 14,
+                             lambda _: "true next item"))
+    if selected_items:
+        order: dict[int, list[int]] = {}
+        for t, item in enumerate(int(s) for s in selected_items):
+            order.setdefault(item, []).append(t + 1)
+        out.append(m.overlay(list(order), "in session", "circle-open", CURRENT_COLOR, 10,
+                             lambda i: f"in session (click {', '.join(map(str, order[i]))})",
+                             text={i: ",".join(map(str, v)) for i, v in order.items()}))
+    return [t for t in out if t is not None]
 
 
 def item_map_figure(coords, item_ids, popularity, categories=None, selected_items=None,
@@ -665,102 +402,18 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
     pop = _as_1d(popularity, "popularity", n)
     if xy.shape[0] != n:
         raise ValueError(f"{xy.shape[0]} coordinates for {n} items")
-    label = _label_fn(item_labels)
+    label = item_labeller(item_labels)
     sizes = np.clip(4.0 + 2.2 * np.log1p(np.maximum(pop, 0)), 4.0, 22.0)
-    # group of each item: one of the max_categories largest categories, else "other" (vectorised:
-    # no per-item string is made, a full catalogue has tens of thousands of items)
-    group_of = np.zeros(n, dtype=np.int64)
-    if categories is None:
-        groups = ["all items"]
-    else:
-        raw = pd.Series(np.asarray(categories.to_numpy() if isinstance(categories, pd.Series) else categories))
-        if len(raw) != n:
-            raise ValueError(f"{len(raw)} categories for {n} items")
-        counts = raw[raw.notna()].value_counts().to_dict()
-        ranked = sorted((c for c in counts if str(c) != "other"), key=lambda c: (-counts[c], str(c)))
-        top = ranked[:max_categories]
-        group_of[:] = len(top)
-        for g_i, c in enumerate(top):
-            group_of[(raw == c).to_numpy()] = g_i
-        groups = [str(c) for c in top] + (["other"] if (group_of == len(top)).any() else [])
-
-    # the items drawn as points: all of a small catalogue, the most popular of a large one
-    if n > max_points:
-        order = np.lexsort((ids, -pop))
-        as_point = np.zeros(n, dtype=bool)
-        as_point[order[:max_points]] = True
-    else:
-        as_point = np.ones(n, dtype=bool)
-
+    group_of, groups = _category_groups(categories, n, max_categories)
+    as_point = _drawn_as_points(ids, pop, max_points)
     fig = go.Figure()
     if not as_point.all():
-        rest = xy[~as_point]
-        span = [(float(v.min()), float(v.max())) if v.max() > v.min() else (float(v.min()) - 1, float(v.min()) + 1)
-                for v in (xy[:, 0], xy[:, 1])]
-        counts2d, xe, ye = np.histogram2d(rest[:, 0], rest[:, 1], bins=density_bins, range=span)
-        # log scale; an empty cell is 0 and transparent (binary float32 on the wire, no nulls)
-        z = np.log10(1.0 + counts2d.T).astype(np.float32)
-        fig.add_trace(go.Heatmap(
-            x=((xe[:-1] + xe[1:]) / 2).astype(np.float32), y=((ye[:-1] + ye[1:]) / 2).astype(np.float32),
-            z=z, zmin=0.0, colorscale=[[0.0, "rgba(255,255,255,0)"], [1e-6, "rgb(236,236,236)"],
-                                       [1.0, "rgb(110,110,110)"]],
-            showscale=False, hoverinfo="skip", name=ITEM_MAP_DENSITY_TRACE,
-            meta={"items": int((~as_point).sum())},
-        ))
-    named = " · %{hovertext}" if item_labels else ""  # names only where the dataset has them
-    for g_i, group in enumerate(groups):
-        idx = np.flatnonzero((group_of == g_i) & as_point)
-        if idx.size == 0:
-            continue
-        color = OTHER_COLOR if group == "other" else (
-            NODE_COLOR if categories is None else PALETTE[g_i % len(PALETTE)])
-        where = ("" if categories is None else "<br>another or unknown category" if group == "other"
-                 else f"<br>category {group}")
-        fig.add_trace(go.Scatter(
-            x=xy[idx, 0].astype(np.float32), y=xy[idx, 1].astype(np.float32), mode="markers",
-            marker={"size": sizes[idx].astype(np.float32), "color": color, "opacity": 0.75,
-                        "line": {"width": 0.5, "color": "white"}},
-            customdata=ids[idx], hovertemplate=f"item %{{customdata}}{named}{where}<extra></extra>",
-            hovertext=[label(int(i)) or "" for i in ids[idx]] if item_labels else None,
-            name=group,
-        ))
-    index = pd.Index(ids)
-
-    def overlay(items, name, symbol, color, extra, hover_note, text=None):
-        items = [int(i) for i in items]
-        found = index.get_indexer(items) if items else np.zeros(0, dtype=np.int64)
-        shown = [i for i, f in zip(items, found) if f >= 0]
-        pos = found[found >= 0]
-        if not shown:
-            return
-        fig.add_trace(go.Scatter(
-            x=xy[pos, 0].tolist(), y=xy[pos, 1].tolist(),
-            mode="markers+text" if text is not None else "markers",
-            text=None if text is None else [text[i] for i in shown], textposition="top center",
-            textfont={"color": color}, name=name, customdata=shown, hoverinfo="text",
-            marker={"symbol": symbol, "size": (sizes[pos] + extra).tolist(), "color": color,
-                        "line": {"width": 2.5, "color": color}},
-            hovertext=[f"{_item_name(i, label(i))}<br>{hover_note(i)}" for i in shown],
-        ))
-
-    if topk_items is not None:
-        rank = {}
-        for r, item in enumerate(topk_items):
-            rank.setdefault(int(item), r + 1)
-        overlay(list(rank), "top-K", "diamond", "rgb(255,127,14)", 2, lambda i: f"top-K rank {rank[i]}")
-    if found_items is not None:
-        overlay(list(dict.fromkeys(int(i) for i in found_items)), "found", "star", "rgb(148,103,189)", 6,
-                lambda _: "search result")
-    if target_item is not None:
-        overlay([target_item], "true next item", "circle-open", HIGHLIGHT_COLOR, 14,
-                lambda _: "true next item")
-    if selected_items:
-        order: dict[int, list[int]] = {}
-        for t, item in enumerate(int(s) for s in selected_items):
-            order.setdefault(item, []).append(t + 1)
-        overlay(list(order), "in session", "circle-open", CURRENT_COLOR, 10,
-                lambda i: f"in session (click {', '.join(map(str, order[i]))})",
-                text={i: ",".join(map(str, v)) for i, v in order.items()})
+        fig.add_trace(_density_trace(xy, ~as_point, density_bins))
+    points = _category_traces(xy, ids, sizes, group_of, groups, as_point, categories is not None,
+                              label if item_labels else None)  # names only where the dataset has them
+    for t in points + _overlays(_ItemMap(xy, pd.Index(ids), sizes, label), topk_items, found_items,
+                                target_item, selected_items):
+        fig.add_trace(t)
     n_points = int(as_point.sum())
     how = "" if n_points == n else f", the {n_points} most popular as points, the rest as density"
     fig.update_layout(
@@ -787,14 +440,14 @@ def topk_figure(items, scores, probabilities=None, target: int | None = None,
     sc = _as_1d(scores, "scores", len(ids))
     pr = None if probabilities is None else _as_1d(probabilities, "probabilities", len(ids))
     order = sorted(range(len(ids)), key=lambda i: (-sc[i], i))  # stable, best first
-    label = _label_fn(item_labels)
-    y = [f"{r + 1}. {_short(_item_name(ids[i], label(ids[i])), 28)}" for r, i in enumerate(order)]
+    label = item_labeller(item_labels)
+    y = [f"{r + 1}. {shorten(item_name(ids[i], label(ids[i])), 28)}" for r, i in enumerate(order)]
     x = [float(pr[i]) if pr is not None else float(sc[i]) for i in order]
     colors = [HIGHLIGHT_COLOR if target is not None and ids[i] == int(target) else NODE_COLOR
               for i in order]
     hover = []
     for r, i in enumerate(order):
-        lines = [f"<b>{_item_name(ids[i], label(ids[i]))}</b>", f"rank {r + 1}",
+        lines = [f"<b>{item_name(ids[i], label(ids[i]))}</b>", f"rank {r + 1}",
                  f"score {_fmt(float(sc[i]))}"]
         if pr is not None:
             lines.append(f"probability {_fmt(float(pr[i]))}")
@@ -1151,7 +804,7 @@ def whatif_figure(rows: pd.DataFrame, k: int | None = None,
     items = [int(i) for i in pd.unique(orig["item"])]
     k = k or len(items)
     cap = 2 * max(k, 1)
-    label = _label_fn(item_labels)
+    label = item_labeller(item_labels)
     lookup = {(str(v), int(i)): (r, s) for v, i, r, s in
               zip(df["variant"], df["item"], df["rank"], df["score"])}
     z, text, hover = [], [], []
@@ -1162,7 +815,7 @@ def whatif_figure(rows: pd.DataFrame, k: int | None = None,
             rank = _number(rank)
             zr.append(np.nan if rank is None else float(min(rank, cap)))
             tr.append("" if rank is None else f"{rank:g}")
-            hr.append(f"{v}<br>{_item_name(i, label(i))}<br>rank "
+            hr.append(f"{v}<br>{item_name(i, label(i))}<br>rank "
                       f"{'–' if rank is None else f'{rank:g}'}<br>score {_fmt(_number(score))}")
         z.append(zr)
         text.append(tr)

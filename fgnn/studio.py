@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .attention import edge_attention_for_view, node_attention_for_view
 from .data.dataset import DataError, PreparedDataset
 from .data.graph import SessionGraph
 from .explain import Explanation, explain_sessions, make_batch, topk_table
 from .models import SessionRecommender
-from .plots import edge_attention_for_view, node_attention_for_view
 from .projection import item_map_coordinates
 
 #: The longest session the builder scores: a what-if of a longer one would hold the server for

@@ -16,22 +16,22 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .attention import graph_edge_table
 from .data.graph import SessionGraph, build_session_graph
-from .plots import (
+from .drawing import (
     CURRENT_COLOR,
     EDGE_GREY,
-    NODE_TRACE,
     PALETTE,
     ItemLabels,
-    _bends,
-    _edge_objects,
-    _graph_layout,
-    _label_fn,
-    _short,
-    graph_edge_table,
-    session_graph_figure,
+    edge_bends,
+    graph_figure,
+    item_labeller,
+    node_trace,
+    parallel_edge_bends,
     session_layout,
+    shorten,
 )
+from .plots import session_graph_figure
 
 SELF_LOOP_COLOR = "rgb(255,127,14)"
 ADDED_LOOP_COLOR = "rgb(150,150,150)"
@@ -79,7 +79,7 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
     ringed as the current interest. Box centres carry a hover trace ``"clicks"`` whose
     ``customdata`` holds the item ids."""
     seq = [int(v) for v in sequence]
-    label = _label_fn(item_labels)
+    label = item_labeller(item_labels)
     node_of: dict[int, int] = {}
     for item in seq:
         node_of.setdefault(item, len(node_of))
@@ -95,7 +95,7 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
         })
         lab = label(item)
         annotations.append({"x": cx, "y": cy, "xref": "x", "yref": "y", "showarrow": False,
-                                "text": f"<b>{item}</b>" + (f"<br>{_short(lab, 10)}" if lab else ""),
+                                "text": f"<b>{item}</b>" + (f"<br>{shorten(lab, 10)}" if lab else ""),
                                 "font": {"color": "white", "size": 13}})
         annotations.append({"x": cx, "y": cy + h / 2 + 0.12, "xref": "x", "yref": "y", "showarrow": False,
                                 "text": f"click {t + 1}", "font": {"size": 11, "color": "rgb(90,90,90)"}})
@@ -133,35 +133,20 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
 def _drawing(graph: SessionGraph, edges: list[dict], title: str,
              item_labels: ItemLabels = None, node_text: list[str] | None = None) -> go.Figure:
     """A node-link drawing of ``graph`` with arbitrary ``edges`` (each may carry ``text`` and
-    ``hover``), in the same layout as :func:`fgnn.plots.session_graph_figure`."""
+    ``hover``), drawn as :func:`fgnn.plots.session_graph_figure` draws: same layout, edges,
+    arrows and edge markers (:func:`fgnn.drawing.graph_figure`); one colour per node."""
     pos = session_layout(graph)
     items = [int(i) for i in graph.x.tolist()]
-    label = _label_fn(item_labels)
-    node_px = np.full(graph.num_nodes, 30.0)
-    traces, annotations, paths = _edge_objects(pos, edges, node_px)
-    if edges:
-        mids = [p[len(p) // 2] if len(p) > 2 else p.mean(axis=0) for p in paths]
-        traces.append({
-            "type": "scatter", "x": [float(m[0]) for m in mids], "y": [float(m[1]) for m in mids],
-            "mode": "markers+text", "text": [e.get("text", "") for e in edges],
-            "textposition": "top center", "marker": {"size": 8, "color": [e["color"] for e in edges]},
-            "hovertext": [e.get("hover", "") for e in edges], "hoverinfo": "text",
-            "name": "edge info", "showlegend": False,
-            "customdata": [[e["src"], e["dst"]] for e in edges],
-        })
+    label = item_labeller(item_labels)
     if node_text is None:
         node_text = [f"node {i}: item {it}" for i, it in enumerate(items)]
-    traces.append({
-        "type": "scatter", "x": [float(v) for v in pos[:, 0]], "y": [float(v) for v in pos[:, 1]],
-        "mode": "markers+text", "text": node_text, "textposition": "top center",
-        "marker": {"size": 30, "color": [PALETTE[i % len(PALETTE)] for i in range(len(items))],
-                    "line": {"width": 1.5, "color": "white"}},
-        "customdata": items, "name": NODE_TRACE, "showlegend": False, "hoverinfo": "text",
-        "hovertext": [f"node {i}<br>item {it}" + (f" · {label(it)}" if label(it) else "")
-                   for i, it in enumerate(items)],
-    })
-    points = np.vstack([pos] + paths) if paths else pos
-    return go.Figure(data=traces, layout=_graph_layout(points, title, annotations))
+    nodes = node_trace(
+        pos, items, node_text,
+        [f"node {i}<br>item {it}" + (f" · {label(it)}" if label(it) else "") for i, it in enumerate(items)],
+        {"size": 30, "color": [PALETTE[i % len(PALETTE)] for i in range(len(items))],
+         "line": {"width": 1.5, "color": "white"}})
+    return graph_figure(pos, edges, np.full(graph.num_nodes, 30.0), nodes, title,
+                        edge_marker={"size": 8, "color": [e["color"] for e in edges]})
 
 
 def _tensor_figure(graph: SessionGraph) -> go.Figure:
@@ -204,7 +189,7 @@ def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None,
         raise ValueError(f"the sequence has {len(seq)} clicks; this page draws at most {MAX_CONSTRUCTION_CLICKS} "
                          "(every click, edge and weight is drawn): give a shorter sequence")
     graph = build_session_graph(seq)
-    label = _label_fn(item_labels)
+    label = item_labeller(item_labels)
     items = [int(i) for i in graph.x.tolist()]
     clicks = graph.click_nodes.tolist()
     n, E, L = graph.num_nodes, graph.num_edges, len(seq)
@@ -250,7 +235,7 @@ def _step_sequence(seq, graph, item_labels, name) -> Step:  # noqa: ARG001 (ever
                 "The model's job is to predict the next click.")
     table = pd.DataFrame({"click": range(1, L + 1), "item": seq})
     if item_labels is not None:
-        table["label"] = [_label_fn(item_labels)(v) for v in seq]
+        table["label"] = [item_labeller(item_labels)(v) for v in seq]
     return Step("1. The click sequence", text, sequence_figure(seq, item_labels), table)
 
 
@@ -291,19 +276,12 @@ def _step_transitions(seq, graph, item_labels, clicks) -> Step:
     occurrences: dict[tuple[int, int], list[int]] = {}
     for t, p in enumerate(pairs):
         occurrences.setdefault(p, []).append(t)
-    present = set(pairs)
-    edges = []
-    for t, (s, d) in enumerate(pairs):
-        k = len(occurrences[(s, d)])
-        j = occurrences[(s, d)].index(t)
-        base = 0.15 if (s != d and (d, s) in present) else 0.0
-        edges.append({
-            "src": s, "dst": d, "color": EDGE_GREY, "width": 2.0,
-            "bend": 0.0 if s == d else base + (j - (k - 1) / 2) * 0.25,
-            "loop_scale": 1.0 + 0.5 * j, "text": f"{t + 1}",
-            "hover": f"transition {t + 1}: click {t + 1} → click {t + 2}<br>"
-                  f"item {seq[t]} → item {seq[t + 1]}<br>node {s} → node {d}",
-        })
+    bends, loop_scales = parallel_edge_bends(pairs)
+    edges = [{"src": s, "dst": d, "color": EDGE_GREY, "width": 2.0, "bend": bends[t],
+              "loop_scale": loop_scales[t], "text": f"{t + 1}",
+              "hover": f"transition {t + 1}: click {t + 1} → click {t + 2}<br>"
+                       f"item {seq[t]} → item {seq[t + 1]}<br>node {s} → node {d}"}
+             for t, (s, d) in enumerate(pairs)]
     repeated = [(p, ts) for p, ts in occurrences.items() if len(ts) > 1]
     text = (f"Each pair of consecutive clicks gives one directed edge, from the earlier click "
             f"to the later one, so {_plural(L, 'click')} give {_plural(L - 1, 'edge')} before "
@@ -365,7 +343,7 @@ def _step_self_loops(graph, item_labels, items, table) -> Step:
     else:
         text += "Every node already has a self-loop, so the attention layer adds none."
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
-    bends = _bends(pairs)
+    bends = edge_bends(pairs)
     edges = []
     for k, r in enumerate(table.itertuples()):
         loop = r.src_node == r.dst_node
@@ -414,7 +392,7 @@ def _step_degrees(graph, item_labels, items, table) -> Step:
              "normalises with its attention softmax over each node's neighbours, reading the edge "
              "weight (with the self-loops of step 5) inside its attention score.")
     pairs = [tuple(p) for p in graph.edge_index.t().tolist()]
-    bends = _bends(pairs)
+    bends = edge_bends(pairs)
     edges = [{"src": r.src_node, "dst": r.dst_node, "bend": bends[k], "color": EDGE_GREY, "width": 2.0,
                   "text": f"{_num(r.out_degree_inv)} | {_num(r.in_degree_inv)}",
                   "hover": f"item {r.src} → item {r.dst}<br>out-degree of node {r.src_node}: "

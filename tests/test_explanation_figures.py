@@ -10,7 +10,8 @@ import pytest
 
 from fgnn import attribution as A
 from fgnn.checkpoint import load_model
-from fgnn.plots import SIGNED_COLORSCALE, deletion_curves_figure, faithfulness_figure, session_graph_figure
+from fgnn.drawing import SIGNED_COLORSCALE
+from fgnn.plots import deletion_curves_figure, faithfulness_figure, session_graph_figure
 
 REPO = Path(__file__).resolve().parent.parent
 SESSION = [5, 17, 5, 30, 2]

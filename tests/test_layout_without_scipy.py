@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fgnn.data.graph import build_session_graph
-from fgnn.plots import SPRING_LAYOUT_MAX_NODES, session_layout
+from fgnn.drawing import SPRING_LAYOUT_MAX_NODES, session_layout
 from fgnn.teaching import MAX_CONSTRUCTION_CLICKS, construction_steps
 
 

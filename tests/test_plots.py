@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from plotly.colors import sample_colorscale
 
-from fgnn import plots
+from fgnn import attention, drawing, plots
 from fgnn.data.graph import build_session_graph
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
@@ -48,7 +48,7 @@ def edge_attention_table(graph, layer=0, heads=(0, 1), added=(0, 1, 3)):
 def test_nodes_carry_item_ids_and_one_arrow_per_edge():
     g = build_session_graph(SEQ)
     fig = plots.session_graph_figure(g)
-    nodes = trace(fig, plots.NODE_TRACE)
+    nodes = trace(fig, drawing.NODE_TRACE)
     assert len(nodes.x) == g.num_nodes == 4
     assert list(nodes.customdata) == [1, 3, 2, 4]
     assert len(arrows(fig)) == g.num_edges == 5
@@ -62,7 +62,7 @@ def test_nodes_carry_item_ids_and_one_arrow_per_edge():
 def test_self_loop_of_a_repeated_click_is_drawn_as_a_loop():
     g = build_session_graph([5, 6, 6])
     fig = plots.session_graph_figure(g)
-    nodes = trace(fig, plots.NODE_TRACE)
+    nodes = trace(fig, drawing.NODE_TRACE)
     p = np.array([nodes.x[1], nodes.y[1]])
     loop = trace(fig, "edge 1->1")
     path = np.c_[loop.x, loop.y]
@@ -70,14 +70,14 @@ def test_self_loop_of_a_repeated_click_is_drawn_as_a_loop():
     assert np.hypot(*(path[0] - p)) < 0.1 and np.hypot(*(path[-1] - p)) < 0.1
     assert np.hypot(*(path - p).T).max() > 0.2
     assert len(arrows(fig)) == 2
-    info = trace(fig, plots.EDGE_INFO_TRACE)
+    info = trace(fig, drawing.EDGE_INFO_TRACE)
     assert [list(c) for c in info.customdata] == [[0, 1], [1, 1]]
     assert "self-loop" in info.hovertext[1]
 
 
 def test_hover_shows_weight_and_degrees():
     g = build_session_graph(SEQ)
-    info = trace(plots.session_graph_figure(g), plots.EDGE_INFO_TRACE)
+    info = trace(plots.session_graph_figure(g), drawing.EDGE_INFO_TRACE)
     assert "weight 2" in info.hovertext[0]  # 1 -> 3 occurs twice
     assert "item 1 → item 3" in info.hovertext[0]
     assert "out-degree⁻¹ 0.5" in info.hovertext[1]  # node 1 (item 3) sends two edges
@@ -88,9 +88,9 @@ def test_edge_colours_follow_attention():
     g = build_session_graph(SEQ)
     att = np.array([0.9, 0.1, 0.5, 0.3, 0.0])
     fig = plots.session_graph_figure(g, edge_attention=att)
-    expected = sample_colorscale(plots.EDGE_COLORSCALE, list(att / att.max()))
+    expected = sample_colorscale(drawing.EDGE_COLORSCALE, list(att / att.max()))
     assert [a.arrowcolor for a in arrows(fig)] == expected
-    info = trace(fig, plots.EDGE_INFO_TRACE)
+    info = trace(fig, drawing.EDGE_INFO_TRACE)
     assert list(info.marker.color) == pytest.approx(list(att))
     assert info.marker.cmax == pytest.approx(0.9)
     assert "attention 0.9" in info.hovertext[0]
@@ -100,12 +100,12 @@ def test_edge_colours_follow_attention():
 
 def test_added_self_loops_from_an_attention_table_are_drawn_dotted():
     g = build_session_graph(SEQ)
-    view = plots.edge_attention_for_view(edge_attention_table(g), layer=0, head="mean", graph=g)
+    view = attention.edge_attention_for_view(edge_attention_table(g), layer=0, head="mean", graph=g)
     fig = plots.session_graph_figure(g, edge_attention=view)
     assert len(arrows(fig)) == 5 + 3
     for node in (0, 1, 3):
         assert trace(fig, f"added self-loop {node}").line.dash == "dot"
-    info = trace(fig, plots.EDGE_INFO_TRACE)
+    info = trace(fig, drawing.EDGE_INFO_TRACE)
     assert "added by the attention layer" in info.hovertext[5]
     assert list(info.marker.color) == pytest.approx(list(view["attention"]))
 
@@ -115,19 +115,19 @@ def test_node_attention_sizes_nodes_and_current_interest_and_highlight():
     att = [0.1, 0.2, 0.3, 0.4]
     fig = plots.session_graph_figure(g, node_attention=att, highlight_item=2,
                                      item_labels={1: "red shoe"})
-    nodes = trace(fig, plots.NODE_TRACE)
+    nodes = trace(fig, drawing.NODE_TRACE)
     assert list(nodes.marker.color) == pytest.approx(att)
     sizes = list(nodes.marker.size)
     assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
     assert "readout attention 0.3" in nodes.hovertext[2]
     assert nodes.text[0] == "red shoe" and "red shoe" in nodes.hovertext[0]
-    cur = trace(fig, plots.CURRENT_TRACE)
+    cur = trace(fig, drawing.CURRENT_TRACE)
     assert (cur.x[0], cur.y[0]) == (nodes.x[g.last_node], nodes.y[g.last_node])
     assert list(cur.customdata) == [4]
-    hl = trace(fig, plots.HIGHLIGHT_TRACE)
+    hl = trace(fig, drawing.HIGHLIGHT_TRACE)
     assert (hl.x[0], hl.y[0]) == (nodes.x[2], nodes.y[2])  # item 2 is node 2
     missing = plots.session_graph_figure(g, highlight_item=99)
-    assert not [t for t in missing.data if t.name == plots.HIGHLIGHT_TRACE]
+    assert not [t for t in missing.data if t.name == drawing.HIGHLIGHT_TRACE]
     assert "item 99" in missing.layout.title.text
 
 
@@ -136,7 +136,7 @@ def test_node_attention_sizes_nodes_and_current_interest_and_highlight():
 def test_tiny_graphs(seq, n, e):
     g = build_session_graph(seq)
     fig = plots.session_graph_figure(g)
-    nodes = trace(fig, plots.NODE_TRACE)
+    nodes = trace(fig, drawing.NODE_TRACE)
     assert len(nodes.x) == n and len(arrows(fig)) == e
     assert np.isfinite(np.r_[nodes.x, nodes.y]).all()
     if n == 2:
@@ -156,13 +156,13 @@ def test_session_graph_is_deterministic():
 def test_graph_figure_matches_graph(seq):
     g = build_session_graph(seq)
     fig = plots.session_graph_figure(g)
-    assert list(trace(fig, plots.NODE_TRACE).customdata) == g.x.tolist()
+    assert list(trace(fig, drawing.NODE_TRACE).customdata) == g.x.tolist()
     assert len(arrows(fig)) == g.num_edges
 
 
 def test_graph_edge_table_equals_tensors():
     g = build_session_graph(SEQ)
-    t = plots.graph_edge_table(g, item_labels={1: "a"})
+    t = attention.graph_edge_table(g, item_labels={1: "a"})
     assert t["src_node"].tolist() == g.edge_index[0].tolist()
     assert t["dst_node"].tolist() == g.edge_index[1].tolist()
     assert t["src"].tolist() == [1, 3, 2, 2, 3] and t["dst"].tolist() == [3, 2, 2, 1, 4]
@@ -170,40 +170,40 @@ def test_graph_edge_table_equals_tensors():
     assert t["out_degree_inv"].tolist() == pytest.approx(g.out_degree_inv.tolist())
     assert t["in_degree_inv"].tolist() == pytest.approx(g.in_degree_inv.tolist())
     assert t["src_label"].tolist()[0] == "a" and t["dst_label"].tolist()[3] == "a"
-    empty = plots.graph_edge_table(build_session_graph([9]))
+    empty = attention.graph_edge_table(build_session_graph([9]))
     assert len(empty) == 0 and "weight" in empty.columns
 
 
 def test_edge_attention_for_view_head_and_mean():
     g = build_session_graph(SEQ)
     df = edge_attention_table(g)
-    head1 = plots.edge_attention_for_view(df, layer=0, head=1, graph=g)
+    head1 = attention.edge_attention_for_view(df, layer=0, head=1, graph=g)
     assert head1[["src_node", "dst_node"]].values.tolist()[:5] == g.edge_index.t().tolist()
     assert head1["attention"].tolist()[:5] == pytest.approx([0.15, 0.25, 0.35, 0.45, 0.55])
     assert head1["added_self_loop"].tolist() == [False] * 5 + [True] * 3
     assert head1["dst_node"].tolist()[5:] == [0, 1, 3]
-    mean = plots.edge_attention_for_view(df, layer=0, head="mean", graph=g)
+    mean = attention.edge_attention_for_view(df, layer=0, head="mean", graph=g)
     assert mean["attention"].tolist()[:5] == pytest.approx([0.125, 0.225, 0.325, 0.425, 0.525])
     # order of the table's rows does not matter when the graph is given
-    shuffled = plots.edge_attention_for_view(df.sample(frac=1, random_state=0), 0, "mean", graph=g)
+    shuffled = attention.edge_attention_for_view(df.sample(frac=1, random_state=0), 0, "mean", graph=g)
     pd.testing.assert_frame_equal(mean, shuffled)
     # an edge the table lacks is NaN, not shifted
-    partial = plots.edge_attention_for_view(df[df["dst_node"] != 3], 0, 0, graph=g)
+    partial = attention.edge_attention_for_view(df[df["dst_node"] != 3], 0, 0, graph=g)
     assert np.isnan(partial["attention"][4])
     with pytest.raises(ValueError):
-        plots.edge_attention_for_view(df, layer=5)
+        attention.edge_attention_for_view(df, layer=5)
     with pytest.raises(ValueError):
-        plots.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), layer=0)
-    assert len(plots.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), 0,
+        attention.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), layer=0)
+    assert len(attention.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), 0,
                                              session=1, graph=g)) == 8
 
 
 def test_node_attention_for_view():
     df = pd.DataFrame({"session": 0, "step": [0, 0, 0, 1, 1, 1], "node": [0, 1, 2] * 2,
                            "item": [5, 6, 7] * 2, "attention": [0.2, 0.3, 0.5, 0.6, 0.2, 0.2]})
-    assert plots.node_attention_for_view(df, step=1).tolist() == pytest.approx([0.6, 0.2, 0.2])
-    assert plots.node_attention_for_view(df).tolist() == pytest.approx([0.4, 0.25, 0.35])
-    padded = plots.node_attention_for_view(df, step=0, num_nodes=4)
+    assert attention.node_attention_for_view(df, step=1).tolist() == pytest.approx([0.6, 0.2, 0.2])
+    assert attention.node_attention_for_view(df).tolist() == pytest.approx([0.4, 0.25, 0.35])
+    padded = attention.node_attention_for_view(df, step=0, num_nodes=4)
     assert np.isnan(padded[3])
 
 
@@ -253,8 +253,8 @@ def test_topk_best_on_top_and_target_highlighted():
     assert list(bar.customdata) == [20, 30, 10]
     assert list(bar.x) == [0.5, 0.3, 0.2]
     assert fig.layout.yaxis.autorange == "reversed"
-    assert bar.marker.color[1] == plots.HIGHLIGHT_COLOR
-    assert bar.marker.color[0] != plots.HIGHLIGHT_COLOR
+    assert bar.marker.color[1] == drawing.HIGHLIGHT_COLOR
+    assert bar.marker.color[0] != drawing.HIGHLIGHT_COLOR
     assert "rank 2" in fig.layout.title.text
     miss = plots.topk_figure([10, 20], [1.0, 2.0], target=99)
     assert "not in the top" in miss.layout.title.text
@@ -458,24 +458,24 @@ def test_session_layout_chain_left_to_right_and_fills_the_panel():
     fills both axes of the panel."""
     from fgnn.data.graph import build_session_graph
 
-    xy = plots.session_layout(build_session_graph([10, 11, 12, 13, 12]))  # 10-11-12-13: a chain
+    xy = drawing.session_layout(build_session_graph([10, 11, 12, 13, 12]))  # 10-11-12-13: a chain
     assert list(xy[:, 1]) == [0.0] * 4 and list(xy[:, 0]) == sorted(xy[:, 0]) and xy[0, 0] == -1.0
-    long = plots.session_layout(build_session_graph(list(range(100, 120))))  # 20 nodes: 3 rows of 8
+    long = drawing.session_layout(build_session_graph(list(range(100, 120))))  # 20 nodes: 3 rows of 8
     assert sorted(set(long[:, 1])) == [-1.0, 0.0, 1.0]
     assert long[7, 0] == long[8, 0] == 1.0 and long[8, 1] < long[7, 1]  # the row turns at the edge
-    star = plots.session_layout(build_session_graph([1, 2, 1, 3, 1, 4, 1, 5]))
+    star = drawing.session_layout(build_session_graph([1, 2, 1, 3, 1, 4, 1, 5]))
     assert np.allclose(np.abs(star).max(axis=0), [1.0, 1.0])
 
 
 def test_node_labels_keep_clear_of_edges_and_self_loops():
     """Issue 14: a label sits on a side where no edge or loop of its node is drawn."""
     xy = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])  # a chain, node 1 in the middle with a loop
-    where = plots.label_positions(xy, [(0, 1), (1, 1), (1, 2)])
-    loop = plots._loop_direction(xy, 1, [0, 1, 2])
+    where = drawing.label_positions(xy, [(0, 1), (1, 1), (1, 2)])
+    loop = drawing.loop_direction(xy, 1, [0, 1, 2])
     assert where[1] in ("top center", "bottom center")
     assert (where[1] == "top center") == (loop[1] < 0)  # opposite the loop
     assert where[0] != "middle right" and where[2] != "middle left"  # not over their edge
-    assert plots.label_positions(np.zeros((1, 2)), []) == ["top center"]
+    assert drawing.label_positions(np.zeros((1, 2)), []) == ["top center"]
     from fgnn.data.graph import build_session_graph
 
     fig = plots.session_graph_figure(build_session_graph([1, 2, 2, 3]))
@@ -486,6 +486,6 @@ def test_node_labels_keep_clear_of_edges_and_self_loops():
 def test_labels_along_a_chain_alternate_above_and_below():
     from fgnn.data.graph import build_session_graph
 
-    xy = plots.session_layout(build_session_graph([1, 2, 3, 4, 5]))
-    where = plots.label_positions(xy, [(0, 1), (1, 2), (2, 3), (3, 4)])
+    xy = drawing.session_layout(build_session_graph([1, 2, 3, 4, 5]))
+    where = drawing.label_positions(xy, [(0, 1), (1, 2), (2, 3), (3, 4)])
     assert where[1:4] == ["bottom center", "top center", "bottom center"]
