@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plotly.colors import sample_colorscale
+from test_attention import edge_attention_table
 
 from fgnn import attention, drawing, plots
 from fgnn.data.graph import build_session_graph
@@ -25,23 +26,6 @@ def trace(fig: go.Figure, name: str):
 
 def arrows(fig: go.Figure):
     return [a for a in fig.layout.annotations if a.showarrow]
-
-
-def edge_attention_table(graph, layer=0, heads=(0, 1), added=(0, 1, 3)):
-    """An explain()-style table: per head, the graph's edges then the added self-loops."""
-    rows = []
-    items = graph.x.tolist()
-    pairs = graph.edge_index.t().tolist()
-    for h in heads:
-        for k, (s, d) in enumerate(pairs):
-            rows.append({"session": 0, "layer": layer, "head": h, "src": items[s], "dst": items[d],
-                             "src_node": s, "dst_node": d, "weight": float(graph.edge_weight[k]),
-                             "added_self_loop": False, "attention": 0.1 * (k + 1) + h * 0.05})
-        for node in added:
-            rows.append({"session": 0, "layer": layer, "head": h, "src": items[node], "dst": items[node],
-                             "src_node": node, "dst_node": node, "weight": 1.0, "added_self_loop": True,
-                             "attention": 0.02 * (node + 1) + h * 0.01})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- session graph
@@ -158,53 +142,6 @@ def test_graph_figure_matches_graph(seq):
     fig = plots.session_graph_figure(g)
     assert list(trace(fig, drawing.NODE_TRACE).customdata) == g.x.tolist()
     assert len(arrows(fig)) == g.num_edges
-
-
-def test_graph_edge_table_equals_tensors():
-    g = build_session_graph(SEQ)
-    t = attention.graph_edge_table(g, item_labels={1: "a"})
-    assert t["src_node"].tolist() == g.edge_index[0].tolist()
-    assert t["dst_node"].tolist() == g.edge_index[1].tolist()
-    assert t["src"].tolist() == [1, 3, 2, 2, 3] and t["dst"].tolist() == [3, 2, 2, 1, 4]
-    assert t["weight"].tolist() == [2, 1, 1, 1, 1]
-    assert t["out_degree_inv"].tolist() == pytest.approx(g.out_degree_inv.tolist())
-    assert t["in_degree_inv"].tolist() == pytest.approx(g.in_degree_inv.tolist())
-    assert t["src_label"].tolist()[0] == "a" and t["dst_label"].tolist()[3] == "a"
-    empty = attention.graph_edge_table(build_session_graph([9]))
-    assert len(empty) == 0 and "weight" in empty.columns
-
-
-def test_edge_attention_for_view_head_and_mean():
-    g = build_session_graph(SEQ)
-    df = edge_attention_table(g)
-    head1 = attention.edge_attention_for_view(df, layer=0, head=1, graph=g)
-    assert head1[["src_node", "dst_node"]].values.tolist()[:5] == g.edge_index.t().tolist()
-    assert head1["attention"].tolist()[:5] == pytest.approx([0.15, 0.25, 0.35, 0.45, 0.55])
-    assert head1["added_self_loop"].tolist() == [False] * 5 + [True] * 3
-    assert head1["dst_node"].tolist()[5:] == [0, 1, 3]
-    mean = attention.edge_attention_for_view(df, layer=0, head="mean", graph=g)
-    assert mean["attention"].tolist()[:5] == pytest.approx([0.125, 0.225, 0.325, 0.425, 0.525])
-    # order of the table's rows does not matter when the graph is given
-    shuffled = attention.edge_attention_for_view(df.sample(frac=1, random_state=0), 0, "mean", graph=g)
-    pd.testing.assert_frame_equal(mean, shuffled)
-    # an edge the table lacks is NaN, not shifted
-    partial = attention.edge_attention_for_view(df[df["dst_node"] != 3], 0, 0, graph=g)
-    assert np.isnan(partial["attention"][4])
-    with pytest.raises(ValueError):
-        attention.edge_attention_for_view(df, layer=5)
-    with pytest.raises(ValueError):
-        attention.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), layer=0)
-    assert len(attention.edge_attention_for_view(pd.concat([df, df.assign(session=1)]), 0,
-                                             session=1, graph=g)) == 8
-
-
-def test_node_attention_for_view():
-    df = pd.DataFrame({"session": 0, "step": [0, 0, 0, 1, 1, 1], "node": [0, 1, 2] * 2,
-                           "item": [5, 6, 7] * 2, "attention": [0.2, 0.3, 0.5, 0.6, 0.2, 0.2]})
-    assert attention.node_attention_for_view(df, step=1).tolist() == pytest.approx([0.6, 0.2, 0.2])
-    assert attention.node_attention_for_view(df).tolist() == pytest.approx([0.4, 0.25, 0.35])
-    padded = attention.node_attention_for_view(df, step=0, num_nodes=4)
-    assert np.isnan(padded[3])
 
 
 # --------------------------------------------------------------------------- item map
@@ -453,39 +390,3 @@ def test_overlaps_fixed_in_figures():
     assert {t.name for t in fig.data if t.showlegend} == {"all", "train", "test"}
 
 
-def test_session_layout_chain_left_to_right_and_fills_the_panel():
-    """Issue 14: a chain reads left to right (in back-and-forth rows when long); any other graph
-    fills both axes of the panel."""
-    from fgnn.data.graph import build_session_graph
-
-    xy = drawing.session_layout(build_session_graph([10, 11, 12, 13, 12]))  # 10-11-12-13: a chain
-    assert list(xy[:, 1]) == [0.0] * 4 and list(xy[:, 0]) == sorted(xy[:, 0]) and xy[0, 0] == -1.0
-    long = drawing.session_layout(build_session_graph(list(range(100, 120))))  # 20 nodes: 3 rows of 8
-    assert sorted(set(long[:, 1])) == [-1.0, 0.0, 1.0]
-    assert long[7, 0] == long[8, 0] == 1.0 and long[8, 1] < long[7, 1]  # the row turns at the edge
-    star = drawing.session_layout(build_session_graph([1, 2, 1, 3, 1, 4, 1, 5]))
-    assert np.allclose(np.abs(star).max(axis=0), [1.0, 1.0])
-
-
-def test_node_labels_keep_clear_of_edges_and_self_loops():
-    """Issue 14: a label sits on a side where no edge or loop of its node is drawn."""
-    xy = np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]])  # a chain, node 1 in the middle with a loop
-    where = drawing.label_positions(xy, [(0, 1), (1, 1), (1, 2)])
-    loop = drawing.loop_direction(xy, 1, [0, 1, 2])
-    assert where[1] in ("top center", "bottom center")
-    assert (where[1] == "top center") == (loop[1] < 0)  # opposite the loop
-    assert where[0] != "middle right" and where[2] != "middle left"  # not over their edge
-    assert drawing.label_positions(np.zeros((1, 2)), []) == ["top center"]
-    from fgnn.data.graph import build_session_graph
-
-    fig = plots.session_graph_figure(build_session_graph([1, 2, 2, 3]))
-    node = next(t for t in fig.data if t.name == "items")
-    assert len(node.textposition) == 3 and node.textposition[1] in ("top center", "bottom center")
-
-
-def test_labels_along_a_chain_alternate_above_and_below():
-    from fgnn.data.graph import build_session_graph
-
-    xy = drawing.session_layout(build_session_graph([1, 2, 3, 4, 5]))
-    where = drawing.label_positions(xy, [(0, 1), (1, 2), (2, 3), (3, 4)])
-    assert where[1:4] == ["bottom center", "top center", "bottom center"]
