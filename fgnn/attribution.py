@@ -49,7 +49,8 @@ from torch import Tensor, nn
 from .data.graph import GraphBatch, SessionGraph
 from .explain import make_batch
 from .models import SessionRecommender
-from .models.baselines import SKNN, VSKNN, Markov, _expand_ranges, _take
+from .models.baselines import SKNN, VSKNN, Markov
+from .models.baselines.counting import expand_ranges, take
 from .models.neural import GraphSessionModel
 
 NEURAL_METHODS = ("attention", "ig", "gnnexplainer")
@@ -238,8 +239,8 @@ def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index
     weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
     node_of = {it: n for n, it in enumerate(items)}
     target = torch.tensor([item_index])
-    owner, idx = _expand_ranges(_take(model.session_indptr, ns), _take(model.session_indptr, ns + 1))
-    members = _take(model.session_items, idx)
+    owner, idx = expand_ranges(take(model.session_indptr, ns), take(model.session_indptr, ns + 1))
+    members = take(model.session_items, idx)
     for j in range(ns.numel()):
         held = members[owner == j]
         if not bool((held == item_index).any()):

@@ -1,11 +1,21 @@
-"""What every hyperparameter does, in one line with the paper's value, for the Train page's help.
+"""What every hyperparameter does, in one line with the paper's value, for the Train page's help
+and ``fgnn train --help``.
 
-The rules themselves (kind, range, choices) have one home, :mod:`fgnn.validation`, which the CLI,
-``--config`` files, checkpoints and the Train page all check against; this module only adds the
-words a form needs and the bounds a number box can show (:func:`widget_bounds`).
+A model's hyperparameters are the fields of its config dataclass (:mod:`fgnn.models.configs`, found
+through :mod:`fgnn.models.registry`): :func:`model_hyperparameters` gives them with their type,
+default, words and rule, and both the Train page's form and ``fgnn train``'s model flags
+(:func:`cli_hyperparameters`) are built from it. The rules themselves (kind, range, choices) have one
+home, :mod:`fgnn.validation`, which the CLI, ``--config`` files, checkpoints and the Train page all
+check against; this module only adds the words a form needs and the bounds a number box can show
+(:func:`widget_bounds`).
 """
 from __future__ import annotations
 
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from .models.registry import MODELS, model_spec
 from .validation import MODEL_RULES, TRAIN_RULES, Rule
 
 # FGNN: Qiu et al., CIKM 2019 (the authors' run "s2s3 ... gat8-1"); SR-GNN: Wu et al., AAAI 2019;
@@ -69,3 +79,46 @@ def widget_bounds(rule: Rule | None) -> tuple:
         return None if is_open else float(value)
 
     return bound(rule.low, rule.low_open, 1), bound(rule.high, rule.high_open, -1)
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One field of a model's config as a form or a flag shows it: ``type`` is ``bool``, ``int``,
+    ``float`` or ``str`` (the field's annotation), ``default`` the config's default."""
+
+    name: str
+    type: type
+    default: Any
+    help: str | None
+    rule: Rule | None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def model_hyperparameters(model: str) -> list[Hyperparameter]:
+    """The hyperparameters a person sets for ``model`` (every config field but ``n_items``), in the
+    config's order."""
+    spec = model_spec(model)
+    types = typing.get_type_hints(spec.config_class)
+    return [Hyperparameter(f.name, types[f.name], f.default, MODEL_HELP.get(f.name), model_rule(f.name))
+            for f in spec.hyperparameters()]
+
+
+def cli_hyperparameters() -> dict[str, tuple[Hyperparameter, list[str]]]:
+    """Every model's hyperparameters once, for ``fgnn train``'s flags: ``{name: (hyperparameter,
+    [models that take it])}``. A name shared by several models (``hidden_size``, ``k``) must have
+    one type there, or one flag could not parse it for all of them."""
+    out: dict[str, tuple[Hyperparameter, list[str]]] = {}
+    for name in MODELS:
+        for hp in model_hyperparameters(name):
+            if hp.name in out:
+                first, models = out[hp.name]
+                if first.type is not hp.type:
+                    raise TypeError(f"hyperparameter {hp.name!r} is {first.type.__name__} in {models[0]} "
+                                    f"but {hp.type.__name__} in {name}: one flag cannot take both")
+                models.append(name)
+            else:
+                out[hp.name] = (hp, [name])
+    return out

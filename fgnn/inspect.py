@@ -218,7 +218,7 @@ def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
     """One row per run of :func:`fgnn.runs.list_runs`: name, state, model, kind (model or
     baseline), dataset, epochs done, best HR@k / MRR@k / NDCG@k, device, processes (the
     data-parallel world size), path."""
-    from .models import NEURAL
+    from .models import is_neural
 
     rows = []
     for r in runs:
@@ -226,8 +226,8 @@ def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
         model = cfg.get("model", "?")
         rows.append({
             "run": r["name"], "state": status.get("state", "?"), "model": model,
-            "kind": "model" if model in NEURAL else "baseline", "dataset": cfg.get("dataset"),
-            "epoch": status.get("epoch"), "epochs": cfg.get("epochs") if model in NEURAL else 1,
+            "kind": "model" if is_neural(model) else "baseline", "dataset": cfg.get("dataset"),
+            "epoch": status.get("epoch"), "epochs": cfg.get("epochs") if is_neural(model) else 1,
             f"HR@{k}": best.get(f"hit@{k}"), f"MRR@{k}": best.get(f"mrr@{k}"),
             f"NDCG@{k}": best.get(f"ndcg@{k}"), "started": readable_time(status.get("started") or status.get("created")),
             "duration": readable_duration(status.get("started"), status.get("finished") or status.get("updated")),

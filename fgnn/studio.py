@@ -33,7 +33,7 @@ from .attention import edge_attention_for_view, node_attention_for_view
 from .data.dataset import DataError, PreparedDataset
 from .data.graph import SessionGraph
 from .explain import Explanation, explain_sessions, make_batch, topk_table
-from .models import SessionRecommender
+from .models import SessionRecommender, is_neural
 from .projection import item_map_coordinates
 
 #: The longest session the builder scores: a what-if of a longer one would hold the server for
@@ -412,13 +412,13 @@ def comparison_checkpoints(current: str | Path, model_name: str, dataset_name: s
     scored = []
     for run in runs:
         cfg = run.get("config") or {}
-        if str(cfg.get("dataset")) != str(dataset_name) or (neural_only and cfg.get("model") not in ("fgnn", "srgnn")):
+        if str(cfg.get("dataset")) != str(dataset_name) or (neural_only and not is_neural(cfg.get("model"))):
             continue
         path = Path(run["path"]) / "best.pt"
         if not path.is_file() or path.resolve() == cur:
             continue
         best = run.get("best") or {}
         hit = best.get(f"hit@{k}", max([v for key, v in best.items() if key.startswith("hit@")], default=-1.0))
-        other_network = cfg.get("model") in ("fgnn", "srgnn") and cfg.get("model") != model_name
+        other_network = is_neural(cfg.get("model")) and cfg.get("model") != model_name
         scored.append((not other_network, -float(hit), str(path)))
     return [Path(p) for _, _, p in sorted(scored)]

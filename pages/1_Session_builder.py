@@ -21,6 +21,7 @@ import streamlit as st
 
 from fgnn import attribution, studio
 from fgnn.data.dataset import DataError
+from fgnn.models import model_label
 from fgnn.paging import table_page
 from fgnn.plots import (
     METHOD_LABELS,
@@ -45,8 +46,7 @@ from pages._shared import (
 
 ensure_app_shell("pages/1_Session_builder.py")
 
-BASELINES = {"sknn": "Session-kNN", "vsknn": "Vector session-kNN", "markov": "Markov (first order)",
-             "spop": "S-POP", "pop": "POP"}
+BASELINES = ("sknn", "vsknn", "markov", "spop", "pop")  # the order offered here: kNN (the default) first
 MAX_SHOWN_CLICKS = 40
 
 ss = st.session_state
@@ -265,7 +265,7 @@ def _graph_panel(expl) -> None:
 @st.fragment
 def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
     """A count-based baseline's top-K beside the model's (choosing another reruns only this)."""
-    base_name = st.selectbox("Baseline", list(BASELINES), format_func=BASELINES.get, key="builder_baseline")
+    base_name = st.selectbox("Baseline", list(BASELINES), format_func=model_label, key="builder_baseline")
     try:
         baseline = get_baseline(base_name)
         base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),

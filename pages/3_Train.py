@@ -2,7 +2,6 @@
 watch its progress and curves live, cancel it. The run survives closing the tab."""
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -10,9 +9,9 @@ import streamlit as st
 
 from fgnn.data.registry import list_datasets
 from fgnn.distributed import process_choices
-from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, widget_bounds
+from fgnn.hyperparams import TRAINING_HELP, model_hyperparameters, widget_bounds
 from fgnn.inspect import log_tail
-from fgnn.models import NEURAL, config_class, model_names, preset_names, preset_params
+from fgnn.models import is_neural, model_names, preset_names, preset_params
 from fgnn.plots import training_curves_figure
 from fgnn.runs import (
     can_resume,
@@ -70,35 +69,34 @@ with left:
                            help="Registry name, or a click log loaded on the Dataset page.")
     model = st.selectbox("Model", model_names(), key="train_model",
                          help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
-    neural = model in NEURAL
+    neural = is_neural(model)
     presets = preset_names(model)  # named configurations that are not the paper's model (docs/fgnn-study.md)
     preset = st.selectbox("Preset", ["paper", *presets], key=f"train_{model}_preset",
                           help="'paper' is the published model; a named preset is NOT the paper's model "
                                "(docs/fgnn-study.md) and fills the hyperparameters below.") if presets else "paper"
     preset_values = preset_params(model, None if preset == "paper" else preset)
     model_params = {}
-    fields = [f for f in dataclasses.fields(config_class(model)) if f.name != "n_items"]
-    if fields:
+    hyperparameters = model_hyperparameters(model)  # the config's fields, as `fgnn train`'s flags are
+    if hyperparameters:
         st.markdown("**Model hyperparameters**")
-    for f in fields:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
-        key = f"train_{model}_{f.name}" if preset == "paper" else f"train_{model}_{preset}_{f.name}"
-        default = preset_values.get(f.name, f.default)
-        rule = model_rule(f.name)  # the rules live in fgnn.validation, the words in fgnn.hyperparams
-        help_ = MODEL_HELP.get(f.name)
+    for hp in hyperparameters:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
+        key = f"train_{model}_{hp.name}" if preset == "paper" else f"train_{model}_{preset}_{hp.name}"
+        default = preset_values.get(hp.name, hp.default)
+        rule = hp.rule  # the rules live in fgnn.validation, the words in fgnn.hyperparams
         low, high = widget_bounds(rule)
         if rule and rule.kind == "choice":
-            model_params[f.name] = st.selectbox(f.name, list(rule.choices), index=list(rule.choices).index(default)
-                                                if default in rule.choices else 0, key=key, help=help_)
-        elif isinstance(f.default, bool):
-            model_params[f.name] = st.checkbox(f.name, value=default, key=key, help=help_)
-        elif isinstance(f.default, int):
-            model_params[f.name] = int(st.number_input(f.name, value=default, step=1, key=key, help=help_,
-                                                       min_value=low, max_value=high))
-        elif isinstance(f.default, float):
-            model_params[f.name] = float(st.number_input(f.name, value=default, format="%g", key=key, help=help_,
-                                                         min_value=low, max_value=high))
+            model_params[hp.name] = st.selectbox(hp.name, list(rule.choices), index=list(rule.choices).index(default)
+                                                 if default in rule.choices else 0, key=key, help=hp.help)
+        elif hp.type is bool:
+            model_params[hp.name] = st.checkbox(hp.name, value=default, key=key, help=hp.help)
+        elif hp.type is int:
+            model_params[hp.name] = int(st.number_input(hp.name, value=default, step=1, key=key, help=hp.help,
+                                                        min_value=low, max_value=high))
+        elif hp.type is float:
+            model_params[hp.name] = float(st.number_input(hp.name, value=default, format="%g", key=key, help=hp.help,
+                                                          min_value=low, max_value=high))
         else:
-            model_params[f.name] = st.text_input(f.name, value=str(default), key=key, help=help_)
+            model_params[hp.name] = st.text_input(hp.name, value=str(default), key=key, help=hp.help)
 with right:
     st.markdown("**Training**" if neural else "**Evaluation**")
     epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_HELP["epochs"], disabled=not neural))
@@ -180,7 +178,7 @@ watch = ss.get("train_watch")
 if watch not in paths:
     # a run in progress, else the newest neural run (a baseline has no loss curves), else the newest
     active = [r["path"] for r in runs if r["status"].get("state") in ("queued", "running")]
-    neural_runs = [r["path"] for r in runs if (r.get("config") or {}).get("model") in NEURAL]
+    neural_runs = [r["path"] for r in runs if is_neural((r.get("config") or {}).get("model"))]
     watch = (active or neural_runs or paths)[0]
 ss["train_watch"] = watch
 st.selectbox("run to watch", paths, key="train_watch", format_func=lambda p: Path(p).name)

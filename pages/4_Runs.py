@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fgnn.inspect import blank_missing, config_difference, run_table
-from fgnn.models import NEURAL
+from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
 from fgnn.uploads import run_dataset_source
@@ -48,7 +48,7 @@ chosen = st.multiselect("runs to overlay", names, default=default, key="runs_ove
                              "Choose two runs to see how their configs differ.")
 if chosen:
     curves = {n: read_metrics(by_name[n]["path"]) for n in chosen if n in by_name
-              and by_name[n]["config"].get("model") in NEURAL}
+              and is_neural(by_name[n]["config"].get("model"))}
     references = {n: by_name[n]["best"] for n in chosen if n in by_name and n not in curves}
     st.plotly_chart(training_curves_figure(curves, k=k, references=references), key="runs_curves")
 if len(chosen) == 2 and all(n in by_name for n in chosen):

@@ -114,10 +114,10 @@ def get_model(path: str | None = None, dataset_source: str | None = None):
 
 @st.cache_resource(show_spinner="Fitting the baseline…", max_entries=8)
 def _baseline(name: str, dataset_source: str):
-    from fgnn.models.baselines import build_baseline
+    from fgnn.models import build_model
 
     ds = _dataset(dataset_source)
-    return build_baseline(name, ds.n_items).fit(ds).eval()
+    return build_model(name, ds.n_items).fit(ds).eval()
 
 
 def get_baseline(name: str = "sknn", dataset_source: str | None = None):

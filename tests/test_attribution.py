@@ -16,7 +16,7 @@ from fgnn import attribution as A
 from fgnn.checkpoint import load_model
 from fgnn.cli import main
 from fgnn.explain import make_batch
-from fgnn.models.baselines import build_baseline
+from fgnn.models import build_model
 
 REPO = Path(__file__).resolve().parent.parent
 CKPT = {name: REPO / "checkpoints" / f"{name}-sample" / "best.pt" for name in ("fgnn", "srgnn")}
@@ -29,7 +29,7 @@ def models(ds):
 
 @pytest.fixture(scope="module")
 def vsknn(ds):
-    return build_baseline("vsknn", ds.n_items).fit(ds)
+    return build_model("vsknn", ds.n_items).fit(ds)
 
 
 SESSION = [5, 17, 5, 30, 2, 8, 17, 44, 9, 12]  # item indices: 8 nodes, a repeated item
@@ -150,7 +150,7 @@ def test_one_click_model_is_explained_by_that_click(models):
 
 @pytest.mark.parametrize("name", ["vsknn", "sknn", "markov"])
 def test_exact_contributions_add_up_to_the_score(ds, name):
-    model = build_baseline(name, ds.n_items).fit(ds)
+    model = build_model(name, ds.n_items).fit(ds)
     batch = make_batch([SESSION])
     scores = model(batch)[0].double()
     checked = 0
@@ -168,7 +168,7 @@ def test_exact_contributions_add_up_to_the_score(ds, name):
 def test_methods_and_errors(models, vsknn, ds):
     assert A.methods_for(models["fgnn"]) == ["attention", "ig", "gnnexplainer", "random"]
     assert A.methods_for(vsknn) == ["exact", "random"]
-    pop = build_baseline("pop", ds.n_items).fit(ds)
+    pop = build_model("pop", ds.n_items).fit(ds)
     assert A.methods_for(pop) == ["random"]
     with pytest.raises(ValueError, match="not explainable"):
         A.explain_item(pop, SESSION, 3, ds.item_ids, "exact")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import fields
 
 from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, training_rule, widget_bounds
-from fgnn.models import config_class
+from fgnn.models import config_class, model_names
 from fgnn.runs import epoch_label
 from fgnn.validation import MODEL_RULES
 
 
 def test_every_hyperparameter_has_a_help_line_and_a_rule():
-    for model in ("fgnn", "srgnn", "sknn", "vsknn"):
+    for model in model_names():
         names = {f.name for f in fields(config_class(model))} - {"n_items"}
         assert names <= set(MODEL_HELP), (model, names - set(MODEL_HELP))
         assert names <= set(MODEL_RULES), (model, names - set(MODEL_RULES))

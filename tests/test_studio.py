@@ -11,7 +11,7 @@ from fgnn import studio
 from fgnn.checkpoint import load_model
 from fgnn.data.dataset import DataError
 from fgnn.explain import make_batch
-from fgnn.models.baselines import build_baseline
+from fgnn.models import build_model
 
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
@@ -62,7 +62,7 @@ def test_remove_and_move_click():
 def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, which):
     model = {"fgnn": fgnn_model, "srgnn": srgnn_model}.get(which)
     if model is None:
-        model = build_baseline(which, ds.n_items).fit(ds)
+        model = build_model(which, ds.n_items).fit(ds)
     top = studio.predict_topk(model, ds, session, 10)
     with torch.no_grad():
         scores = model(make_batch([ds.to_indices(session)]))[0]
@@ -92,7 +92,7 @@ def test_explain_session_graph_and_attention(ds, fgnn_model, session):
 
 
 def test_graph_view_without_attention(ds, session):
-    model = build_baseline("pop", ds.n_items).fit(ds)
+    model = build_model("pop", ds.n_items).fit(ds)
     expl = studio.explain_session(model, ds, session, 5)
     assert studio.attention_choices(expl) == studio.AttentionChoices([], [], {})
     graph, node_att, edge_att = studio.graph_view(expl, ds.item_ids, "mean", 0, "mean")
@@ -175,7 +175,7 @@ def test_item_map_table(ds, fgnn_model):
     again = studio.item_map_table(fgnn_model, ds)
     pd.testing.assert_frame_equal(t, again)
     with pytest.raises(ValueError, match="no item embeddings"):
-        studio.item_map_table(build_baseline("pop", ds.n_items).fit(ds), ds)
+        studio.item_map_table(build_model("pop", ds.n_items).fit(ds), ds)
 
 
 def test_item_map_and_catalogue_with_names_from_an_items_file(ds, fgnn_model):

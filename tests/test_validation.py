@@ -42,6 +42,10 @@ TRAIN_CASES = [
     (["--eval-batch-size", "0"], "--eval-batch-size", ">= 1"),
     (["--model", "sknn", "--k", "0"], "--k", ">= 1"),
     (["--model", "sknn", "--sample-size", "-1"], "--sample-size", ">= 0"),
+    (["--model", "vsknn", "--weighting", "linear"], "--weighting", "one of same, div, quadratic, log"),
+    (["--model", "vsknn", "--weighting-score", "cubic"], "--weighting-score", "one of same, div"),
+    (["--model", "vsknn", "--idf-weighting", "-1"], "--idf-weighting", ">= 0"),
+    (["--model", "sknn", "--weighting", "log"], "model 'sknn' has no hyperparameter 'weighting'", ""),
     (["--model", "bogus"], "--model", "one of fgnn, srgnn"),
     (["--model", "pop", "--hidden-size", "8"], "model 'pop' has no hyperparameter 'hidden_size'", ""),
 ]

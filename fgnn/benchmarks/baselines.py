@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import SessionPairs
 from fgnn.metrics import target_ranks
-from fgnn.models.baselines import build_baseline
+from fgnn.models import build_model
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     runs = [("pop", {}), ("spop", {}), ("markov", {}), ("sknn", {}), ("vsknn", {}),
             ("vsknn", {"idf_weighting": 10})]
     for name, params in runs:
-        model = build_baseline(name, data.n_items, **params)
+        model = build_model(name, data.n_items, **params)
         t0 = time.perf_counter()
         model.fit(data)
         fit_s = time.perf_counter() - t0

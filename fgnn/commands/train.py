@@ -13,6 +13,8 @@ import uuid
 from pathlib import Path
 
 from ..data.dataset import DataError
+from ..hyperparams import cli_hyperparameters
+from ..models.registry import model_names, preset_names, preset_params
 from ..runs import checkpoints_root, fail_queued_run, unique_run_dir
 from .common import add_dataset_options, fail, protocol_options, read_options
 
@@ -27,12 +29,21 @@ def yes_no(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected yes or no, got {text!r}")
 
 
-# hyperparameter flags -> model_params keys (only those given are passed on)
-MODEL_FLAGS = {
-    "hidden_size": int, "num_layers": int, "heads": int, "last_heads": int, "readout_steps": int,
-    "negative_slope": float, "dropout": float, "activation": str, "last_click": yes_no, "steps": int,
-    "k": int, "sample_size": int, "attention_norm": str, "concat_heads": yes_no, "last_activation": yes_no,
-}
+# every model's hyperparameters, from their config dataclasses (fgnn.hyperparams): flag name -> parser;
+# only the flags given are passed on as model_params, over the model's (or its preset's) defaults
+PARSERS = {bool: yes_no, int: int, float: float, str: str}
+MODEL_FLAGS = {name: PARSERS[hp.type] for name, (hp, _) in cli_hyperparameters().items()}
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """One flag per model hyperparameter, with the Train page's words and the value rule."""
+    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults; ranges: fgnn/validation.py)")
+    for name, (hp, models) in cli_hyperparameters().items():
+        words = [hp.help or "", f"Must be {hp.rule.describe()}." if hp.rule else "", f"[{', '.join(models)}]"]
+        choices = hp.rule.choices if hp.rule else ()
+        metavar = "yes|no" if hp.type is bool else "{" + ",".join(choices) + "}" if choices else None
+        g.add_argument(hp.flag, dest=name, type=MODEL_FLAGS[name], default=None, metavar=metavar,
+                       help=" ".join(w for w in words if w).replace("%", "%%"))
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -43,11 +54,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "gets config.json, status.json, metrics.jsonl, best.pt, last.pt and TensorBoard events. "
                     "SIGTERM or a STOP file in the run folder cancels cleanly; --resume continues.")
     add_dataset_options(p)
-    p.add_argument("--model", default="fgnn", help="fgnn | srgnn | pop | spop | markov | sknn | vsknn (default fgnn)")
+    p.add_argument("--model", default="fgnn", help=" | ".join(model_names()) + " (default fgnn)")
     p.add_argument("--preset", default=None,
-                   help="a named configuration that is not the paper's model (fgnn: last-click, senders, "
-                        "last-click-senders; docs/fgnn-study.md); "
-                        "hyperparameter flags given beside it win")
+                   help="a named configuration that is not the paper's model ("
+                        + "; ".join(f"{m}: {', '.join(preset_names(m))}" for m in model_names() if preset_names(m))
+                        + "; docs/fgnn-study.md); hyperparameter flags given beside it win")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/<model>-<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last.pt")
@@ -73,9 +84,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--launch-token", default=None, help=argparse.SUPPRESS)  # set by fgnn.runs.launch_run
-    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults)")
-    for name, typ in MODEL_FLAGS.items():
-        g.add_argument("--" + name.replace("_", "-"), type=typ, default=None)
+    add_model_options(p)
     p.set_defaults(func=run)
     return p
 
@@ -83,7 +92,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def config_from_args(args):
     """The run config from the options (or ``--config``), range-checked: a bad value raises a
     :class:`~fgnn.validation.ConfigError` naming the option (or the file's key)."""
-    from ..models import preset_params
     from ..train import TrainConfig
     from ..validation import validate_train_config
 
@@ -164,12 +172,12 @@ def _launch(args, cfg, run_dir: Path) -> int:
     """``--nproc N``: ``fgnn train --config run_dir/config.json`` N times under torchrun's elastic
     agent (fgnn.distributed.launch), as the app starts a run."""
     from .. import distributed
-    from ..models import NEURAL
+    from ..models import is_neural
     from ..run_guard import open_run_folder
     from ..runs import read_json, write_json_atomic
     from ..train import TrainConfig
 
-    if cfg.model not in NEURAL:
+    if not is_neural(cfg.model):
         raise DataError(f"'{cfg.model}' is a baseline: it fits in seconds on one process and is not data-parallel; "
                         "drop --nproc")
     if cfg.nproc > cfg.batch_size:

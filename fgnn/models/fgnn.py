@@ -6,41 +6,14 @@ Neural Networks", CIKM 2019. ``item embedding -> L stacked WGAT layers -> GRU-Se
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..data.graph import GraphBatch
 from ..nn import GRUSet2Set, WeightedGATConv
+from .configs import FGNNConfig
 from .neural import GraphSessionModel
-
-
-@dataclass
-class FGNNConfig:
-    """Hyperparameters of FGNN. The defaults follow the authors' run tag "s2s3 ... gat8-1":
-    3 readout steps, a WGAT layer of 8 heads (concatenated) then one of 1 head."""
-
-    n_items: int
-    hidden_size: int = 100
-    num_layers: int = 2
-    heads: int = 8  # heads of every layer but the last
-    last_heads: int = 1  # heads of the last layer (averaged)
-    readout_steps: int = 3
-    negative_slope: float = 0.2
-    dropout: float = 0.0
-    activation: str = "relu"  # between WGAT layers
-    # Not in the FGNN paper: also map the last click's node embedding into the session embedding,
-    # s = W [readout || h_last], as SR-GNN's readout does (the Set2Set readout alone is order-blind).
-    last_click: bool = False
-    # Ablation switches (docs/fgnn-study.md); the defaults are the paper's model.
-    attention_norm: str = "dst"  # "dst": softmax over in-neighbours (paper); "src": over senders (authors' code)
-    concat_heads: bool = True  # heads of every layer but the last concatenated (paper) or averaged
-    last_activation: bool = False  # also apply `activation` after the last WGAT layer
-
-    def layer_heads(self) -> list[int]:
-        return [self.heads] * (self.num_layers - 1) + [self.last_heads]
 
 
 class FGNN(GraphSessionModel):

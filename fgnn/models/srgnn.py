@@ -5,18 +5,10 @@ AAAI 2019.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..data.graph import GraphBatch
 from ..nn import SRGNNAttentionReadout, SRGNNConv
+from .configs import SRGNNConfig
 from .neural import GraphSessionModel
-
-
-@dataclass
-class SRGNNConfig:
-    n_items: int
-    hidden_size: int = 100
-    steps: int = 1  # gated propagation steps (the paper's default)
 
 
 class SRGNN(GraphSessionModel):

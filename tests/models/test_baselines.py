@@ -13,8 +13,8 @@ import torch
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import build_graph_batch, pad_sequences
 from fgnn.data.sessions import SessionPairs
+from fgnn.models import build_model, model_names, model_spec
 from fgnn.models.baselines import (
-    BASELINES,
     POP,
     SKNN,
     SPOP,
@@ -25,8 +25,9 @@ from fgnn.models.baselines import (
     SKNNConfig,
     SPOPConfig,
     VSKNNConfig,
-    build_baseline,
 )
+
+BASELINES = model_names("baseline")
 
 # Four training sessions in date order over items 1..6 (item 6 never clicked):
 #   s0 = [1, 2, 3], s1 = [2, 3, 2, 4], s2 = [1, 5], s3 = [3, 4, 4]
@@ -245,7 +246,7 @@ SMALL_KNN = {"sknn": {"k": 4, "sample_size": 15}, "vsknn": {"k": 4, "sample_size
 @pytest.mark.parametrize("name", list(BASELINES))
 def test_batched_forward_equals_each_session_alone(random_data, name):
     data, _, queries = random_data
-    model = build_baseline(name, data.n_items, **SMALL_KNN.get(name, {})).fit(data)
+    model = build_model(name, data.n_items, **SMALL_KNN.get(name, {})).fit(data)
     batched = scores_of(model, *queries)
     assert batched.shape == (len(queries), data.n_items)
     assert batched.dtype == torch.float32
@@ -257,11 +258,11 @@ def test_batched_forward_equals_each_session_alone(random_data, name):
 def test_state_dict_round_trip(random_data, name):
     data, _, queries = random_data
     params = {"vsknn": {"idf_weighting": 10.0}}.get(name, {})
-    model = build_baseline(name, data.n_items, **params).fit(data)
+    model = build_model(name, data.n_items, **params).fit(data)
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
     buf.seek(0)
-    fresh = build_baseline(name, data.n_items, **params)
+    fresh = build_model(name, data.n_items, **params)
     with pytest.raises(RuntimeError, match="not fitted"):
         scores_of(fresh, *queries)
     fresh.load_state_dict(torch.load(buf, weights_only=True))
@@ -270,14 +271,15 @@ def test_state_dict_round_trip(random_data, name):
 
 @pytest.mark.parametrize("name", list(BASELINES))
 def test_interface(name, hand):
-    cls = BASELINES[name]
-    model = build_baseline(name, 6)
+    spec = model_spec(name)
+    cls = spec.model_class
+    model = build_model(name, 6)
     assert isinstance(model, cls) and model.name == name and model.trainable is False
     assert model.config_dict()["n_items"] == 6
-    assert cls(cls.config_class(n_items=6)).config_dict() == model.config_dict()
+    assert cls(spec.config_class(n_items=6)).config_dict() == model.config_dict()
     assert model.fit(hand) is model
     with pytest.raises(ValueError, match="7 items"):
-        build_baseline(name, 7).fit(hand)
+        build_model(name, 7).fit(hand)
 
 
 def test_defaults_and_unknown_name():
@@ -285,8 +287,8 @@ def test_defaults_and_unknown_name():
     cfg = VSKNNConfig(n_items=1)
     assert (cfg.k, cfg.sample_size, cfg.weighting, cfg.weighting_score, cfg.idf_weighting) == (
         100, 500, "div", "div", 0.0)
-    assert isinstance(build_baseline("V-SKNN", 3, k=7), VSKNN)
-    with pytest.raises(ValueError, match="unknown baseline"):
-        build_baseline("gru4rec", 3)
+    assert isinstance(build_model("V-SKNN", 3, k=7), VSKNN)
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model("gru4rec", 3)
     with pytest.raises(ValueError, match="weighting"):
         VSKNN(VSKNNConfig(n_items=3, weighting="linear"))
