@@ -187,16 +187,14 @@ def _device_problem(device) -> Problem | None:
 
 def model_problems(model: str, params) -> list[Problem]:
     """Problems of a model name and its hyperparameters (unknown ones included)."""
-    from dataclasses import fields
-
-    from .models import config_class, model_names
+    from .models import model_names, model_spec
 
     names = model_names()
     if not isinstance(model, str) or model not in names:
         return [Problem("model", Rule("--model", "choice", choices=tuple(names)), model)]
     if not isinstance(params, dict):
         return [Problem("model_params", None, params, f"model_params must be an object, got {params!r}")]
-    valid = [f.name for f in fields(config_class(model)) if f.name != "n_items"]
+    valid = [f.name for f in model_spec(model).hyperparameters()]
     out = []
     for key, value in params.items():
         if key not in valid:

@@ -35,12 +35,13 @@ def main(argv=None) -> int:
 
     from ..attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
     from ..checkpoint import load_checkpoint, model_from_checkpoint
+    from ..models import model_names
     from ..studio import index_session_scores
 
     print(f"explain a {len(SESSION)}-click session ({len(set(SESSION))} items) with "
           f"{', '.join(NEURAL_METHODS)}; IG {IG_STEPS} steps, GNNExplainer {GNNEXPLAINER_EPOCHS} epochs; "
           f"{torch.get_num_threads()} thread(s), median of {args.repeats}")
-    for name in ("fgnn", "srgnn"):
+    for name in model_names("neural"):  # the shipped <model>-sample runs
         path = ROOT / "checkpoints" / f"{name}-sample" / "best.pt"
         ckpt = load_checkpoint(path)
         model = model_from_checkpoint(ckpt, path)
