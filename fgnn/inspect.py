@@ -20,34 +20,17 @@ import torch
 
 from .checkpoint import load_checkpoint, load_model
 from .data.dataset import DataError, PreparedDataset
-from .data.registry import READ_OPTIONS
+from .data.spec import DatasetSpec
 from .evaluate import rank_targets
 from .metrics import length_buckets, popularity_buckets, slice_metrics
 
 OUTCOMES = ("all", "hit", "miss")
 
 
-def dataset_spec_of_checkpoint(ckpt: dict) -> dict:
-    """How to load the dataset a checkpoint was trained on: ``load_dataset`` keyword arguments
-    (``source`` plus format/columns/protocol) from its training config, else its dataset name."""
-    cfg = ckpt.get("train_config") or {}
-    source = cfg.get("dataset") or (ckpt.get("dataset") or {}).get("name")
-    if not source:
-        raise DataError("the checkpoint names no dataset: choose the dataset by hand")
-    spec = {"source": source}
-    for key in READ_OPTIONS:
-        if cfg.get(key) is not None:
-            spec[key] = cfg[key]
-    spec.update(cfg.get("protocol") or {})
-    return spec
-
-
 def load_checkpoint_dataset(path) -> PreparedDataset:
-    """The prepared dataset a checkpoint was trained on (through the registry and its cache)."""
-    from .data.registry import load_dataset
-
-    spec = dataset_spec_of_checkpoint(load_checkpoint(path))
-    return load_dataset(spec.pop("source"), **spec)
+    """The prepared dataset a checkpoint was trained on (:meth:`DatasetSpec.of_checkpoint`,
+    through the registry and its cache)."""
+    return DatasetSpec.of_checkpoint(load_checkpoint(path)).load()
 
 
 def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 500,

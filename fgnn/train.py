@@ -21,6 +21,7 @@ from . import checkpoint, distributed, runs
 from .checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
 from .data.dataset import DataError, PreparedDataset
 from .data.sessions import GraphBatchLoader
+from .data.spec import CONFIG_KEYS, DatasetSpec
 from .evaluate import rank_targets
 from .metrics import summarize
 from .models import build_model
@@ -39,17 +40,12 @@ from .validation import validate_train_config
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a run; saved as ``config.json``. Defaults: both papers."""
+    """Everything that defines a run; saved as ``config.json``. Defaults: both papers.
 
-    dataset: str = "diginetica-sample"
-    format: str | None = None
-    session_col: str | None = None
-    item_col: str | None = None
-    time_col: str | None = None
-    user_col: str | None = None  # a log without session ids, cut at protocol["session_gap"] minutes
-    event_col: str | None = None
-    items: str | None = None  # items file: item,name[,category]
-    protocol: dict = field(default_factory=dict)  # min_item_support, test_days, fraction, session_gap, ...
+    ``data`` (which dataset and how to prepare it, :class:`fgnn.data.spec.DatasetSpec`) is stored
+    flat, as run configs have always been: ``dataset``, the read options and ``protocol``."""
+
+    data: DatasetSpec = field(default_factory=DatasetSpec)
     model: str = "fgnn"
     model_params: dict = field(default_factory=dict)  # hidden_size, heads, steps, k, ...
     epochs: int = 10
@@ -72,14 +68,19 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
+        """A run config as ``config.json`` / a checkpoint's ``train_config`` hold it (older layouts too)."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"data"}
+        unknown = set(d) - names - set(CONFIG_KEYS)
         if unknown:
-            raise DataError(f"run config has unknown keys {sorted(unknown)}: valid keys are {sorted(names)}")
-        return cls(**d)
+            raise DataError(f"run config has unknown keys {sorted(unknown)}: valid keys are "
+                            f"{sorted(names | set(CONFIG_KEYS))}")
+        data = DatasetSpec.from_config({k: d[k] for k in CONFIG_KEYS if k in d})
+        return cls(data=data, **{k: v for k, v in d.items() if k in names})
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        del out["data"]
+        return {**self.data.config_dict(), **out}
 
 
 class _StopFlag:
@@ -122,9 +123,7 @@ def device_description(device: torch.device) -> str:
 
 
 def load_training_data(cfg: TrainConfig) -> PreparedDataset:
-    from .data.registry import READ_OPTIONS, load_dataset
-
-    return load_dataset(cfg.dataset, **{k: getattr(cfg, k) for k in READ_OPTIONS}, **cfg.protocol)
+    return cfg.data.load()
 
 
 def _tail_pairs(pairs, n: int | None):

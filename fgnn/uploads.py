@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
 
 from .data.dataset import DataError, PreparedDataset
-from .data.protocol import default_settings
 from .data.readers import FORMATS, quoting_content
-from .data.registry import READ_OPTIONS
-from .data.sessionize import LOG_SETTINGS
+from .data.spec import READ_OPTIONS, DatasetSpec
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 
@@ -103,113 +100,23 @@ def load_user_log(path, format: str | None = None, session_col: str | None = Non
                         "check that it has sessions of 2+ clicks over several days") from None
 
 
-# --------------------------------------------------------------------------- dataset sources
-# How to read a source (a run's config keeps these at its top level): READ_OPTIONS, from the registry.
-#: Keys a dataset source may carry besides the path: how to read it, and the protocol settings.
-SOURCE_OPTIONS = READ_OPTIONS + tuple(default_settings()) + tuple(LOG_SETTINGS)
+def load_source(spec: DatasetSpec) -> PreparedDataset:
+    """Load a dataset the way the app does (its one cached loader, ``pages/_shared.py``).
 
-
-def encode_source(source, format: str | None = None, session_col: str | None = None,
-                  item_col: str | None = None, time_col: str | None = None, **protocol) -> str:
-    """One string for a dataset and how to read it, so that the app can hold it in one place.
-
-    A registry name or a path with no options stays as it is; otherwise the result is a JSON
-    object ``{"source": …, "format": …, "item_col": …, …}`` with sorted keys and only the options
-    given, so the same choice always gives the same string."""
-    options = {"format": format, "session_col": session_col, "item_col": item_col, "time_col": time_col,
-               **protocol}
-    unknown = set(options) - set(SOURCE_OPTIONS)
-    if unknown:
-        raise DataError(f"unknown dataset option(s) {', '.join(sorted(unknown))}; known: {', '.join(SOURCE_OPTIONS)}")
-    options = {k: v for k, v in options.items() if v not in (None, "", "auto")}
-    if not options:
-        return str(source)
-    return json.dumps({"source": str(source), **options}, sort_keys=True)
-
-
-def decode_source(text: str) -> dict:
-    """The keyword arguments of :func:`load_user_log` (``source`` included) for a dataset source."""
-    text = str(text)
-    if not text.lstrip().startswith("{"):
-        return {"source": text}
-    try:
-        spec = json.loads(text)
-    except ValueError:
-        spec = None
-    if not isinstance(spec, dict) or not isinstance(spec.get("source"), str):
-        raise DataError(f"dataset source {text[:120]!r} is not a path, a registry name or a JSON object "
-                        "with a 'source' key; choose the dataset again on the Dataset page")
-    unknown = set(spec) - {"source", *SOURCE_OPTIONS}
-    if unknown:
-        raise DataError(f"dataset source has unknown option(s) {', '.join(sorted(unknown))}; "
-                        f"known: {', '.join(SOURCE_OPTIONS)}")
-    return spec
-
-
-def describe_source(text: str) -> str:
-    """A short label: the name or path, and the options in brackets (``clicks.csv (csv, item=pid)``)."""
-    try:
-        spec = dict(decode_source(text))
-    except DataError:
-        return str(text)[:80]
-    source = spec.pop("source")
-    if not spec:
-        return source
-    short = {"session_col": "session", "user_col": "user", "item_col": "item", "time_col": "time",
-             "event_col": "event", "items": "items"}
-    parts = [str(spec.pop("format"))] if "format" in spec else []
-    parts += [f"{short.get(k, k)}={Path(v).name if k == 'items' else v}" for k, v in spec.items()]
-    return f"{Path(source).name} ({', '.join(parts)})"
-
-
-def load_source(text: str) -> PreparedDataset:
-    """Load a dataset source from :func:`encode_source` (a plain name or path works too).
-
-    This is how the app loads data: errors about a file on the server (neither a registry name
-    nor an upload) name the column and line but quote none of its content (docs/serving.md)."""
+    Errors about a file on the server (neither a registry name nor an upload) name the column and
+    line but quote none of its content (docs/serving.md); an upload in use is not cleaned for its age."""
     from .data.readers import content_withheld
     from .data.registry import REGISTRY
 
-    spec = dict(decode_source(text))
-    source = spec.pop("source")
+    source, options = spec.source, spec.load_kwargs()
     if source in REGISTRY:
-        return load_user_log(source, **spec)
+        return load_user_log(source, **options)
     if is_upload(source):
         with contextlib.suppress(OSError):
             os.utime(Path(source).parent)  # in use: not cleaned for its age
-        return load_user_log(source, **spec)
+        return load_user_log(source, **options)
     with content_withheld():
-        return load_user_log(source, **spec)
-
-
-def source_stem(text: str) -> str:
-    """The bare name of a dataset source, for run names: ``diginetica-sample``, ``clicks`` for ``/x/clicks.csv``."""
-    try:
-        source = decode_source(text)["source"]
-    except DataError:
-        source = str(text)
-    return Path(source.rstrip("/\\")).stem or "dataset"
-
-
-def source_config(text: str) -> dict:
-    """The dataset fields of a run config (:class:`fgnn.train.TrainConfig`) for a dataset source:
-    ``dataset``, the read options, and the protocol settings under ``protocol``."""
-    spec = dict(decode_source(text))
-    fields = {"dataset": spec.pop("source"), **{k: spec.pop(k, None) for k in READ_OPTIONS}}
-    return {**fields, "protocol": spec}
-
-
-def run_dataset_source(config: dict) -> str | None:
-    """The dataset source of a run's ``config.json`` (the inverse of :func:`source_config`), with
-    its format, columns and protocol settings; ``None`` when the config names no dataset."""
-    source = config.get("dataset") if isinstance(config, dict) else None
-    if not isinstance(source, str) or not source:
-        return None
-    protocol = config.get("protocol") if isinstance(config.get("protocol"), dict) else {}
-    try:
-        return encode_source(source, **{k: config.get(k) for k in READ_OPTIONS}, **protocol)
-    except DataError:
-        return source
+        return load_user_log(source, **options)
 
 
 # The Dataset page's form fields for the CLI flags that the readers' messages name.
@@ -229,12 +136,3 @@ def form_message(message: str) -> str:
     text = re.sub(r"--format\s+([A-Za-z0-9_-]+)", r"format '\1'", str(message))
     return re.sub(r"--[a-z][a-z-]*", lambda m: FORM_FIELDS.get(m.group(0), m.group(0)), text)
 
-
-def dataset_label(source: str, loaded: dict | None = None) -> str:
-    """What the app calls a dataset source: the label the Dataset page gave a loaded log (its file
-    name, not the upload folder), else :func:`describe_source` (a path by its file name)."""
-    for label, value in (loaded or {}).items():
-        if value == source:
-            return label
-    described = describe_source(source)
-    return Path(described).name if described == str(source) and os.sep in described else described

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fgnn.data.registry import list_datasets
+from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.distributed import process_choices
 from fgnn.hyperparams import TRAINING_HELP, model_hyperparameters, widget_bounds
 from fgnn.inspect import log_tail
@@ -29,9 +30,8 @@ from fgnn.runs import (
     unique_run_dir,
 )
 from fgnn.train import TrainConfig
-from fgnn.uploads import describe_source, source_config, source_stem
 from fgnn.validation import problems
-from pages._shared import checkpoint_choices, ensure_app_shell, serving_policy
+from pages._shared import checkpoint_choices, current_dataset, ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/3_Train.py")
 
@@ -63,9 +63,9 @@ has_cuda, gpu = cuda_info()
 # --------------------------------------------------------------------------- the form
 left, right = st.columns(2)
 with left:
-    datasets = list(dict.fromkeys([ss.get("dataset") or DEFAULTS.dataset, *list_datasets(),
-                                   *ss.get("user_datasets", {}).keys()]))
-    dataset = st.selectbox("Dataset", datasets, key="train_dataset", format_func=describe_source,
+    loaded = ss.get("user_datasets", {})  # label -> DatasetSpec, from the Dataset page
+    datasets = list(dict.fromkeys([current_dataset(), *(DatasetSpec(n) for n in list_datasets()), *loaded.values()]))
+    dataset = st.selectbox("Dataset", datasets, key="train_dataset", format_func=lambda s: dataset_label(s, loaded),
                            help="Registry name, or a click log loaded on the Dataset page.")
     model = st.selectbox("Model", model_names(), key="train_model",
                          help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
@@ -130,7 +130,7 @@ with right:
                                 help="DistributedDataParallel under torchrun (docs/distributed.md); baselines "
                                      "always fit in one process."))
     st.caption(why if neural else "baselines fit in one process")
-    default_name = f"{model}-{source_stem(dataset)}"  # follows the model and dataset until a name is typed
+    default_name = f"{model}-{dataset.stem}"  # follows the model and dataset until a name is typed
     name = st.text_input("run name", key="train_run_name", placeholder=default_name).strip() or default_name
     folder = safe_run_name(name)
     st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
@@ -138,7 +138,7 @@ with right:
 
 def start() -> None:
     cfg = TrainConfig(
-        **source_config(ss.get("user_datasets", {}).get(dataset, dataset)), model=model, model_params=model_params,
+        data=dataset, model=model, model_params=model_params,
         epochs=epochs if neural else 1, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
         lr_step=lr_step, lr_gamma=lr_gamma, device=device, seed=seed, ks=sorted(ks or [20]),
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,

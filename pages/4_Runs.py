@@ -2,16 +2,18 @@
 overlaid curves of the runs you pick, the checkpoint the whole app uses, deletion after confirmation."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import streamlit as st
 
+from fgnn.data.dataset import DataError
+from fgnn.data.spec import DatasetSpec
 from fgnn.inspect import blank_missing, config_difference, run_table
 from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
-from fgnn.uploads import run_dataset_source
 from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/4_Runs.py")
@@ -77,9 +79,8 @@ with c2:
 
 def use_checkpoint(path: str, config: dict) -> None:
     ss["checkpoint"] = path
-    source = run_dataset_source(config)
-    if source:
-        ss["dataset"] = source
+    with contextlib.suppress(DataError):  # its dataset, format, columns and protocol; none named: keep the app's
+        ss["dataset"] = DatasetSpec.from_config(config, default=None)
     ss["runs_message"] = f"The app now uses {Path(path).parent.name}/{Path(path).name}."
 
 

@@ -15,7 +15,6 @@ from fgnn.inspect import (
     compare_tables,
     comparison_counts,
     filter_pairs,
-    load_checkpoint_dataset,
     pair_prediction,
     pair_table,
     rank_comparison_figure,
@@ -26,7 +25,7 @@ from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_histogram
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
 from fgnn.studio import comparison_checkpoints
-from pages._shared import ensure_app_shell
+from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset
 
 ensure_app_shell("pages/5_Inspect.py")
 
@@ -43,16 +42,16 @@ def _version(path: str) -> tuple[int, int]:
         return 0, 0
 
 
-@st.cache_resource(show_spinner="Preparing the checkpoint's dataset…", max_entries=4)
-def _dataset_of(path: str, mtime: int):  # noqa: ARG001 (part of the cache key)
-    return load_checkpoint_dataset(path)
+def _dataset_of(path: str):
+    """The dataset the checkpoint was trained on, through the app's one dataset cache."""
+    return get_dataset(checkpoint_dataset_spec(path))
 
 
 @st.cache_resource(show_spinner="Building the table of test pairs…", max_entries=8)
-def _pairs(path: str, mtime: int, size: int, _ranks):  # noqa: ARG001 (size: part of the cache key)
+def _pairs(path: str, mtime: int, size: int, _ranks):  # noqa: ARG001 (mtime, size: the cache key)
     """The pair table of one checkpoint version (``hit`` at K is added per run) and its summary."""
     ckpt = load_checkpoint(path)
-    table = pair_table(None, _dataset_of(path, mtime), ranks=_ranks).drop(columns="hit")
+    table = pair_table(None, _dataset_of(path), ranks=_ranks).drop(columns="hit")
     return table, {"model": ckpt["model_name"], "dataset": ckpt["dataset"].get("name"), "epoch": ckpt.get("epoch")}
 
 
@@ -64,7 +63,7 @@ def _slices(path: str, mtime: int, size: int, k: int, model: str, _table):  # no
 
 @st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=4)
 def _model_of(path: str, mtime: int, size: int):  # noqa: ARG001 (mtime, size: the cache key)
-    return load_model(path, _dataset_of(path, mtime))[0]
+    return load_model(path, _dataset_of(path))[0]
 
 
 def open_in_builder(prefix, target, other: str | None = None) -> None:
@@ -89,7 +88,7 @@ def evaluate(path: str):
     with a progress bar and kept there (docs/research-scale.md)."""
     try:
         mtime, size = _version(path)
-        dataset = _dataset_of(path, mtime)
+        dataset = _dataset_of(path)
         ranks = load_cached_ranks(path, dataset)
         if ranks is None:
             bar = st.progress(0.0, text=f"Ranking every test pair of {label(path)}…")
@@ -155,7 +154,7 @@ if pairs:
     row = table.loc[table["pair"] == pair].iloc[0]
     if not row["hit"]:  # a miss: what the model put first instead
         try:
-            guess = pair_prediction(_model_of(path, *_version(path)), _dataset_of(path, _version(path)[0]),
+            guess = pair_prediction(_model_of(path, *_version(path)), _dataset_of(path),
                                     row["prefix"], row["target"])
         except (DataError, ValueError) as exc:
             st.warning(f"The prediction cannot be shown: {exc}")
@@ -193,7 +192,7 @@ def _faithfulness(path: str) -> None:
     key = (path, version, n, which)
     if c3.button("Compute", key="inspect_faith_run", icon=":material/science:"):
         try:
-            dataset = _dataset_of(path, version[0])
+            dataset = _dataset_of(path)
             model = _model_of(path, *version)
             pairs = attribution.sample_pairs(dataset.test, n, seed=0)
             bar = st.progress(0.0, text=f"0 of {len(pairs)} pairs")

@@ -10,23 +10,18 @@ import streamlit as st
 from fgnn.data.dataset import DataError
 from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
+from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.inspect import dataset_split_day
 from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
-from fgnn.uploads import describe_source, encode_source, form_message, load_source, save_upload
-from pages._shared import ensure_app_shell, serving_policy
+from fgnn.uploads import form_message, save_upload
+from pages._shared import current_dataset, ensure_app_shell, get_dataset, serving_policy
 
 ensure_app_shell("pages/6_Dataset.py")
 
 ss = st.session_state
-ss.setdefault("user_datasets", {})
+ss.setdefault("user_datasets", {})  # label -> DatasetSpec of the logs loaded here
 policy = serving_policy()
 st.title("Dataset")
-
-
-@st.cache_resource(show_spinner="Running the protocol…", max_entries=6)
-def _load(source: str):
-    """``source`` from :func:`fgnn.uploads.encode_source`: the path and how to read it."""
-    return load_source(source)
 
 
 # --------------------------------------------------------------------------- your own log
@@ -78,44 +73,45 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
             else:
                 source = str(policy.server_path(path_text))
                 items = str(policy.server_path(items_path)) if items_path.strip() else None
-            spec = {"format": None if fmt == "auto" else fmt, "session_col": session_col.strip() or None,
-                    "item_col": item_col.strip() or None, "time_col": time_col.strip() or None,
-                    "test_days": float(test_days) or None, "user_col": user_col.strip() or None,
-                    "session_gap": session_gap if user_col.strip() or session_gap != 30.0 else None,
-                    "event_col": event_col.strip() or None, "keep": keep.strip() or None,
-                    "collapse_repeats": True if collapse else None, "items": items}
-            app_source = encode_source(source, **spec)
-            ds = _load(app_source)
+            spec = DatasetSpec(
+                source, format=fmt, session_col=session_col, item_col=item_col, time_col=time_col,
+                user_col=user_col, event_col=event_col, items=items,
+                protocol={"test_days": float(test_days) or None, "keep": keep.strip() or None,
+                          "session_gap": session_gap if user_col.strip() or session_gap != 30.0 else None,
+                          "collapse_repeats": True if collapse else None})
+            ds = get_dataset(spec)
         except (DataError, ValueError, TypeError, OSError) as exc:
             st.error(f"This click log cannot be used: {form_message(exc)}", icon=":material/error:")
         else:
-            label = f"{ds.name} ({Path(source).name})" if how == "upload" else describe_source(app_source)
-            ss["user_datasets"][label] = app_source
-            ss["data_view"] = label
+            label = f"{ds.name} ({Path(source).name})" if how == "upload" else spec.label
+            ss["user_datasets"][label] = spec
+            ss["data_view"] = spec
             st.success(f"Loaded {label}: {ds.n_items} items, {len(ds.train)} training pairs, "
                        f"{len(ds.test)} test pairs. Train on it from the Train page.", icon=":material/check_circle:")
 
 # --------------------------------------------------------------------------- statistics
-choices = list(dict.fromkeys([*ss["user_datasets"], ss.get("dataset") or "diginetica-sample", *list_datasets()]))
+# the logs loaded here (by the label they were given), the app's dataset, the registry's
+choices = list(dict.fromkeys([*ss["user_datasets"].values(), current_dataset(),
+                              *(DatasetSpec(n) for n in list_datasets())]))
 if ss.get("data_view") not in choices:
-    ss["data_view"] = ss.get("dataset") or choices[0]
-view = st.selectbox("dataset", choices, key="data_view", format_func=describe_source)
+    ss["data_view"] = current_dataset()
+loaded = ss["user_datasets"]
+view = st.selectbox("dataset", choices, key="data_view", format_func=lambda s: dataset_label(s, loaded))
 try:
-    app_source = ss["user_datasets"].get(view, view)  # a label of a loaded log, or a source itself
-    ds = _load(app_source)
+    ds = get_dataset(view)
 except (DataError, ValueError, TypeError, OSError) as exc:
-    st.error(f"The dataset {describe_source(view)} cannot be used: {exc}", icon=":material/error:")
+    st.error(f"The dataset {dataset_label(view, loaded)} cannot be used: {exc}", icon=":material/error:")
     st.stop()
 
 summary = ds.summary()
 cols = st.columns(5)
 for col, key in zip(cols, ("n_items", "train_sessions", "test_sessions", "train_pairs", "test_pairs")):
     col.metric(key.replace("_", " "), f"{summary[key]:,}")
-if app_source != ss.get("dataset") and st.button(
+if view != current_dataset() and st.button(
         "Use this dataset in the whole app", key="data_use",
         help="The sidebar, the session builder and the other pages switch to it (with its format "
              "and columns); pick a checkpoint trained on it."):
-    ss["dataset"] = app_source
+    ss["dataset"] = view
     st.rerun()
 
 st.subheader("Preprocessing protocol, step by step")

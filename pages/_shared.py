@@ -2,9 +2,10 @@
 
 ``st.session_state`` keys every page may read (plain keys so AppTest can set them):
 
-- ``dataset``: the dataset as one string (default ``diginetica-sample``): a registry name, a path,
-  or a path with its format/columns/protocol options from :func:`fgnn.uploads.encode_source`
-  (a new visitor starts on ``$FGNN_APP_DATASET`` / ``$FGNN_APP_CHECKPOINT`` when they are set)
+- ``dataset``: the dataset, a :class:`fgnn.data.spec.DatasetSpec` (source, format, columns,
+  protocol settings; default ``DatasetSpec()``, the bundled sample). A new visitor starts on
+  ``$FGNN_APP_DATASET`` / ``$FGNN_APP_CHECKPOINT`` when they are set (:meth:`DatasetSpec.from_text`;
+  a name or path set here by a test is read the same way)
 - ``checkpoint``: path (str) of the checkpoint the whole app uses (default: the shipped FGNN,
   ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.checkpoints_root`)
 - ``top_k``: K for predictions and metrics (default 20)
@@ -18,6 +19,9 @@ page may set them at any time. To open a session in the builder from another pag
     st.session_state["session_items"] = [original ids ...]
     st.session_state["highlight_item"] = true_next_item   # or None
     st.switch_page("pages/1_Session_builder.py")
+
+Every page loads a dataset through :func:`get_dataset` (one cache of prepared datasets, keyed by
+the spec); :func:`checkpoint_dataset_spec` says which one a checkpoint was trained on.
 
 Loaders raise :class:`fgnn.data.dataset.DataError` (``CheckpointError`` is one) with a message a
 person can act on; :func:`show_errors` turns those into ``st.error`` at the page boundary, and
@@ -35,10 +39,11 @@ import torch
 from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets
+from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.runs import checkpoints_root, list_runs
-from fgnn.uploads import dataset_label, load_source
+from fgnn.uploads import load_source
 
-DEFAULT_DATASET = "diginetica-sample"
+DEFAULT_DATASET = DatasetSpec()
 DEFAULT_TOP_K = 20
 MAX_TOP_K = 100
 DEFAULT_RUN = "fgnn-sample"
@@ -65,6 +70,12 @@ def init_state() -> None:
     ss = st.session_state
     # FGNN_APP_DATASET / FGNN_APP_CHECKPOINT: what a new visitor starts on (the browser benchmark)
     ss.setdefault("dataset", os.environ.get("FGNN_APP_DATASET") or DEFAULT_DATASET)
+    if not isinstance(ss["dataset"], DatasetSpec):  # a name, a path or a spec's text
+        try:
+            ss["dataset"] = DatasetSpec.from_text(str(ss["dataset"]))
+        except DataError as exc:
+            st.error(f"The dataset cannot be used: {exc}", icon=":material/error:")
+            ss["dataset"] = DEFAULT_DATASET
     if not ss.get("checkpoint"):
         ss["checkpoint"] = os.environ.get("FGNN_APP_CHECKPOINT") or default_checkpoint()
     ss.setdefault("top_k", DEFAULT_TOP_K)
@@ -83,63 +94,76 @@ def _file_key(path) -> tuple[str, int, int]:
         return str(p), 0, 0
 
 
-@st.cache_resource(show_spinner="Preparing the dataset…", max_entries=4)
-def _dataset(source: str) -> PreparedDataset:
-    return load_source(source)
+def current_dataset() -> DatasetSpec:
+    """The app's dataset (``session_state['dataset']``)."""
+    return st.session_state.get("dataset") or DEFAULT_DATASET
 
 
-def get_dataset(source: str | None = None) -> PreparedDataset:
-    """The prepared dataset (``session_state['dataset']`` by default), cached per source.
+@st.cache_resource(show_spinner="Preparing the dataset…", max_entries=6)
+def _dataset(spec: DatasetSpec) -> PreparedDataset:
+    return load_source(spec)
 
-    Raises :class:`DataError` with a clear message for an unknown name or a bad file.
-    """
-    return _dataset(str(source or st.session_state.get("dataset") or DEFAULT_DATASET))
+
+def get_dataset(spec: DatasetSpec | None = None) -> PreparedDataset:
+    """The prepared dataset of ``spec`` (the app's dataset by default): the one cache of prepared
+    datasets every page loads through. Raises :class:`DataError` with a clear message for an
+    unknown name or a bad file (a server file's content is never quoted: docs/serving.md)."""
+    return _dataset(spec or current_dataset())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checkpoint_spec(path: str, mtime_ns: int, size: int) -> DatasetSpec:  # noqa: ARG001 (the cache key)
+    return DatasetSpec.of_checkpoint(load_checkpoint(path))
+
+
+def checkpoint_dataset_spec(path: str) -> DatasetSpec:
+    """The dataset a checkpoint was trained on (:meth:`DatasetSpec.of_checkpoint`), read once per
+    file version. Raises :class:`CheckpointError` / :class:`DataError`."""
+    return _checkpoint_spec(*_file_key(path))
 
 
 @st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
-def _model(path: str, mtime_ns: int, size: int, dataset_source: str):  # noqa: ARG001 (part of the cache key)
+def _model(path: str, mtime_ns: int, size: int, spec: DatasetSpec):  # noqa: ARG001 (part of the cache key)
     ckpt = load_checkpoint(path)
-    warnings = check_dataset(ckpt, _dataset(dataset_source), path)
+    warnings = check_dataset(ckpt, _dataset(spec), path)
     model = model_from_checkpoint(ckpt, path)
     return model, ckpt, warnings
 
 
-def get_model(path: str | None = None, dataset_source: str | None = None):
+def get_model(path: str | None = None, spec: DatasetSpec | None = None):
     """``(model, ckpt, warnings)`` of a checkpoint checked against the dataset, cached per file
     version. Raises :class:`CheckpointError` for a missing, corrupted or mismatched checkpoint."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
-    source = str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET)
-    return _model(*_file_key(path), source)
+    return _model(*_file_key(path), spec or current_dataset())
 
 
 @st.cache_resource(show_spinner="Fitting the baseline…", max_entries=8)
-def _baseline(name: str, dataset_source: str):
+def _baseline(name: str, spec: DatasetSpec):
     from fgnn.models import build_model
 
-    ds = _dataset(dataset_source)
+    ds = _dataset(spec)
     return build_model(name, ds.n_items).fit(ds).eval()
 
 
-def get_baseline(name: str = "sknn", dataset_source: str | None = None):
+def get_baseline(name: str = "sknn", spec: DatasetSpec | None = None):
     """A count-based baseline (``pop``, ``spop``, ``markov``, ``sknn``, ``vsknn``) fitted once on
     the dataset's training sessions and kept for every session of the app."""
-    return _baseline(name, str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET))
+    return _baseline(name, spec or current_dataset())
 
 
 @st.cache_data(show_spinner="Projecting the item embeddings…", max_entries=8)
-def _item_map(path: str, mtime_ns: int, size: int, dataset_source: str):
+def _item_map(path: str, mtime_ns: int, size: int, spec: DatasetSpec):
     from fgnn.studio import item_map_table
 
-    model, _, _ = _model(path, mtime_ns, size, dataset_source)
-    return item_map_table(model, _dataset(dataset_source))
+    model, _, _ = _model(path, mtime_ns, size, spec)
+    return item_map_table(model, _dataset(spec))
 
 
-def item_map_cached(path: str | None = None, dataset_source: str | None = None):
+def item_map_cached(path: str | None = None, spec: DatasetSpec | None = None):
     """The item map table (``item, x, y, popularity, category``) of a checkpoint, computed once
     per checkpoint file version. Raises ``ValueError`` for a model without item embeddings."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
-    source = str(dataset_source or st.session_state.get("dataset") or DEFAULT_DATASET)
-    return _item_map(*_file_key(path), source)
+    return _item_map(*_file_key(path), spec or current_dataset())
 
 
 MEMO_SIZE = 64
@@ -164,7 +188,7 @@ def session_memo(kind: str, key: tuple, compute):
 def model_key(path: str | None = None) -> tuple:
     """What a prediction depends on besides the session: the checkpoint's version and the dataset."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
-    return (*_file_key(path), str(st.session_state.get("dataset") or DEFAULT_DATASET))
+    return (*_file_key(path), current_dataset())
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -272,7 +296,7 @@ def sidebar() -> None:
     ss = st.session_state
     with st.sidebar:
         st.markdown("### FGNN Studio")
-        datasets = list_datasets()
+        datasets = [DatasetSpec(name) for name in list_datasets()]
         if ss["dataset"] not in datasets:
             datasets = datasets + [ss["dataset"]]
         st.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),

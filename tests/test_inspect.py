@@ -12,14 +12,15 @@ import torch
 
 from fgnn.checkpoint import CheckpointError, load_model
 from fgnn.data.dataset import DataError
+from fgnn.data.spec import DatasetSpec
 from fgnn.evaluate import rank_targets
 from fgnn.inspect import (
     compare_tables,
     comparison_counts,
-    dataset_spec_of_checkpoint,
     dataset_split_day,
     evaluate_checkpoint,
     filter_pairs,
+    load_checkpoint_dataset,
     log_tail,
     pair_table,
     rank_comparison_figure,
@@ -156,15 +157,11 @@ def test_compare_refuses_different_pairs(fgnn_table):
         compare_tables(fgnn_table, fgnn_table.iloc[:10])
 
 
-def test_checkpoint_dataset_spec_and_errors(tmp_path):
+def test_checkpoint_dataset_and_errors(tmp_path):
+    """(The spec of a checkpoint's dataset is tested in tests/data/test_spec.py.)"""
     _, ckpt = load_model(FGNN_CKPT)
-    assert dataset_spec_of_checkpoint(ckpt) == {"source": "diginetica-sample"}
-    spec = dataset_spec_of_checkpoint({"train_config": {"dataset": "/x.csv", "format": "csv", "item_col": "it",
-                                                        "protocol": {"test_days": 2}}})
-    assert spec == {"source": "/x.csv", "format": "csv", "item_col": "it", "test_days": 2}
-    assert dataset_spec_of_checkpoint({"dataset": {"name": "diginetica-sample"}}) == {"source": "diginetica-sample"}
-    with pytest.raises(DataError):
-        dataset_spec_of_checkpoint({})
+    assert DatasetSpec.of_checkpoint(ckpt) == DatasetSpec("diginetica-sample")
+    assert load_checkpoint_dataset(FGNN_CKPT).fingerprint == ckpt["dataset"]["fingerprint"]
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="cannot be read"):
@@ -216,7 +213,7 @@ def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
             rows.append((s, int(rng.integers(1, 16)), int(t.timestamp()) if stamp == "unix" else t.isoformat()))
     path = tmp_path / f"log-{stamp}.csv"
     pd.DataFrame(rows, columns=["session", "item", "time"]).to_csv(path, index=False)
-    ds = load_source(str(path))
+    ds = load_source(DatasetSpec(path))
     day = dataset_split_day(ds)
     assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
     assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")

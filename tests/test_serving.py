@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from fgnn.data.dataset import DataError
+from fgnn.data.spec import DatasetSpec
 from fgnn.runs import SHIPPED_RUNS, delete_run
 from fgnn.serving import ServingPolicy, clean_uploads
-from fgnn.uploads import encode_source, load_source, save_upload
+from fgnn.uploads import load_source, save_upload
 
 MB = 2**20
 
@@ -156,11 +157,11 @@ def test_app_loading_quotes_content_of_uploads_only(tmp_path, monkeypatch):
     server = tmp_path / "server.csv"
     server.write_bytes(text)
     with pytest.raises(DataError) as info:
-        load_source(encode_source(str(server), format="csv"))
+        load_source(DatasetSpec(str(server), format="csv"))
     assert "TOPSECRET" not in str(info.value) and "line 3" in str(info.value) and "'ItemId'" in str(info.value)
     upload = save_upload("mine.csv", text, policy=policy())
     with pytest.raises(DataError, match="'TOPSECRET'.*line 3"):
-        load_source(encode_source(str(upload), format="csv"))
+        load_source(DatasetSpec(str(upload), format="csv"))
 
 
 def test_two_visitors_pressing_start_together_get_one_run(tmp_path):

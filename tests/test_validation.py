@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fgnn.cli import main
+from fgnn.data.spec import DatasetSpec
 from fgnn.train import TrainConfig
 from fgnn.validation import ConfigError, problems, validate_train_config
 
@@ -109,8 +110,8 @@ def test_problems_lists_every_broken_rule_for_a_form():
     assert problems(TrainConfig()) == [] and problems(TrainConfig(model="vsknn", model_params={"k": 50})) == []
     # the steps before the protocol (a user log cut into sessions) are settings of a run too
     user_log = {"session_gap": 45.0, "keep": "view", "collapse_repeats": True, "test_days": 1}
-    assert problems(TrainConfig(protocol=user_log)) == []
-    assert [p.key for p in problems(TrainConfig(protocol={"session_gap": 0}))] == ["session_gap"]
+    assert problems(TrainConfig(data=DatasetSpec(protocol=user_log))) == []
+    assert [p.key for p in problems(TrainConfig(data=DatasetSpec(protocol={"session_gap": 0})))] == ["session_gap"]
     with pytest.raises(ConfigError, match="--epochs must be an integer >= 1, got True"):
         validate_train_config(TrainConfig(epochs=True))
 

@@ -5,7 +5,8 @@ import argparse
 import sys
 
 from ..data.readers import FORMATS
-from ..data.registry import READ_OPTIONS, list_datasets
+from ..data.registry import list_datasets
+from ..data.spec import READ_OPTIONS, DatasetSpec
 
 
 def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
@@ -67,11 +68,13 @@ def read_options(args) -> dict:
     return {k: getattr(args, k, None) for k in READ_OPTIONS}
 
 
-def load_dataset_from_args(args, default: str | None = None, **kw):
-    from ..data.registry import load_dataset
+def dataset_spec(args, default: str | None = None) -> DatasetSpec:
+    """The dataset the options name (``--dataset``, or ``default`` when it is absent)."""
+    return DatasetSpec(args.dataset or default, **read_options(args), protocol=protocol_options(args))
 
-    return load_dataset(args.dataset or default, **read_options(args),
-                        **protocol_options(args), **kw)
+
+def load_dataset_from_args(args, default: str | None = None, **kw):
+    return dataset_spec(args, default).load(**kw)
 
 
 def fail(exc: Exception) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..data.registry import READ_OPTIONS
-from .common import add_dataset_options, fail, load_dataset_from_args
+from ..data.spec import DatasetSpec
+from .common import add_dataset_options, dataset_spec, fail, protocol_options, read_options
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -26,17 +26,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def dataset_for_checkpoint(args, ckpt):
-    """The dataset named on the command line, else the one the checkpoint was trained on."""
-    if args.dataset is None:
-        cfg = ckpt.get("train_config") or {}
-        for key in ("dataset", *READ_OPTIONS):
-            if getattr(args, key, None) is None and cfg.get(key) is not None:
-                setattr(args, key, cfg[key])
-        for key, value in (cfg.get("protocol") or {}).items():
-            if getattr(args, key, None) is None:
-                setattr(args, key, value)
-    return load_dataset_from_args(args, default=ckpt["dataset"].get("name"))
+def dataset_for_checkpoint(args, ckpt) -> DatasetSpec:
+    """The dataset named on the command line, else the one the checkpoint was trained on (with
+    any read option or protocol setting given on the command line instead of its own)."""
+    if args.dataset is not None:
+        return dataset_spec(args)
+    return DatasetSpec.of_checkpoint(ckpt).with_options(**read_options(args), **protocol_options(args))
 
 
 def run(args) -> int:
@@ -48,7 +43,7 @@ def run(args) -> int:
 
     try:
         ckpt = load_checkpoint(args.checkpoint)
-        ds = dataset_for_checkpoint(args, ckpt)
+        ds = dataset_for_checkpoint(args, ckpt).load()
         for w in check_dataset(ckpt, ds, args.checkpoint):
             print(f"warning: {w}", file=__import__("sys").stderr)
         model = model_from_checkpoint(ckpt, args.checkpoint)

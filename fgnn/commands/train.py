@@ -16,7 +16,7 @@ from ..data.dataset import DataError
 from ..hyperparams import cli_hyperparameters
 from ..models.registry import model_names, preset_names, preset_params
 from ..runs import checkpoints_root, fail_queued_run, unique_run_dir
-from .common import add_dataset_options, fail, protocol_options, read_options
+from .common import add_dataset_options, dataset_spec, fail
 
 
 def yes_no(text: str) -> bool:
@@ -92,6 +92,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def config_from_args(args):
     """The run config from the options (or ``--config``), range-checked: a bad value raises a
     :class:`~fgnn.validation.ConfigError` naming the option (or the file's key)."""
+    from ..data.spec import DEFAULT_SOURCE
     from ..train import TrainConfig
     from ..validation import validate_train_config
 
@@ -114,8 +115,7 @@ def config_from_args(args):
         raise DataError(str(exc)) from None
     params = {**preset, **{k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}}
     cfg = TrainConfig(
-        dataset=args.dataset or "diginetica-sample", **read_options(args),
-        protocol=protocol_options(args), model=args.model,
+        data=dataset_spec(args, default=DEFAULT_SOURCE), model=args.model,
         model_params=params, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         weight_decay=args.weight_decay, lr_step=args.lr_step, lr_gamma=args.lr_gamma, device=args.device,
         amp=not args.no_amp, seed=args.seed, ks=sorted(set(args.top_k)), eval_batch_size=args.eval_batch_size,
@@ -146,7 +146,7 @@ def run(args) -> int:
             raise DataError("several processes need one run folder: pass --run-dir")
         else:
             preset = f"-{args.preset}" if getattr(args, "preset", None) else ""
-            run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}{preset}-{Path(str(cfg.dataset)).name}")
+            run_dir = unique_run_dir(checkpoints_root(), f"{cfg.model}{preset}-{Path(cfg.data.source).name}")
         if cfg.nproc > 1 and not distributed.is_worker():
             return _launch(args, cfg, run_dir)
         # train() refuses a folder that holds a run (unless --resume of the same configuration)

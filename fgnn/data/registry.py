@@ -41,10 +41,6 @@ PIPELINE_VERSION = "fgnn-data-1"
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 CATEGORIES_FILE = "product-categories.csv"
 
-#: The keyword arguments of :func:`load_dataset` that say how to read a source (a run's config
-#: keeps them at its top level; the protocol settings go under ``protocol``).
-READ_OPTIONS = ("format", "session_col", "user_col", "item_col", "time_col", "event_col", "items")
-
 REGISTRY = {
     "diginetica-sample": {
         "path": BUNDLED_DIR / "diginetica-sample" / "train-item-views.csv",

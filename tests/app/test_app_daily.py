@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app_support import app, wait_for
 
+from fgnn.data.spec import DatasetSpec
 from fgnn.models import config_class
 from fgnn.validation import MODEL_RULES
 
@@ -127,7 +128,7 @@ def test_builder_without_a_model_for_the_dataset_offers_a_way_out(root, tmp_path
     at = app(BUILDER, dataset=str(log))
     assert at.error and "cannot be used" in at.error[0].value
     at.button(key="back_to_bundled").click().run()
-    assert at.session_state["dataset"] == "diginetica-sample"
+    assert at.session_state["dataset"] == DatasetSpec("diginetica-sample")
     assert not at.error, [e.value for e in at.error]
 
 

@@ -13,6 +13,7 @@ import torch
 from app_support import app, plotly_values
 
 from fgnn.checkpoint import load_model
+from fgnn.data.spec import DatasetSpec
 from fgnn.explain import make_batch
 
 BUILDER = "pages/1_Session_builder.py"
@@ -57,7 +58,7 @@ def test_builder_runs_with_defaults_and_says_the_session_is_empty(root):
     at = app(BUILDER)
     assert at.session_state["session_items"] == []
     assert at.session_state["checkpoint"] == str(root / "fgnn-sample" / "best.pt")
-    assert at.session_state["dataset"] == "diginetica-sample" and at.session_state["top_k"] == 20
+    assert at.session_state["dataset"] == DatasetSpec("diginetica-sample") and at.session_state["top_k"] == 20
     assert any("the session is empty" in w for w in texts(at.warning))
     assert not at.error
     # the item map is there (one point per item) even before the first click

@@ -15,6 +15,7 @@ from app_support import app, wait_for
 
 from fgnn.checkpoint import load_model
 from fgnn.data.registry import load_dataset
+from fgnn.data.spec import DatasetSpec
 from fgnn.evaluate import rank_targets
 from fgnn.runs import launch_run
 
@@ -247,9 +248,9 @@ def test_custom_columns_log_becomes_the_app_dataset_and_trains_with_its_columns(
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.button(key="data_use").click().run()
     assert not at.exception and not at.error
-    source = json.loads(at.session_state["dataset"])
-    assert source == {"source": str(path), "format": "csv", "session_col": "visit", "item_col": "product",
-                      "time_col": "day"}
+    source = at.session_state["dataset"]
+    assert source.to_dict() == {"source": str(path), "format": "csv", "session_col": "visit", "item_col": "product",
+                                "time_col": "day"}
     at.switch_page("app.py").run()  # the app's own run draws the sidebar (and opens the session builder)
     assert not at.exception, [e.value for e in at.exception]
     sidebar = at.selectbox(key="_sidebar_dataset")
@@ -269,9 +270,9 @@ def test_custom_columns_log_becomes_the_app_dataset_and_trains_with_its_columns(
         str(path), "csv", "visit", "product", "day")
 
     # the Runs page's "use this checkpoint" brings the same source back
-    at.session_state["dataset"] = "diginetica-sample"
+    at.session_state["dataset"] = DatasetSpec("diginetica-sample")
     at.switch_page("pages/4_Runs.py").run()
     at.selectbox(key="runs_selected").set_value("pop-shop").run()
     at.button(key="runs_use").click().run()
     assert not at.exception
-    assert json.loads(at.session_state["dataset"]) == source
+    assert at.session_state["dataset"] == source

@@ -97,13 +97,13 @@ def test_inspect_on_200k_items_pages_the_pairs(synthetic):
 
 
 def test_find_an_item_by_name_where_the_dataset_has_names(root, ds, tmp_path):
-    from fgnn.uploads import encode_source
+    from fgnn.data.spec import DatasetSpec
 
     ids = ds.item_ids[1:].tolist()
     items = tmp_path / "items.csv"
     items.write_text("item,name\n" + "".join(f"{i},thing {i}\n" for i in ids[:-1]) + f"{ids[-1]},Red Shoe\n")
     views = Path(__file__).resolve().parents[2] / "fgnn/data/bundled/diginetica-sample/train-item-views.csv"
-    at = app(BUILDER, dataset=encode_source(str(views), items=str(items)))
+    at = app(BUILDER, dataset=DatasetSpec(str(views), items=str(items)))
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.text_input(key="builder_find").set_value("red SHOE").run()
     found = next(d.value for d in at.dataframe if "name" in d.value.columns)

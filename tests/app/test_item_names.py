@@ -6,7 +6,7 @@ import json
 import pytest
 from app_support import REPO, app, plotly_values
 
-from fgnn.uploads import encode_source
+from fgnn.data.spec import DatasetSpec
 
 BUILDER = "pages/1_Session_builder.py"
 SAMPLE = REPO / "fgnn" / "data" / "bundled" / "diginetica-sample" / "train-item-views.csv"
@@ -18,7 +18,7 @@ def named_source(tmp_path, ds):
     lines = ["item\tname"] + [f"{i}\tproduct number {i}" for i in ids]
     items = tmp_path / "items.tsv"
     items.write_text("\n".join(lines) + "\n")
-    return encode_source(str(SAMPLE), items=str(items))
+    return DatasetSpec(str(SAMPLE), items=str(items))
 
 
 def test_builder_shows_item_names(root, ds, named_source):

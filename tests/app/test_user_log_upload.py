@@ -3,7 +3,6 @@ session gap, event filter and items file; the steps before the protocol in its s
 inputs give one message and leave the dataset cache untouched."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -49,7 +48,7 @@ def test_user_log_upload_with_items_becomes_the_app_dataset(root, tmp_path, priv
     assert stats["step"].tolist()[:3] == ["keep events view", "cut user histories at gaps > 45 min", "read"]
     assert stats["note"].tolist()[1].endswith("sessions") and "users ->" in stats["note"].tolist()[1]
     at.button(key="data_use").click().run()
-    source = json.loads(at.session_state["dataset"])
+    source = at.session_state["dataset"].options()
     assert {k: source[k] for k in ("user_col", "item_col", "time_col", "event_col", "keep", "session_gap")} == {
         "user_col": "visitorid", "item_col": "itemid", "time_col": "timestamp", "event_col": "event",
         "keep": "view", "session_gap": 45.0}

@@ -188,7 +188,8 @@ def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
     the checkpoint: evaluate and Inspect get back exactly the dataset the run trained on."""
     from fgnn.checkpoint import load_checkpoint
     from fgnn.cli import main
-    from fgnn.inspect import dataset_spec_of_checkpoint, load_checkpoint_dataset
+    from fgnn.data.spec import DatasetSpec
+    from fgnn.inspect import load_checkpoint_dataset
 
     rng = np.random.default_rng(5)
     n = 4000
@@ -203,7 +204,7 @@ def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
             "--items", str(items)]
     assert main(["train", *args, "--model", "pop", "--epochs", "1", "--run-dir", str(run), "--quiet"]) == 0
     ckpt = load_checkpoint(run / "best.pt")
-    spec = dataset_spec_of_checkpoint(ckpt)
+    spec = DatasetSpec.of_checkpoint(ckpt).options()
     assert {k: spec[k] for k in ("user_col", "event_col", "keep", "session_gap")} == {
         "user_col": "visitorid", "event_col": "event", "keep": "view", "session_gap": 60.0}
     again = load_checkpoint_dataset(run / "best.pt")

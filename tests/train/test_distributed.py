@@ -19,6 +19,7 @@ import torch
 from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.cli import main as cli_main
 from fgnn.data.registry import load_dataset
+from fgnn.data.spec import DatasetSpec
 from fgnn.distributed import Context, eval_index, process_choices, shard_index, shard_sizes
 from fgnn.evaluate import rank_targets
 from fgnn.metrics import summarize
@@ -136,7 +137,7 @@ def test_two_processes_give_the_weights_of_one_with_the_same_global_batch(nproc_
     assert status["device"].startswith("2 x cpu") and len(status["processes"]) == 2
     assert json.loads((nproc_run / "config.json").read_text())["nproc"] == 2
     single = tmp_path / "single"
-    train(TrainConfig(dataset="diginetica-sample", model="srgnn", epochs=2, device="cpu", num_threads=1), single,
+    train(TrainConfig(data=DatasetSpec("diginetica-sample"), model="srgnn", epochs=2, device="cpu", num_threads=1), single,
           progress=False)
     # 26 optimizer steps; a checkpoint has no `module.` prefixes
     assert_close(weights(nproc_run / "last.pt"), weights(single / "last.pt"), rel=1e-5)
@@ -214,7 +215,7 @@ def test_stop_then_resume_equals_an_uninterrupted_two_process_run(nproc_run, cac
     # a different N works too: positions count global batches (one process here, in this process)
     one = tmp_path / "resumed-alone"
     shutil.copytree(run_dir, one)
-    train(TrainConfig(dataset="diginetica-sample", model="srgnn", epochs=2, device="cpu", num_threads=1), one,
+    train(TrainConfig(data=DatasetSpec("diginetica-sample"), model="srgnn", epochs=2, device="cpu", num_threads=1), one,
           resume=True, progress=False)
     assert_close(weights(one / "last.pt"), weights(nproc_run / "last.pt"), rel=1e-5)
     fgnn("train", *COMMON, "--run-dir", str(run_dir), "--nproc", "2", "--resume")

@@ -17,6 +17,7 @@ import torch
 import fgnn.checkpoint as checkpoint_module
 import fgnn.train as train_module
 from fgnn.checkpoint import load_checkpoint, save_checkpoint
+from fgnn.data.spec import DatasetSpec
 from fgnn.run_guard import RunFolderError, RunLock, TrainingDiverged, config_differences, lock_holder
 from fgnn.runs import read_status
 from fgnn.train import TrainConfig, train
@@ -109,7 +110,7 @@ def test_resume_with_another_model_or_dataset_is_refused_before_anything_is_writ
         train(small_config(model="srgnn", model_params={"hidden_size": 16}), tmp_path, resume=True,
               progress=False, dataset=sample)
     with pytest.raises(RunFolderError, match=r"dataset \"diginetica-sample\" there, \"other.csv\" now"):
-        train(small_config(dataset="other.csv"), tmp_path, resume=True, progress=False, dataset=sample)
+        train(small_config(data=DatasetSpec("other.csv")), tmp_path, resume=True, progress=False, dataset=sample)
     with pytest.raises(RunFolderError, match="lr 0.001 there, 0.01 now"):
         train(small_config(lr=0.01), tmp_path, resume=True, progress=False, dataset=sample)
     assert _snapshot(tmp_path) == before
