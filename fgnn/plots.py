@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .attention import attention_per_edge
+from .data.dataset import PreparedDataset
 from .data.graph import SessionGraph
 from .drawing import (
     CURRENT_COLOR,
@@ -664,6 +665,46 @@ def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
     return fig
 
 
+def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: int = 1000) -> go.Figure:
+    """Rank under A against rank under B for every test pair (log axes), coloured by outcome;
+    dashed lines at K. ``customdata`` holds the pair index.
+
+    An outcome with more than ``max_points`` pairs (a full test set has tens of thousands) is drawn
+    as ``max_points`` of them spread evenly over the pair order, so the figure stays small; the
+    trace's name and ``meta["pairs"]`` keep the outcome's full count (docs/research-scale.md)."""
+    names = [c[len("rank_"):] for c in comparison.columns if c.startswith("rank_") and c != "rank_change"]
+    na, nb = names[:2]
+    colors = {"both hit": "#2ca02c", f"only {na} hits": "#1f77b4", f"only {nb} hits": "#ff7f0e",
+              "both miss": "#9e9e9e"}
+    fig = go.Figure()
+    sampled = False
+    for outcome, color in colors.items():
+        part = comparison[comparison["outcome"] == outcome]
+        n = len(part)
+        if n > max_points:
+            part = part.iloc[np.linspace(0, n - 1, max_points).round().astype(int)]
+            sampled = True
+        fig.add_trace(go.Scatter(
+            x=part[f"rank_{na}"].to_numpy(np.int32), y=part[f"rank_{nb}"].to_numpy(np.int32), mode="markers",
+            name=f"{outcome} ({n})" if len(part) == n else f"{outcome} ({n}; {len(part)} shown)",
+            marker={"color": color, "size": 7, "opacity": 0.8},
+            customdata=part["pair"].to_numpy(np.int32), meta={"outcome": outcome, "pairs": n},
+            hovertemplate=f"pair %{{customdata}}<br>rank {na} %{{x}}<br>rank {nb} %{{y}}<extra></extra>",
+        ))
+    for axis in ("x", "y"):
+        fig.add_shape(type="line", line={"dash": "dash", "color": "black", "width": 1},
+                      **({"x0": k, "x1": k, "xref": "x", "y0": 0, "y1": 1, "yref": "paper"} if axis == "x"
+                         else {"y0": k, "y1": k, "yref": "y", "x0": 0, "x1": 1, "xref": "paper"}))
+    fig.update_layout(
+        title={"text": f"Rank of the target: {na} vs {nb} ({len(comparison)} test pairs"
+                        f"{f', at most {max_points} per outcome shown' if sampled else ''}, K = {k})"},
+        xaxis={"title": {"text": f"rank under {na}"}, "type": "log", "dtick": 1},  # 1, 10, 100: no "2 5" ticks
+        yaxis={"title": {"text": f"rank under {nb}"}, "type": "log", "dtick": 1},
+        height=460, plot_bgcolor="white", margin={"l": 50, "r": 10, "t": 50, "b": 50},
+    )
+    return fig
+
+
 # --------------------------------------------------------------------------- dataset
 def protocol_steps_figure(stats: list[dict]) -> go.Figure:
     """Clicks, sessions and items after each preprocessing step (docs/protocol.md), with what each
@@ -754,6 +795,17 @@ def popularity_figure(popularity, title: str | None = None) -> go.Figure:
 
 def _day(d: int) -> str:
     return (pd.Timestamp(0) + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d")
+
+
+def dataset_split_day(dataset: PreparedDataset) -> int | None:
+    """The split date as a day number since 1970-01-01 (what :func:`fgnn.plots.split_timeline_figure`
+    takes), or None when the dataset has no dates."""
+    if not dataset.split_date:
+        return None
+    split = pd.Timestamp(dataset.split_date)
+    if split.tzinfo is not None:  # a split at a time of day is written with its UTC offset
+        split = split.tz_convert(None)
+    return int((split - pd.Timestamp(0)).days)
 
 
 def split_timeline_figure(train_dates, test_dates, split_date: int) -> go.Figure:

@@ -11,9 +11,9 @@ from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.distributed import process_choices
 from fgnn.hyperparams import TRAINING_HELP, model_hyperparameters, widget_bounds
-from fgnn.inspect import log_tail
 from fgnn.models import is_neural, model_names, preset_names, preset_params
 from fgnn.plots import training_curves_figure
+from fgnn.run_tables import log_tail
 from fgnn.runs import (
     can_resume,
     cancel_run,

@@ -10,9 +10,9 @@ import streamlit as st
 
 from fgnn.data.dataset import DataError
 from fgnn.data.spec import DatasetSpec
-from fgnn.inspect import blank_missing, config_difference, run_table
 from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
+from fgnn.run_tables import blank_missing, config_difference, run_table
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
 from pages._shared import ensure_app_shell, serving_policy
 

@@ -11,17 +11,16 @@ import streamlit as st
 from fgnn import attribution
 from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.data.dataset import DataError
-from fgnn.inspect import (
+from fgnn.paging import table_page
+from fgnn.pair_ranks import (
     compare_tables,
     comparison_counts,
     filter_pairs,
     pair_prediction,
     pair_table,
-    rank_comparison_figure,
     sliced_metrics,
 )
-from fgnn.paging import table_page
-from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_histogram_figure
+from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
 from fgnn.studio import comparison_checkpoints

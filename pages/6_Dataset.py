@@ -11,8 +11,13 @@ from fgnn.data.dataset import DataError
 from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.inspect import dataset_split_day
-from fgnn.plots import popularity_figure, protocol_steps_figure, session_length_figure, split_timeline_figure
+from fgnn.plots import (
+    dataset_split_day,
+    popularity_figure,
+    protocol_steps_figure,
+    session_length_figure,
+    split_timeline_figure,
+)
 from fgnn.uploads import form_message, save_upload
 from pages._shared import current_dataset, ensure_app_shell, get_dataset, serving_policy
 

@@ -1,6 +1,7 @@
 """The app's figures: the numbers inside them, not just that they are Figures."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -14,6 +15,7 @@ from test_attention import edge_attention_table
 
 from fgnn import attention, drawing, plots
 from fgnn.data.graph import build_session_graph
+from fgnn.data.spec import DatasetSpec
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
 
@@ -375,7 +377,7 @@ def test_overlaps_fixed_in_figures():
                                                      fig.layout.yaxis2))
     assert fig.layout.legend.orientation == "h"
     assert plots.popularity_figure(np.array([50, 20, 5, 1])).layout.xaxis.dtick == 1
-    from fgnn.inspect import rank_comparison_figure
+    from fgnn.plots import rank_comparison_figure
     comparison = pd.DataFrame({"pair": [0, 1, 2], "rank_A": [1, 30, 500], "rank_B": [2, 3, 40],
                                "outcome": ["both hit", "only B hits", "both miss"]})
     fig = rank_comparison_figure(comparison, k=20)
@@ -390,3 +392,32 @@ def test_overlaps_fixed_in_figures():
     assert {t.name for t in fig.data if t.showlegend} == {"all", "train", "test"}
 
 
+# --------------------------------------------------------------------------- the split date as a day
+def test_split_day(ds):
+    day = plots.dataset_split_day(ds)
+    assert pd.Timestamp(0) + pd.Timedelta(days=day) == pd.Timestamp(ds.split_date)
+    assert int(ds.train_dates.max()) < day < int(ds.test_dates.min()) + 1
+    # a split at a time of day (a log timed to the second) is written with its UTC offset
+    ds_time = dataclasses.replace(ds, split_date="2015-06-13T23:17:19.267000+00:00")
+    assert plots.dataset_split_day(ds_time) == (pd.Timestamp("2015-06-13") - pd.Timestamp(0)).days
+
+
+@pytest.mark.parametrize("stamp", ["unix", "iso"])
+def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
+    """Issue 14, bug 1: a log timed in unix seconds or ISO date-times has a time-zone aware split
+    date; its day number is counted in UTC instead of raising a TypeError."""
+    from fgnn.uploads import load_source
+
+    t0 = pd.Timestamp("2024-03-01T06:00:00Z")
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in range(50):
+        for j in range(4):
+            t = t0 + pd.Timedelta(days=s % 10, minutes=j)
+            rows.append((s, int(rng.integers(1, 16)), int(t.timestamp()) if stamp == "unix" else t.isoformat()))
+    path = tmp_path / f"log-{stamp}.csv"
+    pd.DataFrame(rows, columns=["session", "item", "time"]).to_csv(path, index=False)
+    ds = load_source(DatasetSpec(path))
+    day = plots.dataset_split_day(ds)
+    assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
+    assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     from ..attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
     from ..checkpoint import load_model
     from ..data.dataset import DataError
-    from ..inspect import load_checkpoint_dataset
+    from ..pair_ranks import load_checkpoint_dataset
 
     try:
         dataset = load_checkpoint_dataset(args.checkpoint)

@@ -14,7 +14,7 @@ For every checkpoint (all trained on the same dataset), on that dataset's test s
    averaged over the test prefixes of at least 3 clicks: how many of the original top-20 stay in the
    top-20 when the clicks are shuffled, reversed, or the last / an earlier click is removed, and how
    often the number one changes.
-3. **Sliced metrics** (:func:`fgnn.inspect.sliced_metrics`, the Inspect page): HR@20 / MRR@20 by
+3. **Sliced metrics** (:func:`fgnn.pair_ranks.sliced_metrics`, the Inspect page): HR@20 / MRR@20 by
    prefix length and by the target's training popularity.
 
 Everything is computed on the CPU; the tables are printed as markdown (and written to ``--out``).
@@ -33,9 +33,9 @@ from fgnn.checkpoint import load_model
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import GraphBatchLoader
 from fgnn.evaluate import batch_ranks
-from fgnn.inspect import evaluate_checkpoint, load_checkpoint_dataset, sliced_metrics
 from fgnn.metrics import summarize
 from fgnn.nn import GRUSet2Set
+from fgnn.pair_ranks import evaluate_checkpoint, load_checkpoint_dataset, sliced_metrics
 from fgnn.studio import session_scores, whatif_ranks, whatif_summary
 
 K = 20

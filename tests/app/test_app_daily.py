@@ -139,7 +139,7 @@ def test_inspect_miss_shows_the_top1_b_is_on_the_same_dataset_and_rows_open_in_t
     """Inspect: a miss says what the model put first; checkpoint B is chosen among runs on the
     same dataset (the other network first); a row of the A/B table opens in the builder with B."""
     from fgnn.checkpoint import load_model
-    from fgnn.inspect import pair_prediction
+    from fgnn.pair_ranks import pair_prediction
 
     shutil.copytree(root / "srgnn-sample", root / "srgnn-elsewhere")
     cfg = json.loads((root / "srgnn-elsewhere" / "config.json").read_text())

@@ -53,7 +53,7 @@ def test_builder_shows_item_names(root, ds, named_source):
 def test_inspect_pair_table_names_the_targets(named_source):
     import torch
 
-    from fgnn.inspect import pair_table
+    from fgnn.pair_ranks import pair_table
     from fgnn.uploads import load_source
 
     named = load_source(named_source)

@@ -189,7 +189,7 @@ def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
     from fgnn.checkpoint import load_checkpoint
     from fgnn.cli import main
     from fgnn.data.spec import DatasetSpec
-    from fgnn.inspect import load_checkpoint_dataset
+    from fgnn.pair_ranks import load_checkpoint_dataset
 
     rng = np.random.default_rng(5)
     n = 4000

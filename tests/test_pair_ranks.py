@@ -1,11 +1,9 @@
-"""fgnn.inspect: the test-pair table, filters, slices and the comparison of two checkpoints,
+"""fgnn.pair_ranks: the test-pair table, filters, slices and the comparison of two checkpoints,
 checked against fgnn.evaluate / fgnn.metrics and against plain-Python recomputation."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -14,20 +12,17 @@ from fgnn.checkpoint import CheckpointError, load_model
 from fgnn.data.dataset import DataError
 from fgnn.data.spec import DatasetSpec
 from fgnn.evaluate import rank_targets
-from fgnn.inspect import (
+from fgnn.metrics import length_buckets, popularity_buckets, slice_metrics, summarize
+from fgnn.pair_ranks import (
     compare_tables,
     comparison_counts,
-    dataset_split_day,
     evaluate_checkpoint,
     filter_pairs,
     load_checkpoint_dataset,
-    log_tail,
     pair_table,
-    rank_comparison_figure,
-    run_table,
     sliced_metrics,
 )
-from fgnn.metrics import length_buckets, popularity_buckets, slice_metrics, summarize
+from fgnn.plots import rank_comparison_figure
 
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
@@ -166,77 +161,3 @@ def test_checkpoint_dataset_and_errors(tmp_path):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="cannot be read"):
         evaluate_checkpoint(bad)
-
-
-def test_split_day(ds):
-    day = dataset_split_day(ds)
-    assert pd.Timestamp(0) + pd.Timedelta(days=day) == pd.Timestamp(ds.split_date)
-    assert int(ds.train_dates.max()) < day < int(ds.test_dates.min()) + 1
-    # a split at a time of day (a log timed to the second) is written with its UTC offset
-    ds_time = dataclasses.replace(ds, split_date="2015-06-13T23:17:19.267000+00:00")
-    assert dataset_split_day(ds_time) == (pd.Timestamp("2015-06-13") - pd.Timestamp(0)).days
-
-
-def test_run_table_puts_baselines_beside_models():
-    runs = [{"name": "a", "path": "/r/a", "config": {"model": "fgnn", "epochs": 3, "dataset": "d"},
-             "status": {"state": "finished", "epoch": 3}, "best": {"hit@20": 12.5, "mrr@20": 3.0}},
-            {"name": "b", "path": "/r/b", "config": {"model": "sknn", "dataset": "d"},
-             "status": {"state": "running"}, "best": {}},
-            {"name": "c", "path": "/r/c", "config": {"model": "srgnn", "dataset": "d", "nproc": 2},
-             "status": {"state": "finished", "world_size": 2, "device": "2 x cpu (1 threads), gloo"}, "best": {}}]
-    t = run_table(runs, k=20)
-    assert t["kind"].tolist() == ["model", "baseline", "model"]
-    assert t["processes"].tolist() == [1, 1, 2] and t.loc[2, "device"] == "2 x cpu (1 threads), gloo"
-    assert t.loc[0, "HR@20"] == 12.5 and np.isnan(t.loc[1, "HR@20"])
-    assert run_table([], k=10).columns.tolist()[7] == "HR@10"
-
-
-def test_log_tail(tmp_path):
-    (tmp_path / "stdout.log").write_text("".join(f"line {i}\n" for i in range(100)) + "bar 1\rbar 2\rbar 3\n")
-    tail = log_tail(tmp_path, lines=3)
-    assert tail.splitlines() == ["line 98", "line 99", "bar 3"]
-    assert log_tail(tmp_path / "none") == ""
-
-
-@pytest.mark.parametrize("stamp", ["unix", "iso"])
-def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
-    """Issue 14, bug 1: a log timed in unix seconds or ISO date-times has a time-zone aware split
-    date; its day number is counted in UTC instead of raising a TypeError."""
-    from fgnn.uploads import load_source
-
-    t0 = pd.Timestamp("2024-03-01T06:00:00Z")
-    rng = np.random.default_rng(0)
-    rows = []
-    for s in range(50):
-        for j in range(4):
-            t = t0 + pd.Timedelta(days=s % 10, minutes=j)
-            rows.append((s, int(rng.integers(1, 16)), int(t.timestamp()) if stamp == "unix" else t.isoformat()))
-    path = tmp_path / f"log-{stamp}.csv"
-    pd.DataFrame(rows, columns=["session", "item", "time"]).to_csv(path, index=False)
-    ds = load_source(DatasetSpec(path))
-    day = dataset_split_day(ds)
-    assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
-    assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")
-
-
-def test_run_table_readable_times_blank_cells_and_config_difference():
-    """Runs page (issue 14): start and duration readable, missing cells blank, two configs compared."""
-    from fgnn.inspect import blank_missing, config_difference, readable_duration, readable_time, run_table
-
-    runs = [{"name": "a", "path": "/x/a", "config": {"model": "fgnn", "dataset": "d", "epochs": 3},
-             "status": {"state": "finished", "started": 1700000000.0, "finished": 1700000328.4, "epoch": 3},
-             "best": {"hit@20": 50.123}},
-            {"name": "b", "path": "/x/b", "config": {"model": "pop"}, "status": {"state": "failed"}, "best": {}}]
-    table = run_table(runs, k=20)
-    assert table.loc[0, "started"] == "2023-11-14 22:13" and table.loc[0, "duration"] == "5 min 28 s"
-    shown = blank_missing(table)
-    assert shown.loc[0, "HR@20"] == "50.12" and shown.loc[1, "HR@20"] == "" and shown.loc[1, "started"] == ""
-    assert "None" not in shown.to_string() and "nan" not in shown.to_string()
-    assert readable_duration(0, 3725) == "1 h 02 min" and readable_duration(10, 22) == "12 s"
-    assert readable_duration(None, 5) == "" and readable_time("x") == "" and readable_time(None) == ""
-    diff = config_difference({"model": "fgnn", "lr": 0.001, "model_params": {"heads": 8, "hidden_size": 100}},
-                             {"model": "fgnn", "lr": 0.01, "model_params": {"heads": 8}, "seed": 1}, names=("a", "b"))
-    assert diff.to_dict("records") == [
-        {"setting": "lr", "a": "0.001", "b": "0.01"},
-        {"setting": "model_params.hidden_size", "a": "100", "b": ""},
-        {"setting": "seed", "a": "", "b": "1"}]
