@@ -139,3 +139,19 @@ def test_dataset_label_is_the_name_a_person_loaded_not_the_upload_path(tmp_path)
     assert dataset_label(DatasetSpec()) == "diginetica-sample"
     with_cols = DatasetSpec(upload.source, session_col="sid")
     assert dataset_label(with_cols).startswith("clicks.csv (")
+
+
+def test_evaluate_takes_the_checkpoints_dataset_with_the_options_given_and_leaves_args_alone():
+    from fgnn.cli import build_parser
+    from fgnn.commands.evaluate import dataset_for_checkpoint
+
+    ckpt = {"dataset": {"name": "shop"}, "train_config": {"dataset": "/d/shop.csv", "format": "csv", "item_col": "it",
+                                                          "protocol": {"test_days": 2, "fraction": 4}}}
+    args = build_parser().parse_args(["evaluate", "--checkpoint", "x.pt", "--item-col", "product", "--test-days", "5"])
+    before = dict(vars(args))
+    assert dataset_for_checkpoint(args, ckpt) == DatasetSpec("/d/shop.csv", "csv", item_col="product",
+                                                             protocol={"test_days": 5.0, "fraction": 4})
+    assert vars(args) == before  # (it used to copy the checkpoint's options into args)
+    # --dataset names another dataset: the checkpoint's options do not apply
+    args = build_parser().parse_args(["evaluate", "--checkpoint", "x.pt", "--dataset", "diginetica-sample"])
+    assert dataset_for_checkpoint(args, ckpt) == DatasetSpec("diginetica-sample")
