@@ -60,6 +60,35 @@ def write_json_atomic(path: Path, obj) -> None:
         raise
 
 
+class RunStatus:
+    """A run's ``status.json`` as the training process keeps it: one dict and the one way to change
+    it, :meth:`write` (update the fields, then replace the file atomically). ``writes=False`` for a
+    data-parallel process other than rank 0, which never writes the run folder (docs/distributed.md)."""
+
+    def __init__(self, run_dir, fields: dict | None = None, writes: bool = True):
+        self.path = Path(run_dir) / "status.json"
+        self.fields = dict(fields or {})
+        self.writes = writes
+
+    def get(self, key: str, default=None):
+        return self.fields.get(key, default)
+
+    def update(self, **fields) -> None:
+        """Change fields without writing (the next :meth:`write` takes them along)."""
+        self.fields.update(fields)
+
+    def write(self, **fields) -> None:
+        """Update ``fields`` and write the whole status atomically (an ``OSError`` goes to the caller)."""
+        self.fields.update(fields)
+        if self.writes:
+            write_json_atomic(self.path, self.fields)
+
+    def end(self, state: str, **fields) -> None:
+        """The run is over (``finished``, ``cancelled`` or ``failed``): state, end time, written."""
+        now = time.time()
+        self.write(state=state, finished=now, updated=now, **fields)
+
+
 def read_json(path: Path, default=None):
     try:
         return json.loads(Path(path).read_text())
@@ -184,7 +213,13 @@ GONE = ("the training process ended without finishing (killed or crashed); see s
 
 
 def read_status(run_dir) -> dict:
-    """The run's status; a run marked running/queued whose process is gone becomes failed."""
+    """The run's status; a run marked running/queued whose process is gone reads as failed.
+
+    Reading never writes: the failure is what a reader can tell, recomputed on every look (its
+    ``finished`` is the last time the process wrote its status, so every look agrees). The end
+    is recorded in the folder by those who write it: the process itself, the launcher's watcher
+    of a run the app started (:func:`_watch_child`), ``fgnn train --nproc``'s agent
+    (:func:`fgnn.distributed.launch`), and ``--resume``, which takes the folder over."""
     run_dir = Path(run_dir)
     status = read_json(run_dir / "status.json", default=None)
     if not isinstance(status, dict):
@@ -194,27 +229,31 @@ def read_status(run_dir) -> dict:
         if isinstance(launcher, dict) and launcher.get("pid"):
             status["pid"], status["pid_start"] = launcher["pid"], launcher.get("pid_start")
     if status.get("state") in ("running", "queued") and status.get("pid") and not run_process_alive(run_dir, status):
-        # give a just-finished process a moment to write its final status
-        time.sleep(0.05)
-        again = read_json(run_dir / "status.json", default=status)
-        if not isinstance(again, dict):
-            again = dict(status)
-        if not again.get("pid"):  # still queued: the pid is the launcher's
-            again["pid"] = status["pid"]
-        if again.get("state") in ("running", "queued"):
-            again.update(state="failed", error=GONE, finished=time.time())
-            if again.get("processes"):  # a data-parallel run: name the processes that are gone
-                from .distributed import lost_message, lost_processes
+        return _gone(run_dir, status)
+    return status
 
-                lost = lost_processes(again)
-                if lost:
-                    again.update(error=lost_message(lost, " (killed or crashed; see stdout.log)"),
-                                 lost_rank=lost[0]["rank"])
-            try:
-                write_json_atomic(run_dir / "status.json", again)
-            except OSError:
-                pass
-        status = again
+
+def _gone(run_dir: Path, seen: dict) -> dict:
+    """The status of a run whose process is gone: whatever it wrote before it ended is on disk by
+    now, so one more read sees a final status it wrote after ``seen`` was read."""
+    try:
+        last_write = (run_dir / "status.json").stat().st_mtime
+    except OSError:
+        last_write = None
+    status = read_json(run_dir / "status.json", default=seen)
+    if not isinstance(status, dict):
+        status = dict(seen)
+    if not status.get("pid"):  # still queued: the pid is the launcher's
+        status["pid"] = seen["pid"]
+    if status.get("state") not in ("running", "queued"):
+        return status
+    status.update(state="failed", error=GONE, finished=status.get("updated") or last_write or time.time())
+    if status.get("processes"):  # a data-parallel run: name the processes that are gone
+        from .distributed import lost_message, lost_processes
+
+        lost = lost_processes(status)
+        if lost:
+            status.update(error=lost_message(lost, " (killed or crashed; see stdout.log)"), lost_rank=lost[0]["rank"])
     return status
 
 
@@ -367,7 +406,7 @@ def _watch_child(proc: subprocess.Popen, run_dir: Path) -> None:
     status = read_json(run_dir / "status.json", default=None)
     if not isinstance(status, dict):
         return
-    if status.get("state") in ("running", "queued") or (status.get("state") == "failed" and status.get("error") == GONE):
+    if status.get("state") in ("running", "queued"):
         if name == "SIGTERM" and (run_dir / "STOP").exists():  # cancelled before it could stop cleanly
             status.update(state="cancelled", error=None, finished=time.time())
         else:

@@ -132,6 +132,24 @@ def test_a_gone_or_reused_pid_reads_as_failed(root):
     assert read_status(alive)["state"] == "running"
 
 
+def test_reading_a_gone_run_never_writes_and_every_look_agrees(root):
+    """A read path does not write: status.json of a run whose process is gone stays as it is, and
+    every look gives the same failure, ended when the process last wrote its status."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    run_dir = root / "gone"
+    run_dir.mkdir()
+    raw = json.dumps({"state": "running", "pid": gone.pid, "started": 100.0, "updated": 160.0})
+    (run_dir / "status.json").write_text(raw)
+    first, second = read_status(run_dir), read_status(run_dir)
+    assert first == second and first["state"] == "failed" and first["finished"] == 160.0
+    assert (run_dir / "status.json").read_text() == raw and [p.name for p in run_dir.iterdir()] == ["status.json"]
+    (run_dir / "config.json").write_text(json.dumps(TINY))
+    assert list_runs()[0]["status"] == first and (run_dir / "status.json").read_text() == raw
+    (run_dir / "status.json").write_text(json.dumps({"state": "finished", "pid": gone.pid}))
+    assert read_status(run_dir)["state"] == "finished"  # what the process wrote before it ended wins
+
+
 @pytest.mark.parametrize("pid", [-1, 0, 1, None, "x", True])
 def test_pid_alive_refuses_special_pids(pid):
     assert pid_alive(pid) is False
@@ -296,3 +314,22 @@ def test_launched_run_with_a_bad_value_fails_with_the_reason(root):
     status = wait_for(run_dir, ("failed",), timeout=30)
     assert "batch_size must be an integer >= 1, got 0" in status["error"], status
     assert not (run_dir / "best.pt").exists()
+
+
+def test_run_status_writes_the_whole_dict_atomically_and_only_where_it_may(tmp_path):
+    from fgnn.runs import RunStatus
+
+    status = RunStatus(tmp_path, {"state": "queued", "epochs": 3})
+    status.update(step=5)  # not written yet
+    assert not (tmp_path / "status.json").exists()
+    status.write(state="running", epoch=1)
+    assert json.loads((tmp_path / "status.json").read_text()) == {"state": "running", "epochs": 3, "step": 5, "epoch": 1}
+    status.end("finished", epoch=3)
+    saved = json.loads((tmp_path / "status.json").read_text())
+    assert saved["state"] == "finished" and saved["epoch"] == 3 and saved["finished"] == saved["updated"]
+    assert [p.name for p in tmp_path.iterdir()] == ["status.json"]  # no temporary file left
+    other = tmp_path / "rank1"
+    other.mkdir()
+    silent = RunStatus(other, writes=False)  # a data-parallel process other than rank 0
+    silent.end("finished")
+    assert silent.get("state") == "finished" and not any(other.iterdir())

@@ -247,3 +247,17 @@ def test_the_finite_check_reads_back_only_at_log_points_and_epoch_ends(tmp_path,
     assert status["steps_per_epoch"] == 10
     # steps 4, 8 and the end of epoch 1; steps 12, 16, 20 and the end of epoch 2 (20 batches in all)
     assert checks == [1, 1, 1, 2, 2, 2, 2]
+
+
+def test_a_bug_in_building_the_model_is_a_bug_not_a_data_error(tmp_path, sample, monkeypatch):
+    """The config is validated before the model is built, so a ValueError from building it is a bug:
+    it is raised as itself (a traceback, not a one-line user error) and status.json names its type."""
+    def broken(*args, **kw):
+        raise ValueError("a bug in a model constructor")
+
+    monkeypatch.setattr(train_module, "build_model", broken)
+    with pytest.raises(ValueError, match="a bug in a model constructor") as raised:
+        train(small_config(), tmp_path, progress=False, dataset=sample)
+    assert not isinstance(raised.value, train_module.DataError)
+    status = read_status(tmp_path)
+    assert status["state"] == "failed" and status["error"] == "ValueError: a bug in a model constructor"
