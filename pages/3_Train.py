@@ -118,7 +118,7 @@ with right:
                                     help=TRAINING_HELP["max_train_pairs"]))
     max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs",
                                    help=TRAINING_HELP["max_test_pairs"]))
-    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, 10, key="train_log_every", help=TRAINING_HELP["log_every"]))
+    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, DEFAULTS.log_every, key="train_log_every", help=TRAINING_HELP["log_every"]))
     devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
     device = st.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")

@@ -103,6 +103,15 @@ def test_max_pairs_zero_means_all_in_cli_and_app():
     assert problems(TrainConfig(max_train_pairs=0)) == []  # a config file's 0 is all as well
 
 
+def test_train_options_left_out_give_train_configs_defaults():
+    from fgnn.cli import build_parser
+    from fgnn.commands.train import config_from_args
+
+    assert config_from_args(build_parser().parse_args(["train"])) == TrainConfig()
+    cfg = config_from_args(build_parser().parse_args(["train", "--epochs", "3", "--top-k", "20", "5", "20"]))
+    assert (cfg.epochs, cfg.ks, cfg.lr) == (3, [5, 20], TrainConfig().lr)
+
+
 def test_problems_lists_every_broken_rule_for_a_form():
     found = problems(TrainConfig(batch_size=0, lr=float("inf"), model_params={"heads": 0}))
     assert [(p.key, p.option) for p in found] == [("batch_size", "--batch-size"), ("lr", "--lr"), ("heads", "--heads")]

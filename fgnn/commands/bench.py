@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from .common import add_dataset_options, fail, load_dataset_from_args
 
-# Measured on this project's 2-core CPU machine for the seed pipeline (README, issue 7).
+# Measured on this project's 2-core CPU machine for the seed pipeline (docs/performance.md).
 SEED_REFERENCE = {"process_s": 155.0, "train_s_per_epoch": 845.0, "train_examples_per_s": 852.0,
                   "eval_s": 43.0, "eval_examples_per_s": 1416.0, "peak_rss_gb": 5.4}
 
@@ -33,11 +33,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_dataset_options(p)
     p.add_argument("--model", default="srgnn", help="model to time (default srgnn, as the seed)")
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--eval-batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=None, help="default: as fgnn train")
+    p.add_argument("--eval-batch-size", type=int, default=None, help="default: as fgnn train")
     p.add_argument("--batches", type=int, default=200, help="training batches to time (after 20 warm-up)")
     p.add_argument("--eval-pairs", type=int, default=20000, help="test pairs to time evaluation on")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default=None, help="auto | cpu | cuda (default: as fgnn train, auto)")
     p.add_argument("--seed-ref", default=None, metavar="seed_pipeline.py",
                    help="also time the seed pipeline's training and evaluation batches on a subset, here")
     p.add_argument("--nproc", type=int, default=None,
@@ -55,14 +55,13 @@ def _sync(device):
 
 def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
     """Seconds per batch of score product + cross-entropy + backward + fused Adam on the table."""
+    from ..train import TrainConfig, adam
+
     g = torch.Generator().manual_seed(0)
     table = torch.nn.Parameter((torch.rand(n_items, d, generator=g) - 0.5).to(device) * 0.1)
     session = (torch.rand(batch, d, generator=g) - 0.5).to(device).requires_grad_()
     target = torch.randint(0, n_items, (batch,), generator=g).to(device)
-    try:
-        opt = torch.optim.Adam([table], lr=1e-3, weight_decay=1e-5, fused=True)
-    except (RuntimeError, TypeError):
-        opt = torch.optim.Adam([table], lr=1e-3, weight_decay=1e-5)
+    opt = adam([table], TrainConfig.lr, TrainConfig.weight_decay)
     for i in range(steps + 10):
         if i == 10:
             _sync(device)
@@ -186,11 +185,21 @@ def compare_ddp(args) -> dict:
     return out
 
 
+def run_defaults(args) -> None:
+    """Options left out take the value a training run would use (:class:`fgnn.train.TrainConfig`)."""
+    from ..train import TrainConfig
+
+    for name in ("batch_size", "eval_batch_size", "device"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(TrainConfig, name))
+
+
 def run(args) -> int:
     from ..data.dataset import DataError
     from ..models import build_model
     from ..train import resolve_device
 
+    run_defaults(args)
     if args.nproc:
         r = compare_ddp(args)
         if args.json:

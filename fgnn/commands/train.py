@@ -46,6 +46,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                        help=" ".join(w for w in words if w).replace("%", "%%"))
 
 
+# options that set the TrainConfig field of the same name; one left out keeps TrainConfig's default
+CONFIG_OPTIONS = ("epochs", "batch_size", "lr", "weight_decay", "lr_step", "lr_gamma", "seed", "eval_batch_size",
+                  "device")
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "train", help="train a model (or fit a baseline) and write a run folder",
@@ -59,19 +64,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a named configuration that is not the paper's model ("
                         + "; ".join(f"{m}: {', '.join(preset_names(m))}" for m in model_names() if preset_names(m))
                         + "; docs/fgnn-study.md); hyperparameter flags given beside it win")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/<model>-<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last.pt")
     p.add_argument("--config", default=None, help="read the whole run config from this JSON file (the app uses it)")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto: CUDA when present)")
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-5)
-    p.add_argument("--lr-step", type=int, default=3, help="decay the learning rate every N epochs")
-    p.add_argument("--lr-gamma", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--top-k", type=int, nargs="+", default=[10, 20], help="K values to evaluate")
-    p.add_argument("--eval-batch-size", type=int, default=500)
+    # the run's settings left out take TrainConfig's defaults (config_from_args)
+    p.add_argument("--device", default=None, help="auto | cpu | cuda (default auto: CUDA when present)")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--weight-decay", type=float, default=None)
+    p.add_argument("--lr-step", type=int, default=None, help="decay the learning rate every N epochs")
+    p.add_argument("--lr-gamma", type=float, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--top-k", type=int, nargs="+", default=None, help="K values to evaluate")
+    p.add_argument("--eval-batch-size", type=int, default=None)
     p.add_argument("--max-train-pairs", type=int, default=None,
                    help="train on the most recent N pairs only (0 or absent: all)")
     p.add_argument("--max-test-pairs", type=int, default=None,
@@ -114,12 +120,12 @@ def config_from_args(args):
     except ValueError as exc:
         raise DataError(str(exc)) from None
     params = {**preset, **{k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}}
+    given = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k, None) is not None}
+    if getattr(args, "top_k", None) is not None:
+        given["ks"] = sorted(set(args.top_k))
     cfg = TrainConfig(
-        data=dataset_spec(args, default=DEFAULT_SOURCE), model=args.model,
-        model_params=params, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        weight_decay=args.weight_decay, lr_step=args.lr_step, lr_gamma=args.lr_gamma, device=args.device,
-        amp=not args.no_amp, seed=args.seed, ks=sorted(set(args.top_k)), eval_batch_size=args.eval_batch_size,
-        max_train_pairs=args.max_train_pairs or None, max_test_pairs=args.max_test_pairs or None,
+        data=dataset_spec(args, default=DEFAULT_SOURCE), model=args.model, model_params=params, **given,
+        amp=not args.no_amp, max_train_pairs=args.max_train_pairs or None, max_test_pairs=args.max_test_pairs or None,
         num_threads=args.threads, nproc=args.nproc or 1,
     )
     if args.max_train_pairs is not None and args.max_train_pairs < 0:

@@ -18,6 +18,7 @@ from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec
 from fgnn.evaluate import rank_targets
 from fgnn.runs import launch_run
+from fgnn.train import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,6 +40,9 @@ def texts(at) -> str:
 def test_start_tiny_run_finishes_and_appears_on_runs_page(root):
     at = app("pages/3_Train.py")
     at.selectbox(key="train_model").set_value("fgnn").run()
+    defaults = TrainConfig()  # the form starts where `fgnn train` does
+    for name in ("epochs", "batch_size", "lr", "weight_decay", "lr_step", "lr_gamma", "seed", "log_every"):
+        assert at.number_input(key=f"train_{name}").value == getattr(defaults, name), name
     at.number_input(key="train_fgnn_hidden_size").set_value(16)
     at.number_input(key="train_fgnn_heads").set_value(2)
     at.number_input(key="train_epochs").set_value(1)

@@ -198,3 +198,22 @@ def test_cli_evaluate_and_predict_json(tmp_path, sample):
     assert r.returncode == 2 and "999999999" in r.stderr and "Traceback" not in r.stderr
     r = _cli("evaluate", "--checkpoint", str(tmp_path / "nope.pt"))
     assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_one_adam_and_one_set_of_defaults_for_training_and_the_bench():
+    """`fgnn bench` times the optimizer a run uses (fused Adam, torch has it on CPU too) and, with
+    its options left out, the batch sizes and device a run uses."""
+    from fgnn.cli import build_parser
+    from fgnn.commands.bench import run_defaults
+    from fgnn.train import make_optimizer
+
+    opt = make_optimizer(torch.nn.Linear(3, 2), TrainConfig(lr=0.01, weight_decay=0.5))
+    assert opt.defaults["fused"] is True and (opt.defaults["lr"], opt.defaults["weight_decay"]) == (0.01, 0.5)
+    args = build_parser().parse_args(["bench"])
+    run_defaults(args)
+    defaults = TrainConfig()
+    assert (args.batch_size, args.eval_batch_size, args.device) == (defaults.batch_size, defaults.eval_batch_size,
+                                                                    defaults.device)
+    args = build_parser().parse_args(["bench", "--batch-size", "7"])
+    run_defaults(args)
+    assert args.batch_size == 7
