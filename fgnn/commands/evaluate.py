@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..data.spec import DatasetSpec
 from .common import add_dataset_options, dataset_spec, fail, protocol_options, read_options
@@ -45,7 +46,7 @@ def run(args) -> int:
         ckpt = load_checkpoint(args.checkpoint)
         ds = dataset_for_checkpoint(args, ckpt).load()
         for w in check_dataset(ckpt, ds, args.checkpoint):
-            print(f"warning: {w}", file=__import__("sys").stderr)
+            print(f"warning: {w}", file=sys.stderr)
         model = model_from_checkpoint(ckpt, args.checkpoint)
         device = resolve_device(args.device)
     except DataError as exc:

@@ -25,7 +25,11 @@ class GraphSessionModel(SessionRecommender):
         self.embedding = nn.Embedding(config.n_items, config.hidden_size)
 
     def init_uniform(self):
-        """Uniform(-1/sqrt(d), 1/sqrt(d)) on every parameter, as both papers' code does."""
+        """Uniform(-1/sqrt(d), 1/sqrt(d)) on every parameter, as both papers' code does.
+
+        FGNN and SR-GNN call it last in ``__init__``, so it replaces what each layer's own
+        ``reset_parameters`` set (glorot in ``WeightedGATConv``, PyTorch's defaults in the readouts):
+        a layer's ``reset_parameters`` holds only where the layer is used on its own."""
         stdv = 1.0 / math.sqrt(self.config.hidden_size)
         for p in self.parameters():
             nn.init.uniform_(p, -stdv, stdv)

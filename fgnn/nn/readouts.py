@@ -38,6 +38,7 @@ class GRUSet2Set(nn.Module):
         self.project = nn.Linear(2 * channels, channels)
 
     def reset_parameters(self):
+        """PyTorch's defaults; inside FGNN, ``GraphSessionModel.init_uniform`` replaces them."""
         self.gru.reset_parameters()
         self.project.reset_parameters()
 

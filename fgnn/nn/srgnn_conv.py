@@ -43,6 +43,9 @@ class SRGNNConv(MessagePassing):
         self.gru = nn.GRUCell(2 * channels, channels)
 
     def reset_parameters(self):
+        """Uniform(-1/sqrt(d), 1/sqrt(d)), as the authors' code. ``__init__`` does not call it (a
+        call would draw from the random stream and change every seeded SR-GNN's weights): inside
+        SR-GNN, ``GraphSessionModel.init_uniform`` initialises this layer the same way."""
         super().reset_parameters()
         stdv = 1.0 / math.sqrt(self.channels)
         for p in self.parameters():

@@ -92,6 +92,7 @@ class WeightedGATConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Glorot, as PyG's ``GATConv``; inside FGNN, ``GraphSessionModel.init_uniform`` replaces it."""
         super().reset_parameters()
         self.lin.reset_parameters()
         glorot(self.att_src)
