@@ -46,6 +46,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from .data.dataset import DataError
 from .data.graph import GraphBatch, SessionGraph
 from .explain import make_batch
 from .models import SessionRecommender
@@ -97,14 +98,19 @@ def methods_for(model: SessionRecommender) -> list[str]:
     return ["random"]
 
 
+class CannotExplain(DataError):
+    """An explanation that cannot be made as asked (a method the model has none of, an empty
+    session): the message says what applies. Anything else raised while explaining is a bug."""
+
+
 def check_method(model: SessionRecommender, method: str) -> None:
-    """Raise :class:`ValueError` naming the methods that apply when ``method`` does not."""
+    """Raise :class:`CannotExplain` naming the methods that apply when ``method`` does not."""
     ok = methods_for(model)
     if method not in ok:
         what = ("has no exact per-click contributions (its scores do not depend on the clicks "
                 "in a way that splits over them): it is " + NOT_EXPLAINABLE
                 if ok == ["random"] else f"cannot be explained by '{method}'")
-        raise ValueError(f"model '{model.name}' {what}; methods for it: {', '.join(ok)}")
+        raise CannotExplain(f"model '{model.name}' {what}; methods for it: {', '.join(ok)}")
 
 
 # --------------------------------------------------------------------------- the thin wrapper
@@ -233,7 +239,7 @@ def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index
             out[int(batch.last_node[0])] = float(model.trans_counts[lo + int(hit[0, 0])])
         return out
     if not isinstance(model, (SKNN, VSKNN)):
-        raise ValueError(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")  # noqa: TRY004 (callers catch ValueError for every unexplainable model)
+        raise CannotExplain(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")
     _, ns, sim, step = model.neighbors(batch)
     _, qi, qw, _ = model._query(batch)
     weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
@@ -459,11 +465,11 @@ def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequen
                 methods: Sequence[str], owner: str = "the checkpoint", **opts) -> dict[str, Attribution]:
     """:func:`explain_item` for a session and an item given as original ids, by each of
     ``methods``. Raises :class:`~fgnn.data.dataset.DataError` naming unknown ids and
-    :class:`ValueError` for an empty session or a method that does not apply."""
+    :class:`CannotExplain` (a DataError) for an empty session or a method that does not apply."""
     from .data.dataset import ids_to_indices
 
     if not list(session_ids):
-        raise ValueError("the session is empty: give at least one clicked item id")
+        raise CannotExplain("the session is empty: give at least one clicked item id")
     for m in methods:
         check_method(model, m)
     advice = "use ids of its dataset"

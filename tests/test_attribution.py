@@ -15,6 +15,7 @@ from torch_geometric.explain.algorithm.utils import clear_masks, set_masks
 from fgnn import attribution as A
 from fgnn.checkpoint import load_model
 from fgnn.cli import main
+from fgnn.data.dataset import DataError
 from fgnn.explain import make_batch
 from fgnn.models import build_model
 
@@ -231,6 +232,19 @@ def test_cli_errors(capsys, ds):
     assert code == 2 and "methods for it: attention, ig, gnnexplainer, random" in err
     code, _, err = _explain_cli(capsys, "--checkpoint", "nope.pt", "--session", "1", "--item", "5")
     assert code == 2 and "does not exist" in err
+
+
+def test_cli_lets_a_bug_be_a_bug(capsys, ds, monkeypatch):
+    """Only the errors a user can cause (DataError, CannotExplain) become a one-line message; a
+    ValueError from inside an explanation method is a bug and is raised, not exit code 2."""
+    def broken(*args, **kw):
+        raise ValueError("a bug inside an explanation method")
+
+    monkeypatch.setattr(A, "explain_ids", broken)
+    with pytest.raises(ValueError, match="a bug inside"):
+        _explain_cli(capsys, "--checkpoint", str(CKPT["fgnn"]), "--session", str(ds.item_ids[3].item()),
+                     "--item", str(ds.item_ids[4].item()))
+    assert issubclass(A.CannotExplain, DataError)  # the app's pages catch it as the user error it is
 
 
 def test_faithfulness_table_and_summary(models, ds):

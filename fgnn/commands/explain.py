@@ -56,7 +56,7 @@ def run(args) -> int:
         methods = methods_for(model) if args.method == "all" else [args.method]
         result = explain_ids(model, ckpt["item_ids"], args.session, args.item, methods,
                              owner=f"checkpoint {args.checkpoint}", **opts)
-    except (DataError, ValueError) as exc:
+    except DataError as exc:  # a bad checkpoint, unknown ids, a method the model has none of
         return fail(exc)
     objects = [attribution_json(a) for a in result.values()]
     if args.json:
