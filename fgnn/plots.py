@@ -476,26 +476,12 @@ def topk_figure(items, scores, probabilities=None, target: int | None = None,
 
 
 # --------------------------------------------------------------------------- training curves
-_METRIC_KEYS = {
-    "hit": ("hit@{k}", "hr@{k}", "HR@{k}", "recall@{k}", "p@{k}", "P@{k}"),
-    "mrr": ("mrr@{k}", "MRR@{k}"),
-    "ndcg": ("ndcg@{k}", "NDCG@{k}"),
-}
-
-
 def _number(value) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None
-
-
-def _metric(row: dict, name: str, k: int) -> float | None:
-    for key in _METRIC_KEYS[name]:
-        if key.format(k=k) in row:
-            return _number(row[key.format(k=k)])
-    return None
 
 
 def _epoch_series(rows: list[dict], kind: str, value: Callable[[dict], float | None]):
@@ -535,9 +521,9 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
     (a baseline has no epochs; ``shape.name == "reference <name>"``).
 
     Each run keeps one colour in every panel. One trace per run per metric that has data
-    (training loss per epoch, eval loss per epoch dashed where logged, loss per step, HR, MRR,
-    NDCG); ``trace.meta == {"run": name, "metric": ...}``. Rows missing a key are skipped, so a
-    run with no eval rows yet just has no metric traces.
+    (training loss per epoch, loss per step, HR, MRR, NDCG, read from ``metrics.jsonl`` rows:
+    docs/run-folders.md); ``trace.meta == {"run": name, "metric": ...}``. Rows missing a key are
+    skipped, so a run with no eval rows yet just has no metric traces.
     """
     titles = ("loss per epoch", "training loss per step", f"HR@{k} (%)", f"MRR@{k} (%)",
               f"NDCG@{k} (%)")
@@ -547,7 +533,7 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
                [{"colspan": 2}, None, {"colspan": 2}, None, {"colspan": 2}, None]],
         subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.07,
     )
-    cells = {"loss": (1, 1), "eval_loss": (1, 1), "step_loss": (1, 4), "hit": (2, 1),
+    cells = {"loss": (1, 1), "step_loss": (1, 4), "hit": (2, 1),
              "mrr": (2, 3), "ndcg": (2, 5)}
     for r_i, (run, rows) in enumerate(runs.items()):
         rows = [r for r in (rows or []) if isinstance(r, Mapping)]
@@ -556,10 +542,10 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
             # the epoch's mean training loss, logged exactly on its eval row; else the step rows' mean
             "loss": _first_nonempty(_epoch_series(rows, "eval", lambda r: _number(r.get("train_loss"))),
                                     _epoch_series(rows, "train", lambda r: _number(r.get("loss")))),
-            "eval_loss": _epoch_series(rows, "eval", lambda r: _number(r.get("test_loss"))),
-            "hit": _epoch_series(rows, "eval", lambda r: _metric(r, "hit", k)),
-            "mrr": _epoch_series(rows, "eval", lambda r: _metric(r, "mrr", k)),
-            "ndcg": _epoch_series(rows, "eval", lambda r: _metric(r, "ndcg", k)),
+            # the eval rows' keys as fgnn.metrics.summarize names them
+            "hit": _epoch_series(rows, "eval", lambda r: _number(r.get(f"hit@{k}"))),
+            "mrr": _epoch_series(rows, "eval", lambda r: _number(r.get(f"mrr@{k}"))),
+            "ndcg": _epoch_series(rows, "eval", lambda r: _number(r.get(f"ndcg@{k}"))),
         }
         steps = [(int(r["step"]), _number(r.get("loss"))) for r in rows
                  if r.get("kind", "train") == "train" and _number(r.get("step")) is not None
@@ -567,18 +553,17 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
         steps.sort(key=lambda p: p[0])
         series["step_loss"] = ([s for s, _ in steps], [v for _, v in steps])
         legend_shown = False
-        for metric in ("loss", "eval_loss", "step_loss", "hit", "mrr", "ndcg"):
+        for metric in ("loss", "step_loss", "hit", "mrr", "ndcg"):
             xs, ys = series[metric]
             if not xs:
                 continue
             row, col = cells[metric]
             xname = "step" if metric == "step_loss" else "epoch"
-            mname = {"loss": "train loss", "eval_loss": "eval loss", "step_loss": "train loss",
+            mname = {"loss": "train loss", "step_loss": "train loss",
                      "hit": f"HR@{k}", "mrr": f"MRR@{k}", "ndcg": f"NDCG@{k}"}[metric]
             fig.add_trace(go.Scatter(
                 x=list(xs), y=list(ys), mode="lines" if metric == "step_loss" else "lines+markers",
-                line={"color": color, "dash": "dash" if metric == "eval_loss" else "solid",
-                          "width": 1.2 if metric == "step_loss" else 2},
+                line={"color": color, "width": 1.2 if metric == "step_loss" else 2},
                 name=run, legendgroup=run, showlegend=not legend_shown,
                 meta={"run": run, "metric": metric},
                 hovertemplate=f"{run}<br>{xname} %{{x}}<br>{mname} %{{y:.4g}}<extra></extra>",

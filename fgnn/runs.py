@@ -20,7 +20,6 @@ import time
 import uuid
 from pathlib import Path
 
-STATES = ("queued", "running", "finished", "failed", "cancelled")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
 #: Runs that ship with the repository: the app's default models, never deleted from the app.
 SHIPPED_RUNS = ("fgnn-sample", "srgnn-sample", "vsknn-sample", "fgnn-senders-sample")

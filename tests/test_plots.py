@@ -241,7 +241,7 @@ def test_training_curves_tolerate_missing_and_bad_values():
                   {"epoch": 1, "kind": "eval", "hit@20": "nan"}, "garbage"], "b": []}
     fig = plots.training_curves_figure(runs)
     assert len(fig.data) == 0
-    fig = plots.training_curves_figure({"a": [{"epoch": 0, "kind": "eval", "HR@10": 12.0}]}, k=10)
+    fig = plots.training_curves_figure({"a": [{"epoch": 0, "kind": "eval", "hit@10": 12.0}]}, k=10)
     assert [t.meta["metric"] for t in fig.data] == ["hit"]
 
 
