@@ -57,3 +57,50 @@ def test_form_message_names_the_dataset_pages_fields_not_cli_flags():
     assert "the 'user column' field and the 'session gap' field" in text
     assert form_message("--unknown-flag stays") == "--unknown-flag stays"
 
+
+
+HEADER = "session_id,item_id,timestamp\n"
+MALFORMED = {
+    "binary.csv": bytes(range(256)) * 8,
+    "utf16.csv": (HEADER + "1,2,3\n").encode("utf-16"),
+    "header-only.csv": HEADER.encode(),
+    "ragged.csv": (HEADER + "1,2\n3,4,5,6,7\n" * 50).encode(),
+    "open-quote.csv": (HEADER + '"1,2,3\n' * 50).encode(),
+    "text-times.csv": (HEADER + "".join(f"{i // 3},{i % 5},2016-13-45\n" for i in range(30))).encode(),
+    "no-repeats.csv": (HEADER + "".join(f"{i},{i},{1_600_000_000 + i * 3600}\n" for i in range(300))).encode(),
+    "one-session.csv": (HEADER + "".join(f"1,{i % 5},{1_600_000_000 + i * 86400}\n" for i in range(300))).encode(),
+    "huge-ids.csv": (HEADER + "".join(f"{i // 3},{10**30 + i % 5},{1_600_000_000 + i * 3600}\n"
+                                      for i in range(300))).encode(),
+    "bad-bytes-late.csv": (HEADER + "".join(f"{i // 3},{i % 5},{1_600_000_000 + i * 3600}\n" for i in range(3000))
+                           ).encode() + b"1,\xff\xfe,3\n",
+    "diginetica-bad.csv": b"sessionId;userId;itemId;timeframe;eventdate\n1;;2;x;2016-01-01\n",
+    "recbole-short.inter": b"session_id:token\titem_id:token\ttimestamp:float\n1\t2\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_every_malformed_log_is_refused_with_a_data_error_where_it_is_found(name, tmp_path, monkeypatch):
+    """load_user_log has no catch-all: the readers and the protocol name each problem themselves."""
+    monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / name
+    path.write_bytes(MALFORMED[name])
+    with pytest.raises(DataError, match=name):
+        load_source(DatasetSpec(path))
+
+
+def test_a_bug_while_loading_a_log_is_a_bug_and_a_failed_read_a_data_error(custom_csv, monkeypatch):
+    from fgnn.data import registry
+
+    def buggy(*args, **kw):
+        raise KeyError("a bug in the protocol")
+
+    monkeypatch.setattr(registry, "load_dataset", buggy)
+    with pytest.raises(KeyError, match="a bug in the protocol"):  # was DataError("cannot be read as a click log")
+        load_source(DatasetSpec(custom_csv, "csv", "visit", item_col="product", time_col="day"))
+
+    def failing_disk(*args, **kw):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(registry, "load_dataset", failing_disk)
+    with pytest.raises(DataError, match=r"my clicks.csv: cannot be read \(Input/output error\)"):
+        load_source(DatasetSpec(custom_csv, "csv", "visit", item_col="product", time_col="day"))
