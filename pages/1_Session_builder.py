@@ -8,10 +8,14 @@ so a click reruns it without the sidebar; the graph view, the baseline column, t
 column and the what-if are fragments inside it, so their own controls rerun only their panel.
 Results per session are memoised for this visitor (``session_memo`` in ``pages/_shared.py``).
 
+The item map and the session graph are live charts (``pages/_live_chart.py``): they stay mounted
+and are updated in place, where ``st.plotly_chart`` would draw them from scratch on every click.
+
 Page-local ``st.session_state`` keys: ``builder_history`` (earlier sessions, for undo),
-``builder_pick`` (a counter in the keys of the clickable charts and tables: bumping it after an
-add clears their selection, so the same item can be clicked twice in a row) and ``builder_other``
-(the comparison checkpoint; Inspect sets it when it opens an A/B pair).
+``builder_picks`` (one counter per clickable table or chart, in its key: bumping it after a pick
+clears that widget's selection, so the same row can be picked twice in a row, while the other
+widgets keep their key and are updated rather than remounted) and ``builder_other`` (the
+comparison checkpoint; Inspect sets it when it opens an A/B pair).
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from fgnn.plots import (
     whatif_figure,
 )
 from fgnn.runs import list_runs
+from pages._live_chart import clicked_item, live_plotly_chart
 from pages._shared import (
     checkpoint_label,
     ensure_app_shell,
@@ -51,7 +56,7 @@ MAX_SHOWN_CLICKS = 40
 
 ss = st.session_state
 ss.setdefault("builder_history", [])
-ss.setdefault("builder_pick", 0)
+ss.setdefault("builder_picks", {})
 
 
 # --------------------------------------------------------------------------- session edits
@@ -60,7 +65,6 @@ def _set_session(items, *, keep_highlight: bool = False) -> None:
     ss["session_items"] = [int(i) for i in items]
     if not keep_highlight:
         ss["highlight_item"] = None
-    ss["builder_pick"] += 1
 
 
 def _add(item: int) -> None:
@@ -70,7 +74,6 @@ def _add(item: int) -> None:
 def _undo() -> None:
     if ss["builder_history"]:
         ss["session_items"] = ss["builder_history"].pop()
-        ss["builder_pick"] += 1
 
 
 def _picked(value) -> list[int]:
@@ -85,17 +88,34 @@ def _picked(value) -> list[int]:
     return out
 
 
-def _on_chart_pick(key: str) -> None:
-    for item in _picked(ss.get(key))[:1]:
+def _pick_key(name: str) -> str:
+    """The key of the clickable widget ``name`` (its counter clears its selection after a pick)."""
+    return f"{name}_{ss['builder_picks'].get(name, 0)}"
+
+
+def _picked_once(name: str) -> None:
+    ss["builder_picks"][name] = ss["builder_picks"].get(name, 0) + 1
+
+
+def _on_chart_pick(name: str) -> None:
+    for item in _picked(ss.get(_pick_key(name)))[:1]:
+        _add(item)
+    _picked_once(name)
+
+
+def _on_map_click(dataset) -> None:
+    item = clicked_item("builder_item_map")
+    if item is not None and item in dataset.index_of():  # a visitor can post any value
         _add(item)
 
 
-def _on_row_pick(key: str, items_key: str) -> None:
-    rows = ((ss.get(key) or {}).get("selection", {}) or {}).get("rows", [])
+def _on_row_pick(name: str, items_key: str) -> None:
+    rows = ((ss.get(_pick_key(name)) or {}).get("selection", {}) or {}).get("rows", [])
     items = ss.get(items_key, [])
     for r in rows[:1]:
         if 0 <= r < len(items):
             _add(items[r])
+    _picked_once(name)
 
 
 def _on_random(dataset) -> None:
@@ -163,7 +183,7 @@ def _session_strip(items: list[int]) -> None:
             st.caption(f":green[●] true next item of this test session: `{dataset.item_label(ss['highlight_item'])}`")
 
 
-def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
+def _ways_to_add(items: list[int], expl, catalogue) -> None:
     """Item map (with Find an item), catalogue and typed ids."""
     tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
     with tab_map:
@@ -182,10 +202,9 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
                                   selected_items=items, target_item=ss.get("highlight_item"),
                                   topk_items=None if expl is None else expl.topk["item"],
                                   found_items=found["item"], item_labels=names)
-            fig.update_layout(height=460, legend={"font": {"size": 10}})
-            key = f"item_map_{pick}"
-            st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
-                            selection_mode="points", width="stretch")
+            fig.update_layout(legend={"font": {"size": 10}})
+            live_plotly_chart(fig, key="builder_item_map", height=460, clickable=True,
+                              on_click=lambda: _on_map_click(dataset))
             st.caption("Items placed by the first two principal components of the model's item "
                        "embeddings; size = popularity"
                        + (", colour = category" if dataset.categories is not None else "")
@@ -193,8 +212,8 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
                        "most popular items as points and the rest as grey density. Click a point to add it.")
         if len(found):
             ss["builder_found_items"] = found["item"].tolist()
-            key = f"found_{pick}"
-            st.dataframe(studio.blank_unknown_category(found), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_found_items"),
+            st.dataframe(studio.blank_unknown_category(found), key=_pick_key("found"),
+                         on_select=lambda: _on_row_pick("found", "builder_found_items"),
                          selection_mode="single-row", hide_index=True, width="stretch")
         elif ss.get("builder_find"):
             st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
@@ -208,8 +227,8 @@ def _ways_to_add(items: list[int], pick: int, expl, catalogue) -> None:
         page = table_page(table, ss.get("builder_catalogue_page", 1))
         ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
         ss["builder_catalogue_items"] = page.rows["item"].tolist()
-        key = f"catalogue_{pick}"
-        st.dataframe(studio.blank_unknown_category(page.rows), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_catalogue_items"),
+        st.dataframe(studio.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
+                     on_select=lambda: _on_row_pick("catalogue", "builder_catalogue_items"),
                      selection_mode="single-row", hide_index=True, height=360, width="stretch")
         n1, n2 = st.columns([1, 3])
         n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
@@ -256,7 +275,7 @@ def _graph_panel(expl) -> None:
                            "views, steps and sessions compare by colour.")
     fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
                                highlight_item=ss.get("highlight_item"), fixed_scale=fixed)
-    st.plotly_chart(fig, key="builder_graph", width="stretch")
+    live_plotly_chart(fig, key="builder_graph", height=int(fig.layout.height or 480))
     st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
                "count; dotted loops are self-loops the attention layer adds; the red ring is the "
                "last click (current interest). Hover for the numbers.")
@@ -326,14 +345,13 @@ def _highlighted(table, target):
                              * len(row), axis=1)
 
 
-def _topk_chart(topk, pick: int) -> None:
+def _topk_chart(topk) -> None:
     """The top-K as a clickable bar chart, behind a toggle (a bar click changes the session, so
     this stays in the builder's fragment rather than one of its own)."""
     if st.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
         fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"),
                           item_labels=dataset.item_labels())
-        key = f"topk_chart_{pick}"
-        st.plotly_chart(fig, key=key, on_select=lambda key=key: _on_chart_pick(key),
+        st.plotly_chart(fig, key=_pick_key("topk_chart"), on_select=lambda: _on_chart_pick("topk_chart"),
                         selection_mode="points", width="stretch")
 
 
@@ -449,7 +467,6 @@ def _builder() -> None:
         timings[name] = (time.perf_counter() - started) * 1000
 
     k = int(ss["top_k"])
-    pick = ss["builder_pick"]
     items = [int(i) for i in ss["session_items"]]
     _session_strip(items)
 
@@ -486,7 +503,7 @@ def _builder() -> None:
     catalogue = studio.item_catalogue(dataset)
     left, right = st.columns([0.45, 0.55], gap="medium")
     with left:
-        _ways_to_add(items, pick, expl, catalogue)
+        _ways_to_add(items, expl, catalogue)
     lap("item map + catalogue")
     with right:
         if expl is not None:
@@ -506,8 +523,8 @@ def _builder() -> None:
             st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + _rank_caption(target)
                         + " · click a row to add the item")
             ss["builder_topk_items"] = shown_topk["item"].tolist()
-            key = f"topk_table_{pick}"
-            st.dataframe(_highlighted(shown_topk, target), key=key, on_select=lambda key=key: _on_row_pick(key, "builder_topk_items"),
+            st.dataframe(_highlighted(shown_topk, target), key=_pick_key("topk_table"),
+                         on_select=lambda: _on_row_pick("topk_table", "builder_topk_items"),
                          selection_mode="single-row", hide_index=True, width="stretch",
                          height=min(38 + 35 * len(shown_topk), 400),
                          column_config={"score": st.column_config.NumberColumn(format="%.4f"),
@@ -517,7 +534,7 @@ def _builder() -> None:
         with p3:
             _other_column(items, k, topk["item"].tolist())
         lap("top-K tables")
-        _topk_chart(topk, pick)
+        _topk_chart(topk)
         _whatif(items, k)
         lap("what if")
         _explain_view(items, topk["item"].tolist())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from pathlib import Path
 
@@ -23,6 +24,22 @@ def app(page: str, **state) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def chart_payloads(at) -> list[tuple[dict, int]]:
+    """Every plotly figure on the page with the size of what carries it to the browser: the specs
+    of ``st.plotly_chart`` and the figures of the builder's live charts (``pages/_live_chart.py``,
+    a custom component whose ``figure`` argument is the plotly JSON)."""
+    out = [(json.loads(c.proto.spec), len(c.proto.spec.encode())) for c in at.get("plotly_chart")]
+    for c in at.get("component_instance"):
+        if c.proto.component_name.endswith("fgnn_live_chart"):
+            out.append((json.loads(c.proto.json_args)["figure"], len(c.proto.json_args.encode())))
+    return out
+
+
+def chart_specs(at) -> list[dict]:
+    """The figures of :func:`chart_payloads`, without their sizes."""
+    return [spec for spec, _ in chart_payloads(at)]
 
 
 def plotly_values(value) -> list:

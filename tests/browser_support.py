@@ -37,3 +37,30 @@ def run_streamlit(script: str | os.PathLike = "app.py", *, log_dir: str | os.Pat
     """:func:`fgnn.benchmarks.browser.run_streamlit` with its log in ``test-artifacts/`` by default."""
     with _browser.run_streamlit(script, log_dir=log_dir if log_dir is not None else ARTIFACTS_DIR, **kwargs) as url:
         yield url
+
+
+# --------------------------------------------------------------------------- plotly charts
+# The builder's item map and session graph are live charts drawn inside a same-origin iframe
+# (pages/_live_chart.py); every other chart is in the page itself. These look in both.
+_TITLE_SHOWN_JS = """(re) => [document, ...[...document.querySelectorAll('iframe')].map(f => {
+  try { return f.contentDocument; } catch (e) { return null; } })].filter(Boolean)
+  .some(d => [...d.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent)))"""
+
+
+def wait_for_chart_title(page, pattern: str, timeout: float = 30_000) -> None:
+    """Wait until a plotly chart of the page or of one of its frames has a title matching the
+    regular expression ``pattern``."""
+    page.wait_for_function(_TITLE_SHOWN_JS, arg=pattern, timeout=timeout)
+
+
+def chart(page, title: str, timeout: float = 60_000):
+    """The plotly chart whose title contains ``title``, in the page or in one of its frames (a
+    Playwright locator; waits until it exists)."""
+    import re
+
+    wait_for_chart_title(page, re.escape(title), timeout=timeout)
+    for frame in page.frames:
+        found = frame.locator(".js-plotly-plot").filter(has=frame.locator(".gtitle", has_text=title))
+        if found.count():
+            return found.first
+    raise AssertionError(f"no chart titled {title!r}")  # it was there a moment ago: redrawn away

@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from app_support import app, wait_for
+from app_support import app, chart_specs, wait_for
 
 from fgnn.data.spec import DatasetSpec
 from fgnn.models import config_class
@@ -214,8 +214,8 @@ def test_builder_graph_on_a_fixed_colour_scale(root, ds):
     at = app(BUILDER, checkpoint=str(root / "fgnn-sample" / "best.pt"), session_items=items)
 
     def node_scale():
-        chart = next(c for c in at.get("plotly_chart") if "Session graph" in c.proto.spec)
-        node = next(t for t in json.loads(chart.proto.spec)["data"] if t.get("name") == "items")
+        chart = next(s for s in chart_specs(at) if s["layout"]["title"]["text"].startswith("Session graph"))
+        node = next(t for t in chart["data"] if t.get("name") == "items")
         return node["marker"]["cmin"], node["marker"]["cmax"]
 
     assert node_scale()[1] < 1.0

@@ -2,12 +2,11 @@
 numbers on the page are those of fgnn.attribution for the same session, item and checkpoint."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
-from app_support import app, plotly_values
+from app_support import app, chart_specs, plotly_values
 
 from fgnn import attribution as A
 from fgnn.checkpoint import load_model
@@ -34,7 +33,7 @@ def session(ds):
 
 
 def charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)
 
 
 def chart_titled(at, prefix: str) -> dict:

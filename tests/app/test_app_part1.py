@@ -6,11 +6,9 @@ FGNN_CHECKPOINT_DIR holding copies of the shipped runs, and drives it through th
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
-from app_support import app, plotly_values
+from app_support import app, chart_specs, plotly_values
 
 from fgnn.checkpoint import load_model
 from fgnn.data.spec import DatasetSpec
@@ -27,7 +25,7 @@ def session(ds):
 
 
 def charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)
 
 
 def chart_titled(at, prefix: str) -> dict:

@@ -2,13 +2,12 @@
 builder loads, sends a small item map, answers added items, finds any item; Inspect pages."""
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 
 import pytest
 import torch
-from app_support import app, plotly_values
+from app_support import app, chart_payloads, plotly_values
 
 from fgnn import plots
 from fgnn.checkpoint import checkpoint_dict, save_checkpoint
@@ -45,10 +44,9 @@ def synthetic(root, tmp_path):
 
 
 def spec_of(at, title: str) -> tuple[dict, int]:
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
+    for spec, size in chart_payloads(at):
         if spec["layout"]["title"]["text"].startswith(title):
-            return spec, len(chart.proto.spec.encode())
+            return spec, size
     raise AssertionError(f"no chart titled {title!r}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_support import REPO, app, plotly_values
+from app_support import REPO, app, chart_specs, plotly_values
 
 from fgnn.data.spec import DatasetSpec
 
@@ -36,7 +36,7 @@ def test_builder_shows_item_names(root, ds, named_source):
     assert topk["name"].tolist() == [f"product number {i}" for i in topk["item"]]
     assert any(list(t.columns) == ["rank", "item", "name", "score"] for t in tables)
     # the graph's node labels and the item map's hover carry the names
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = chart_specs(at)
     graph = next(s for s in specs if s["layout"]["title"]["text"].startswith("Session graph"))
     nodes = next(t for t in graph["data"] if t.get("name") == "items")
     assert any(f"product number {ids[10]}" in h for h in nodes["hovertext"])

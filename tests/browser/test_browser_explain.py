@@ -4,13 +4,9 @@ graph by integrated gradients and read the deletion curves; screenshot in
 from __future__ import annotations
 
 import pytest
-from browser_support import wait_for_streamlit_idle
+from browser_support import chart, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
-
-
-def chart(page, title: str):
-    return page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title)).first
 
 
 def test_explain_view_in_the_browser(streamlit_server, browser_page, artifacts_dir, ds):

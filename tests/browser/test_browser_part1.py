@@ -8,22 +8,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import wait_for_streamlit_idle
+from browser_support import chart, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
 
 POINTS = ".scatterlayer .point"
 
 
-def chart(page, title: str):
-    return page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title)).first
-
-
 def wait_for_title(page, pattern: str, timeout: float = 30_000):
-    page.wait_for_function(
-        """(re) => [...document.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent))""",
-        arg=pattern, timeout=timeout,
-    )
+    wait_for_chart_title(page, pattern, timeout=timeout)
 
 
 def graph_title(page) -> str:

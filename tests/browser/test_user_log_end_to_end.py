@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from browser_support import wait_for_streamlit_idle
+from browser_support import chart, wait_for_chart_title, wait_for_streamlit_idle
 from user_logs import items_file, retailrocket_like
 
 from fgnn.data.registry import load_dataset
@@ -98,13 +98,11 @@ def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, 
     page.get_by_role("tab", name="Type ids").click()
     type_into(page, "Item ids", f"{first}, {second}")
     page.get_by_role("button", name="Add", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.gtitle')].some(t => /^Session graph: 2 clicks/.test(t.textContent))",
-        timeout=60_000)
+    wait_for_chart_title(page, r"^Session graph: 2 clicks", timeout=60_000)
     wait_for_streamlit_idle(page)
     page.get_by_text(f"{first} · product {first}").first.wait_for(timeout=30_000)
     page.get_by_text(f"{second} · product {second}").first.wait_for(timeout=30_000)
-    graph = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Session graph")).first
+    graph = chart(page, "Session graph")
     assert f"product {second}" in graph.locator(".scatterlayer").first.text_content()
     page.locator("h1").first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "user-log-named-session.png"), full_page=True)
