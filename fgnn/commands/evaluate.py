@@ -20,7 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a best.pt / last.pt of a run folder")
     add_dataset_options(p)
     p.add_argument("--top-k", type=int, default=20, help="K (default 20)")
-    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=None, help="evaluation batch (default: as fgnn train's)")
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
     p.add_argument("--json", action="store_true", help="one JSON object: hit@K, mrr@K, ndcg@K, n")
     p.set_defaults(func=run)
@@ -40,7 +40,7 @@ def run(args) -> int:
     from ..data.dataset import DataError
     from ..evaluate import rank_targets
     from ..metrics import summarize
-    from ..train import resolve_device
+    from ..train import TrainConfig, resolve_device
 
     try:
         ckpt = load_checkpoint(args.checkpoint)
@@ -51,7 +51,8 @@ def run(args) -> int:
         device = resolve_device(args.device)
     except DataError as exc:
         return fail(exc)
-    ranks = rank_targets(model.to(device), ds.test, batch_size=args.batch_size, device=device)
+    batch_size = args.batch_size if args.batch_size is not None else TrainConfig.eval_batch_size
+    ranks = rank_targets(model.to(device), ds.test, batch_size=batch_size, device=device)
     m = summarize(ranks, [args.top_k])
     if args.json:
         print(json.dumps(m))
