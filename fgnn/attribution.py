@@ -29,7 +29,7 @@ The neural models take item ids, so every gradient method runs them from embedde
 **Deletion curves** (faithfulness): remove the session's items most-important-first (all clicks
 of an item at once, so its node leaves the graph) and record the item's score and rank after each
 removal, down to one item left. The sessions are scored together by the what-if machinery of
-:mod:`fgnn.studio`. The area under the curve of the item's share (:func:`item_share`: its softmax
+:mod:`fgnn.builder`. The area under the curve of the item's share (:func:`item_share`: its softmax
 probability for neural models, its share of all votes for count models) over the fraction of
 items removed is lower for a more faithful explanation.
 """
@@ -295,9 +295,9 @@ def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_o
 
     Columns ``step, removed, score, rank, share`` (``removed``: original id, -1 at step 0;
     ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
-    :func:`fgnn.studio.ranks_of`.
+    :func:`fgnn.builder.ranks_of`.
     """
-    from .studio import index_session_scores, ranks_of
+    from .builder import index_session_scores, ranks_of
 
     variants = deletion_sessions(session, items_in_order)
     scores = index_session_scores(model, variants)
@@ -418,7 +418,7 @@ def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs:
     methods = list(methods or methods_for(model))
     for m in methods:
         check_method(model, m)
-    from .studio import index_session_scores
+    from .builder import index_session_scores
 
     rows = []
     for done, p in enumerate(pairs, 1):

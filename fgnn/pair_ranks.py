@@ -146,7 +146,7 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
 def pair_prediction(model, dataset: PreparedDataset, prefix, target: int) -> dict:
     """What the model predicted for one test pair: its top-1 (``top1``, ``top1_score``) and where the
     true next item stands (``target``, ``rank``, ``score``), e.g. for a miss on the Inspect page."""
-    from .studio import predict_topk, target_rank
+    from .builder import predict_topk, target_rank
 
     top = predict_topk(model, dataset, [int(i) for i in prefix], 1).iloc[0]
     t = target_rank(model, dataset, [int(i) for i in prefix], int(target))

@@ -1,7 +1,7 @@
 """Session builder: click items into a session, see its graph, attention and predictions.
 
 Thin: widgets and layout only. Predictions, what-if ranks, the catalogue and the item map come
-from :mod:`fgnn.studio`; every figure from :mod:`fgnn.plots`.
+from :mod:`fgnn.builder`; every figure from :mod:`fgnn.plots`.
 
 Structure (for speed, see docs/performance.md): the page is one ``st.fragment`` under the title,
 so a click reruns it without the sidebar; the graph view, the baseline column, the comparison
@@ -23,7 +23,7 @@ import time
 
 import streamlit as st
 
-from fgnn import attribution, studio
+from fgnn import attribution, builder
 from fgnn.data.dataset import DataError
 from fgnn.models import model_label
 from fgnn.paging import table_page
@@ -119,7 +119,7 @@ def _on_row_pick(name: str, items_key: str) -> None:
 
 
 def _on_random(dataset) -> None:
-    test = studio.random_test_session(dataset, seed=None)
+    test = builder.random_test_session(dataset, seed=None)
     _set_session(test.items)
     ss["highlight_item"] = test.next_item
 
@@ -127,7 +127,7 @@ def _on_random(dataset) -> None:
 def _on_typed(dataset) -> None:
     text = ss.get("builder_typed", "")
     try:
-        ids = studio.parse_item_ids(text)
+        ids = builder.parse_item_ids(text)
         if not ids:
             raise ValueError("type at least one item id, e.g. 12889, 5, 12889")
         dataset.to_indices(ids)
@@ -172,11 +172,11 @@ def _session_strip(items: list[int]) -> None:
                         st.markdown(f"**{pos + 1}.** `{dataset.item_label(item)}`")
                         b = st.columns(3)
                         b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
-                                    on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, -1), keep_highlight=True))
+                                    on_click=lambda p=pos: _set_session(builder.move_click(ss["session_items"], p, -1), keep_highlight=True))
                         b[1].button("", icon=":material/chevron_right:", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
-                                    on_click=lambda p=pos: _set_session(studio.move_click(ss["session_items"], p, 1), keep_highlight=True))
+                                    on_click=lambda p=pos: _set_session(builder.move_click(ss["session_items"], p, 1), keep_highlight=True))
                         b[2].button("", icon=":material/close:", key=f"remove_{pos}", help="remove this click",
-                                    on_click=lambda p=pos: _set_session(studio.remove_click(ss["session_items"], p), keep_highlight=True))
+                                    on_click=lambda p=pos: _set_session(builder.remove_click(ss["session_items"], p), keep_highlight=True))
             if first:
                 st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
         if ss.get("highlight_item") is not None:
@@ -188,7 +188,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
     tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
     with tab_map:
         names = dataset.item_labels() or None
-        found = studio.search_items(catalogue, st.text_input(
+        found = builder.search_items(catalogue, st.text_input(
             "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
             help="Any item of the catalogue, drawn as a star on the map; click a row to add it."),
             limit=10, names=names)
@@ -212,7 +212,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
                        "most popular items as points and the rest as grey density. Click a point to add it.")
         if len(found):
             ss["builder_found_items"] = found["item"].tolist()
-            st.dataframe(studio.blank_unknown_category(found), key=_pick_key("found"),
+            st.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
                          on_select=lambda: _on_row_pick("found", "builder_found_items"),
                          selection_mode="single-row", hide_index=True, width="stretch")
         elif ss.get("builder_find"):
@@ -223,11 +223,11 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
         cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
         chosen = c2.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label)
         min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
-        table = studio.filter_catalogue(catalogue, query, chosen, min_pop)
+        table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
         page = table_page(table, ss.get("builder_catalogue_page", 1))
         ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
         ss["builder_catalogue_items"] = page.rows["item"].tolist()
-        st.dataframe(studio.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
+        st.dataframe(builder.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
                      on_select=lambda: _on_row_pick("catalogue", "builder_catalogue_items"),
                      selection_mode="single-row", hide_index=True, height=360, width="stretch")
         n1, n2 = st.columns([1, 3])
@@ -244,7 +244,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
 @st.fragment
 def _graph_panel(expl) -> None:
     """The attention view controls and the session graph (a view switch reruns only this)."""
-    choices = studio.attention_choices(expl)
+    choices = builder.attention_choices(expl)
     g1, g2, g3 = st.columns(3)
     step = layer = None
     head = "mean"
@@ -269,7 +269,7 @@ def _graph_panel(expl) -> None:
                                 format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
     else:
         g2.caption("no edge attention for this model")
-    graph, node_att, edge_att = studio.graph_view(expl, dataset.item_ids, step, layer, head)
+    graph, node_att, edge_att = builder.graph_view(expl, dataset.item_ids, step, layer, head)
     fixed = st.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
                       help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
                            "views, steps and sessions compare by colour.")
@@ -288,7 +288,7 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
     try:
         baseline = get_baseline(base_name)
         base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),
-                                lambda: studio.predict_topk(baseline, dataset, items, k))
+                                lambda: builder.predict_topk(baseline, dataset, items, k))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
         return
@@ -308,7 +308,7 @@ def _rank_caption(target) -> str:
 @st.fragment
 def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
     """Another checkpoint of the same dataset beside this one (choosing one reruns only this)."""
-    choices = [str(p) for p in studio.comparison_checkpoints(ss["checkpoint"], ckpt["model_name"],
+    choices = [str(p) for p in builder.comparison_checkpoints(ss["checkpoint"], ckpt["model_name"],
                                                              ckpt["dataset"].get("name"), list_runs(), k=k)]
     if not choices:
         st.markdown("**Other model**")
@@ -322,15 +322,15 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
         other, other_ckpt, _ = get_model(str(other_path))
         key = (*model_key(str(other_path)), tuple(items), k, ss.get("highlight_item"))
         other_top, target = session_memo("other", key, lambda: (
-            studio.predict_topk(other, dataset, items, k),
-            None if ss.get("highlight_item") is None else studio.target_rank(other, dataset, items, ss["highlight_item"])))
+            builder.predict_topk(other, dataset, items, k),
+            None if ss.get("highlight_item") is None else builder.target_rank(other, dataset, items, ss["highlight_item"])))
     except (DataError, ValueError) as exc:
         st.warning(f"The other model cannot be used: {exc}")
         return
     overlap = len(set(other_top["item"]) & set(topk_items))
     st.markdown(f"**{other_ckpt['model_name'].upper()}**" + _rank_caption(target))
     st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
-    shown = studio.topk_display(other_top, None, False, target)
+    shown = builder.topk_display(other_top, None, False, target)
     st.dataframe(_highlighted(dataset.with_item_names(shown), target), hide_index=True,
                  width="stretch", height=min(38 + 35 * len(shown), 400),
                  column_config={"score": st.column_config.NumberColumn(format="%.4f"),
@@ -367,11 +367,11 @@ def _whatif(items: list[int], k: int) -> None:
                "session; each cell is where that variant ranks one of the original top-K items "
                "(rank 1 = best).")
     seed = st.columns(4)[0].number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
-    if len(items) > studio.WHATIF_LAST_CLICKS:
-        st.caption(f"Removing one click is tried for the last {studio.WHATIF_LAST_CLICKS} clicks only.")
+    if len(items) > builder.WHATIF_LAST_CLICKS:
+        st.caption(f"Removing one click is tried for the last {builder.WHATIF_LAST_CLICKS} clicks only.")
     try:
         rows = session_memo("whatif", (*model_key(), tuple(items), min(k, 20), int(seed)),
-                            lambda: studio.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed)))
+                            lambda: builder.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed)))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
         return
@@ -379,7 +379,7 @@ def _whatif(items: list[int], k: int) -> None:
     w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20),
                                   item_labels=dataset.item_labels()),
                     key="builder_whatif_chart", width="stretch")
-    summary = studio.whatif_summary(rows, min(k, 20))
+    summary = builder.whatif_summary(rows, min(k, 20))
     w2.dataframe(summary, hide_index=True, width="stretch",
                  column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),
                                 "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{min(k, 20)}"),
@@ -473,7 +473,7 @@ def _builder() -> None:
     # ---- is the session usable?
     session_error = None
     try:
-        studio.session_indices(dataset, items)
+        builder.session_indices(dataset, items)
     except (DataError, ValueError) as exc:
         session_error = str(exc)
     if session_error:
@@ -489,18 +489,18 @@ def _builder() -> None:
     if not session_error:
         try:
             expl = session_memo("explain", (*model_key(), tuple(items), k),
-                                lambda: studio.explain_session(model, dataset, items, k))
+                                lambda: builder.explain_session(model, dataset, items, k))
         except (DataError, ValueError) as exc:
             st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
     target = None  # the true next item's rank anywhere in the catalogue (a test session, Inspect)
     if expl is not None and ss.get("highlight_item") is not None:
         try:
             target = session_memo("target", (*model_key(), tuple(items), ss["highlight_item"]),
-                                  lambda: studio.target_rank(model, dataset, items, ss["highlight_item"]))
+                                  lambda: builder.target_rank(model, dataset, items, ss["highlight_item"]))
         except (DataError, ValueError) as exc:
             st.warning(f"The true next item cannot be ranked: {exc}")
     lap("explain")
-    catalogue = studio.item_catalogue(dataset)
+    catalogue = builder.item_catalogue(dataset)
     left, right = st.columns([0.45, 0.55], gap="medium")
     with left:
         _ways_to_add(items, expl, catalogue)
@@ -518,7 +518,7 @@ def _builder() -> None:
         p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
         topk = expl.topk.drop(columns="session")
         with p1:
-            shown_topk = dataset.with_item_names(studio.topk_display(topk, catalogue, dataset.categories is not None,
+            shown_topk = dataset.with_item_names(builder.topk_display(topk, catalogue, dataset.categories is not None,
                                                                      target))
             st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + _rank_caption(target)
                         + " · click a row to add the item")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from fgnn.builder import parse_item_ids
 from fgnn.data.dataset import DataError
-from fgnn.studio import parse_item_ids
 from fgnn.teaching import construction_steps
 from pages._shared import ensure_app_shell, get_dataset
 

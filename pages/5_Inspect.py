@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from fgnn import attribution
+from fgnn.builder import comparison_checkpoints
 from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.data.dataset import DataError
 from fgnn.paging import table_page
@@ -23,7 +24,6 @@ from fgnn.pair_ranks import (
 from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
-from fgnn.studio import comparison_checkpoints
 from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset
 
 ensure_app_shell("pages/5_Inspect.py")

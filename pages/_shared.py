@@ -153,7 +153,7 @@ def get_baseline(name: str = "sknn", spec: DatasetSpec | None = None):
 
 @st.cache_data(show_spinner="Projecting the item embeddings…", max_entries=8)
 def _item_map(path: str, mtime_ns: int, size: int, spec: DatasetSpec):
-    from fgnn.studio import item_map_table
+    from fgnn.builder import item_map_table
 
     model, _, _ = _model(path, mtime_ns, size, spec)
     return item_map_table(model, _dataset(spec))

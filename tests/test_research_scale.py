@@ -8,7 +8,7 @@ import plotly.io as pio
 import pytest
 from app_support import plotly_values
 
-from fgnn import plots, studio
+from fgnn import builder, plots
 from fgnn.paging import table_page
 
 DIGINETICA_ITEMS = 43_097
@@ -105,28 +105,28 @@ def catalogue():
 
 
 def test_search_puts_the_exact_id_first_then_ids_containing_it(catalogue):
-    assert studio.search_items(catalogue, "5")["item"].tolist() == [5, 105, 2105, 50]
-    assert studio.search_items(catalogue, "105")["item"].tolist() == [105, 2105]
-    assert studio.search_items(catalogue, " 50 ")["item"].tolist() == [50]
-    assert studio.search_items(catalogue, "5", limit=2)["item"].tolist() == [5, 105]
-    assert studio.search_items(catalogue, "")["item"].tolist() == []
-    assert studio.search_items(catalogue, "99999999999999999999999")["item"].tolist() == []
-    assert studio.search_items(catalogue, "shoe")["item"].tolist() == []
+    assert builder.search_items(catalogue, "5")["item"].tolist() == [5, 105, 2105, 50]
+    assert builder.search_items(catalogue, "105")["item"].tolist() == [105, 2105]
+    assert builder.search_items(catalogue, " 50 ")["item"].tolist() == [50]
+    assert builder.search_items(catalogue, "5", limit=2)["item"].tolist() == [5, 105]
+    assert builder.search_items(catalogue, "")["item"].tolist() == []
+    assert builder.search_items(catalogue, "99999999999999999999999")["item"].tolist() == []
+    assert builder.search_items(catalogue, "shoe")["item"].tolist() == []
 
 
 def test_search_by_name_ignores_case(catalogue):
     names = {7: "Red Shoe", 2105: "blue shoe", 50: "hat 5"}
-    found = studio.search_items(catalogue, "SHOE", names=names)
+    found = builder.search_items(catalogue, "SHOE", names=names)
     assert found["item"].tolist() == [2105, 7] and found["name"].tolist() == ["blue shoe", "Red Shoe"]
     # ids before names; an item matching both is listed once
-    assert studio.search_items(catalogue, "5", names=names)["item"].tolist() == [5, 105, 2105, 50]
+    assert builder.search_items(catalogue, "5", names=names)["item"].tolist() == [5, 105, 2105, 50]
 
 
 def test_search_finds_any_item_of_a_200k_catalogue():
     n = 200_000
     table = pd.DataFrame({"item": np.arange(1, n + 1), "category": -1,
                           "popularity": np.arange(n, 0, -1)})
-    assert studio.search_items(table, "199999")["item"].tolist()[0] == 199999
+    assert builder.search_items(table, "199999")["item"].tolist()[0] == 199999
 
 
 def test_pages_are_clamped_and_cover_the_table():

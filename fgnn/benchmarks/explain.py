@@ -34,9 +34,9 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
 
     from ..attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
+    from ..builder import index_session_scores
     from ..checkpoint import load_checkpoint, model_from_checkpoint
     from ..models import model_names
-    from ..studio import index_session_scores
 
     print(f"explain a {len(SESSION)}-click session ({len(set(SESSION))} items) with "
           f"{', '.join(NEURAL_METHODS)}; IG {IG_STEPS} steps, GNNExplainer {GNNEXPLAINER_EPOCHS} epochs; "

@@ -91,8 +91,8 @@ BUILDER = "pages/1_Session_builder.py"
 def test_builder_shows_the_targets_rank_outside_the_topk_under_both_models(root, ds):
     """The debugging flow: the true next item's rank under this checkpoint and the comparison one,
     which offers only runs on the same dataset (the best of the other network first)."""
+    from fgnn.builder import session_scores
     from fgnn.checkpoint import load_model
-    from fgnn.studio import session_scores
 
     items = [int(i) for i in ds.to_original(ds.test.session(3))[:-1]]
     model = load_model(root / "fgnn-sample" / "best.pt", ds)[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from fgnn import studio
+from fgnn import builder
 from fgnn.checkpoint import load_model
 
 FGNN_CKPT = Path(__file__).resolve().parent.parent / "checkpoints" / "fgnn-sample" / "best.pt"
@@ -20,22 +20,22 @@ def fgnn_model(ds):
 
 def test_a_session_over_the_cap_is_refused_with_a_message(ds, fgnn_model):
     ids = ds.item_ids[1:].tolist()
-    long = [ids[i % len(ids)] for i in range(studio.MAX_SESSION_CLICKS + 1)]
+    long = [ids[i % len(ids)] for i in range(builder.MAX_SESSION_CLICKS + 1)]
     with pytest.raises(ValueError) as info:
-        studio.session_indices(ds, long)
-    assert f"{len(long)} clicks" in str(info.value) and str(studio.MAX_SESSION_CLICKS) in str(info.value)
-    assert len(studio.session_indices(ds, long[:-1])) == studio.MAX_SESSION_CLICKS
+        builder.session_indices(ds, long)
+    assert f"{len(long)} clicks" in str(info.value) and str(builder.MAX_SESSION_CLICKS) in str(info.value)
+    assert len(builder.session_indices(ds, long[:-1])) == builder.MAX_SESSION_CLICKS
     with pytest.raises(ValueError, match="more than the"):
-        studio.whatif_ranks(fgnn_model, ds, [ids[0]] * 2000)  # 2,000 clicks: refused, not scored
+        builder.whatif_ranks(fgnn_model, ds, [ids[0]] * 2000)  # 2,000 clicks: refused, not scored
 
 
 def test_whatif_is_linear_in_the_session_length():
     for n in (1, 2, 5, 20, 21, 200, 2000):
         ids = list(range(100, 100 + n))
-        variants = studio.whatif_variants(ids)
-        assert len(variants) == 3 + (min(n, studio.WHATIF_LAST_CLICKS) if n > 1 else 0)
-        assert sum(len(v) for _, v in variants) <= (3 + studio.WHATIF_LAST_CLICKS) * n
-    variants = dict(studio.whatif_variants(list(range(100, 150))))  # 50 clicks: the last 20 removed
+        variants = builder.whatif_variants(ids)
+        assert len(variants) == 3 + (min(n, builder.WHATIF_LAST_CLICKS) if n > 1 else 0)
+        assert sum(len(v) for _, v in variants) <= (3 + builder.WHATIF_LAST_CLICKS) * n
+    variants = dict(builder.whatif_variants(list(range(100, 150))))  # 50 clicks: the last 20 removed
     assert "without click 30 (item 129)" not in variants
     assert variants["without click 31 (item 130)"] == list(range(100, 130)) + list(range(131, 150))
     assert variants["without click 50 (item 149)"] == list(range(100, 149))
@@ -43,9 +43,9 @@ def test_whatif_is_linear_in_the_session_length():
 
 def test_whatif_of_a_capped_session_runs(ds, fgnn_model):
     ids = ds.item_ids[1:].tolist()
-    session = [ids[(7 * i) % len(ids)] for i in range(studio.MAX_SESSION_CLICKS)]
-    rows = studio.whatif_ranks(fgnn_model, ds, session, 10)
-    assert len(rows) == (3 + studio.WHATIF_LAST_CLICKS) * 10
+    session = [ids[(7 * i) % len(ids)] for i in range(builder.MAX_SESSION_CLICKS)]
+    rows = builder.whatif_ranks(fgnn_model, ds, session, 10)
+    assert len(rows) == (3 + builder.WHATIF_LAST_CLICKS) * 10
     assert rows[rows.variant == "original"]["rank"].tolist() == list(range(1, 11))
 
 
@@ -54,13 +54,13 @@ def test_ranks_of_equals_the_pairwise_count():
     scores = torch.randint(0, 6, (7, 50), generator=g).float()  # many ties
     items = [1, 5, 17, 50, 33]
     expected = (scores.unsqueeze(1) >= scores[:, [i - 1 for i in items]].unsqueeze(2)).sum(dim=2)
-    assert torch.equal(studio.ranks_of(scores, items), expected)
+    assert torch.equal(builder.ranks_of(scores, items), expected)
 
 
 def test_typed_ids_beyond_64_bits_are_refused_by_name():
     with pytest.raises(ValueError, match="64 bits"):
-        studio.parse_item_ids(f"12, {10**30}")
+        builder.parse_item_ids(f"12, {10**30}")
     for bad in ("1_000", "٣", "1e3", "inf"):
         with pytest.raises(ValueError, match="is not an item id"):
-            studio.parse_item_ids(f"12, {bad}")
-    assert studio.parse_item_ids(f"+5 -> {2**63 - 1}") == [5, 2**63 - 1]
+            builder.parse_item_ids(f"12, {bad}")
+    assert builder.parse_item_ids(f"+5 -> {2**63 - 1}") == [5, 2**63 - 1]

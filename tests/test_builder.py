@@ -1,4 +1,4 @@
-"""fgnn.studio: what the session builder computes, checked against the model called directly."""
+"""fgnn.builder: what the session builder computes, checked against the model called directly."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from fgnn import studio
+from fgnn import builder
 from fgnn.checkpoint import load_model
 from fgnn.data.dataset import DataError
 from fgnn.explain import make_batch
@@ -35,27 +35,27 @@ def session(ds):
 
 
 def test_parse_item_ids():
-    assert studio.parse_item_ids("12, 7 12;40 -> 3") == [12, 7, 12, 40, 3]
-    assert studio.parse_item_ids("  ") == []
+    assert builder.parse_item_ids("12, 7 12;40 -> 3") == [12, 7, 12, 40, 3]
+    assert builder.parse_item_ids("  ") == []
     with pytest.raises(ValueError, match="'x7' is not an item id"):
-        studio.parse_item_ids("1, x7")
+        builder.parse_item_ids("1, x7")
 
 
 def test_session_indices_errors(ds, session):
-    assert studio.session_indices(ds, session) == ds.to_indices(session)
+    assert builder.session_indices(ds, session) == ds.to_indices(session)
     with pytest.raises(ValueError, match="the session is empty"):
-        studio.session_indices(ds, [])
+        builder.session_indices(ds, [])
     with pytest.raises(DataError, match="999999999"):
-        studio.session_indices(ds, [session[0], 999999999])
+        builder.session_indices(ds, [session[0], 999999999])
 
 
 def test_remove_and_move_click():
-    assert studio.remove_click([1, 2, 3], 1) == [1, 3]
-    assert studio.move_click([1, 2, 3], 0, 1) == [2, 1, 3]
-    assert studio.move_click([1, 2, 3], 2, 5) == [1, 2, 3]
-    assert studio.move_click([1, 2, 3], 1, -1) == [2, 1, 3]
+    assert builder.remove_click([1, 2, 3], 1) == [1, 3]
+    assert builder.move_click([1, 2, 3], 0, 1) == [2, 1, 3]
+    assert builder.move_click([1, 2, 3], 2, 5) == [1, 2, 3]
+    assert builder.move_click([1, 2, 3], 1, -1) == [2, 1, 3]
     with pytest.raises(ValueError, match="no click at position 4"):
-        studio.remove_click([1, 2, 3], 3)
+        builder.remove_click([1, 2, 3], 3)
 
 
 @pytest.mark.parametrize("which", ["fgnn", "srgnn", "sknn"])
@@ -63,7 +63,7 @@ def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, whi
     model = {"fgnn": fgnn_model, "srgnn": srgnn_model}.get(which)
     if model is None:
         model = build_model(which, ds.n_items).fit(ds)
-    top = studio.predict_topk(model, ds, session, 10)
+    top = builder.predict_topk(model, ds, session, 10)
     with torch.no_grad():
         scores = model(make_batch([ds.to_indices(session)]))[0]
     val, idx = scores.topk(10)
@@ -75,11 +75,11 @@ def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, whi
 
 
 def test_explain_session_graph_and_attention(ds, fgnn_model, session):
-    expl = studio.explain_session(fgnn_model, ds, session, 5)
-    assert expl.topk["item"].tolist() == studio.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
-    choices = studio.attention_choices(expl)
+    expl = builder.explain_session(fgnn_model, ds, session, 5)
+    assert expl.topk["item"].tolist() == builder.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    choices = builder.attention_choices(expl)
     assert choices.steps == [0, 1, 2] and choices.layers == [0, 1] and choices.heads == {0: 8, 1: 1}
-    graph, node_att, edge_att = studio.graph_view(expl, ds.item_ids, "mean", 0, "mean")
+    graph, node_att, edge_att = builder.graph_view(expl, ds.item_ids, "mean", 0, "mean")
     assert graph.num_nodes == 3 and graph.num_edges == 3  # a->b, b->a, a->c
     assert graph.x.tolist() == [session[0], session[1], session[3]]
     assert graph.sequence.tolist() == session
@@ -87,46 +87,46 @@ def test_explain_session_graph_and_attention(ds, fgnn_model, session):
     # the per-receiver softmax still sums to one after averaging over heads
     assert edge_att.groupby("dst_node")["attention"].sum().to_numpy() == pytest.approx(1.0, abs=1e-5)
     assert set(edge_att["src"]) <= set(session)
-    _g2, n2, e2 = studio.graph_view(expl, ds.item_ids, 1, None)
+    _g2, n2, e2 = builder.graph_view(expl, ds.item_ids, 1, None)
     assert e2 is None and n2.sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_graph_view_without_attention(ds, session):
     model = build_model("pop", ds.n_items).fit(ds)
-    expl = studio.explain_session(model, ds, session, 5)
-    assert studio.attention_choices(expl) == studio.AttentionChoices([], [], {})
-    graph, node_att, edge_att = studio.graph_view(expl, ds.item_ids, "mean", 0, "mean")
+    expl = builder.explain_session(model, ds, session, 5)
+    assert builder.attention_choices(expl) == builder.AttentionChoices([], [], {})
+    graph, node_att, edge_att = builder.graph_view(expl, ds.item_ids, "mean", 0, "mean")
     assert node_att is None and edge_att is None and graph.num_nodes == 3
 
 
 def test_whatif_variants():
-    v = studio.whatif_variants([1, 2, 3], seed=0)
+    v = builder.whatif_variants([1, 2, 3], seed=0)
     names = [n for n, _ in v]
     assert names[:3] == ["original", "shuffled (seed 0)", "reversed"]
     assert dict(v)["reversed"] == [3, 2, 1]
     assert sorted(dict(v)["shuffled (seed 0)"]) == [1, 2, 3]
     assert dict(v)["without click 2 (item 2)"] == [1, 3]
     assert len(v) == 6
-    assert studio.whatif_variants([1, 2, 3], seed=0) == v  # fixed seed, same shuffle
-    assert [n for n, _ in studio.whatif_variants([5])] == ["original", "shuffled (seed 0)", "reversed"]
+    assert builder.whatif_variants([1, 2, 3], seed=0) == v  # fixed seed, same shuffle
+    assert [n for n, _ in builder.whatif_variants([5])] == ["original", "shuffled (seed 0)", "reversed"]
     with pytest.raises(ValueError, match="empty"):
-        studio.whatif_variants([])
+        builder.whatif_variants([])
 
 
 def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
-    rows = studio.whatif_ranks(fgnn_model, ds, session, 5, seed=3)
+    rows = builder.whatif_ranks(fgnn_model, ds, session, 5, seed=3)
     orig = rows[rows.variant == "original"]
     assert orig["rank"].tolist() == [1, 2, 3, 4, 5]
-    assert orig["item"].tolist() == studio.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
-    for name, seq in studio.whatif_variants(session, seed=3):
-        scores = studio.session_scores(fgnn_model, ds, [seq])[0]
+    assert orig["item"].tolist() == builder.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    for name, seq in builder.whatif_variants(session, seed=3):
+        scores = builder.session_scores(fgnn_model, ds, [seq])[0]
         part = rows[rows.variant == name]
         assert part["sequence"].iloc[0] == " → ".join(map(str, seq))
         for item, rank, score in zip(part["item"], part["rank"], part["score"]):
             col = ds.to_indices([item])[0] - 1
             assert rank == 1 + int((scores > scores[col]).sum())
             assert score == pytest.approx(float(scores[col]), rel=1e-5, abs=1e-6)
-    summary = studio.whatif_summary(rows, 5)
+    summary = builder.whatif_summary(rows, 5)
     assert summary["variant"].tolist() == list(pd.unique(rows["variant"]))
     first = summary.iloc[0]
     assert first["kept_in_top_k"] == 5 and first["mean_rank_shift"] == 0 and first["top1_rank"] == 1
@@ -137,45 +137,45 @@ def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
 def test_ranks_of_ties_do_not_flatter():
     scores = torch.tensor([[1.0, 3.0, 3.0, 0.5]])
     # items 2 and 3 tie at the top: each is ranked after the other, as in evaluation
-    assert studio.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[2, 2, 3, 4]]
+    assert builder.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[2, 2, 3, 4]]
     from fgnn.metrics import target_ranks
     for item in (1, 2, 3, 4):
-        assert studio.ranks_of(scores, [item]).item() == target_ranks(scores, torch.tensor([item - 1])).item()
+        assert builder.ranks_of(scores, [item]).item() == target_ranks(scores, torch.tensor([item - 1])).item()
 
 
 def test_comparison_table():
     a = pd.DataFrame({"rank": [1, 2], "item": [10, 11], "score": [2.0, 1.0]})
     b = pd.DataFrame({"rank": [1], "item": [11], "score": [0.5]})
-    t = studio.comparison_table({"fgnn": a, "sknn": b})
+    t = builder.comparison_table({"fgnn": a, "sknn": b})
     assert list(t.columns) == ["rank", "fgnn item", "fgnn score", "sknn item", "sknn score"]
     assert t["fgnn item"].tolist() == [10, 11] and t["sknn item"].isna().tolist() == [False, True]
 
 
 def test_item_catalogue_and_filter(ds):
-    cat = studio.item_catalogue(ds)
+    cat = builder.item_catalogue(ds)
     assert len(cat) == ds.n_items == 309
     assert list(cat.columns) == ["item", "category", "popularity"]
     assert cat["popularity"].is_monotonic_decreasing
     assert int(cat["popularity"].sum()) == int(ds.popularity.sum())
     assert set(cat["item"]) == set(ds.item_ids[1:].tolist())
     some = str(cat["item"].iloc[0])[:2]
-    hits = studio.filter_catalogue(cat, some)
+    hits = builder.filter_catalogue(cat, some)
     assert len(hits) and all(some in str(i) for i in hits["item"])
     c = int(cat["category"].iloc[0])
-    assert set(studio.filter_catalogue(cat, categories=[c])["category"]) == {c}
-    assert (studio.filter_catalogue(cat, min_popularity=20)["popularity"] >= 20).all()
-    assert studio.filter_catalogue(cat, "no-such").empty
+    assert set(builder.filter_catalogue(cat, categories=[c])["category"]) == {c}
+    assert (builder.filter_catalogue(cat, min_popularity=20)["popularity"] >= 20).all()
+    assert builder.filter_catalogue(cat, "no-such").empty
 
 
 def test_item_map_table(ds, fgnn_model):
-    t = studio.item_map_table(fgnn_model, ds)
+    t = builder.item_map_table(fgnn_model, ds)
     assert list(t.columns) == ["item", "x", "y", "popularity", "category"]
     assert t["item"].tolist() == ds.item_ids[1:].tolist()
     assert t[["x", "y"]].notna().all().all() and t["x"].std() > 0
-    again = studio.item_map_table(fgnn_model, ds)
+    again = builder.item_map_table(fgnn_model, ds)
     pd.testing.assert_frame_equal(t, again)
     with pytest.raises(ValueError, match="no item embeddings"):
-        studio.item_map_table(build_model("pop", ds.n_items).fit(ds), ds)
+        builder.item_map_table(build_model("pop", ds.n_items).fit(ds), ds)
 
 
 def test_item_map_and_catalogue_with_names_from_an_items_file(ds, fgnn_model):
@@ -186,18 +186,18 @@ def test_item_map_and_catalogue_with_names_from_an_items_file(ds, fgnn_model):
     codes[5] = -1
     named = dataclasses.replace(ds, categories=codes, category_names=["even", "odd"],
                                 item_names=[""] + [f"thing {i}" for i in ds.item_ids[1:].tolist()])
-    t = studio.item_map_table(fgnn_model, named)
+    t = builder.item_map_table(fgnn_model, named)
     expected = [None if k == 4 else ("odd" if i % 2 else "even") for k, i in enumerate(ds.item_ids[1:].tolist())]
     assert [None if pd.isna(c) else c for c in t["category"]] == expected
-    cat = studio.item_catalogue(named)
+    cat = builder.item_catalogue(named)
     assert list(cat.columns) == ["item", "name", "category", "popularity"]
     some = int(ds.item_ids[7])
-    assert studio.filter_catalogue(cat, f"THING {some}")["item"].tolist() == [some]
+    assert builder.filter_catalogue(cat, f"THING {some}")["item"].tolist() == [some]
 
 
 def test_random_test_session(ds):
-    a = studio.random_test_session(ds, seed=7)
-    assert a == studio.random_test_session(ds, seed=7)
+    a = builder.random_test_session(ds, seed=7)
+    assert a == builder.random_test_session(ds, seed=7)
     full = ds.to_original(ds.test.session(a.index))
     assert a.items + [a.next_item] == full
     assert len(a.items) >= 1
@@ -206,7 +206,7 @@ def test_random_test_session(ds):
 
 def test_target_rank_anywhere_and_the_topk_display(ds):
     """Issue 14: the true next item's rank is known even outside the top-K; the table marks it."""
-    from fgnn.studio import item_catalogue, predict_topk, session_scores, target_rank, topk_display
+    from fgnn.builder import item_catalogue, predict_topk, session_scores, target_rank, topk_display
 
     model = load_model(FGNN_CKPT, ds)[0]
     items = [int(i) for i in ds.to_original(ds.test.session(0))[:-1]]
@@ -232,7 +232,7 @@ def test_target_rank_anywhere_and_the_topk_display(ds):
 
 
 def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
-    from fgnn.studio import comparison_checkpoints
+    from fgnn.builder import comparison_checkpoints
 
     def run(name, model, dataset, hit):
         d = tmp_path / name
@@ -251,7 +251,7 @@ def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
 
 def test_blank_unknown_category():
     table = pd.DataFrame({"item": [1, 2, 3], "category": [4, -1, 0]})
-    shown = studio.blank_unknown_category(table)
+    shown = builder.blank_unknown_category(table)
     assert shown["category"].tolist()[0] == 4 and pd.isna(shown["category"].tolist()[1]) and shown["category"].tolist()[2] == 0
     assert table["category"].tolist() == [4, -1, 0]  # a copy
-    assert studio.blank_unknown_category(table[["item"]]).columns.tolist() == ["item"]
+    assert builder.blank_unknown_category(table[["item"]]).columns.tolist() == ["item"]
