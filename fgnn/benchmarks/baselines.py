@@ -21,19 +21,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts OpenM
 
 import argparse
 import pickle
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import SessionPairs
 from fgnn.metrics import target_ranks
 from fgnn.models import build_model
+
+ROOT = Path(__file__).resolve().parents[2]  # default data path sits beside the checkout
 
 
 class _PlainUnpickler(pickle.Unpickler):

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
 from fgnn.data.protocol import prepared_from_srgnn
 from fgnn.data.readers import load_restricted_pickle, read_srgnn_folder
+
+REPO = Path(__file__).resolve().parents[2]  # default data paths sit beside the checkout
 
 
 def build_all(pairs, batch_size: int) -> tuple[float, int]:
