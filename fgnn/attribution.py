@@ -49,6 +49,7 @@ from torch import Tensor, nn
 from .data.dataset import DataError
 from .data.graph import GraphBatch, SessionGraph
 from .explain import make_batch
+from .metrics import item_ranks
 from .models import SessionRecommender
 from .models.baselines import SKNN, VSKNN, Markov
 from .models.baselines.counting import expand_ranges, take
@@ -295,14 +296,14 @@ def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_o
 
     Columns ``step, removed, score, rank, share`` (``removed``: original id, -1 at step 0;
     ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
-    :func:`fgnn.builder.ranks_of`.
+    :func:`fgnn.metrics.item_ranks`.
     """
-    from .builder import index_session_scores, ranks_of
+    from .builder import index_session_scores
 
     variants = deletion_sessions(session, items_in_order)
     scores = index_session_scores(model, variants)
     col = int(item_index) - 1
-    ranks = ranks_of(scores, [item_index])[:, 0]
+    ranks = item_ranks(scores, [col])[:, 0]
     share = item_share(scores, col, probability=bool(getattr(model, "trainable", False)))
     removed = [-1] + [int(item_ids[i]) for i in list(items_in_order)[:len(variants) - 1]]
     return pd.DataFrame({"step": np.arange(len(variants)), "removed": removed,

@@ -33,6 +33,7 @@ from .attention import edge_attention_for_view, node_attention_for_view
 from .data.dataset import DataError, PreparedDataset
 from .data.graph import SessionGraph
 from .explain import Explanation, explain_sessions, make_batch, topk_table
+from .metrics import item_ranks
 from .models import SessionRecommender, is_neural
 from .projection import item_map_coordinates
 
@@ -148,7 +149,7 @@ def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_id
     the evaluation's tie rule). Raises :class:`DataError` for an item the dataset lacks."""
     index = dataset.to_indices([int(target)])[0]
     scores = session_scores(model, dataset, [original_ids])
-    rank = int(ranks_of(scores, [index])[0, 0])
+    rank = int(item_ranks(scores, [index - 1])[0, 0])
     probability = float(torch.softmax(scores[0].double(), dim=0)[index - 1])
     return {"item": int(target), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
 
@@ -183,16 +184,6 @@ def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categor
     return table.reset_index(drop=True)
 
 
-def ranks_of(scores: torch.Tensor, item_indices: Sequence[int]) -> torch.Tensor:
-    """``[B, len(items)]`` rank of each item index (1..N) under each row of ``scores``:
-    the number of items scored at least as high (the item included), as in :mod:`fgnn.metrics`."""
-    cols = torch.as_tensor(list(item_indices), dtype=torch.long) - 1
-    own = scores[:, cols].contiguous()  # [B, M]
-    # items scored below = insertion point in each ascending row: memory B x N, not B x M x N
-    below = torch.searchsorted(scores.sort(dim=1).values, own, side="left")
-    return scores.size(1) - below
-
-
 # --------------------------------------------------------------------------- what if
 def whatif_variants(original_ids: Sequence[int], seed: int = 0,
                     last: int = WHATIF_LAST_CLICKS) -> list[tuple[str, list[int]]]:
@@ -222,7 +213,7 @@ def whatif_ranks(model: SessionRecommender, dataset: PreparedDataset, original_i
     scores = session_scores(model, dataset, [v for _, v in variants])
     k = min(int(k), scores.size(1))
     top = scores[0].topk(k).indices + 1  # item indices of the original top-K
-    ranks = ranks_of(scores, top.tolist())
+    ranks = item_ranks(scores, top - 1)
     own = scores[:, top - 1]
     items = dataset.item_ids[top].tolist()
     rows = []

@@ -49,6 +49,26 @@ def target_ranks(scores: Tensor, targets: Tensor, inplace: bool = False) -> Tens
     return _ranks(_minus_lower(work, target_score, dim=1), n)
 
 
+def item_ranks(scores: Tensor, columns: Iterable[int] | Tensor) -> Tensor:
+    """Rank ``[B, M]`` of each of ``columns`` (item index - 1) in every row of ``scores`` ``[B, N]``:
+    :func:`target_ranks` for several items of each row at once (the builder's top-K under each
+    what-if variant, an item's rank along a deletion curve), same tie and NaN rules.
+
+    Each row is sorted once and every item's count of lower scores is its insertion point, so the
+    memory is ``B x N`` whatever ``M`` is (not the ``B x M x N`` of comparing every pair). NaN
+    scores sort as ``+inf``: another item's NaN counts as scored at least as high, and a NaN item
+    ranks last (``N``), as in :func:`target_ranks`.
+    """
+    cols = torch.as_tensor(columns, dtype=torch.long, device=scores.device).view(-1)
+    n = scores.size(1)
+    if not scores.is_floating_point():
+        scores = scores.double()
+    own = scores[:, cols]  # [B, M]
+    ascending = torch.where(scores.isnan(), float("inf"), scores).sort(dim=1).values
+    below = torch.searchsorted(ascending, own.contiguous(), side="left")
+    return torch.where(own.isnan(), n, n - below)
+
+
 # Items scored per block by :func:`embedding_ranks` on a CPU: a [1024 x B] block of scores
 # (2 MB at B = 500) and its 400 kB of item rows stay in cache between the product and the count.
 RANK_BLOCK = 1024

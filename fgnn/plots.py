@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import torch
 from plotly.subplots import make_subplots
 
 from .attention import attention_per_edge
@@ -51,6 +52,7 @@ from .drawing import (
     session_layout,
     shorten,
 )
+from .metrics import summarize
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -625,14 +627,15 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: str | None = N
 
 
 def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
-    """How many test prefixes put the target at rank 1..K, and how many miss (rank > K)."""
+    """How many test prefixes put the target at rank 1..K, and how many miss (rank > K); the
+    title's HR@K and MRR@K are :func:`fgnn.metrics.summarize`'s over the finite ranks."""
     r = _as_1d(ranks, "ranks")
-    r = r[np.isfinite(r)].astype(int)
+    r = r[np.isfinite(r)].astype(np.int64)
     counts = [int(np.sum(r == i)) for i in range(1, k + 1)]
     miss = int(np.sum(r > k))
     n = int(r.size)
-    hr = 100.0 * (n - miss) / n if n else 0.0
-    mrr = 100.0 * float(np.sum(np.where(r <= k, 1.0 / np.maximum(r, 1), 0.0))) / n if n else 0.0
+    summary = summarize(torch.from_numpy(r), [k])
+    hr, mrr = summary[f"hit@{k}"], summary[f"mrr@{k}"]
     x = [str(i) for i in range(1, k + 1)] + [f">{k}"]
     y = counts + [miss]
     share = [100.0 * c / n if n else 0.0 for c in y]

@@ -134,13 +134,51 @@ def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
     assert summary.set_index("variant").loc["reversed", "kept_in_top_k"] == int((rev <= 5).sum())
 
 
-def test_ranks_of_ties_do_not_flatter():
-    scores = torch.tensor([[1.0, 3.0, 3.0, 0.5]])
-    # items 2 and 3 tie at the top: each is ranked after the other, as in evaluation
-    assert builder.ranks_of(scores, [2, 3, 1, 4]).tolist() == [[2, 2, 3, 4]]
-    from fgnn.metrics import target_ranks
-    for item in (1, 2, 3, 4):
-        assert builder.ranks_of(scores, [item]).item() == target_ranks(scores, torch.tensor([item - 1])).item()
+def test_builder_and_evaluation_rank_alike_on_ties_and_nan(ds, fgnn_model):
+    """The builder's ranks (target_rank, what-if) and the evaluation's (rank_targets) are one rule
+    (fgnn.metrics): on POP's tied counts, and with a NaN item score in a real FGNN."""
+    import copy
+
+    from fgnn.evaluate import rank_targets
+
+    def builder_ranks(model, pairs):
+        out = []
+        for p in range(len(pairs)):
+            session = ds.to_original(pairs.prefix(p))
+            target = int(ds.item_ids[int(pairs.targets[p])])
+            out.append(builder.target_rank(model, ds, session, target)["rank"])
+        return out
+
+    pairs = ds.test.subset(torch.arange(40))
+    pop = build_model("pop", ds.n_items).fit(ds)
+    ranks = rank_targets(pop, pairs).tolist()
+    assert len(set(ranks)) < len(ranks)  # POP ties: many targets share a rank
+    assert builder_ranks(pop, pairs) == ranks
+    broken = copy.deepcopy(fgnn_model)
+    clean = rank_targets(fgnn_model, pairs)
+    clicked = {i for p in range(len(pairs)) for i in pairs.prefix(p)}
+    targets = pairs.targets.tolist()
+    nan_item = next(i for i in range(1, ds.n_items + 1) if i not in clicked and i not in targets)
+    target_nan = next(i for i in targets if i not in clicked)  # no session embedding turns NaN
+    with torch.no_grad():
+        broken.embedding.weight[[nan_item - 1, target_nan - 1]] = float("nan")  # row i - 1 = item i
+    ranks = rank_targets(broken, pairs)
+    assert builder_ranks(broken, pairs) == ranks.tolist()
+    hit_by_nan = pairs.targets == target_nan
+    assert (ranks[hit_by_nan] == ds.n_items).all()  # a NaN target ranks last
+    # another item's NaN counts as scored at least as high: each NaN item the clean model scored
+    # below the target moves the target down one place
+    with torch.no_grad():
+        scores = fgnn_model.eval()(pairs.batch(torch.arange(len(pairs))))
+    own = scores.gather(1, (pairs.targets - 1).view(-1, 1))
+    overtaken = (scores[:, [nan_item - 1, target_nan - 1]] < own).sum(dim=1)
+    others = ~hit_by_nan
+    assert torch.equal(ranks[others], (clean + overtaken)[others])
+    assert overtaken[others].max() == 2
+    session = ds.to_original(pairs.prefix(1))
+    rows = builder.whatif_ranks(broken, ds, session, 5)
+    orig = rows[rows.variant == "original"]
+    assert orig["rank"].tolist() == [builder.target_rank(broken, ds, session, i)["rank"] for i in orig["item"]]
 
 
 def test_comparison_table():

@@ -1,11 +1,11 @@
 """The session builder's work is bounded (issue 13, item 7): a session length cap with a message,
-and what-if linear in the session length (the last clicks only), ranks without a B x K x N tensor."""
+and what-if linear in the session length (the last clicks only); its ranks (no B x K x N tensor) are
+fgnn.metrics.item_ranks, tested in tests/train/test_metrics.py."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import torch
 
 from fgnn import builder
 from fgnn.checkpoint import load_model
@@ -47,14 +47,6 @@ def test_whatif_of_a_capped_session_runs(ds, fgnn_model):
     rows = builder.whatif_ranks(fgnn_model, ds, session, 10)
     assert len(rows) == (3 + builder.WHATIF_LAST_CLICKS) * 10
     assert rows[rows.variant == "original"]["rank"].tolist() == list(range(1, 11))
-
-
-def test_ranks_of_equals_the_pairwise_count():
-    g = torch.Generator().manual_seed(0)
-    scores = torch.randint(0, 6, (7, 50), generator=g).float()  # many ties
-    items = [1, 5, 17, 50, 33]
-    expected = (scores.unsqueeze(1) >= scores[:, [i - 1 for i in items]].unsqueeze(2)).sum(dim=2)
-    assert torch.equal(builder.ranks_of(scores, items), expected)
 
 
 def test_typed_ids_beyond_64_bits_are_refused_by_name():

@@ -6,6 +6,7 @@ import torch
 
 from fgnn.metrics import (
     hit_rate_at_k,
+    item_ranks,
     length_buckets,
     mrr_at_k,
     ndcg_at_k,
@@ -87,6 +88,42 @@ def test_nan_scores_count_against_the_target():
     scores = torch.tensor([[0.9, float("nan"), 0.1], [0.9, 0.5, 0.1], [float("nan"), 0.5, 0.1]])
     # another item's NaN counts as scored at least as high; a NaN target ranks last
     assert target_ranks(scores, torch.tensor([0, 0, 0])).tolist() == [2, 1, 3]
+
+
+def test_item_ranks_ties_do_not_flatter():
+    scores = torch.tensor([[1.0, 3.0, 3.0, 0.5]])
+    # items 2 and 3 (columns 1 and 2) tie at the top: each is ranked after the other, as in evaluation
+    assert item_ranks(scores, [1, 2, 0, 3]).tolist() == [[2, 2, 3, 4]]
+    for item in (1, 2, 3, 4):
+        assert item_ranks(scores, [item - 1]).item() == target_ranks(scores, torch.tensor([item - 1])).item()
+
+
+def test_item_ranks_equal_the_pairwise_count():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randint(0, 6, (7, 50), generator=g).float()  # many ties
+    items = [1, 5, 17, 50, 33]
+    expected = (scores.unsqueeze(1) >= scores[:, [i - 1 for i in items]].unsqueeze(2)).sum(dim=2)
+    assert torch.equal(item_ranks(scores, [i - 1 for i in items]), expected)
+
+
+def test_item_ranks_follow_target_ranks_on_ties_nan_and_infinities():
+    """One rule: every column ranked by item_ranks equals target_ranks of that column."""
+    nan, inf = float("nan"), float("inf")
+    scores = torch.tensor([[0.5, nan, 0.2, 0.9, 0.5, inf],
+                           [nan, nan, 0.0, 0.0, -inf, 1.0],
+                           [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    # row 0: 0.9 has the NaN and +inf at least as high -> 3; a NaN item ranks last (6)
+    assert item_ranks(scores, range(6)).tolist()[0] == [5, 6, 6, 3, 5, 2]
+    g = torch.Generator().manual_seed(3)
+    for _ in range(20):
+        s = torch.randint(0, 4, (6, 15), generator=g).float()
+        u = torch.rand(6, 15, generator=g)
+        s[u < 0.1], s[(u >= 0.1) & (u < 0.15)], s[(u >= 0.15) & (u < 0.2)] = nan, inf, -inf
+        ranks = item_ranks(s, range(15))
+        for c in range(15):
+            assert torch.equal(ranks[:, c], target_ranks(s, torch.full((6,), c)))
+    assert item_ranks(torch.tensor([[3, 1, 3, 0]]), range(4)).tolist() == [[2, 3, 2, 4]]  # integer scores
+    assert item_ranks(scores, []).shape == (3, 0)
 
 
 @pytest.mark.parametrize("block", [1, 7, 50, 64, None])
