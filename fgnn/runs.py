@@ -358,11 +358,14 @@ def can_resume(run: dict) -> bool:
 
 
 def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
-    """Go on with a cancelled or failed run in its own folder (``fgnn train --resume``)."""
+    """Go on with a cancelled or failed run in its own folder (``fgnn train --resume``); a run that
+    cannot go on is refused with a :class:`~fgnn.data.dataset.DataError` saying why."""
+    from .data.dataset import DataError
+
     run_dir = Path(run_dir)
     run = {"path": str(run_dir), "status": read_status(run_dir), "config": read_json(run_dir / "config.json")}
     if not can_resume(run):
-        raise ValueError(f"run {run_dir.name} is {run['status'].get('state')} and cannot be resumed: "
+        raise DataError(f"run {run_dir.name} is {run['status'].get('state')} and cannot be resumed: "
                          "only a cancelled run, or a failed one with last.pt, can go on")
     return launch_run(run["config"], run_dir, python=python, resume=True)
 
@@ -437,18 +440,21 @@ def cancel_run(run_dir) -> None:
 
 
 def delete_run(run_dir, root=None) -> None:
-    """Delete a run folder that is not running; refuses anything outside the checkpoints root."""
+    """Delete a run folder that is not running; refuses (:class:`~fgnn.data.dataset.DataError`)
+    anything outside the checkpoints root, a shipped run and a run in use."""
+    from .data.dataset import DataError
+
     root = Path(root) if root is not None else checkpoints_root()
     run_dir = Path(run_dir).resolve()
     if root.resolve() not in run_dir.parents:
-        raise ValueError(f"{run_dir} is not inside {root}: refusing to delete it")
+        raise DataError(f"{run_dir} is not inside {root}: refusing to delete it")
     if run_dir.name in SHIPPED_RUNS:
-        raise ValueError(f"run {run_dir.name} ships with FGNN Studio (a default model): refusing to delete it")
+        raise DataError(f"run {run_dir.name} ships with FGNN Studio (a default model): refusing to delete it")
     if read_status(run_dir).get("state") in ("running", "queued"):
-        raise ValueError(f"run {run_dir.name} is still running: cancel it first")
+        raise DataError(f"run {run_dir.name} is still running: cancel it first")
     from .run_guard import describe_holder, lock_holder
 
     holder = lock_holder(run_dir)
     if holder is not None:
-        raise ValueError(f"run {run_dir.name} is in use by {describe_holder(holder)}: cancel it first")
+        raise DataError(f"run {run_dir.name} is in use by {describe_holder(holder)}: cancel it first")
     shutil.rmtree(run_dir)

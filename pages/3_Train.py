@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from fgnn.data.dataset import DataError
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.distributed import process_choices
@@ -146,7 +147,7 @@ def start() -> None:
     )
     found = problems(cfg)  # fgnn.validation, before anything starts: no run folder, no process
     if found:
-        raise ValueError("; ".join(p.text(by_key=True) for p in found))
+        raise DataError("; ".join(p.text(by_key=True) for p in found))
     root = checkpoints_root()
     root.mkdir(parents=True, exist_ok=True)
     run_dir = unique_run_dir(root, name)
@@ -161,7 +162,7 @@ if st.button("▶ Start training", type="primary", key="train_start", disabled=p
     try:
         with policy.training_slot():  # the run limit, checked again under a lock
             start()
-    except (OSError, ValueError) as exc:  # DataError is a ValueError
+    except (OSError, DataError) as exc:  # a bad value, the run limit, a folder that cannot be written
         st.error(f"The run could not be started: {exc}", icon=":material/error:")
 if not may_train:
     st.info(f"Training cannot start: {may_train.reason}.", icon=":material/lock:")
@@ -241,7 +242,7 @@ def live(run_dir: str) -> None:
         try:
             with policy.training_slot():  # the same run limit as Start
                 resume_run(run_dir)
-        except (OSError, ValueError) as exc:
+        except (OSError, DataError) as exc:
             st.error(f"The run could not be resumed: {exc}", icon=":material/error:")
         else:
             ss["train_started"] = Path(run_dir).name

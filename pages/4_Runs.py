@@ -106,7 +106,7 @@ with st.expander(":material/delete: Delete this run"):
             st.stop()
         try:
             delete_run(run["path"])
-        except (OSError, ValueError) as exc:
+        except (OSError, DataError) as exc:
             st.error(f"Not deleted: {exc}", icon=":material/error:")
         else:
             if str(ss.get("checkpoint", "")).startswith(str(Path(run["path"]))):

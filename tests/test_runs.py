@@ -333,3 +333,22 @@ def test_run_status_writes_the_whole_dict_atomically_and_only_where_it_may(tmp_p
     silent = RunStatus(other, writes=False)  # a data-parallel process other than rank 0
     silent.end("finished")
     assert silent.get("state") == "finished" and not any(other.iterdir())
+
+
+def test_refusing_to_resume_or_delete_is_a_data_error_the_pages_show(root, tmp_path):
+    """The Train and Runs pages show a DataError as the refusal it is and no other ValueError."""
+    from fgnn.data.dataset import DataError
+    from fgnn.runs import resume_run
+
+    done = root / "done"
+    done.mkdir()
+    (done / "status.json").write_text(json.dumps({"state": "finished"}))
+    (done / "config.json").write_text(json.dumps(TINY))
+    with pytest.raises(DataError, match="is finished and cannot be resumed"):
+        resume_run(done)
+    with pytest.raises(DataError, match="not inside"):
+        delete_run(tmp_path)
+    (done / "status.json").write_text(json.dumps({"state": "running", "pid": os.getpid()}))
+    with pytest.raises(DataError, match="still running"):
+        delete_run(done)
+    assert done.is_dir()
