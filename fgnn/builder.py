@@ -7,7 +7,7 @@ values or DataFrames, so tests can check it without a browser.
 * a session is a list of **original** item ids (what a person sees and clicks);
   :func:`session_indices` maps it to model indices and says clearly what is wrong with it;
 * :func:`explain_session` gives the model's top-K and attention for one session;
-* :func:`predict_topk` / :func:`comparison_table` put several models side by side;
+* :func:`predict_topk` / :func:`topk_display` put several models side by side;
 * :func:`whatif_variants` / :func:`whatif_ranks` answer the FGNN paper's question about order:
   where do the original top-K items go when the clicks are shuffled, reversed or one is removed;
 * :func:`item_catalogue` / :func:`filter_catalogue`, :func:`item_map_table` and
@@ -126,22 +126,6 @@ def predict_topk(model: SessionRecommender, dataset: PreparedDataset, original_i
     return topk_table(scores, dataset.item_ids, k).drop(columns="session")
 
 
-def comparison_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Top-K tables of several models side by side, one row per rank.
-
-    ``tables`` maps a model name to a frame with ``rank, item, score``; the result has ``rank``
-    then ``<name> item`` and ``<name> score`` per model (shorter lists are padded with NaN).
-    """
-    out = None
-    for name, t in tables.items():
-        part = t[["rank", "item", "score"]].rename(columns={"item": f"{name} item",
-                                                            "score": f"{name} score"})
-        out = part if out is None else out.merge(part, on="rank", how="outer")
-    if out is None:
-        return pd.DataFrame({"rank": pd.Series(dtype="int64")})
-    return out.sort_values("rank").reset_index(drop=True)
-
-
 def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
                 target: int) -> dict:
     """Where the true next item ``target`` (an original id) stands under ``model`` after the
@@ -163,17 +147,20 @@ def blank_unknown_category(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categories: bool = True,
-                 target: dict | None = None) -> pd.DataFrame:
-    """The top-K table as the builder shows it: ``rank, item, category, score, probability``.
+                 target: dict | None = None, *, probability: bool = True) -> pd.DataFrame:
+    """A top-K table as the builder shows it: ``rank, item, category, score, probability``.
 
-    ``category`` is blank for an item without a known category and absent for a dataset without
-    categories. With ``target`` (from :func:`target_rank`) a column ``target`` marks its row, and
-    when it is outside the top-K an extra last row carries it, marked ``target: rank R``.
+    The one shape of the builder's three top-K tables: this checkpoint's (with categories), a
+    baseline's and another checkpoint's (``catalogue=None, has_categories=False,
+    probability=False``: ``rank, item, score``). ``category`` is blank for an item without a known
+    category and absent for a dataset without categories. With ``target`` (from
+    :func:`target_rank`) a column ``target`` marks its row, and when it is outside the top-K an
+    extra last row carries it, marked ``target: rank R``. :func:`highlight_target` colours that row.
     """
-    table = topk[["rank", "item", "score", "probability"]].copy()
+    columns = ["rank", "item", "score"] + (["probability"] if probability else [])
+    table = topk[columns].copy()
     if target is not None and not (table["item"] == target["item"]).any():
-        table = pd.concat([table, pd.DataFrame([{k: target[k] for k in ("rank", "item", "score", "probability")}])],
-                          ignore_index=True)
+        table = pd.concat([table, pd.DataFrame([{k: target[k] for k in columns}])], ignore_index=True)
     if has_categories and catalogue is not None:
         table.insert(2, "category", table["item"].map(catalogue.set_index("item")["category"]))
         table = blank_unknown_category(table)
@@ -182,6 +169,19 @@ def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categor
         table["target"] = [("true next item" if inside[i] else f"target: rank {r}") if item == target["item"] else ""
                            for i, (item, r) in enumerate(zip(table["item"], table["rank"]))]
     return table.reset_index(drop=True)
+
+
+#: The background of the true next item's row in a top-K table.
+TARGET_ROW_COLOR = "#d9f2d9"
+
+
+def highlight_target(table: pd.DataFrame, target: dict | None):
+    """``table`` with the row of ``target["item"]`` in green (a pandas ``Styler``); the plain table
+    when there is no target."""
+    if target is None:
+        return table
+    return table.style.apply(lambda row: [f"background-color: {TARGET_ROW_COLOR}" if row["item"] == target["item"]
+                                          else ""] * len(row), axis=1)
 
 
 # --------------------------------------------------------------------------- what if

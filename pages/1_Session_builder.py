@@ -294,9 +294,7 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
         return
     overlap = len(set(base_top["item"]) & set(topk_items))
     st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
-    st.dataframe(dataset.with_item_names(base_top[["rank", "item", "score"]]), hide_index=True, width="stretch",
-                 height=min(38 + 35 * len(base_top), 400),
-                 column_config={"score": st.column_config.NumberColumn(format="%.4f")})
+    _topk_table(builder.topk_display(base_top, None, False, probability=False))
 
 
 def _rank_caption(target) -> str:
@@ -330,19 +328,24 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
     overlap = len(set(other_top["item"]) & set(topk_items))
     st.markdown(f"**{other_ckpt['model_name'].upper()}**" + _rank_caption(target))
     st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
-    shown = builder.topk_display(other_top, None, False, target)
-    st.dataframe(_highlighted(dataset.with_item_names(shown), target), hide_index=True,
-                 width="stretch", height=min(38 + 35 * len(shown), 400),
-                 column_config={"score": st.column_config.NumberColumn(format="%.4f"),
-                                "probability": None})
+    _topk_table(builder.topk_display(other_top, None, False, target, probability=False), target)
 
 
-def _highlighted(table, target):
-    """The target's row in green (a pandas Styler; plain table without a target)."""
-    if target is None:
-        return table
-    return table.style.apply(lambda row: ["background-color: #d9f2d9" if row["item"] == target["item"] else ""]
-                             * len(row), axis=1)
+def _topk_table(shown, target=None, pick: tuple[str, str] | None = None) -> None:
+    """One of the builder's top-K tables (``builder.topk_display``): item names beside the ids,
+    the true next item's row in green, numbers to four decimals. ``pick`` = (widget name, state
+    key of its items) makes it clickable: a row click adds its item (``_on_row_pick``)."""
+    shown = dataset.with_item_names(shown)
+    clicks = {}
+    if pick is not None:
+        name, items_key = pick
+        ss[items_key] = shown["item"].tolist()
+        clicks = {"key": _pick_key(name), "on_select": lambda: _on_row_pick(name, items_key),
+                  "selection_mode": "single-row"}
+    st.dataframe(builder.highlight_target(shown, target), hide_index=True, width="stretch",
+                 height=min(38 + 35 * len(shown), 400),
+                 column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                for c in ("score", "probability") if c in shown.columns}, **clicks)
 
 
 def _topk_chart(topk) -> None:
@@ -518,17 +521,10 @@ def _builder() -> None:
         p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
         topk = expl.topk.drop(columns="session")
         with p1:
-            shown_topk = dataset.with_item_names(builder.topk_display(topk, catalogue, dataset.categories is not None,
-                                                                     target))
             st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + _rank_caption(target)
                         + " · click a row to add the item")
-            ss["builder_topk_items"] = shown_topk["item"].tolist()
-            st.dataframe(_highlighted(shown_topk, target), key=_pick_key("topk_table"),
-                         on_select=lambda: _on_row_pick("topk_table", "builder_topk_items"),
-                         selection_mode="single-row", hide_index=True, width="stretch",
-                         height=min(38 + 35 * len(shown_topk), 400),
-                         column_config={"score": st.column_config.NumberColumn(format="%.4f"),
-                                        "probability": st.column_config.NumberColumn(format="%.4f")})
+            _topk_table(builder.topk_display(topk, catalogue, dataset.categories is not None, target), target,
+                        pick=("topk_table", "builder_topk_items"))
         with p2:
             _baseline_column(items, k, topk["item"].tolist())
         with p3:

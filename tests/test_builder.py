@@ -1,6 +1,7 @@
 """fgnn.builder: what the session builder computes, checked against the model called directly."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -181,12 +182,24 @@ def test_builder_and_evaluation_rank_alike_on_ties_and_nan(ds, fgnn_model):
     assert orig["rank"].tolist() == [builder.target_rank(broken, ds, session, i)["rank"] for i in orig["item"]]
 
 
-def test_comparison_table():
-    a = pd.DataFrame({"rank": [1, 2], "item": [10, 11], "score": [2.0, 1.0]})
-    b = pd.DataFrame({"rank": [1], "item": [11], "score": [0.5]})
-    t = builder.comparison_table({"fgnn": a, "sknn": b})
-    assert list(t.columns) == ["rank", "fgnn item", "fgnn score", "sknn item", "sknn score"]
-    assert t["fgnn item"].tolist() == [10, 11] and t["sknn item"].isna().tolist() == [False, True]
+def test_topk_display_shapes_the_baseline_and_other_model_columns():
+    """The builder's three top-K tables come from one function: the baseline's and the other
+    checkpoint's are ``rank, item, score`` (the other's with the target mark), the target's row
+    is coloured by highlight_target."""
+    top = pd.DataFrame({"rank": [1, 2], "item": [10, 11], "score": [2.0, 1.0], "probability": [0.7, 0.3]})
+    base = builder.topk_display(top, None, False, probability=False)
+    assert list(base.columns) == ["rank", "item", "score"] and base["item"].tolist() == [10, 11]
+    assert builder.highlight_target(base, None) is base
+    target = {"item": 40, "rank": 9, "score": 0.25, "probability": 0.01}
+    other = builder.topk_display(top, None, False, target, probability=False)
+    assert list(other.columns) == ["rank", "item", "score", "target"]
+    assert other.iloc[-1].tolist() == [9, 40, 0.25, "target: rank 9"] and len(other) == 3
+    css = builder.highlight_target(other, target).to_html().split("</style>")[0]
+    coloured = re.findall(r"_row(\d+)_col(\d+)", css.split(builder.TARGET_ROW_COLOR)[0])
+    assert css.count(builder.TARGET_ROW_COLOR) == 1
+    assert sorted(coloured) == [("2", str(c)) for c in range(4)]  # every cell of the target's row only
+    inside = builder.topk_display(top, None, False, {**target, "item": 11, "rank": 2})
+    assert inside["target"].tolist() == ["", "true next item"]
 
 
 def test_item_catalogue_and_filter(ds):
