@@ -16,6 +16,7 @@ from .data.dataset import DataError, PreparedDataset
 from .data.readers import FORMATS
 from .data.spec import READ_OPTIONS, DatasetSpec
 
+#: The file types the Dataset page accepts for an uploaded click log.
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 
 

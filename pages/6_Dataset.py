@@ -18,7 +18,7 @@ from fgnn.plots import (
     session_length_figure,
     split_timeline_figure,
 )
-from fgnn.uploads import form_message, save_upload
+from fgnn.uploads import SUFFIXES, form_message, save_upload
 from pages._shared import current_dataset, ensure_app_shell, get_dataset, serving_policy
 
 ensure_app_shell("pages/6_Dataset.py")
@@ -35,7 +35,7 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
     upload = path_text = None
     if how == "upload":
         allowed = policy.may_upload()
-        upload = st.file_uploader("click log (CSV/TSV)", type=["csv", "tsv", "txt", "dat"], key="data_upload",
+        upload = st.file_uploader("click log (CSV/TSV)", type=[s.lstrip(".") for s in SUFFIXES], key="data_upload",
                                   disabled=not allowed)
     else:
         allowed = policy.server_paths_allowed()
