@@ -24,7 +24,7 @@ from fgnn.pair_ranks import (
 from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
-from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset
+from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset, kept_multiselect, range_slider
 
 ensure_app_shell("pages/5_Inspect.py")
 
@@ -115,14 +115,13 @@ st.caption(f"Checkpoint **{label(path)}** ({info['model']}, epoch {info['epoch']
 f1, f2, f3, f4 = st.columns(4)
 outcome = f1.radio(f"outcome at K = {k}", ["all", "hit", "miss"], horizontal=True, key="inspect_outcome")
 lmax = int(table["length"].max()) if len(table) else 1
-length = f2.slider("prefix length", 1, max(lmax, 2), (1, max(lmax, 2)), key="inspect_length")
+length = range_slider(f2, "prefix length", 1, max(lmax, 2), key="inspect_length")
 pmax = int(table["target_popularity"].max()) if len(table) else 1
-popularity = f3.slider("target popularity (training clicks)", 0, max(pmax, 1), (0, max(pmax, 1)),
-                       key="inspect_popularity")
+popularity = range_slider(f3, "target popularity (training clicks)", 0, max(pmax, 1), key="inspect_popularity")
 known = table["target_category"].notna().any() and (table["target_category"].fillna(-1) >= 0).any()
 if known:
     cats = sorted(int(c) for c in table["target_category"].dropna().unique())
-    categories = f4.multiselect("target category", cats, key="inspect_categories")
+    categories = kept_multiselect(f4, "target category", cats, key="inspect_categories")
 else:
     f4.caption("no item categories for this dataset")
     categories = []

@@ -322,7 +322,32 @@ def sidebar() -> None:
 PERSISTENT_WIDGETS = (
     "inspect_outcome", "inspect_compare_outcome", "construction_source", "construction_text",
     "construction_all", "construction_step", "builder_baseline", "builder_topk_chart", "builder_whatif", "builder_query", "train_model",
+    "inspect_length", "inspect_popularity", "inspect_categories",
 )
+
+
+def range_slider(container, label: str, lo: int, hi: int, *, key: str, **kwargs):
+    """A range slider over ``lo..hi`` whose choice survives a visit to another page (it is one of
+    :data:`PERSISTENT_WIDGETS`). Its range depends on the data, so a kept choice that no longer
+    fits (another checkpoint, another dataset) is clipped into the range, or reset to all of it."""
+    st.session_state[key] = clipped_range(st.session_state.get(key), lo, hi)
+    return container.slider(label, lo, hi, key=key, **kwargs)
+
+
+def clipped_range(kept, lo: int, hi: int) -> tuple[int, int]:
+    """``kept`` (a ``(low, high)`` choice) clipped into ``lo..hi``; all of it when there is none."""
+    if not (isinstance(kept, (tuple, list)) and len(kept) == 2):
+        return (lo, hi)
+    a, b = (max(lo, min(int(v), hi)) for v in kept)
+    return (a, b) if a <= b else (lo, hi)
+
+
+def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs):
+    """A multiselect whose choice survives a visit to another page, keeping only the chosen values
+    that are still options."""
+    ss = st.session_state
+    ss[key] = [v for v in ss.get(key) or [] if v in options]
+    return container.multiselect(label, options, key=key, **kwargs)
 
 
 def keep_widget_state() -> None:

@@ -185,6 +185,33 @@ def test_widget_state_survives_a_visit_to_another_page(root):
     assert not at.exception and not at.warning, [w.value for w in at.warning]
 
 
+def test_inspect_sliders_survive_a_visit_and_fit_another_checkpoint(root):
+    """Inspect's range sliders (their range depends on the data) keep their choice across pages,
+    and a choice that does not fit another checkpoint's test pairs is clipped into its range."""
+    at = app(INSPECT, checkpoint=str(root / "fgnn-sample" / "best.pt"))
+    lo, hi = at.slider(key="inspect_length").value
+    assert lo == 1 and hi > 3
+    at.slider(key="inspect_length").set_value((2, 3)).run()
+    at.slider(key="inspect_popularity").set_value((1, 5)).run()
+    shown = len(at.dataframe[0].value)
+    at.switch_page(BUILDER).run()
+    at.switch_page(INSPECT).run()
+    assert at.slider(key="inspect_length").value == (2, 3)
+    assert at.slider(key="inspect_popularity").value == (1, 5)
+    assert len(at.dataframe[0].value) == shown
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+
+
+def test_a_kept_range_is_clipped_into_the_range_of_other_data():
+    from pages._shared import clipped_range
+
+    assert clipped_range(None, 1, 8) == (1, 8)
+    assert clipped_range((2, 3), 1, 8) == (2, 3)
+    assert clipped_range((13, 17), 1, 8) == (8, 8)  # another checkpoint's shorter sessions
+    assert clipped_range([0, 5], 1, 8) == (1, 5)
+    assert clipped_range((6, 2), 1, 8) == (1, 8)
+
+
 def test_builder_results_are_memoised_per_session(root, ds):
     """Speed: an undo (or a remove back to an earlier session) answers from this visitor's memo
     (pages._shared.session_memo) without running the model again; a new session is computed once."""
