@@ -262,23 +262,33 @@ def launch_chromium_context(
             context.close()
 
 
-def wait_for_streamlit_idle(page, timeout: float = 30.0) -> None:
+# True once no Streamlit run has been in progress for `quiet` ms: state is kept per call (`token`)
+# on the page, so that each wait sees its own quiet period start.
+_IDLE_FOR_JS = """([token, quiet]) => {
+  const state = (window.__fgnnIdle = window.__fgnnIdle || {});
+  if (document.querySelector('[data-testid="stStatusWidget"]')) { delete state[token]; return false; }
+  const now = performance.now();
+  if (state[token] === undefined) state[token] = now;
+  return now - state[token] >= quiet;
+}"""
+
+
+def wait_for_streamlit_idle(page, timeout: float = 30.0, quiet_ms: float = 200.0) -> None:
     """Wait until the Streamlit page has rendered and no script run is in progress.
 
     Streamlit shows ``[data-testid="stStatusWidget"]`` while a run is going; the app view
-    container appears once the first run has drawn something.
+    container appears once the first run has drawn something. A rerun triggered by the last
+    event may start a moment after it, so the page counts as idle once no run has shown for
+    ``quiet_ms`` (a condition polled in the page, not a fixed pause).
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count()
-        if not running:
-            # one settle tick: a rerun triggered by the last event may start just now
-            page.wait_for_timeout(200)
-            if not page.locator('[data-testid="stStatusWidget"]').count():
-                return
-        page.wait_for_timeout(100)
-    raise TimeoutError(f"Streamlit page still running after {timeout:.0f} s")
+    try:
+        page.wait_for_function(_IDLE_FOR_JS, arg=[os.urandom(8).hex(), quiet_ms], polling=50,
+                               timeout=timeout * 1000)
+    except PlaywrightTimeout as exc:
+        raise TimeoutError(f"Streamlit page still running after {timeout:.0f} s") from exc
 
 
 # --------------------------------------------------------------------------- in-page probes

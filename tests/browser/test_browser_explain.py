@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import chart, wait_for_streamlit_idle
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -37,5 +38,5 @@ def test_explain_view_in_the_browser(streamlit_server, browser_page, artifacts_d
 
     page.set_viewport_size({"width": 1400, "height": 1250})
     graph.evaluate("e => e.scrollIntoView({block: 'end'})")
-    page.wait_for_timeout(800)
+    expect(graph).to_be_in_viewport()
     page.screenshot(path=str(artifacts_dir / "explain-view.png"))

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from browser_support import chart, wait_for_chart_title, wait_for_streamlit_idle
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,15 @@ def topk_labels(page) -> list[str]:
     return chart(page, "Top-").locator(".yaxislayer-above .ytick text").all_text_contents()
 
 
+# the top-K bar chart's item labels differ from the list `before`
+_TOPK_LABELS_CHANGED_JS = """(before) => [...document.querySelectorAll('.js-plotly-plot')].some(d => {
+  const t = d.querySelector('.gtitle');
+  if (!t || !t.textContent.includes('Top-')) return false;
+  const labels = [...d.querySelectorAll('.yaxislayer-above .ytick text')].map(e => e.textContent);
+  return labels.length > 0 && (labels.length !== before.length || labels.some((l, i) => l !== before[i]));
+})"""
+
+
 def server_ms(page) -> int:
     text = page.get_by_text(re.compile(r"server time of this run: \d+ ms")).last.text_content()
     return int(re.search(r"(\d+) ms", text).group(1))
@@ -34,8 +44,9 @@ def server_ms(page) -> int:
 
 def shoot(page, path) -> None:
     """Streamlit scrolls inside its own container: show the top (session, map, graph) first."""
-    page.locator("h1").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
+    title = page.locator("h1").first
+    title.scroll_into_view_if_needed()
+    expect(title).to_be_in_viewport()
     page.screenshot(path=str(path))
 
 
@@ -65,12 +76,9 @@ def test_click_items_on_the_map_and_a_prediction(streamlit_server, browser_page,
     wait_for_title(page, r"^Session graph: 2 clicks, 2 nodes, 1 edge")
     wait_for_streamlit_idle(page)
     timings.append(server_ms(page))
+    # the bar chart redraws a moment after the run ends
+    page.wait_for_function(_TOPK_LABELS_CHANGED_JS, arg=before, timeout=10_000)
     after = topk_labels(page)
-    for _ in range(50):  # the bar chart redraws a moment after the run ends
-        if after != before:
-            break
-        page.wait_for_timeout(200)
-        after = topk_labels(page)
     assert after != before
     shoot(page, artifacts_dir / "builder-two-clicks.png")
 

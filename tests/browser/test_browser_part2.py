@@ -3,11 +3,13 @@ curve appear through the live fragment, save a screenshot in test-artifacts/."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from browser_support import wait_for_streamlit_idle
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,7 +20,7 @@ def set_number(page, label: str, value) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(str(value))
     box.press("Enter")
-    page.wait_for_timeout(400)
+    wait_for_streamlit_idle(page)
 
 
 def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factory, browser_page, artifacts_dir):
@@ -40,17 +42,14 @@ def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factor
     name = page.get_by_label("run name", exact=True)
     name.fill("browser tiny")
     name.press("Enter")
-    page.wait_for_timeout(500)
+    wait_for_streamlit_idle(page)
     page.get_by_role("button", name="Start training").click()
 
     page.get_by_text("Started run").wait_for(timeout=60_000)
     run_dir = root / "browser-tiny"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
-        if status.get("state") in ("finished", "failed", "cancelled"):
-            break
-        time.sleep(1)
+    # the Train page's live fragment (every 2 s) says when the run has ended, however it ended
+    page.get_by_text(re.compile(r"Run browser-tiny (finished|failed|was cancelled)")).first.wait_for(timeout=240_000)
+    status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
     assert status.get("state") == "finished", (run_dir / "stdout.log").read_text(errors="replace")[-2000:]
     assert json.loads((run_dir / "config.json").read_text())["epochs"] == 1
 
@@ -63,7 +62,7 @@ def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factor
     points = page.locator(".js-plotly-plot .scatterlayer .point").count()
     assert points >= 1
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    expect(chart).to_be_in_viewport()
     shot = artifacts_dir / "train-page-1-epoch-run.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000

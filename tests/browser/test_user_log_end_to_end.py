@@ -4,7 +4,7 @@ session on the Session builder whose items show their names."""
 from __future__ import annotations
 
 import json
-import time
+import re
 
 import pytest
 from browser_support import chart, wait_for_chart_title, wait_for_streamlit_idle
@@ -72,13 +72,9 @@ def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, 
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Started run").wait_for(timeout=60_000)
     run_dir = root / "user-log-tiny"
-    deadline = time.monotonic() + 300
-    status = {}
-    while time.monotonic() < deadline:
-        status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
-        if status.get("state") in ("finished", "failed", "cancelled"):
-            break
-        time.sleep(1)
+    # the Train page's live fragment (every 2 s) says when the run has ended, however it ended
+    page.get_by_text(re.compile(r"Run user-log-tiny (finished|failed|was cancelled)")).first.wait_for(timeout=300_000)
+    status = json.loads((run_dir / "status.json").read_text()) if (run_dir / "status.json").exists() else {}
     assert status.get("state") == "finished", (run_dir / "stdout.log").read_text(errors="replace")[-2000:]
     config = json.loads((run_dir / "config.json").read_text())
     assert (config["user_col"], config["event_col"], config["protocol"]["keep"]) == ("visitorid", "event", "view")
