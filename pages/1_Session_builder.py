@@ -204,7 +204,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
                                   found_items=found["item"], item_labels=names)
             fig.update_layout(legend={"font": {"size": 10}})
             live_plotly_chart(fig, key="builder_item_map", height=460, clickable=True,
-                              on_click=lambda: _on_map_click(dataset))
+                              on_click=lambda: _on_map_click(dataset), view_key=repr(model_key()))
             st.caption("Items placed by the first two principal components of the model's item "
                        "embeddings; size = popularity"
                        + (", colour = category" if dataset.categories is not None else "")
@@ -473,7 +473,9 @@ def _builder() -> None:
     items = [int(i) for i in ss["session_items"]]
     _session_strip(items)
 
-    # ---- is the session usable?
+    # ---- is the session usable? (notes go into one container that is always there, so that a
+    # note coming or going does not shift the charts below and remount them)
+    notes = st.container()
     session_error = None
     try:
         builder.session_indices(dataset, items)
@@ -481,11 +483,11 @@ def _builder() -> None:
         session_error = str(exc)
     if session_error:
         if items:
-            st.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
-            st.button("Drop the unknown items", on_click=lambda: _set_session(
+            notes.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
+            notes.button("Drop the unknown items", on_click=lambda: _set_session(
                 [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
         else:
-            st.warning(session_error, icon=":material/touch_app:")
+            notes.warning(session_error, icon=":material/touch_app:")
 
     lap("session strip")
     expl = None
@@ -494,14 +496,14 @@ def _builder() -> None:
             expl = session_memo("explain", (*model_key(), tuple(items), k),
                                 lambda: builder.explain_session(model, dataset, items, k))
         except (DataError, ValueError) as exc:
-            st.error(f"The model cannot score this session: {exc}", icon=":material/error:")
+            notes.error(f"The model cannot score this session: {exc}", icon=":material/error:")
     target = None  # the true next item's rank anywhere in the catalogue (a test session, Inspect)
     if expl is not None and ss.get("highlight_item") is not None:
         try:
             target = session_memo("target", (*model_key(), tuple(items), ss["highlight_item"]),
                                   lambda: builder.target_rank(model, dataset, items, ss["highlight_item"]))
         except (DataError, ValueError) as exc:
-            st.warning(f"The true next item cannot be ranked: {exc}")
+            notes.warning(f"The true next item cannot be ranked: {exc}")
     lap("explain")
     catalogue = builder.item_catalogue(dataset)
     left, right = st.columns([0.45, 0.55], gap="medium")

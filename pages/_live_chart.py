@@ -16,6 +16,7 @@ so that the same point clicked twice is two clicks.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -54,12 +55,15 @@ def figure_args(fig) -> dict:
     return json.loads(fig.to_json())
 
 
-def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on_click=None):
+def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on_click=None,
+                      view_key: str | None = None):
     """Draw ``fig`` in the live chart ``key``; returns the last click ``{"item", "token"}`` or
     ``None``. ``on_click`` (no arguments) runs when a new click arrives; read the click with
-    :func:`clicked_item`."""
+    :func:`clicked_item`. While ``view_key`` stays the same, the person's zoom and pan are kept
+    across updates (e.g. the item map's, until the checkpoint changes)."""
+    view = None if view_key is None else hashlib.sha256(view_key.encode()).hexdigest()[:16]  # no paths sent
     return _component()(figure=figure_args(fig), height=int(height), clickable=bool(clickable),
-                        key=key, default=None, on_change=on_click)
+                        view_key=view, key=key, default=None, on_change=on_click)
 
 
 def clicked_item(key: str) -> int | None:
