@@ -15,10 +15,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def choose_run(page, name: str) -> None:
+    wait_for_streamlit_idle(page, timeout=60)
     box = page.locator('input[aria-label="run"]')
     box.scroll_into_view_if_needed()
     box.click()
-    page.get_by_role("option", name=name, exact=True).click()
+    # type the name and take the one option left with Enter: a click on an option can miss while
+    # the list is redrawn
+    box.fill(name)
+    page.get_by_role("option", name=name, exact=True).wait_for()
+    box.press("Enter")
     page.wait_for_function("(v) => document.querySelector('input[aria-label=\"run\"]').value === v", arg=name)
     wait_for_streamlit_idle(page, timeout=60)
 
