@@ -1,6 +1,6 @@
 """The session builder's work is bounded (issue 13, item 7): a session length cap with a message,
 and what-if linear in the session length (the last clicks only); its ranks (no B x K x N tensor) are
-fgnn.metrics.item_ranks, tested in tests/train/test_metrics.py."""
+fgnn.metrics.item_ranks, tested in tests/test_metrics.py."""
 from __future__ import annotations
 
 from pathlib import Path
