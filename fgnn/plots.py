@@ -399,36 +399,58 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
     first), ``"found"`` (``found_items``, e.g. a search), ``"true next item"`` (``target_item``)
     and ``"in session"`` (``selected_items``, numbered by click order).
     """
+    fig = item_map_base(coords, item_ids, popularity, categories, max_categories=max_categories,
+                        item_labels=item_labels, max_points=max_points, density_bins=density_bins)
+    return fig.add_traces(item_map_overlays(coords, item_ids, popularity, selected_items=selected_items,
+                                            topk_items=topk_items, target_item=target_item,
+                                            found_items=found_items, item_labels=item_labels))
+
+
+def _map_inputs(coords, item_ids, popularity) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(xy, ids, popularity, marker sizes)`` of the map's items, checked to agree in length."""
     xy = np.asarray(coords, dtype=float).reshape(-1, 2)
     ids = np.asarray(item_ids).reshape(-1).astype(np.int64)
+    pop = _as_1d(popularity, "popularity", len(ids))
+    if xy.shape[0] != len(ids):
+        raise ValueError(f"{xy.shape[0]} coordinates for {len(ids)} items")
+    return xy, ids, pop, np.clip(4.0 + 2.2 * np.log1p(np.maximum(pop, 0)), 4.0, 22.0)
+
+
+def item_map_base(coords, item_ids, popularity, categories=None, *, max_categories: int = 10,
+                  item_labels: ItemLabels = None, max_points: int = ITEM_MAP_POINTS,
+                  density_bins: int = 60) -> go.Figure:
+    """The part of :func:`item_map_figure` that depends on the model and the dataset only (the
+    points, the density layer, the layout), without the overlays: the app builds it once per
+    checkpoint and adds :func:`item_map_overlays` on every click (docs/performance.md)."""
+    xy, ids, pop, sizes = _map_inputs(coords, item_ids, popularity)
     n = len(ids)
-    pop = _as_1d(popularity, "popularity", n)
-    if xy.shape[0] != n:
-        raise ValueError(f"{xy.shape[0]} coordinates for {n} items")
-    label = item_labeller(item_labels)
-    sizes = np.clip(4.0 + 2.2 * np.log1p(np.maximum(pop, 0)), 4.0, 22.0)
     group_of, groups = _category_groups(categories, n, max_categories)
     as_point = _drawn_as_points(ids, pop, max_points)
-    fig = go.Figure()
-    if not as_point.all():
-        fig.add_trace(_density_trace(xy, ~as_point, density_bins))
-    points = _category_traces(xy, ids, sizes, group_of, groups, as_point, categories is not None,
-                              label if item_labels else None)  # names only where the dataset has them
-    for t in points + _overlays(_ItemMap(xy, pd.Index(ids), sizes, label), topk_items, found_items,
-                                target_item, selected_items):
-        fig.add_trace(t)
+    traces = [] if as_point.all() else [_density_trace(xy, ~as_point, density_bins)]
+    traces += _category_traces(xy, ids, sizes, group_of, groups, as_point, categories is not None,
+                               item_labeller(item_labels) if item_labels else None)  # names where the dataset has them
     n_points = int(as_point.sum())
     how = "" if n_points == n else f", the {n_points} most popular as points, the rest as density"
-    fig.update_layout(
-        title={"text": f"Item map: {n} items{how} (click a point to add it)"},
-        xaxis={"title": {"text": "component 1"}, "zeroline": False, "showgrid": False},
-        yaxis={"title": {"text": "component 2"}, "zeroline": False, "showgrid": False},
-        legend={"title": {"text": "category" if categories is not None else ""}},
-        plot_bgcolor="white", height=520, hovermode="closest", clickmode="event+select",
-        margin={"l": 40, "r": 10, "t": 50, "b": 40}, uirevision="item-map",
-        modebar={"orientation": "v"},  # down the right edge, clear of the title
-    )
-    return fig
+    # one Figure from the list: add_trace one at a time validates and copies the figure each time
+    return go.Figure(data=traces, layout={
+        "title": {"text": f"Item map: {n} items{how} (click a point to add it)"},
+        "xaxis": {"title": {"text": "component 1"}, "zeroline": False, "showgrid": False},
+        "yaxis": {"title": {"text": "component 2"}, "zeroline": False, "showgrid": False},
+        "legend": {"title": {"text": "category" if categories is not None else ""}},
+        "plot_bgcolor": "white", "height": 520, "hovermode": "closest", "clickmode": "event+select",
+        "margin": {"l": 40, "r": 10, "t": 50, "b": 40}, "uirevision": "item-map",
+        "modebar": {"orientation": "v"},  # down the right edge, clear of the title
+    })
+
+
+def item_map_overlays(coords, item_ids, popularity, *, selected_items=None, topk_items=None,
+                      target_item: int | None = None, found_items=None,
+                      item_labels: ItemLabels = None) -> list[go.Scatter]:
+    """The traces :func:`item_map_figure` draws on top of :func:`item_map_base`: ``"top-K"``,
+    ``"found"``, ``"true next item"`` and ``"in session"``, those with items on the map."""
+    xy, ids, _, sizes = _map_inputs(coords, item_ids, popularity)
+    return _overlays(_ItemMap(xy, pd.Index(ids), sizes, item_labeller(item_labels)), topk_items, found_items,
+                     target_item, selected_items)
 
 
 # --------------------------------------------------------------------------- predictions

@@ -30,13 +30,14 @@ from fgnn.paging import table_page
 from fgnn.plots import (
     METHOD_LABELS,
     deletion_curves_figure,
-    item_map_figure,
+    item_map_base,
+    item_map_overlays,
     session_graph_figure,
     topk_figure,
     whatif_figure,
 )
 from fgnn.runs import list_runs
-from pages._live_chart import clicked_item, live_plotly_chart
+from pages._live_chart import clicked_item, figure_args, live_plotly_chart
 from pages._shared import (
     checkpoint_label,
     ensure_app_shell,
@@ -183,6 +184,17 @@ def _session_strip(items: list[int]) -> None:
             st.caption(f":green[●] true next item of this test session: `{dataset.item_label(ss['highlight_item'])}`")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _item_map_base(key: tuple, _coords, by_category: bool, _names) -> dict:  # noqa: ARG001 (key: the cache's)
+    """The item map's points and density layer as plotly JSON, once per ``key``
+    (:func:`pages._shared.model_key`: checkpoint version and dataset; the coordinates and the
+    names follow from it, so Streamlit does not hash them: their names start with ``_``)."""
+    fig = item_map_base(_coords[["x", "y"]].to_numpy(), _coords["item"], _coords["popularity"],
+                        categories=_coords["category"] if by_category else None, item_labels=_names)
+    fig.update_layout(legend={"font": {"size": 10}})
+    return figure_args(fig)
+
+
 def _ways_to_add(items: list[int], expl, catalogue) -> None:
     """Item map (with Find an item), catalogue and typed ids."""
     tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
@@ -197,13 +209,13 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
         except (DataError, ValueError) as exc:
             st.info(str(exc))
         else:
-            fig = item_map_figure(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
-                                  categories=None if dataset.categories is None else coords["category"],
-                                  selected_items=items, target_item=ss.get("highlight_item"),
-                                  topk_items=None if expl is None else expl.topk["item"],
-                                  found_items=found["item"], item_labels=names)
-            fig.update_layout(legend={"font": {"size": 10}})
-            live_plotly_chart(fig, key="builder_item_map", height=460, clickable=True,
+            # the points and the density once per checkpoint; the marks of this session on top
+            xy = coords[["x", "y"]].to_numpy()
+            marks = item_map_overlays(xy, coords["item"], coords["popularity"], selected_items=items,
+                                      target_item=ss.get("highlight_item"), found_items=found["item"],
+                                      topk_items=None if expl is None else expl.topk["item"], item_labels=names)
+            live_plotly_chart(_item_map_base(model_key(), coords, dataset.categories is not None, names),
+                              extra_traces=marks, key="builder_item_map", height=460, clickable=True,
                               on_click=lambda: _on_map_click(dataset), view_key=repr(model_key()))
             st.caption("Items placed by the first two principal components of the model's item "
                        "embeddings; size = popularity"

@@ -24,6 +24,7 @@ from pathlib import Path
 import plotly
 import streamlit as st
 import streamlit.components.v1 as components
+from plotly.io.json import to_json_plotly
 
 from fgnn.data.registry import cache_dir
 
@@ -50,19 +51,25 @@ def _component():
     return components.declare_component(NAME, path=str(_component_dir()))
 
 
-def figure_args(fig) -> dict:
-    """The figure as plain JSON (plotly's own encoder: numpy arrays, dates)."""
-    return json.loads(fig.to_json())
+def figure_args(fig, extra_traces=()) -> dict:
+    """The figure as plain JSON (plotly's own encoder: numpy arrays, dates), with ``extra_traces``
+    (plotly traces) drawn on top. ``fig`` is a plotly figure or its JSON already (a dict, e.g. one
+    kept in a cache), which is not changed."""
+    out = dict(fig) if isinstance(fig, dict) else json.loads(fig.to_json())
+    if extra_traces:
+        out["data"] = list(out.get("data", [])) + [json.loads(to_json_plotly(t)) for t in extra_traces]
+    return out
 
 
 def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on_click=None,
-                      view_key: str | None = None):
+                      view_key: str | None = None, extra_traces=()):
     """Draw ``fig`` in the live chart ``key``; returns the last click ``{"item", "token"}`` or
     ``None``. ``on_click`` (no arguments) runs when a new click arrives; read the click with
     :func:`clicked_item`. While ``view_key`` stays the same, the person's zoom and pan are kept
-    across updates (e.g. the item map's, until the checkpoint changes)."""
+    across updates (e.g. the item map's, until the checkpoint changes). ``fig`` may be a figure's
+    JSON (:func:`figure_args`), drawn with ``extra_traces`` on top."""
     view = None if view_key is None else hashlib.sha256(view_key.encode()).hexdigest()[:16]  # no paths sent
-    return _component()(figure=figure_args(fig), height=int(height), clickable=bool(clickable),
+    return _component()(figure=figure_args(fig, extra_traces), height=int(height), clickable=bool(clickable),
                         view_key=view, key=key, default=None, on_change=on_click)
 
 
