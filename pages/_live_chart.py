@@ -8,11 +8,13 @@ updates it in place with ``Plotly.react``, reusing every trace whose data did no
 (docs/performance.md). The figure itself is still built by the pure functions of
 :mod:`fgnn.plots`; this module only ships it.
 
-The browser side is ``pages/_live_chart/index.html`` and the installed plotly package's own
-``plotly.min.js``; both are copied into ``<cache>/components/`` at first use (Streamlit serves a
-component's files from one folder and refuses symlinks out of it). A click on a point whose
-``customdata`` holds an item id returns ``{"item": id, "token": ...}``: a fresh token per click,
-so that the same point clicked twice is two clicks.
+It is a ``st.components.v2`` component: its script (``pages/_live_chart/live_chart.js``) runs in
+the app's page, not in an iframe, and loads the installed plotly package's own ``plotly.min.js``
+once per browser tab (a page switch back to the builder does not load it again). That file is
+served from ``<cache>/components/live-chart-<plotly version>/`` through a ``components.v1``
+declaration that only serves it (Streamlit refuses symlinks out of a component's folder, so it is
+copied there at first use). A click on a point whose ``customdata`` holds an item id is a trigger
+``click`` (one event per click, so the same point clicked twice is two clicks).
 """
 from __future__ import annotations
 
@@ -24,31 +26,34 @@ from pathlib import Path
 import plotly
 import streamlit as st
 import streamlit.components.v1 as components
+import streamlit.components.v2 as components_v2
 from plotly.io.json import to_json_plotly
 
 from fgnn.data.registry import cache_dir
 
-_HTML = Path(__file__).with_name("_live_chart") / "index.html"
+_JS = Path(__file__).with_name("_live_chart") / "live_chart.js"
 NAME = "fgnn_live_chart"
 
 
-def _component_dir() -> Path:
-    """``<cache>/components/live-chart-<plotly version>/`` with the page and plotly.js in it."""
+def _asset_dir() -> Path:
+    """``<cache>/components/live-chart-<plotly version>/`` with plotly.js in it."""
     target = cache_dir() / "components" / f"live-chart-{plotly.__version__}"
-    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     target.mkdir(parents=True, exist_ok=True)
-    for source in (_HTML, js):
-        dest = target / source.name
-        if not dest.is_file() or dest.read_bytes() != source.read_bytes():
-            tmp = dest.with_suffix(dest.suffix + ".tmp")
-            shutil.copyfile(source, tmp)
-            tmp.replace(dest)
+    dest = target / source.name
+    if not dest.is_file() or dest.stat().st_size != source.stat().st_size:
+        tmp = dest.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
     return target
 
 
 @st.cache_resource(show_spinner=False)
 def _component():
-    return components.declare_component(NAME, path=str(_component_dir()))
+    """``(mount, url of plotly.min.js relative to the app's base URL)``."""
+    assets = components.declare_component(f"{NAME}_assets", path=str(_asset_dir()))
+    mount = components_v2.component(NAME, js=_JS.read_text(), isolate_styles=False)
+    return mount, f"component/{assets.name}/plotly.min.js"
 
 
 def figure_args(fig, extra_traces=()) -> dict:
@@ -63,23 +68,23 @@ def figure_args(fig, extra_traces=()) -> dict:
 
 def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on_click=None,
                       view_key: str | None = None, extra_traces=()):
-    """Draw ``fig`` in the live chart ``key``; returns the last click ``{"item", "token"}`` or
-    ``None``. ``on_click`` (no arguments) runs when a new click arrives; read the click with
-    :func:`clicked_item`. While ``view_key`` stays the same, the person's zoom and pan are kept
-    across updates (e.g. the item map's, until the checkpoint changes). ``fig`` may be a figure's
-    JSON (:func:`figure_args`), drawn with ``extra_traces`` on top."""
+    """Draw ``fig`` in the live chart ``key``. ``on_click`` (no arguments) runs when a point is
+    clicked; read the click with :func:`clicked_item`. While ``view_key`` stays the same, the
+    person's zoom and pan are kept across updates (e.g. the item map's, until the checkpoint
+    changes). ``fig`` may be a figure's JSON (:func:`figure_args`), drawn with ``extra_traces`` on
+    top."""
+    mount, url = _component()
     view = None if view_key is None else hashlib.sha256(view_key.encode()).hexdigest()[:16]  # no paths sent
-    return _component()(figure=figure_args(fig, extra_traces), height=int(height), clickable=bool(clickable),
-                        view_key=view, key=key, default=None, on_change=on_click)
+    data = {"figure": figure_args(fig, extra_traces), "height": int(height), "clickable": bool(clickable),
+            "view_key": view, "plotly_url": url}
+    return mount(data=data, key=key, height=int(height), on_click_change=on_click or (lambda: None))
 
 
 def clicked_item(key: str) -> int | None:
-    """The item id of the live chart's last click, or ``None`` when the value is not a click the
-    page sent (a visitor can post any value: only a plain integer id is taken)."""
-    value = st.session_state.get(key)
-    if not isinstance(value, dict):
-        return None
-    item = value.get("item")
+    """The item id of the live chart's click in this run, or ``None`` when there is none or the
+    value is not one the page sends (a visitor can post any value: only a plain integer id)."""
+    result = st.session_state.get(key)
+    item = result.get("click") if hasattr(result, "get") else None
     if isinstance(item, bool) or not isinstance(item, int):
         return None
     return item

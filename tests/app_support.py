@@ -29,11 +29,11 @@ def app(page: str, **state) -> AppTest:
 def chart_payloads(at) -> list[tuple[dict, int]]:
     """Every plotly figure on the page with the size of what carries it to the browser: the specs
     of ``st.plotly_chart`` and the figures of the builder's live charts (``pages/_live_chart.py``,
-    a custom component whose ``figure`` argument is the plotly JSON)."""
+    a ``components.v2`` component whose data carries the plotly JSON as ``figure``)."""
     out = [(json.loads(c.proto.spec), len(c.proto.spec.encode())) for c in at.get("plotly_chart")]
-    for c in at.get("component_instance"):
+    for c in at.get("bidi_component"):
         if c.proto.component_name.endswith("fgnn_live_chart"):
-            out.append((json.loads(c.proto.json_args)["figure"], len(c.proto.json_args.encode())))
+            out.append((json.loads(c.proto.json)["figure"], len(c.proto.json.encode())))
     return out
 
 

@@ -40,8 +40,8 @@ def run_streamlit(script: str | os.PathLike = "app.py", *, log_dir: str | os.Pat
 
 
 # --------------------------------------------------------------------------- plotly charts
-# The builder's item map and session graph are live charts drawn inside a same-origin iframe
-# (pages/_live_chart.py); every other chart is in the page itself. These look in both.
+# Plotly charts are in the page itself; these also look into same-origin iframes (a custom
+# component of the v1 kind draws in one).
 _TITLE_SHOWN_JS = """(re) => [document, ...[...document.querySelectorAll('iframe')].map(f => {
   try { return f.contentDocument; } catch (e) { return null; } })].filter(Boolean)
   .some(d => [...d.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent)))"""

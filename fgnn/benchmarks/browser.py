@@ -295,7 +295,7 @@ def wait_for_streamlit_idle(page, timeout: float = 30.0, quiet_ms: float = 200.0
 # Installed in every page: small functions the waits below call through page.wait_for_function.
 PROBES_JS = r"""
 window.__fgnn = {
-  // the page and the documents of its same-origin iframes (the builder's live charts draw in one)
+  // the page and the documents of its same-origin iframes (a v1 custom component draws in one)
   docs() {
     const out = [[document, null]];
     for (const f of document.querySelectorAll('iframe')) {

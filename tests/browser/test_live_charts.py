@@ -1,6 +1,7 @@
 """Real browser: the Session builder's live charts (pages/_live_chart.py). The item map stays
 mounted across clicks (the same DOM node, updated in place), the same point clicked twice is two
-clicks, a zoom survives a click, and a forged value from the page is ignored."""
+clicks, a zoom survives a click, plotly.js is loaded once per tab (not again after a page switch),
+and a forged value from the page is ignored."""
 from __future__ import annotations
 
 import pytest
@@ -58,12 +59,20 @@ def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser
     kept = frame.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
     assert kept == pytest.approx(ranges[0])
 
-    # a value forged from inside the page (not a plain item id of the catalogue) adds nothing
-    frame.evaluate("""() => window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
-        value: {item: '../../etc/passwd', token: 'forged'}, dataType: 'json'}, '*')""")
-    wait_for_streamlit_idle(page)
-    frame.evaluate("""() => window.parent.postMessage({isStreamlitMessage: true, type: 'streamlit:setComponentValue',
-        value: {item: 10 ** 15, token: 'forged-2'}, dataType: 'json'}, '*')""")
-    wait_for_streamlit_idle(page)
+    # values forged from inside the page through the component's own trigger (not a plain item id
+    # of the catalogue) add nothing
+    for forged in ("'../../etc/passwd'", "10 ** 15", "true", "{item: 5}"):
+        frame.evaluate(f"() => document.querySelector('.js-plotly-plot').__send('click', {forged})")
+        wait_for_streamlit_idle(page)
     page.get_by_text("Session · 3 clicks").first.wait_for()
     assert not page.locator('[data-testid="stException"]').count()
+
+    # plotly.js is a script of the app's page, loaded once: a page switch and back does not load it again
+    loads = "() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/plotly.min.js')).length"
+    assert page.evaluate(loads) == 1
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Graph construction").click()
+    page.get_by_role("heading", name="Graph construction").wait_for()
+    wait_for_streamlit_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Session builder").click()
+    wait_for_chart_title(page, r"^Session graph: 3 clicks")
+    assert page.evaluate(loads) == 1
