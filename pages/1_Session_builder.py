@@ -210,13 +210,14 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
             st.info(str(exc))
         else:
             # the points and the density once per checkpoint; the marks of this session on top
-            xy = coords[["x", "y"]].to_numpy()
-            marks = item_map_overlays(xy, coords["item"], coords["popularity"], selected_items=items,
-                                      target_item=ss.get("highlight_item"), found_items=found["item"],
-                                      topk_items=None if expl is None else expl.topk["item"], item_labels=names)
-            live_plotly_chart(_item_map_base(model_key(), coords, dataset.categories is not None, names),
+            version = model_key()  # (a stat of the checkpoint file: once per run)
+            marks = item_map_overlays(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
+                                      selected_items=items, target_item=ss.get("highlight_item"),
+                                      found_items=found["item"], item_labels=names,
+                                      topk_items=None if expl is None else expl.topk["item"])
+            live_plotly_chart(_item_map_base(version, coords, dataset.categories is not None, names),
                               extra_traces=marks, key="builder_item_map", height=460, clickable=True,
-                              on_click=lambda: _on_map_click(dataset), view_key=repr(model_key()))
+                              on_click=lambda: _on_map_click(dataset), view_key=repr(version))
             st.caption("Items placed by the first two principal components of the model's item "
                        "embeddings; size = popularity"
                        + (", colour = category" if dataset.categories is not None else "")

@@ -40,27 +40,17 @@ def run_streamlit(script: str | os.PathLike = "app.py", *, log_dir: str | os.Pat
 
 
 # --------------------------------------------------------------------------- plotly charts
-# Plotly charts are in the page itself; these also look into same-origin iframes (a custom
-# component of the v1 kind draws in one).
-_TITLE_SHOWN_JS = """(re) => [document, ...[...document.querySelectorAll('iframe')].map(f => {
-  try { return f.contentDocument; } catch (e) { return null; } })].filter(Boolean)
-  .some(d => [...d.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent)))"""
+# Every plotly chart of the app (st.plotly_chart and the builder's live charts) is in the page.
+_TITLE_SHOWN_JS = """(re) => [...document.querySelectorAll('.gtitle')].some(t => new RegExp(re).test(t.textContent))"""
 
 
 def wait_for_chart_title(page, pattern: str, timeout: float = 30_000) -> None:
-    """Wait until a plotly chart of the page or of one of its frames has a title matching the
-    regular expression ``pattern``."""
+    """Wait until a plotly chart of the page has a title matching the regular expression ``pattern``."""
     page.wait_for_function(_TITLE_SHOWN_JS, arg=pattern, timeout=timeout)
 
 
 def chart(page, title: str, timeout: float = 60_000):
-    """The plotly chart whose title contains ``title``, in the page or in one of its frames (a
-    Playwright locator; waits until it exists)."""
-    import re
-
-    wait_for_chart_title(page, re.escape(title), timeout=timeout)
-    for frame in page.frames:
-        found = frame.locator(".js-plotly-plot").filter(has=frame.locator(".gtitle", has_text=title))
-        if found.count():
-            return found.first
-    raise AssertionError(f"no chart titled {title!r}")  # it was there a moment ago: redrawn away
+    """The plotly chart whose title contains ``title`` (a Playwright locator; waits until it exists)."""
+    found = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title)).first
+    found.wait_for(timeout=timeout)
+    return found

@@ -295,25 +295,10 @@ def wait_for_streamlit_idle(page, timeout: float = 30.0, quiet_ms: float = 200.0
 # Installed in every page: small functions the waits below call through page.wait_for_function.
 PROBES_JS = r"""
 window.__fgnn = {
-  // the page and the documents of its same-origin iframes (a v1 custom component draws in one)
-  docs() {
-    const out = [[document, null]];
-    for (const f of document.querySelectorAll('iframe')) {
-      try { if (f.contentDocument) out.push([f.contentDocument, f]); } catch (e) { /* other origin */ }
-    }
-    return out;
-  },
-  // the frame (iframe element or null) that holds chart `d`
-  frameOf(d) {
-    for (const [doc, frame] of this.docs()) if (doc === d.ownerDocument) return frame;
-    return null;
-  },
   chart(prefix) {
-    for (const [doc] of this.docs()) {
-      for (const d of doc.querySelectorAll('.js-plotly-plot')) {
-        const t = d.querySelector('.gtitle');
-        if (t && t.textContent.startsWith(prefix)) return d;
-      }
+    for (const d of document.querySelectorAll('.js-plotly-plot')) {
+      const t = d.querySelector('.gtitle');
+      if (t && t.textContent.startsWith(prefix)) return d;
     }
     return null;
   },
@@ -337,9 +322,7 @@ window.__fgnn = {
   mapPoint(n) {
     const gd = this.chart('Item map');
     if (!gd) return null;
-    const frame = this.frameOf(gd);
-    (frame || gd).scrollIntoView({block: 'center'});
-    const off = frame ? frame.getBoundingClientRect() : {left: 0, top: 0};
+    gd.scrollIntoView({block: 'center'});
     const pts = [];
     gd._fullData.forEach((tr, t) => {
       if (!tr.visible || tr.visible === 'legendonly' || !tr.x || !tr.customdata) return;
@@ -349,7 +332,7 @@ window.__fgnn = {
     const [t, i] = pts[n % pts.length];
     const tr = gd._fullData[t], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     const r = gd.getBoundingClientRect();
-    return [off.left + r.left + xa._offset + xa.c2p(tr.x[i]), off.top + r.top + ya._offset + ya.c2p(tr.y[i])];
+    return [r.left + xa._offset + xa.c2p(tr.x[i]), r.top + ya._offset + ya.c2p(tr.y[i])];
   },
   centre(el) {
     if (!el) return null;

@@ -10,12 +10,6 @@ from browser_support import PROBES_JS, chart, wait_for_chart_title, wait_for_str
 pytestmark = pytest.mark.browser
 
 
-def map_frame(page):
-    """The frame that draws the item map (waits until it is drawn)."""
-    chart(page, "Item map")
-    return next(f for f in page.frames if f.locator(".js-plotly-plot .gtitle", has_text="Item map").count())
-
-
 def click_point(page, n: int) -> None:
     xy = page.evaluate("(n) => window.__fgnn.mapPoint(n)", n)
     assert xy is not None
@@ -27,8 +21,8 @@ def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser
     page.add_init_script(PROBES_JS)
     page.goto(streamlit_server)
     wait_for_streamlit_idle(page, timeout=90)
-    frame = map_frame(page)
-    frame.evaluate("() => { document.querySelector('.js-plotly-plot').dataset.mark = 'first'; }")
+    chart(page, "Item map")
+    page.evaluate("() => { document.querySelector('.js-plotly-plot').dataset.mark = 'first'; }")
     click_point(page, 0)
     wait_for_chart_title(page, r"^Session graph: 1 clicks")
     wait_for_streamlit_idle(page)
@@ -36,18 +30,18 @@ def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser
     wait_for_chart_title(page, r"^Session graph: 2 clicks, 1 node")
     wait_for_streamlit_idle(page)
     # updated in place: the node marked before the clicks is still the map, with the session ringed
-    assert frame.evaluate("() => document.querySelector('.js-plotly-plot').dataset.mark") == "first"
-    rings = frame.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.filter(t => t.name === 'in session')"
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot').dataset.mark") == "first"
+    rings = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.filter(t => t.name === 'in session')"
                            ".map(t => t.customdata.length)")
     assert rings and rings[0] >= 1
 
     # zoom in around point 1, click it: the zoom is kept while the model stays the same
-    ranges = frame.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+    ranges = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
         const xs = gd._fullLayout.xaxis.range, ys = gd._fullLayout.yaxis.range;
         const x = [xs[0] + (xs[1] - xs[0]) * 0.1, xs[1] - (xs[1] - xs[0]) * 0.1];
         const y = [ys[0] + (ys[1] - ys[0]) * 0.1, ys[1] - (ys[1] - ys[0]) * 0.1];
         return Plotly.relayout(gd, {'xaxis.range': x, 'yaxis.range': y}).then(() => [x, y]); }""")
-    n = frame.evaluate("""([x, y]) => { const gd = document.querySelector('.js-plotly-plot'); let k = 0;
+    n = page.evaluate("""([x, y]) => { const gd = document.querySelector('.js-plotly-plot'); let k = 0;
         for (const tr of gd._fullData) { if (!tr.customdata || !tr.x) continue;
           for (let i = 0; i < tr.x.length; i++, k++)
             if (tr.x[i] > x[0] && tr.x[i] < x[1] && tr.y[i] > y[0] && tr.y[i] < y[1]) return k; }
@@ -56,13 +50,13 @@ def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser
     click_point(page, n)
     wait_for_chart_title(page, r"^Session graph: 3 clicks")
     wait_for_streamlit_idle(page)
-    kept = frame.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
+    kept = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
     assert kept == pytest.approx(ranges[0])
 
     # values forged from inside the page through the component's own trigger (not a plain item id
     # of the catalogue) add nothing
     for forged in ("'../../etc/passwd'", "10 ** 15", "true", "{item: 5}"):
-        frame.evaluate(f"() => document.querySelector('.js-plotly-plot').__send('click', {forged})")
+        page.evaluate(f"() => document.querySelector('.js-plotly-plot').__send('click', {forged})")
         wait_for_streamlit_idle(page)
     page.get_by_text("Session · 3 clicks").first.wait_for()
     assert not page.locator('[data-testid="stException"]').count()
