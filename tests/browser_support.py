@@ -54,3 +54,26 @@ def chart(page, title: str, timeout: float = 60_000):
     found = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text=title)).first
     found.wait_for(timeout=timeout)
     return found
+
+
+# --------------------------------------------------------------------------- clicks that must land
+def click_until_gone(page, locator, *, attempts: int = 3, gone_within_ms: float = 30_000) -> None:
+    """Click a button that disappears once its click has landed, clicking again if it did not.
+
+    On a busy machine a click during a redraw can be lost, and the rerun of a click that did land
+    can start late: a second click then finds its button detached mid-click and Playwright would
+    wait for it for its whole timeout. So each click is short and may fail, and what counts is the
+    button going (waited for in the page, up to ``gone_within_ms`` after each click).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(attempts):
+        if not locator.count():
+            return
+        with contextlib.suppress(PlaywrightTimeout):
+            locator.click(timeout=5_000)
+        with contextlib.suppress(PlaywrightTimeout):
+            locator.wait_for(state="detached", timeout=gone_within_ms)
+            wait_for_streamlit_idle(page)
+            return
+    raise AssertionError(f"{locator} still shown after {attempts} clicks")

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from browser_support import chart, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import chart, click_until_gone, wait_for_chart_title, wait_for_streamlit_idle
 from user_logs import items_file, retailrocket_like
 
 from fgnn.data.registry import load_dataset
@@ -60,14 +60,8 @@ def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, 
     page.get_by_text("Loaded").first.wait_for(timeout=90_000)
     wait_for_streamlit_idle(page)
     # the button goes once the click has landed (the app then uses this dataset); a click while the
-    # page is still redrawing its charts can be lost (seen once in CI): click again, at most 3 times
-    use = page.get_by_role("button", name="Use this dataset in the whole app")
-    for _ in range(3):
-        use.click()
-        wait_for_streamlit_idle(page)
-        if not use.count():
-            break
-    assert not use.count(), "'Use this dataset in the whole app' did not take after three clicks"
+    # page is still redrawing its charts can be lost (seen in CI): click_until_gone clicks again
+    click_until_gone(page, page.get_by_role("button", name="Use this dataset in the whole app"))
     page.screenshot(path=str(artifacts_dir / "user-log-dataset-page.png"), full_page=True)
 
     # ---- Train page: a tiny FGNN, one epoch
