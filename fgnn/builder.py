@@ -99,6 +99,33 @@ def move_click(items: Sequence[int], position: int, offset: int) -> list[int]:
     return items
 
 
+STRIP_EDITS = {"left": -1, "right": 1, "remove": 0}
+"""The session strip's edits: move the click one place earlier or later, or remove it."""
+
+
+def strip_edit(items: Sequence[int], value) -> list[int] | None:
+    """The session after the session strip's edit ``value`` (``{"op", "pos", "item"}``, sent by
+    the browser), or ``None`` when it is not an edit of ``items``: an unknown ``op``, a position
+    or item that is not a plain integer, a position outside the session, a move past an end, or
+    a stale edit (the click at ``pos`` is no longer ``item``: the session changed since it was
+    drawn). A visitor can post any value; only these edits change the session."""
+    if not isinstance(value, Mapping):
+        return None
+    op, pos, item = value.get("op"), value.get("pos"), value.get("item")
+    if not isinstance(op, str) or op not in STRIP_EDITS:
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (pos, item)):
+        return None
+    items = [int(i) for i in items]
+    if not 0 <= pos < len(items) or items[pos] != item:
+        return None
+    if op == "remove":
+        return remove_click(items, pos)
+    if not 0 <= pos + STRIP_EDITS[op] < len(items):
+        return None
+    return move_click(items, pos, STRIP_EDITS[op])
+
+
 # --------------------------------------------------------------------------- predictions
 def explain_session(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
                     k: int = 20) -> Explanation:

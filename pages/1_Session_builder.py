@@ -38,12 +38,14 @@ from fgnn.plots import (
 )
 from fgnn.runs import list_runs
 from pages._live_chart import clicked_item, figure_args, live_plotly_chart
+from pages._session_strip import session_strip, strip_value
 from pages._shared import (
     checkpoint_label,
     ensure_app_shell,
     get_baseline,
     get_model,
     item_map_cached,
+    keep_widget_state,
     model_key,
     require_dataset,
     require_model,
@@ -151,6 +153,12 @@ dataset = require_dataset()
 model, ckpt = require_model()
 
 
+def _on_strip_edit() -> None:
+    edited = builder.strip_edit(ss["session_items"], strip_value("builder_strip"))
+    if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
+        _set_session(edited, keep_highlight=True)
+
+
 def _session_strip(items: list[int]) -> None:
     with st.container(border=True):
         top = st.columns([3, 1, 1, 1.4])
@@ -164,20 +172,8 @@ def _session_strip(items: list[int]) -> None:
         if items:
             shown = items[-MAX_SHOWN_CLICKS:]
             first = len(items) - len(shown)
-            per_row = 8
-            for row_start in range(0, len(shown), per_row):
-                cols = st.columns(per_row)
-                for j, item in enumerate(shown[row_start:row_start + per_row]):
-                    pos = first + row_start + j
-                    with cols[j].container(border=True):
-                        st.markdown(f"**{pos + 1}.** `{dataset.item_label(item)}`")
-                        b = st.columns(3)
-                        b[0].button("", icon=":material/chevron_left:", key=f"left_{pos}", help="move earlier", disabled=pos == 0,
-                                    on_click=lambda p=pos: _set_session(builder.move_click(ss["session_items"], p, -1), keep_highlight=True))
-                        b[1].button("", icon=":material/chevron_right:", key=f"right_{pos}", help="move later", disabled=pos == len(items) - 1,
-                                    on_click=lambda p=pos: _set_session(builder.move_click(ss["session_items"], p, 1), keep_highlight=True))
-                        b[2].button("", icon=":material/close:", key=f"remove_{pos}", help="remove this click",
-                                    on_click=lambda p=pos: _set_session(builder.remove_click(ss["session_items"], p), keep_highlight=True))
+            session_strip([(first + j, item, dataset.item_label(item)) for j, item in enumerate(shown)], len(items),
+                          key="builder_strip", on_edit=_on_strip_edit)
             if first:
                 st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
         if ss.get("highlight_item") is not None:
@@ -195,63 +191,85 @@ def _item_map_base(key: tuple, _coords, by_category: bool, _names) -> dict:  # n
     return figure_args(fig)
 
 
+ADD_TAB_WIDGETS = ("builder_find", "builder_query", "builder_categories", "builder_min_pop", "builder_catalogue_page",
+                   "builder_typed", "builder_typed_mode")
+
+
 def _ways_to_add(items: list[int], expl, catalogue) -> None:
-    """Item map (with Find an item), catalogue and typed ids."""
-    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"])
-    with tab_map:
-        names = dataset.item_labels() or None
-        found = builder.search_items(catalogue, st.text_input(
-            "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
-            help="Any item of the catalogue, drawn as a star on the map; click a row to add it."),
-            limit=10, names=names)
-        try:
-            coords = item_map_cached()
-        except (DataError, ValueError) as exc:
-            st.info(str(exc))
-        else:
-            # the points and the density once per checkpoint; the marks of this session on top
-            version = model_key()  # (a stat of the checkpoint file: once per run)
-            marks = item_map_overlays(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
-                                      selected_items=items, target_item=ss.get("highlight_item"),
-                                      found_items=found["item"], item_labels=names,
-                                      topk_items=None if expl is None else expl.topk["item"])
-            live_plotly_chart(_item_map_base(version, coords, dataset.categories is not None, names),
-                              extra_traces=marks, key="builder_item_map", height=460, clickable=True,
-                              on_click=lambda: _on_map_click(dataset), view_key=repr(version))
-            st.caption("Items placed by the first two principal components of the model's item "
-                       "embeddings; size = popularity"
-                       + (", colour = category" if dataset.categories is not None else "")
-                       + "; a large catalogue shows its "
-                       "most popular items as points and the rest as grey density. Click a point to add it.")
-        if len(found):
-            ss["builder_found_items"] = found["item"].tolist()
-            st.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
-                         on_select=lambda: _on_row_pick("found", "builder_found_items"),
-                         selection_mode="single-row", hide_index=True, width="stretch")
-        elif ss.get("builder_find"):
-            st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
-    with tab_cat:
-        c1, c2, c3 = st.columns([1, 1.4, 1])
-        query = c1.text_input("Item id or name contains", key="builder_query")
-        cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
-        chosen = c2.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label)
-        min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
-        table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
-        page = table_page(table, ss.get("builder_catalogue_page", 1))
-        ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
-        ss["builder_catalogue_items"] = page.rows["item"].tolist()
-        st.dataframe(builder.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
-                     on_select=lambda: _on_row_pick("catalogue", "builder_catalogue_items"),
-                     selection_mode="single-row", hide_index=True, height=360, width="stretch")
-        n1, n2 = st.columns([1, 3])
-        n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
-        n2.caption(f"{page.caption('items')} ({len(catalogue):,} in the catalogue) · click a row to add the item")
-    with tab_type:
-        st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
-        st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
-        st.button("Add", on_click=_on_typed, args=(dataset,))
-        if ss.get("builder_typed_error"):
-            st.error(ss["builder_typed_error"], icon=":material/error:")
+    """Item map (with Find an item), catalogue and typed ids: only the open tab is drawn (a click
+    then re-sends one tab, not three; docs/performance.md). The fields of the tabs not drawn keep
+    their values."""
+    keep_widget_state(ADD_TAB_WIDGETS)
+    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"], key="builder_add_tab", on_change="rerun")
+    if tab_map.open:
+        with tab_map:
+            _add_by_map(items, expl, catalogue)
+    if tab_cat.open:
+        with tab_cat:
+            _add_from_catalogue(catalogue)
+    if tab_type.open:
+        with tab_type:
+            _add_by_typing()
+
+
+def _add_by_map(items: list[int], expl, catalogue) -> None:
+    names = dataset.item_labels() or None
+    found = builder.search_items(catalogue, st.text_input(
+        "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
+        help="Any item of the catalogue, drawn as a star on the map; click a row to add it."),
+        limit=10, names=names)
+    try:
+        coords = item_map_cached()
+    except (DataError, ValueError) as exc:
+        st.info(str(exc))
+    else:
+        # the points and the density once per checkpoint; the marks of this session on top
+        version = model_key()  # (a stat of the checkpoint file: once per run)
+        marks = item_map_overlays(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
+                                  selected_items=items, target_item=ss.get("highlight_item"),
+                                  found_items=found["item"], item_labels=names,
+                                  topk_items=None if expl is None else expl.topk["item"])
+        live_plotly_chart(_item_map_base(version, coords, dataset.categories is not None, names),
+                          extra_traces=marks, key="builder_item_map", height=460, clickable=True,
+                          on_click=lambda: _on_map_click(dataset), view_key=repr(version))
+        st.caption("Items placed by the first two principal components of the model's item "
+                   "embeddings; size = popularity"
+                   + (", colour = category" if dataset.categories is not None else "")
+                   + "; a large catalogue shows its "
+                   "most popular items as points and the rest as grey density. Click a point to add it.")
+    if len(found):
+        ss["builder_found_items"] = found["item"].tolist()
+        st.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
+                     on_select=lambda: _on_row_pick("found", "builder_found_items"),
+                     selection_mode="single-row", hide_index=True, width="stretch")
+    elif ss.get("builder_find"):
+        st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
+
+
+def _add_from_catalogue(catalogue) -> None:
+    c1, c2, c3 = st.columns([1, 1.4, 1])
+    query = c1.text_input("Item id or name contains", key="builder_query")
+    cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
+    chosen = c2.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label)
+    min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
+    table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
+    page = table_page(table, ss.get("builder_catalogue_page", 1))
+    ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
+    ss["builder_catalogue_items"] = page.rows["item"].tolist()
+    st.dataframe(builder.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
+                 on_select=lambda: _on_row_pick("catalogue", "builder_catalogue_items"),
+                 selection_mode="single-row", hide_index=True, height=360, width="stretch")
+    n1, n2 = st.columns([1, 3])
+    n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
+    n2.caption(f"{page.caption('items')} ({len(catalogue):,} in the catalogue) · click a row to add the item")
+
+
+def _add_by_typing() -> None:
+    st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
+    st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
+    st.button("Add", on_click=_on_typed, args=(dataset,))
+    if ss.get("builder_typed_error"):
+        st.error(ss["builder_typed_error"], icon=":material/error:")
 
 
 @st.fragment

@@ -322,7 +322,7 @@ def sidebar() -> None:
 PERSISTENT_WIDGETS = (
     "inspect_outcome", "inspect_compare_outcome", "construction_source", "construction_text",
     "construction_all", "construction_step", "builder_baseline", "builder_topk_chart", "builder_whatif", "builder_query", "train_model",
-    "inspect_length", "inspect_popularity", "inspect_categories",
+    "inspect_length", "inspect_popularity", "inspect_categories", "builder_add_tab",
 )
 
 
@@ -350,11 +350,12 @@ def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs
     return container.multiselect(label, options, key=key, **kwargs)
 
 
-def keep_widget_state() -> None:
-    """Re-set the persistent widgets' values: a value set through Session State is kept while
-    its widget is not drawn (Streamlit's documented way to keep widget state across pages)."""
+def keep_widget_state(keys=PERSISTENT_WIDGETS) -> None:
+    """Re-set the values of the widgets ``keys`` (by default the persistent widgets): a value set
+    through Session State is kept while its widget is not drawn (Streamlit's documented way to
+    keep widget state across pages; the builder also uses it for its tabs that are not open)."""
     ss = st.session_state
-    for key in PERSISTENT_WIDGETS:
+    for key in keys:
         if key in ss:
             ss[key] = ss[key]
 

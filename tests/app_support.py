@@ -37,6 +37,15 @@ def chart_payloads(at) -> list[tuple[dict, int]]:
     return out
 
 
+def strip_clicks(at) -> list[tuple[int, int, str]]:
+    """The Session builder's strip (``pages/_session_strip.py``, a ``components.v2`` component) as
+    ``(position, item id, label)`` of each click it draws."""
+    for c in at.get("bidi_component"):
+        if c.proto.component_name.endswith("fgnn_session_strip"):
+            return [(c["pos"], c["item"], c["label"]) for c in json.loads(c.proto.json)["clicks"]]
+    return []
+
+
 def chart_specs(at) -> list[dict]:
     """The figures of :func:`chart_payloads`, without their sizes."""
     return [spec for spec, _ in chart_payloads(at)]

@@ -77,3 +77,11 @@ def click_until_gone(page, locator, *, attempts: int = 3, gone_within_ms: float 
             wait_for_streamlit_idle(page)
             return
     raise AssertionError(f"{locator} still shown after {attempts} clicks")
+
+
+def open_builder(page, url: str):
+    """Open the app at ``url`` (the Session builder) with the in-page probes, once its item map is drawn."""
+    page.add_init_script(PROBES_JS)
+    page.goto(url)
+    wait_for_streamlit_idle(page, timeout=90)
+    return chart(page, "Item map")

@@ -306,3 +306,30 @@ def test_blank_unknown_category():
     assert shown["category"].tolist()[0] == 4 and pd.isna(shown["category"].tolist()[1]) and shown["category"].tolist()[2] == 0
     assert table["category"].tolist() == [4, -1, 0]  # a copy
     assert builder.blank_unknown_category(table[["item"]]).columns.tolist() == ["item"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ({"op": "left", "pos": 1, "item": 20}, [20, 10, 30]),
+    ({"op": "right", "pos": 1, "item": 20}, [10, 30, 20]),
+    ({"op": "remove", "pos": 2, "item": 30}, [10, 20]),
+    ({"op": "remove", "pos": 0, "item": 10}, [20, 30]),
+])
+def test_strip_edit_applies_a_valid_edit(value, expected):
+    assert builder.strip_edit([10, 20, 30], value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    None, "remove", 3, [1, 2], {},
+    {"op": "drop", "pos": 0, "item": 10},          # unknown edit
+    {"op": "remove", "pos": "0", "item": 10},      # not plain integers
+    {"op": "remove", "pos": True, "item": 10},
+    {"op": "remove", "pos": 0, "item": 10.0},
+    {"op": "remove", "pos": 3, "item": 10},        # outside the session
+    {"op": "remove", "pos": -1, "item": 30},
+    {"op": "remove", "pos": 1, "item": 10},        # stale: the click at 1 is 20 now
+    {"op": "left", "pos": 0, "item": 10},          # past an end
+    {"op": "right", "pos": 2, "item": 30},
+    {"op": ["remove"], "pos": 0, "item": 10},
+])
+def test_strip_edit_refuses_anything_else(value):
+    assert builder.strip_edit([10, 20, 30], value) is None

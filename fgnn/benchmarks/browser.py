@@ -407,7 +407,7 @@ class Bench:
     def remove(self) -> float:
         pos = self.clicks - 1
         xy = self.page.evaluate(
-            "(pos) => window.__fgnn.centre(document.querySelector(`.st-key-remove_${pos} button`))", pos)
+            "(pos) => window.__fgnn.centre(document.querySelector(`.fgnn-strip button.fgnn-strip-remove[data-pos=\"${pos}\"]`))", pos)
         self.clicks -= 1
         return self._timed_click(xy, DONE_TITLE, ["Session graph", self._session_re()])
 

@@ -112,7 +112,7 @@ def test_srgnn_checkpoint_has_no_edge_attention(root, session):
 
 
 def test_unknown_item_id_typed_gives_a_clear_message(root, session):
-    at = app(BUILDER, session_items=session)
+    at = app(BUILDER, session_items=session, builder_add_tab="Type ids")
     at.text_input(key="builder_typed").set_value(f"{session[0]}, 424242")
     at.button[[b.label for b in at.button].index("Add")].click().run()
     assert not at.exception
@@ -137,12 +137,15 @@ def test_unknown_item_in_the_session_state(root, session):
     assert not at.error
 
 
-def test_edit_buttons_and_undo(root, session):
-    at = app(BUILDER, session_items=session)
-    at.button(key="remove_1").click().run()
-    assert at.session_state["session_items"] == [session[0], session[2], session[3]]
-    at.button(key="right_0").click().run()
-    assert at.session_state["session_items"] == [session[2], session[0], session[3]]
+def test_undo_and_clear(root, session):
+    """The strip's move and remove buttons are a component (tests/browser/test_session_strip.py);
+    their edits are fgnn.builder.strip_edit's (tests/test_builder.py)."""
+    at = app(BUILDER, session_items=session, builder_add_tab="Type ids")
+    at.text_input(key="builder_typed").set_value(f"{session[1]}")
+    at.button[[b.label for b in at.button].index("Add")].click().run()
+    at.text_input(key="builder_typed").set_value(f"{session[2]}")
+    at.button[[b.label for b in at.button].index("Add")].click().run()
+    assert at.session_state["session_items"] == session + [session[1], session[2]]
     undo = [b.label for b in at.button].index("Undo")
     at.button[undo].click().run()
     at.button[undo].click().run()
@@ -215,3 +218,19 @@ def test_graph_construction_takes_the_builder_session(root, session):
     assert str(session[0]) in " ".join(m.value for m in at.markdown)
     at.toggle(key="construction_all").set_value(True).run()
     assert "3 nodes" in " ".join(m.value for m in at.markdown) or len(at.subheader) == 7
+
+
+def test_only_the_open_tab_of_ways_to_add_is_drawn_and_hidden_fields_keep_their_values(root, session):
+    at = app(BUILDER, session_items=session, builder_add_tab="Catalogue")
+    assert {t.key for t in at.text_input} == {"builder_query"}  # no map search, no typed ids
+    assert not any(c.proto.component_name.endswith("fgnn_live_chart") and "Item map" in c.proto.json
+                   for c in at.get("bidi_component"))
+    at.session_state["builder_add_tab"] = "Type ids"
+    at.run()
+    assert {t.key for t in at.text_input} == {"builder_typed"}
+    at.text_input(key="builder_typed").set_value("5, 6").run()  # typed, not added yet
+    at.session_state["builder_add_tab"] = "Catalogue"
+    at.run()
+    at.session_state["builder_add_tab"] = "Type ids"
+    at.run()
+    assert at.text_input(key="builder_typed").value == "5, 6"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_support import REPO, app, chart_specs, plotly_values
+from app_support import REPO, app, chart_specs, plotly_values, strip_clicks
 
 from fgnn.data.spec import DatasetSpec
 
@@ -27,9 +27,9 @@ def test_builder_shows_item_names(root, ds, named_source):
     at = app(BUILDER, dataset=named_source, session_items=session, top_k=5)
     assert not at.error, [e.value for e in at.error]
     # the session strip: id and name of every click
-    strip = [m.value for m in at.markdown]
-    assert f"**1.** `{ids[3]} · product number {ids[3]}`" in strip
-    assert f"**2.** `{ids[10]} · product number {ids[10]}`" in strip
+    strip = strip_clicks(at)
+    assert strip[:2] == [(0, ids[3], f"{ids[3]} · product number {ids[3]}"),
+                         (1, ids[10], f"{ids[10]} · product number {ids[10]}")]
     # the model's top-K table has a name column beside the ids; so do the baseline's
     tables = [df.value for df in at.dataframe]
     topk = next(t for t in tables if list(t.columns) == ["rank", "item", "name", "category", "score", "probability"])

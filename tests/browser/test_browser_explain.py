@@ -16,6 +16,7 @@ def test_explain_view_in_the_browser(streamlit_server, browser_page, artifacts_d
     wait_for_streamlit_idle(page, timeout=90)
     session = ds.to_original([5, 17, 5, 30, 2, 8, 17, 44, 9, 12])
     page.get_by_role("tab", name="Type ids").click()
+    wait_for_streamlit_idle(page, quiet_ms=700)  # the tab's fields are drawn by the rerun the switch starts
     box = page.get_by_label("Item ids", exact=True)
     box.fill(", ".join(map(str, session)))
     box.press("Enter")

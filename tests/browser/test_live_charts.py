@@ -5,7 +5,7 @@ and a forged value from the page is ignored."""
 from __future__ import annotations
 
 import pytest
-from browser_support import PROBES_JS, chart, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import open_builder, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,7 @@ def click_point(page, n: int) -> None:
 
 def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser_page):
     page = browser_page
-    page.add_init_script(PROBES_JS)
-    page.goto(streamlit_server)
-    wait_for_streamlit_idle(page, timeout=90)
-    chart(page, "Item map")
+    open_builder(page, streamlit_server)
     page.evaluate("() => { document.querySelector('.js-plotly-plot').dataset.mark = 'first'; }")
     click_point(page, 0)
     wait_for_chart_title(page, r"^Session graph: 1 clicks")

@@ -96,6 +96,7 @@ def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, 
     first, second = int(ds.item_ids[1]), int(ds.item_ids[2])
     go_to(page, "Session builder")
     page.get_by_role("tab", name="Type ids").click()
+    wait_for_streamlit_idle(page, quiet_ms=700)  # the tab's fields are drawn by the rerun the switch starts
     type_into(page, "Item ids", f"{first}, {second}")
     page.get_by_role("button", name="Add", exact=True).click()
     wait_for_chart_title(page, r"^Session graph: 2 clicks", timeout=60_000)
