@@ -3,6 +3,7 @@ Dataset page, train a tiny FGNN on it from the Train page, use its checkpoint, a
 session on the Session builder whose items show their names."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -51,13 +52,27 @@ def test_user_log_upload_train_and_build_a_named_session(tmp_path, monkeypatch, 
     wait_for_streamlit_idle(page, quiet_ms=700)
     uploaders.nth(1).set_input_files(str(items))
     wait_for_streamlit_idle(page, quiet_ms=700)
-    type_into(page, "user column (a log without session ids)", "visitorid")
-    type_into(page, "item column (csv)", "itemid")
-    type_into(page, "time column (csv)", "timestamp")
-    type_into(page, "event column (optional)", "event")
-    type_into(page, "keep events", "view")
-    page.get_by_role("button", name="Run the protocol").click()
-    page.get_by_text("Loaded").first.wait_for(timeout=90_000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    fields = {"user column (a log without session ids)": "visitorid", "item column (csv)": "itemid",
+              "time column (csv)": "timestamp", "event column (optional)": "event", "keep events": "view"}
+    for label, value in fields.items():
+        type_into(page, label, value)
+    # on a busy machine a typed value or the click can be lost in a redraw (seen in CI): each try
+    # types again what is not there, clicks, and waits for the dataset to load
+    loaded = page.get_by_text("Loaded").first
+    for _ in range(3):
+        for label, value in fields.items():
+            if page.get_by_label(label, exact=True).input_value() != value:
+                type_into(page, label, value)
+        with contextlib.suppress(PlaywrightTimeout):
+            page.get_by_role("button", name="Run the protocol").click(timeout=10_000)
+        with contextlib.suppress(PlaywrightTimeout):
+            loaded.wait_for(timeout=60_000)
+            break
+    if not loaded.count():
+        page.screenshot(path=str(artifacts_dir / "user-log-not-loaded.png"), full_page=True)
+    loaded.wait_for(timeout=1_000)
     wait_for_streamlit_idle(page)
     # the button goes once the click has landed (the app then uses this dataset); a click while the
     # page is still redrawing its charts can be lost (seen in CI): click_until_gone clicks again
