@@ -38,7 +38,7 @@ from fgnn.plots import (
 )
 from fgnn.runs import list_runs
 from pages._live_chart import clicked_item, figure_args, live_plotly_chart
-from pages._session_strip import session_strip, strip_value
+from pages._session_strip import session_strip
 from pages._shared import (
     checkpoint_label,
     ensure_app_shell,
@@ -50,6 +50,7 @@ from pages._shared import (
     require_dataset,
     require_model,
     session_memo,
+    trigger_value,
 )
 
 ensure_app_shell("pages/1_Session_builder.py")
@@ -154,7 +155,7 @@ model, ckpt = require_model()
 
 
 def _on_strip_edit() -> None:
-    edited = builder.strip_edit(ss["session_items"], strip_value("builder_strip"))
+    edited = builder.strip_edit(ss["session_items"], trigger_value("builder_strip", "edit"))
     if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
         _set_session(edited, keep_highlight=True)
 

@@ -30,6 +30,7 @@ import streamlit.components.v2 as components_v2
 from plotly.io.json import to_json_plotly
 
 from fgnn.data.registry import cache_dir
+from pages._shared import trigger_value
 
 _JS = Path(__file__).with_name("_live_chart") / "live_chart.js"
 NAME = "fgnn_live_chart"
@@ -83,8 +84,7 @@ def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on
 def clicked_item(key: str) -> int | None:
     """The item id of the live chart's click in this run, or ``None`` when there is none or the
     value is not one the page sends (a visitor can post any value: only a plain integer id)."""
-    result = st.session_state.get(key)
-    item = result.get("click") if hasattr(result, "get") else None
+    item = trigger_value(key, "click")
     if isinstance(item, bool) or not isinstance(item, int):
         return None
     return item

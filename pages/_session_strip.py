@@ -27,13 +27,7 @@ def _component():
 def session_strip(clicks: list[tuple[int, int, str]], total: int, *, key: str, on_edit) -> None:
     """Draw the cards of ``clicks`` (``(position, item id, label)``, positions 0-based in a
     session of ``total`` clicks); ``on_edit`` (no arguments) runs when a button is pressed: read
-    the edit with :func:`strip_value`."""
+    the edit with ``pages._shared.trigger_value(key, "edit")``."""
     _component()(data={"clicks": [{"pos": int(p), "item": int(i), "label": str(lab)} for p, i, lab in clicks],
                        "total": int(total)},
                  key=key, on_edit_change=on_edit)
-
-
-def strip_value(key: str):
-    """The strip's edit in this run as the browser sent it (check it with ``builder.strip_edit``)."""
-    result = st.session_state.get(key)
-    return result.get("edit") if hasattr(result, "get") else None

@@ -350,6 +350,13 @@ def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs
     return container.multiselect(label, options, key=key, **kwargs)
 
 
+def trigger_value(key: str, name: str):
+    """The trigger value ``name`` of the ``components.v2`` component ``key`` in this run, as the
+    browser sent it (``None`` when there is none); the caller checks it: a visitor can post any value."""
+    result = st.session_state.get(key)
+    return result.get(name) if hasattr(result, "get") else None
+
+
 def keep_widget_state(keys=PERSISTENT_WIDGETS) -> None:
     """Re-set the values of the widgets ``keys`` (by default the persistent widgets): a value set
     through Session State is kept while its widget is not drawn (Streamlit's documented way to

@@ -79,6 +79,13 @@ def click_until_gone(page, locator, *, attempts: int = 3, gone_within_ms: float 
     raise AssertionError(f"{locator} still shown after {attempts} clicks")
 
 
+def click_point(page, n: int) -> None:
+    """Click point ``n`` of the item map (any of its traces, counted across them)."""
+    xy = page.evaluate("(n) => window.__fgnn.mapPoint(n)", n)
+    assert xy is not None
+    page.mouse.click(*xy)
+
+
 def open_builder(page, url: str):
     """Open the app at ``url`` (the Session builder) with the in-page probes, once its item map is drawn."""
     page.add_init_script(PROBES_JS)

@@ -5,15 +5,9 @@ and a forged value from the page is ignored."""
 from __future__ import annotations
 
 import pytest
-from browser_support import open_builder, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import click_point, open_builder, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
-
-
-def click_point(page, n: int) -> None:
-    xy = page.evaluate("(n) => window.__fgnn.mapPoint(n)", n)
-    assert xy is not None
-    page.mouse.click(*xy)
 
 
 def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser_page):

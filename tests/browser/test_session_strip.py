@@ -4,7 +4,7 @@ forged from the page (or a press on a session that changed since) change nothing
 from __future__ import annotations
 
 import pytest
-from browser_support import open_builder, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import click_point, open_builder, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +20,7 @@ def test_strip_moves_and_removes_clicks_and_ignores_forged_edits(streamlit_serve
     page = browser_page
     open_builder(page, streamlit_server)
     for n, want in ((0, 1), (5, 2), (11, 3)):
-        xy = page.evaluate("(n) => window.__fgnn.mapPoint(n)", n)
-        page.mouse.click(*xy)
+        click_point(page, n)
         wait_for_chart_title(page, rf"^Session graph: {want} clicks")
         wait_for_streamlit_idle(page)
     a, b, c = page.evaluate(LABELS)
