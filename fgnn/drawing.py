@@ -357,11 +357,24 @@ _COMPASS = {  # plotly text positions and the direction each puts the label in
 }
 
 
+#: Angle (radians) either side of a self-loop's direction that its circle covers near the node.
+LOOP_SPREAD = math.radians(60)
+
+
+def _side_rank(name: str, order: tuple[str, str]) -> int:
+    """Which of equally clear sides a label takes: ``order`` (above or below), then diagonals, then beside."""
+    if name in order:
+        return 3 - order.index(name)
+    return 1 if " center" not in name and "middle" not in name else 0
+
+
 def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[str]:
     """A text position per node that keeps its label clear of its edges and of its self-loop
-    (drawn into the widest empty angle, as :func:`edge_objects` does): the compass direction
-    farthest, in angle, from all of them (a tie: above for even nodes, below for odd ones, so
-    the labels along a chain alternate); "top center" when nothing is near."""
+    (drawn into the widest empty angle, as :func:`edge_objects` does, and filling
+    :data:`LOOP_SPREAD` either side of it): the compass direction
+    farthest, in angle, from all of them, where a quarter turn counts as clear (among clear sides,
+    above for even nodes and below for odd ones, so the labels along a chain alternate, then the
+    other of the two, then a diagonal, then beside); "top center" when nothing is near."""
     neighbours: dict[int, set] = {}
     loops = set()
     for s, d in edges:
@@ -375,7 +388,9 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
                  if m != node and float(np.hypot(*(pos[m] - pos[node]))) > 0]
         if node in loops:
             v = loop_direction(pos, node, sorted(neighbours.get(node, ())))
-            taken.append(math.atan2(v[1], v[0]))
+            a = math.atan2(v[1], v[0])
+            # a loop is a circle, not a line: it fills the angles either side of its direction
+            taken += [a - LOOP_SPREAD, a, a + LOOP_SPREAD]
         if not taken:
             out.append("top center")
             continue
@@ -385,8 +400,61 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
             return min(abs((a - t + math.pi) % (2 * math.pi) - math.pi) for t in taken)
 
         # ties (a node in a row of a chain): above and below in turn, so neighbours' labels do not touch
-        prefer = "top center" if node % 2 == 0 else "bottom center"
-        out.append(max(_COMPASS, key=lambda name, prefer=prefer: (round(room(_COMPASS[name]), 6), name == prefer)))
+        # a quarter turn from everything is clear enough; among clear sides, above or below first
+        # (a label beside a node at the drawing's edge runs off the figure)
+        order = ("top center", "bottom center") if node % 2 == 0 else ("bottom center", "top center")
+        out.append(max(_COMPASS, key=lambda name, order=order: (
+            round(min(room(_COMPASS[name]), math.pi / 2), 6), _side_rank(name, order))))
+    return out
+
+
+#: Pixels between a node's outermost mark (the node, or a ring around it) and its label.
+LABEL_GAP_PX = 4.0
+NODE_LABEL = "node label"  # the name of each node label annotation
+
+
+def _ring_node(pos: np.ndarray, ring: dict) -> int | None:
+    at = np.flatnonzero(np.all(np.isclose(pos, [ring["x"][0], ring["y"][0]]), axis=1))
+    return int(at[0]) if len(at) else None
+
+
+def ring_captions(pos: np.ndarray, rings: Sequence[dict]) -> tuple[dict[int, list[str]], dict[int, float]]:
+    """``(captions, radius)`` of the :func:`ring_trace` s around nodes of ``pos``: each ringed node's
+    ring texts in the ring's colour (written under the node's label, one block of text per node,
+    instead of a second text that had to find room of its own), and the outer radius in px of its
+    rings."""
+    captions: dict[int, list[str]] = {}
+    radius: dict[int, float] = {}
+    for ring in rings:
+        node = _ring_node(pos, ring)
+        if node is None:
+            continue
+        marker = ring["marker"]
+        line = float(marker.get("line", {}).get("width", 0))
+        radius[node] = max(radius.get(node, 0.0), float(marker["size"]) / 2 + line / 2)
+        if ring.get("text") and ring["text"][0]:
+            captions.setdefault(node, []).append(f'<span style="color:{marker["color"]}">{ring["text"][0]}</span>')
+    return captions, radius
+
+
+def node_label_annotations(pos: np.ndarray, text: Sequence[str], sides: Sequence[str],
+                           clear_px: Sequence[float]) -> list[dict]:
+    """One annotation per labelled node: its ``text`` written on its ``sides`` (a compass text
+    position, :func:`label_positions`), starting ``clear_px`` pixels from the node's centre, so
+    that it clears the node and any ring around it (a marker's own text starts 1.25 x its radius
+    out, on a "current interest" ring's line)."""
+    out = []
+    for i, (label, side, clear) in enumerate(zip(text, sides, clear_px)):
+        if not label:
+            continue
+        dx, dy = _COMPASS[side]
+        out.append({
+            "x": float(pos[i][0]), "y": float(pos[i][1]), "xref": "x", "yref": "y", "text": str(label),
+            "showarrow": False, "xshift": round(dx * clear, 2), "yshift": round(dy * clear, 2),
+            "xanchor": "left" if dx > 0.1 else "right" if dx < -0.1 else "center",
+            "yanchor": "bottom" if dy > 0.1 else "top" if dy < -0.1 else "middle",
+            "font": {"size": 12}, "name": f"{NODE_LABEL} {i}",
+        })
     return out
 
 
@@ -408,11 +476,25 @@ def graph_figure(pos: np.ndarray, edges: list[dict], node_px: np.ndarray, nodes:
                  rings: Sequence[dict] = ()) -> go.Figure:
     """A node-link drawing: the edges (:func:`edge_objects`), an :func:`edge_info_trace` with
     ``edge_marker`` when there are edges, the ``rings`` (:func:`ring_trace`), then the ``nodes``
-    trace (:func:`node_trace`) on top, on a :func:`graph_layout` that fits every node and curve."""
+    trace (:func:`node_trace`) on top, on a :func:`graph_layout` that fits every node and curve.
+
+    Labels keep clear of every mark of their node: each node's label, with its rings' texts
+    under it (:func:`ring_captions`), is one :data:`NODE_LABEL` annotation on the side where no
+    edge or self-loop of the node is (:func:`label_positions`), outside the node and its rings
+    (:func:`node_label_annotations`). The node and ring traces keep their ``text`` (the node
+    trace records the side in ``textposition``) but do not draw it: plotly writes a marker's text
+    1.25 x its radius out, on the line of a ring around it."""
     traces, annotations, paths = edge_objects(pos, edges, node_px)
     if edges:
         traces.append(edge_info_trace(paths, edges, edge_marker or {}, edge_textfont))
-    traces.extend(rings)
-    traces.append(nodes)
+    pairs = [(e["src"], e["dst"]) for e in edges]
+    captions, ring_px = ring_captions(pos, rings)
+    traces.extend({**ring, "mode": "markers"} for ring in rings)  # their text goes with the node's label
+    sides = label_positions(pos, pairs)
+    clear = [max(float(node_px[i]) / 2, ring_px.get(i, 0.0)) + LABEL_GAP_PX for i in range(len(pos))]
+    text = list(nodes.get("text") or [""] * len(pos))
+    labels = ["<br>".join(([t] if t else []) + captions.get(i, [])) for i, t in enumerate(text)]
+    annotations += node_label_annotations(pos, labels, sides, clear)
+    traces.append({**nodes, "mode": "markers", "textposition": sides})
     points = np.vstack([pos] + paths) if paths else pos
     return go.Figure(data=traces, layout=graph_layout(points, title, annotations))

@@ -16,6 +16,7 @@ Conventions the app relies on:
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -45,7 +46,6 @@ from .drawing import (
     graph_figure,
     item_labeller,
     item_name,
-    label_positions,
     node_trace,
     ring_trace,
     scale_colors,
@@ -241,8 +241,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     rings, title_note = _rings(graph, pos, node_px, highlight_item, highlight_label)
     nodes = node_trace(pos, items, [shorten(lab) if lab else f"item {it}" for it, lab in zip(items, labels)],
                        _node_hover(graph, names, node_shading, node_label, highlight_item, highlight_label),
-                       _node_marker(node_shading, node_px, node_label),
-                       textposition=label_positions(pos, [(e["src"], e["dst"]) for e in edges]))
+                       _node_marker(node_shading, node_px, node_label))
     heading = title or (f"Session graph: {graph.length} clicks, {n} node{'s' * (n != 1)}, "
                         f"{num_edges} edge{'s' * (num_edges != 1)}")
     return graph_figure(pos, edges, node_px, nodes, heading + title_note,
@@ -642,10 +641,23 @@ def metric_slices_figure(table: pd.DataFrame, k: int = 20, title: str | None = N
     # the gap between the panels and an x title under the bars overlapped the bars
     fig.update_xaxes(type="category", automargin=True)
     fig.update_yaxes(automargin=True, rangemode="tozero")
-    fig.update_layout(barmode="group", title={"text": title or "Metrics by slice"},
-                      height=420, legend={"title": {"text": "model"}, "orientation": "h", "y": -0.15},
-                      margin={"l": 50, "r": 10, "t": 70, "b": 60})
+    fig.update_layout(barmode="group", title={"text": title or "Metrics by slice"}, height=420)
+    _legend_above(fig, "model")
     return fig
+
+
+#: Space between the plot area and a legend above it: the panel titles sit there.
+LEGEND_GAP_PX = 26
+
+
+def _legend_above(fig: go.Figure, title: str = "", margin: Mapping[str, int] | None = None) -> None:
+    """One horizontal legend row above the panel titles and under the figure title (a legend under
+    the plot covered the first category's tick label; beside it took a third of a half-width panel)."""
+    m = {"l": 50, "r": 10, "t": 110, "b": 50, **(margin or {})}
+    plot_px = fig.layout.height - m["t"] - m["b"]
+    fig.update_layout(margin=m, title={"y": 1.0, "yanchor": "top", "pad": {"t": 12}},
+                      legend={"title": {"text": title}, "orientation": "h", "x": 0.0, "xanchor": "left",
+                              "y": 1 + LEGEND_GAP_PX / plot_px, "yanchor": "bottom"})
 
 
 def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
@@ -718,13 +730,18 @@ def rank_comparison_figure(comparison: pd.DataFrame, k: int = 20, max_points: in
 # --------------------------------------------------------------------------- dataset
 def protocol_steps_figure(stats: list[dict]) -> go.Figure:
     """Clicks, sessions and items after each preprocessing step (docs/protocol.md), with what each
-    step removed in the hover text."""
+    step removed in the hover text.
+
+    Horizontal bars, one row per step from the top, three panels side by side; the step names
+    are read once, on the left, wrapped at :data:`STEP_LABEL_WIDTH` characters (rotated names
+    under columns ran into each other)."""
     parts = [str(s.get("part") or "all") for s in stats]
     # a step done on train and on test is two bars: the part in the label and in the colour
     steps = [str(s.get("step", i)) + ("" if p == "all" else f" ({p})") for i, (s, p) in enumerate(zip(stats, parts))]
+    labels = [wrap_label(step) for step in steps]
     part_color = {"train": PALETTE[0], "test": PALETTE[1], "all": "rgb(140,140,140)"}
     fig = make_subplots(rows=1, cols=3, subplot_titles=("clicks", "sessions", "items"),
-                        horizontal_spacing=0.08)
+                        shared_yaxes=True, horizontal_spacing=0.03)
     for col, key in enumerate(("clicks", "sessions", "items"), start=1):
         vals = [_number(s.get(key)) for s in stats]
         hover = []
@@ -737,18 +754,39 @@ def protocol_steps_figure(stats: list[dict]) -> go.Figure:
                 line += f"<br>change {diff:+,.0f}{pct}"
             hover.append(line)
         fig.add_trace(go.Bar(
-            x=steps, y=[np.nan if v is None else v for v in vals], name=key, hovertext=hover,
+            y=steps, x=[np.nan if v is None else v for v in vals], orientation="h", name=key, hovertext=hover,
             hoverinfo="text", marker={"color": [part_color.get(p, part_color["all"]) for p in parts]},
-            showlegend=False, text=["" if v is None else f"{v:,.0f}" for v in vals], textposition="auto",
+            showlegend=False, text=["" if v is None else f"{v:,.0f}" for v in vals], textposition="outside",
+            cliponaxis=False,
         ), row=1, col=col)
+        top = max((v for v in vals if v is not None), default=0.0)
+        # room right of the longest bar for its number, before the next panel starts
+        fig.update_xaxes(range=[0, 1.45 * top if top > 0 else 1], nticks=3, row=1, col=col)
     for part in dict.fromkeys(parts):  # a legend of the colours
-        fig.add_trace(go.Bar(x=[None], y=[None], name=part, marker={"color": part_color.get(part, part_color["all"])},
+        fig.add_trace(go.Bar(x=[None], y=[None], orientation="h", name=part,
+                             marker={"color": part_color.get(part, part_color["all"])},
                              showlegend=True, hoverinfo="skip"), row=1, col=1)
-    fig.update_xaxes(type="category", tickangle=-30)
-    fig.update_yaxes(title_text="count", row=1, col=1)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=steps, autorange="reversed",
+                     tickmode="array", tickvals=steps, ticktext=labels, automargin=True)
+    # rows are equally tall: each fits the longest label, plus a gap to the next one
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
     fig.update_layout(title={"text": "Preprocessing protocol: what each step keeps"},
-                      height=420, margin={"l": 50, "r": 10, "t": 70, "b": 90})
+                      height=len(steps) * (STEP_LINE_PX * lines + STEP_GAP_PX) + 150)
+    _legend_above(fig, "", margin={"l": 10, "r": 20, "t": 110, "b": 40})
     return fig
+
+
+#: Step names on the Dataset page's protocol figure wrap at this many characters; each line of
+#: them gets STEP_LINE_PX of a row's height (12 px text), and rows STEP_GAP_PX more between them.
+STEP_LABEL_WIDTH = 30
+STEP_LINE_PX = 16
+STEP_GAP_PX = 14
+
+
+def wrap_label(text: str, width: int = STEP_LABEL_WIDTH) -> str:
+    """``text`` broken into lines of at most ``width`` characters at spaces (a longer word keeps
+    its own line), joined with ``<br>`` as plotly writes line breaks."""
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
 
 
 def session_length_figure(lengths, title: str | None = None) -> go.Figure:
@@ -964,15 +1002,22 @@ def faithfulness_figure(summary: pd.DataFrame, title: str | None = None) -> go.F
         error_y={"type": "data", "array": s["auc_sem"].fillna(0).astype(float), "visible": True},
         marker_color=[METHOD_COLORS.get(m, OTHER_COLOR) for m in methods], hovertext=hover,
         hoverinfo="text", customdata=methods, name="AUC",
-        text=[_fmt(float(a), 3) for a in s["auc"]], textposition="outside",
     ))
+    # each mean written above its error bar (a bar's own outside text sat on the error bar)
+    auc = s["auc"].astype(float).to_numpy()
+    tops = auc + s["auc_sem"].fillna(0).astype(float).to_numpy()
+    for label, a, top in zip(fig.data[0].x, auc, tops):
+        fig.add_annotation(x=label, y=float(top), text=_fmt(float(a), 3), showarrow=False, yanchor="bottom",
+                           yshift=2, name=f"AUC value {label}")
     if "random" in methods:
         r = float(s.loc[s["method"] == "random", "auc"].iloc[0])
         fig.add_hline(y=r, line_dash="dash", line_color=METHOD_COLORS["random"], name="random",
                       annotation_text="random", annotation_position="top right")
     n = int(s["pairs"].max()) if len(s) else 0
-    fig.update_layout(title={"text": title or f"Faithfulness: mean deletion AUC over {n} test pairs "
-                                               "(lower = more faithful)"},
-                      yaxis={"title": {"text": "deletion AUC"}, "rangemode": "tozero"},
-                      height=360, margin={"l": 10, "r": 10, "t": 60, "b": 40}, showlegend=False)
+    fig.update_layout(title={"text": title or f"Faithfulness: mean deletion AUC over {n} test pairs"
+                                               "<br><sup>lower = more faithful</sup>"},
+                      yaxis={"title": {"text": "deletion AUC"}, "rangemode": "tozero",
+                             # room above the highest error bar for its number
+                             "range": [0, 1.2 * float(np.nanmax(tops)) if len(tops) and np.nanmax(tops) > 0 else 1]},
+                      height=360, margin={"l": 10, "r": 10, "t": 70, "b": 40}, showlegend=False)
     return fig

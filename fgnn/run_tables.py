@@ -33,7 +33,19 @@ def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
         })
     cols = ["run", "state", "model", "kind", "dataset", "epoch", "epochs", f"HR@{k}", f"MRR@{k}",
             f"NDCG@{k}", "started", "duration", "device", "processes", "path"]
-    return pd.DataFrame(rows, columns=cols)
+    table = pd.DataFrame(rows, columns=cols)
+    # counts stay whole numbers when one run lacks one (a plain column would turn 40 into 40.0)
+    for col in ("epoch", "epochs", "processes"):
+        table[col] = pd.array([_count(v) for v in table[col]], dtype="Int64")
+    return table
+
+
+def _count(value) -> int | None:
+    """A whole number from a status or config field, None when it is missing or not a number."""
+    try:
+        return None if value is None or pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def readable_time(stamp) -> str:
@@ -64,7 +76,7 @@ def blank_missing(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
     """The table as text for display: missing cells blank (not "None"), floats to ``decimals``."""
     out = table.astype(object).copy()
     for col in out.columns:
-        out[col] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else
+        out[col] = [("" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else
                      f"{v:.{decimals}f}" if isinstance(v, float) else str(v)) for v in table[col]]
     return out
 
@@ -79,13 +91,42 @@ def _flatten(config: dict, prefix: str = "") -> dict:
     return flat
 
 
-def config_difference(a: dict, b: dict, names: tuple[str, str] = ("A", "B")) -> pd.DataFrame:
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+def train_config_defaults() -> dict:
+    """The settings of a default :class:`fgnn.train.TrainConfig`, flat as ``config.json`` holds them:
+    what a run whose (older) config lacks a setting ran with."""
+    from .train import TrainConfig  # torch and the training loop: only when two configs are compared
+
+    return TrainConfig().to_dict()
+
+
+def config_difference(a: dict, b: dict, names: tuple[str, str] = ("A", "B"),
+                      defaults: dict | None = None) -> pd.DataFrame:
     """The settings where two run configs differ (nested ones as ``model_params.heads``): columns
-    ``setting``, one per run (a setting one run lacks is blank), sorted by setting."""
+    ``setting``, one per run (a setting one run lacks is blank), sorted by setting.
+
+    A setting one config lacks (configs written before it existed, like ``nproc`` or
+    ``event_col``) differs only when the other's value is neither empty (null, ``""``, ``[]``,
+    ``{}``) nor its default (``defaults``, flat or nested; :func:`train_config_defaults` when None):
+    the older run ran with that default too.
+    """
     fa, fb = _flatten(a), _flatten(b)
+    fd = _flatten(train_config_defaults() if defaults is None else defaults)
+    missing = object()
+
+    def differ(key) -> bool:
+        va, vb = fa.get(key, missing), fb.get(key, missing)
+        if va is missing or vb is missing:
+            present = vb if va is missing else va
+            return not (_empty(present) or (key in fd and fd[key] == present))
+        return va != vb
+
     rows = [{"setting": key, names[0]: "" if key not in fa else json.dumps(fa[key]),
              names[1]: "" if key not in fb else json.dumps(fb[key])}
-            for key in sorted(set(fa) | set(fb)) if fa.get(key, object()) != fb.get(key, object())]
+            for key in sorted(set(fa) | set(fb)) if differ(key)]
     return pd.DataFrame(rows, columns=["setting", *names])
 
 

@@ -116,10 +116,11 @@ def test_graph_figure_puts_edges_first_and_nodes_on_top():
     assert [t.name for t in fig.data] == ["edge 0->1", "edge 1->1", drawing.EDGE_INFO_TRACE, "ring", drawing.NODE_TRACE]
     info = _trace(fig, drawing.EDGE_INFO_TRACE)
     assert list(info.text) == ["a", ""] and [list(c) for c in info.customdata] == [[0, 1], [1, 1]]
-    assert [a.arrowcolor for a in fig.layout.annotations] == ["red", "blue"]
+    assert [a.arrowcolor for a in fig.layout.annotations if a.showarrow] == ["red", "blue"]
     assert fig.layout.yaxis.range[1] > 0.4  # the axes fit the loop above node 1 (radius 0.2), not only the nodes
     no_edges = drawing.graph_figure(pos, [], np.full(2, 30.0), nodes, "t")
-    assert [t.name for t in no_edges.data] == [drawing.NODE_TRACE] and not no_edges.layout.annotations
+    assert [t.name for t in no_edges.data] == [drawing.NODE_TRACE]
+    assert not [a for a in no_edges.layout.annotations if a.showarrow]
 
 
 @pytest.mark.parametrize("seq", [SEQ, [5, 6, 5, 6, 6, 7], [9]])
@@ -138,3 +139,51 @@ def test_the_builder_and_the_teaching_page_draw_one_graph(seq):
         info, taught = _trace(builder, drawing.EDGE_INFO_TRACE), _trace(steps[5].figure, drawing.EDGE_INFO_TRACE)
         assert (list(taught.x), list(taught.y)) == (list(info.x), list(info.y))
     assert steps[3].figure.to_json() == plots.session_graph_figure(graph, title=steps[3].figure.layout.title.text).to_json()
+
+
+def _node_labels(fig) -> dict:
+    """The node label annotations of a graph drawing, by node."""
+    prefix = drawing.NODE_LABEL + " "
+    return {int(a.name[len(prefix):]): a for a in fig.layout.annotations if (a.name or "").startswith(prefix)}
+
+
+def _ringed_node(fig, ring) -> int:
+    nodes = _trace(fig, drawing.NODE_TRACE)
+    return next(i for i, xy in enumerate(zip(nodes.x, nodes.y)) if xy == (ring.x[0], ring.y[0]))
+
+
+def _away_from_loop(label, loop) -> bool:
+    """The label sits on the far side of its node from its self-loop (at least a quarter turn)."""
+    return label.xshift * loop[0] + label.yshift * loop[1] <= 1e-9
+
+
+def test_node_labels_clear_the_rings_and_the_self_loop():
+    """Issue 28: in the builder's drawing a label started 1.25 x the node's radius out, on the
+    line of the "current interest" ring, and beside the ring's own text; on the teaching page
+    every label sat above its node, over a self-loop drawn upwards."""
+    graph = build_session_graph([1, 2, 2, 3])  # a chain: node 1 in the middle has a loop, node 2 is last
+    fig = plots.session_graph_figure(graph, highlight_item=2, item_labels={2: "blue hat"})
+    labels = _node_labels(fig)
+    assert sorted(labels) == [0, 1, 2]
+    for name in (drawing.CURRENT_TRACE, drawing.HIGHLIGHT_TRACE):
+        ring = _trace(fig, name)
+        label = labels[_ringed_node(fig, ring)]
+        ring_px = ring.marker.size / 2 + ring.marker.line.width / 2
+        assert np.hypot(label.xshift, label.yshift) > ring_px  # starts outside the ring
+        assert ring.mode == "markers" and ring.text[0] in label.text  # one text per node: label + caption
+    assert labels[1].text.startswith("blue hat")
+    pos = drawing.session_layout(graph)
+    assert _away_from_loop(labels[1], drawing.loop_direction(pos, 1, [0, 1, 2]))
+    for label in labels.values():  # the text grows away from its node
+        assert label.xanchor == ("left" if label.xshift > 0 else "right" if label.xshift < 0 else "center")
+        assert label.yanchor == ("bottom" if label.yshift > 0 else "top" if label.yshift < 0 else "middle")
+    # the teaching page's self-loop step: every node has a loop (one repeated click, three added)
+    step = construction_steps(SEQ)[4]
+    labels = _node_labels(step.figure)
+    nodes = _trace(step.figure, drawing.NODE_TRACE)
+    pos = np.column_stack([nodes.x, nodes.y])
+    neighbours = {0: [1, 2], 1: [0, 2, 3], 2: [0, 1], 3: [1]}
+    for node, near in neighbours.items():
+        assert _away_from_loop(labels[node], drawing.loop_direction(pos, node, sorted(near + [node])))
+        assert np.hypot(labels[node].xshift, labels[node].yshift) > 15  # beyond the node's 30 px marker
+        assert labels[node].text == f"node {node}: item {int(nodes.customdata[node])}"

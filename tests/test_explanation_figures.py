@@ -81,3 +81,22 @@ def test_faithfulness_figure():
     assert list(bars.customdata) == ["attention", "ig", "random"]
     assert fig.layout.shapes[0].y0 == pytest.approx(0.45)
     assert "90 %" in bars.hovertext[1] and "10 test pairs" in fig.layout.title.text
+
+
+def test_faithfulness_values_sit_above_their_error_bars():
+    """Issue 28: each bar's number, written just above the bar, sat on its error bar."""
+    summary = pd.DataFrame({"method": ["attention", "ig", "random"], "pairs": [39, 39, 39],
+                            "auc": [0.33, 0.2479, 0.3949], "auc_sem": [0.03, 0.0156, np.nan],
+                            "beats_random": [0.5, 0.54, np.nan]})
+    fig = faithfulness_figure(summary)
+    bars = _trace(fig, "AUC")
+    assert bars.text is None  # no number on the bar itself
+    values = {a.name: a for a in fig.layout.annotations if (a.name or "").startswith("AUC value")}
+    tops = {"attention": 0.36, "integrated gradients": 0.2635, "random order": 0.3949}  # mean + error
+    assert set(values) == {f"AUC value {m}" for m in tops}
+    for method, top in tops.items():
+        label = values[f"AUC value {method}"]
+        assert label.x == method and label.y == pytest.approx(top)
+        assert label.yanchor == "bottom" and label.yshift > 0 and not label.showarrow
+    assert values["AUC value integrated gradients"].text == "0.248"
+    assert fig.layout.yaxis.range[1] >= 1.15 * max(tops.values())  # room above the highest for its number

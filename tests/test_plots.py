@@ -276,11 +276,11 @@ def test_protocol_steps_figure():
              {"step": "drop rare items", "clicks": 800, "sessions": 140, "items": None}]
     fig = plots.protocol_steps_figure(stats)
     clicks = next(t for t in fig.data if t.name == "clicks")
-    assert list(clicks.x) == ["raw", "drop length 1", "drop rare items"]
-    assert list(clicks.y) == [1000, 900, 800]
+    assert list(clicks.y) == ["raw", "drop length 1", "drop rare items"]
+    assert list(clicks.x) == [1000, 900, 800]
     assert "change -100 (-10.0%)" in clicks.hovertext[1]
     items = next(t for t in fig.data if t.name == "items")
-    assert np.isnan(items.y[2])
+    assert np.isnan(items.x[2])
 
 
 def test_session_length_and_popularity():
@@ -387,7 +387,7 @@ def test_overlaps_fixed_in_figures():
              {"step": "split by date", "part": "test", "clicks": 10, "sessions": 3, "items": 4}]
     fig = plots.protocol_steps_figure(stats)
     clicks = next(t for t in fig.data if t.name == "clicks")
-    assert list(clicks.x) == ["read", "split by date (train)", "split by date (test)"]  # two bars, not one
+    assert list(clicks.y) == ["read", "split by date (train)", "split by date (test)"]  # two bars, not one
     assert len(set(clicks.marker.color)) == 3
     assert {t.name for t in fig.data if t.showlegend} == {"all", "train", "test"}
 
@@ -421,3 +421,50 @@ def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
     day = plots.dataset_split_day(ds)
     assert day == (pd.Timestamp(ds.split_date).tz_convert("UTC").normalize().tz_localize(None) - pd.Timestamp(0)).days
     assert pd.Timestamp("2024-03-01") <= pd.Timestamp(0) + pd.Timedelta(days=day) <= pd.Timestamp("2024-03-11")
+
+
+# --------------------------------------------------------------------------- issue 28: nothing overlaps
+def test_protocol_step_names_are_horizontal_rows_that_fit():
+    """Issue 28: the step names, rotated under three panels of columns, ran into each other."""
+    stats = [{"step": "read", "part": "all", "clicks": 12391, "sessions": 2986, "items": 7139},
+             {"step": "drop items < 5 clicks, then sessions < 2", "part": "all", "clicks": 1877,
+              "sessions": 525, "items": 317},
+             {"step": "re-index items by first appearance in train", "part": "train", "clicks": 1674,
+              "sessions": 469, "items": 309},
+             {"step": "drop unseen items, then sessions < 2", "part": "test", "clicks": 138, "sessions": 39,
+              "items": 70}]
+    fig = plots.protocol_steps_figure(stats)
+    bars = [t for t in fig.data if t.name in ("clicks", "sessions", "items")]
+    assert [t.orientation for t in bars] == ["h"] * 3
+    steps = ["read", "drop items < 5 clicks, then sessions < 2",
+             "re-index items by first appearance in train (train)", "drop unseen items, then sessions < 2 (test)"]
+    assert all(list(t.y) == steps for t in bars)
+    assert [t.x[0] for t in bars] == [12391, 2986, 7139]
+    y = fig.layout.yaxis
+    assert y.autorange == "reversed" and list(y.tickvals) == steps  # the first step on top
+    lines = [label.split("<br>") for label in y.ticktext]
+    assert all(0 < len(line) <= plots.STEP_LABEL_WIDTH for label in lines for line in label)
+    assert [" ".join(label) for label in lines] == steps  # wrapped, nothing lost
+    # the names are written once, left of the first panel; every row is tall enough for its name
+    assert fig.layout.yaxis2.showticklabels is False and fig.layout.yaxis3.showticklabels is False
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_px / len(steps) >= 14 * max(len(label) for label in lines) + 10
+    assert all(ax.tickangle is None for ax in (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.xaxis3))
+    # each count fits right of its bar, inside its own panel
+    for t, ax in zip(bars, (fig.layout.xaxis, fig.layout.xaxis2, fig.layout.xaxis3)):
+        assert t.textposition == "outside" and ax.range[1] >= 1.4 * max(t.x)
+
+
+def test_slice_legend_sits_above_the_panels_not_over_the_tick_labels():
+    """Issue 28: the legend under the slice bars covered "Q1 (1-2 clicks)"."""
+    table = pd.DataFrame({"group": ["Q1 (1-2 clicks)", "Q2 (3 clicks)"] * 2, "n": [10, 20] * 2,
+                          "hit": [30.0, 40.0, 35.0, 20.0], "mrr": [10.0, 12.0, 11.0, 9.0],
+                          "model": ["fgnn", "fgnn", "vsknn", "vsknn"]})
+    fig = plots.metric_slices_figure(table, title="By prefix length")
+    legend, margin = fig.layout.legend, fig.layout.margin
+    plot_px = fig.layout.height - margin.t - margin.b
+    assert legend.orientation == "h" and legend.yanchor == "bottom"
+    above_px = (legend.y - 1) * plot_px
+    assert above_px >= 20  # above the panel titles ("HR@20", "MRR@20") that sit on the plot's top edge
+    assert margin.t - above_px >= 60  # and under the figure title, with room for a row of entries
+    assert fig.layout.title.yanchor == "top" and fig.layout.title.text == "By prefix length"

@@ -2,6 +2,9 @@
 differences, and the Train page's log tail."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from fgnn.run_tables import blank_missing, config_difference, log_tail, readable_duration, readable_time, run_table
@@ -47,3 +50,38 @@ def test_run_table_readable_times_blank_cells_and_config_difference():
         {"setting": "lr", "a": "0.001", "b": "0.01"},
         {"setting": "model_params.hidden_size", "a": "100", "b": ""},
         {"setting": "seed", "a": "", "b": "1"}]
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "checkpoints"
+
+
+def test_config_difference_ignores_settings_an_older_config_lacks():
+    """Issue 28: the shipped FGNN run's config predates ``user_col``, ``event_col``, ``items`` and
+    ``nproc``; against the senders run (same settings but the attention norm and one thread) only
+    those two differ, not six."""
+    old = json.loads((SAMPLES / "fgnn-sample" / "config.json").read_text())
+    new = json.loads((SAMPLES / "fgnn-senders-sample" / "config.json").read_text())
+    assert not {"user_col", "event_col", "items", "nproc"} & set(old)
+    diff = config_difference(old, new, names=("old", "new"))
+    assert diff.to_dict("records") == [
+        {"setting": "model_params.attention_norm", "old": "", "new": '"src"'},
+        {"setting": "num_threads", "old": "null", "new": "1"}]
+    # a lacking setting still differs from a value that is neither empty nor the default
+    diff = config_difference(old, {**new, "nproc": 2, "event_col": "type", "items": ""}, names=("old", "new"))
+    assert {r["setting"]: r["new"] for r in diff.to_dict("records")} == {
+        "event_col": '"type"', "model_params.attention_norm": '"src"', "nproc": "2", "num_threads": "1"}
+    # and a setting both have differs as before, even when one value is the default
+    assert list(config_difference({"nproc": 1}, {"nproc": None})["setting"]) == ["nproc"]
+
+
+def test_run_table_counts_stay_whole_numbers_when_a_run_lacks_one():
+    """Issue 28: one run without an epoch turned the column into '40.00' and '1.00'."""
+    runs = [{"name": "a", "path": "/x/a", "config": {"model": "fgnn", "epochs": 40},
+             "status": {"state": "finished", "epoch": 40, "world_size": 2}, "best": {}},
+            {"name": "b", "path": "/x/b", "config": {"model": "pop"}, "status": {"state": "finished"}, "best": {}},
+            {"name": "c", "path": "/x/c", "config": {"model": "fgnn", "epochs": 40},
+             "status": {"state": "failed"}, "best": {}}]
+    shown = blank_missing(run_table(runs))
+    assert list(shown["epoch"]) == ["40", "", ""]
+    assert list(shown["epochs"]) == ["40", "1", "40"]
+    assert list(shown["processes"]) == ["2", "1", "1"]
