@@ -467,10 +467,15 @@ def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequen
     """:func:`explain_item` for a session and an item given as original ids, by each of
     ``methods``. Raises :class:`~fgnn.data.dataset.DataError` naming unknown ids and
     :class:`CannotExplain` (a DataError) for an empty session or a method that does not apply."""
+    from .builder import MAX_SESSION_CLICKS  # (here: the builder imports the attention code this module uses)
     from .data.dataset import ids_to_indices
 
     if not list(session_ids):
         raise CannotExplain("the session is empty: give at least one clicked item id")
+    if len(session_ids) > MAX_SESSION_CLICKS:  # the Session builder's limit, for the same reason
+        raise CannotExplain(f"the session has {len(session_ids)} clicks, more than the {MAX_SESSION_CLICKS} an "
+                            f"explanation takes (the Session builder's limit: each method runs the model many "
+                            f"times); explain its last {MAX_SESSION_CLICKS} clicks")
     for m in methods:
         check_method(model, m)
     advice = "use ids of its dataset"

@@ -4,13 +4,14 @@ Loaded only with ``torch.load(..., weights_only=True)``: a checkpoint file can n
 """
 from __future__ import annotations
 
-import os
+import dataclasses
 import pickle
 import zipfile
 from pathlib import Path
 
 import torch
 
+from .atomic import torch_save_atomic
 from .data.dataset import DataError, PreparedDataset
 from .models import SessionRecommender, build_model
 
@@ -47,14 +48,7 @@ def save_checkpoint(ckpt: dict, path) -> Path:
     """Write atomically: a crash mid-write never leaves a half checkpoint under ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    try:
-        torch.save(ckpt, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
-        raise
-    return path
+    return torch_save_atomic(ckpt, path)  # a full disk leaves no half-written temporary file behind
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
@@ -172,6 +166,20 @@ def check_dataset(ckpt: dict, dataset: PreparedDataset, path="checkpoint") -> li
             f"{str(ckpt['dataset'].get('fingerprint'))[:12]}), not exactly this dataset; the item count matches"
         )
     return warnings
+
+
+def missing_config_fields(ckpt: dict, path="checkpoint") -> list[str]:
+    """A warning (at most one) naming the fields of the model's config that the checkpoint's
+    ``model_config`` lacks (it was saved before they existed): the model is built with their defaults."""
+    from .models.registry import model_spec
+
+    stored = ckpt["model_config"]
+    missing = [f"{f.name}={f.default if f.default is not dataclasses.MISSING else f.default_factory()!r}"
+               for f in model_spec(ckpt["model_name"]).hyperparameters() if f.name not in stored]
+    if not missing:
+        return []
+    return [(f"checkpoint {path} was saved before the model setting(s) {', '.join(m.split('=')[0] for m in missing)} "
+            f"existed: built with the default(s) {', '.join(missing)}; retrain it if it was trained otherwise")]
 
 
 def load_model(path, dataset: PreparedDataset | None = None, map_location="cpu"):

@@ -14,8 +14,10 @@ even after the app restarts, reads 60,858 integers instead of running the model
 * It is written atomically (a temporary file, then ``os.replace``) and read with
   ``torch.load(weights_only=True)``; a file that cannot be read, is not ours or does not fit the
   dataset is ignored and rewritten, never trusted.
-* Where the run folder cannot be written (a read-only install), the file goes under
-  ``$FGNN_CACHE_DIR/inspect-cache/`` instead.
+* Where the run folder cannot be written (a read-only install), or writing beside it would follow
+  a symbolic link (a run folder or its ``inspect-cache`` that is a link, a path that leads out of
+  the checkpoints root), the file goes under ``$FGNN_CACHE_DIR/inspect-cache/`` instead; a full
+  disk only means the ranks are not kept.
 * The ranks are exactly :func:`fgnn.evaluate.rank_targets`'s (``fgnn evaluate``'s).
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from .atomic import torch_save_atomic
 from .data.dataset import PreparedDataset
 
 FORMAT = "fgnn-inspect-ranks"
@@ -63,11 +66,25 @@ def cache_folder(checkpoint) -> Path:
     ``$FGNN_CACHE_DIR`` when the run folder cannot be written."""
     from .data.registry import cache_dir
 
-    run = Path(checkpoint).resolve().parent
+    run = Path(os.path.abspath(checkpoint)).parent  # as given: a link on the way must stay visible
     beside = run / CACHE_DIR
-    if os.access(beside if beside.is_dir() else run, os.W_OK):
+    if not _through_a_link(run) and os.access(beside if beside.is_dir() else run, os.W_OK):
         return beside
-    return cache_dir() / CACHE_DIR / hashlib.sha256(str(run).encode()).hexdigest()[:16]
+    return cache_dir() / CACHE_DIR / hashlib.sha256(str(run.resolve()).encode()).hexdigest()[:16]
+
+
+def _through_a_link(run: Path) -> bool:
+    """Whether writing ``run/inspect-cache`` would follow a symbolic link: the run folder or its
+    inspect-cache is a link, or a run under the checkpoints root leads out of it (docs/run-folders.md)."""
+    from .runs import checkpoints_root
+
+    if run.is_symlink() or (run / CACHE_DIR).is_symlink():
+        return True
+    root = Path(os.path.abspath(checkpoints_root()))
+    if run == root or root in run.parents:
+        real_root = root.resolve()
+        return real_root != run.resolve() and real_root not in run.resolve().parents
+    return False
 
 
 def cache_file(checkpoint, dataset: PreparedDataset) -> Path:
@@ -128,15 +145,11 @@ def save_ranks(checkpoint, dataset: PreparedDataset, ranks: Tensor, sha256: str)
     saved = {"format": FORMAT, "version": VERSION, "checkpoint_sha256": sha256,
              "dataset_fingerprint": dataset.fingerprint, "n_pairs": len(dataset.test),
              "ranks": torch.as_tensor(ranks).to(torch.int32).cpu()}
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(saved, tmp)
-        os.replace(tmp, path)
+        return torch_save_atomic(saved, path)  # (a full disk: nothing kept, no temporary file left)
     except OSError:
-        tmp.unlink(missing_ok=True)
         return None
-    return path
 
 
 def target_ranks_cached(checkpoint, dataset: PreparedDataset, *, batch_size: int = 500,

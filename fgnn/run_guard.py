@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -30,23 +31,63 @@ LOCK_FILE = "run.lock"
 # What a --resume may change; every other field of the run config must equal the stored one.
 RESUME_MAY_CHANGE = ("epochs", "num_threads", "device", "amp", "eval_batch_size", "log_every", "name", "nproc")
 RUN_FILES = ("config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt")
+CHECKPOINTS = ("best.pt", "last.pt")
 
 
 class RunFolderError(DataError):
     """The run folder cannot be used as asked: in use, holds another run, not writable, full."""
 
 
-class TrainingDiverged(DataError):
+class RunFailed(DataError):
+    """The run started and ended ``failed`` (status.json says why, where it could be written):
+    ``fgnn train`` exits with code 1, not 2 (a refusal before any work)."""
+
+
+class TrainingDiverged(RunFailed):
     """The loss or the weights became NaN or infinite: the run stops as failed."""
 
 
-def folder_error(run_dir: Path, exc: OSError, doing: str = "write to") -> RunFolderError:
-    """One line for an OS error on a run folder (not writable, a file, full)."""
+class RunFolderFailed(RunFolderError, RunFailed):
+    """The run folder stopped taking writes while the run ran (full, quota, removed)."""
+
+
+def folder_error(run_dir: Path, exc: OSError, doing: str = "write to", needed: int | None = None,
+                 during_run: bool = False) -> RunFolderError:
+    """One line for an OS error on a run folder (not writable, a file, full): the folder, the file,
+    the cause, for a full disk the space needed (``needed`` bytes, where known) and what is free,
+    and how to go on (:func:`restart_hint`). ``during_run``: the run had started (exit code 1)."""
+    from .atomic import is_full
+
+    run_dir = Path(run_dir)
     what = exc.strerror or type(exc).__name__
     name = Path(exc.filename).name if getattr(exc, "filename", None) else None
-    hint = ("free some space, then --resume" if getattr(exc, "errno", None) == 28 else
-            "check the folder and its permissions, or choose another --run-dir")
-    return RunFolderError(f"cannot {doing} run folder {run_dir}{f' ({name})' if name else ''}: {what}; {hint}")
+    if is_full(exc):
+        space = f"about {_kb(needed)} needed, " if needed else ""
+        try:
+            space += f"{_kb(shutil.disk_usage(run_dir).free)} free"
+        except OSError:
+            space = space.rstrip(", ")
+        what += f" ({space})" if space else ""
+        hint = f"free some space, then {restart_hint(run_dir)}"
+    else:
+        hint = "check the folder and its permissions, or choose another --run-dir"
+    kind = RunFolderFailed if during_run else RunFolderError
+    return kind(f"cannot {doing} run folder {run_dir}{f' ({name})' if name else ''}: {what}; {hint}")
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1000:.1f} kB" if n < 10**6 else f"{n / 10**6:.1f} MB"
+
+
+def restart_hint(run_dir: Path) -> str:
+    """How the run in ``run_dir`` goes on after it failed: ``--resume`` from its ``last.pt``, the same
+    command again without ``--resume`` when it saved no checkpoint, another folder when it has only
+    a ``best.pt`` (which a new run here would replace)."""
+    if (Path(run_dir) / "last.pt").is_file():
+        return "--resume (it goes on from last.pt)"
+    if (Path(run_dir) / "best.pt").is_file():
+        return "start a new run in another --run-dir (this one has best.pt but no last.pt to resume from)"
+    return "run the same command again without --resume (the run saved no checkpoint: it starts again)"
 
 
 class RunLock:
@@ -160,15 +201,34 @@ def _holds_run(run_dir: Path) -> bool:
     return any((run_dir / name).exists() for name in RUN_FILES)
 
 
+def _has_checkpoint(run_dir: Path) -> bool:
+    return any((run_dir / name).exists() for name in CHECKPOINTS)
+
+
+def _saved_nothing_and_ended(run_dir: Path) -> str | None:
+    """The state (failed / cancelled) of the run in ``run_dir`` when it is over and saved no
+    checkpoint, so that starting it again loses nothing; None otherwise (a run queued or running,
+    or one with a checkpoint)."""
+    from .runs import read_status
+
+    if _has_checkpoint(run_dir):
+        return None
+    state = read_status(run_dir).get("state")  # a run whose process is gone reads as failed
+    return state if state in ("failed", "cancelled") else None
+
+
 def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
                     launch_token: str | None = None) -> RunLock:
     """Create ``run_dir`` if needed, take its lock and check that this run may write there; raise
     :class:`RunFolderError` (having written nothing but the lock file) when it may not:
 
     - a fresh run needs a folder that holds no run, except the one ``launch_run`` queued for it
-      (``status.json`` "queued" with the same ``launch_token``);
+      (``status.json`` "queued" with the same ``launch_token``) and one whose run ended (failed,
+      cancelled, killed) without saving a checkpoint: that run starts again, its old rows removed;
     - ``resume`` needs a ``last.pt`` whose run config equals ``config`` but for :data:`RESUME_MAY_CHANGE`
       (or a run cancelled before its first batch, which has none and starts from the beginning).
+
+    Once the folder is ours, temporary files that a killed write left behind are removed.
     """
     from .checkpoint import load_checkpoint
     from .runs import read_json
@@ -186,11 +246,17 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
             status = read_json(run_dir / "status.json", default=None)
             queued_for_us = (launch_token is not None and isinstance(status, dict)
                              and status.get("state") == "queued" and status.get("launch_token") == launch_token)
-            if _holds_run(run_dir) and not queued_for_us:
+            ended = None if queued_for_us or not _holds_run(run_dir) else _saved_nothing_and_ended(run_dir)
+            if _holds_run(run_dir) and not queued_for_us and not ended:
                 state = status.get("state") if isinstance(status, dict) else None
                 raise RunFolderError(
                     f"run folder {run_dir} already holds a run{f' ({state})' if state else ''}: pass --resume to "
                     "continue it with the same configuration, or choose another --run-dir")
+            if ended:
+                print(f"run folder {run_dir} holds a run that {ended} before it saved a checkpoint: "
+                      "it starts again from the beginning", file=sys.stderr, flush=True)
+                _forget_run(run_dir)
+            _tidy(run_dir)
             return lock
         last = run_dir / "last.pt"
         status = read_json(run_dir / "status.json", default=None)
@@ -198,10 +264,15 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
         never_trained = (isinstance(status, dict) and status.get("state") in ("cancelled", "queued")
                          and not status.get("step") and not (run_dir / "best.pt").exists())
         if not last.is_file() and not never_trained:
-            raise RunFolderError(
-                f"run folder {run_dir} has no last.pt to resume from"
-                + ("" if _holds_run(run_dir) else " (it holds no run)")
-                + ": drop --resume to start a new run in an empty folder (or choose another --run-dir)")
+            if not _holds_run(run_dir):
+                why = " (it holds no run): drop --resume to start a new run in an empty folder"
+            elif (run_dir / "best.pt").exists():
+                why = (": it has best.pt but no last.pt, so the run cannot go on; start a new run in another "
+                       "--run-dir (best.pt stays)")
+            else:
+                why = ": its run saved no checkpoint, so there is nothing to go on from; start it again without --resume"
+            raise RunFolderError(f"run folder {run_dir} has no last.pt to resume from{why}"
+                                 + (" (or choose another --run-dir)" if not _holds_run(run_dir) else ""))
         if not last.is_file():
             print(f"run folder {run_dir} was cancelled before its first batch: it starts from the beginning",
                   file=sys.stderr, flush=True)
@@ -217,10 +288,29 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
                 f"run folder {run_dir} holds a run with another configuration ({'; '.join(diffs)}): --resume "
                 f"continues the same run (only {', '.join(RESUME_MAY_CHANGE)} may change); start a new run "
                 "in another --run-dir")
+        _tidy(run_dir)
         return lock
     except BaseException:
         lock.release()
         raise
+
+
+def _forget_run(run_dir: Path) -> None:
+    """Remove the rows and events of a run that ended without a checkpoint, before it starts again
+    (config.json and status.json are rewritten by the new run)."""
+    for path in [run_dir / "metrics.jsonl", *run_dir.glob("events.out.tfevents.*")]:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _tidy(run_dir: Path) -> None:
+    """Temporary files of writes a killed process never finished (docs/run-folders.md)."""
+    from .atomic import remove_orphans
+    from .runs import pid_alive
+
+    remove_orphans(run_dir, RUN_FILES, pid_alive)
 
 
 def best_from_checkpoint(path) -> dict:

@@ -20,6 +20,8 @@ import time
 import uuid
 from pathlib import Path
 
+from .atomic import write_atomic
+
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
 #: Runs that ship with the repository: the app's default models, never deleted from the app.
 SHIPPED_RUNS = ("fgnn-sample", "srgnn-sample", "vsknn-sample", "fgnn-senders-sample")
@@ -49,14 +51,10 @@ def unique_run_dir(root: Path, name: str) -> Path:
 
 
 def write_json_atomic(path: Path, obj) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(obj, indent=2, default=str))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk or a read-only folder leaves no temporary file behind
-        raise
+    """``obj`` as JSON, written atomically (:func:`fgnn.atomic.write_atomic`: no temporary file is
+    left behind by a full disk or a read-only folder)."""
+    data = json.dumps(obj, indent=2, default=str).encode()
+    write_atomic(path, lambda fh: fh.write(data))
 
 
 class RunStatus:
@@ -96,7 +94,10 @@ def read_json(path: Path, default=None):
 
 
 def read_metrics(run_dir) -> list[dict]:
-    """Rows of ``metrics.jsonl``; a half-written or corrupt line is skipped, never fatal."""
+    """Rows of ``metrics.jsonl``; a half-written or corrupt line is skipped, never fatal.
+
+    A row written twice (an epoch trained and evaluated again after the run was killed before its
+    ``last.pt``, then resumed) is read once: the last one wins, in its place."""
     path = Path(run_dir) / "metrics.jsonl"
     rows = []
     try:
@@ -113,21 +114,51 @@ def read_metrics(run_dir) -> list[dict]:
             continue
         if isinstance(row, dict):
             rows.append(row)
-    return rows
+    last = {_row_key(row): i for i, row in enumerate(rows)}
+    return [row for i, row in enumerate(rows) if last[_row_key(row)] == i]
+
+
+def _row_key(row: dict):
+    """What makes a row unique: an ``eval`` row per epoch (and split), a ``train`` row per step."""
+    if row.get("kind") == "eval":
+        return ("eval", str(row.get("epoch")), str(row.get("split")))
+    if row.get("kind") == "train" and row.get("step") is not None:
+        return ("train", str(row.get("step")))
+    return ("row", id(row))
 
 
 class MetricsWriter:
-    """Appends one JSON line per row and flushes it at once."""
+    """Appends one JSON line per row and flushes it at once. An :class:`OSError` (a full disk) names
+    ``metrics.jsonl``; a half line that a killed process left at the end is closed first, so that
+    it never swallows the next row."""
 
     def __init__(self, run_dir):
-        self.file = open(Path(run_dir) / "metrics.jsonl", "a", buffering=1)  # noqa: SIM115 (open while the run writes, closed by close())
+        self.path = Path(run_dir) / "metrics.jsonl"
+        self.file = open(self.path, "a+b")  # noqa: SIM115 (open while the run writes, closed by close())
+        try:
+            if self.file.tell() > 0:
+                self.file.seek(-1, os.SEEK_END)
+                if self.file.read(1) != b"\n":
+                    self._put(b"\n")
+        except BaseException:
+            self.file.close()
+            raise
+
+    def _put(self, data: bytes) -> None:
+        try:
+            self.file.write(data)
+            self.file.flush()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
     def write(self, row: dict) -> None:
-        self.file.write(json.dumps(row, default=float) + "\n")
-        self.file.flush()
+        self._put((json.dumps(row, default=float) + "\n").encode())
 
     def close(self) -> None:
-        self.file.close()
+        try:
+            self.file.close()
+        except OSError:  # a full disk: the row that did not fit was reported when it was written
+            pass
 
 
 def _pid(pid) -> int | None:
@@ -266,13 +297,16 @@ def metrics_dict(value) -> dict:
 
 
 def list_runs(root=None) -> list[dict]:
-    """Every run folder under ``root`` with its status, config and best metrics, newest first."""
+    """Every run folder under ``root`` with its status, config and best metrics, newest first.
+
+    A symbolic link is not a run folder and is not listed: it points at a run listed under its own
+    name, or at a folder outside the root that the app must not write (docs/run-folders.md)."""
     root = Path(root) if root is not None else checkpoints_root()
     runs = []
     if not root.is_dir():
         return runs
     for d in root.iterdir():
-        if not d.is_dir() or not (d / "config.json").exists():
+        if d.is_symlink() or not d.is_dir() or not (d / "config.json").exists():
             continue
         status = read_status(d)
         config = read_json(d / "config.json", default={})
@@ -439,17 +473,32 @@ def cancel_run(run_dir) -> None:
             pass
 
 
+def deletion_confirmed(typed: str, name: str) -> bool:
+    """Whether what a visitor typed confirms deleting run ``name``: the name exactly (a folder named
+    with a trailing space included), or with stray spaces around it when no space ends the name."""
+    if not name.strip():
+        return False
+    return typed == name or typed.strip() == name
+
+
 def delete_run(run_dir, root=None) -> None:
     """Delete a run folder that is not running; refuses (:class:`~fgnn.data.dataset.DataError`)
-    anything outside the checkpoints root, a shipped run and a run in use."""
+    anything outside the checkpoints root, a shipped run and a run in use.
+
+    A symbolic link in the root is removed as a link: its target, inside the root or not, stays
+    (docs/run-folders.md). The folder's name is taken as it is (a trailing space is part of it)."""
     from .data.dataset import DataError
 
     root = Path(root) if root is not None else checkpoints_root()
-    run_dir = Path(run_dir).resolve()
-    if root.resolve() not in run_dir.parents:
+    given = Path(os.path.abspath(run_dir))  # not resolved: the last part may be a link, removed as one
+    run_dir = given.parent.resolve() / given.name
+    if given.name in ("", ".", "..") or root.resolve() not in run_dir.parents:
         raise DataError(f"{run_dir} is not inside {root}: refusing to delete it")
     if run_dir.name in SHIPPED_RUNS:
         raise DataError(f"run {run_dir.name} ships with FGNN Studio (a default model): refusing to delete it")
+    if run_dir.is_symlink():
+        run_dir.unlink()  # the link only: never the run (or folder) it points at
+        return
     if read_status(run_dir).get("state") in ("running", "queued"):
         raise DataError(f"run {run_dir.name} is still running: cancel it first")
     from .run_guard import describe_holder, lock_holder
@@ -457,4 +506,4 @@ def delete_run(run_dir, root=None) -> None:
     holder = lock_holder(run_dir)
     if holder is not None:
         raise DataError(f"run {run_dir.name} is in use by {describe_holder(holder)}: cancel it first")
-    shutil.rmtree(run_dir)
+    shutil.rmtree(run_dir)  # (rmtree removes links inside the folder as links, never their targets)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from . import distributed
+from .atomic import tensor_bytes
 from .checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
 from .data.dataset import DataError, PreparedDataset
 from .data.sessions import GraphBatchLoader
@@ -27,7 +28,7 @@ from .metrics import summarize
 from .models import build_model
 from .run_guard import (
     FiniteLossGuard,
-    RunFolderError,
+    RunFailed,
     RunLock,
     best_from_checkpoint,
     check_finite_state,
@@ -165,16 +166,23 @@ class _Tensorboard:
             self.writer = None
 
     def scalars(self, row: dict, step: int):
+        """Write ``row``'s numbers; an :class:`OSError` (a full disk) names the TensorBoard events."""
         if self.writer is None:
             return
-        for k, v in row.items():
-            if isinstance(v, (int, float)) and k not in ("epoch", "step", "time"):
-                self.writer.add_scalar(f"{row.get('kind', 'train')}/{k}", v, step)
-        self.writer.flush()
+        try:
+            for k, v in row.items():
+                if isinstance(v, (int, float)) and k not in ("epoch", "step", "time"):
+                    self.writer.add_scalar(f"{row.get('kind', 'train')}/{k}", v, step)
+            self.writer.flush()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, "TensorBoard events") from None
 
     def close(self):
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError:  # a full disk: reported by the write that failed
+                pass
 
 
 @dataclass
@@ -193,7 +201,10 @@ class RunRecords:
 
     def save(self, ckpt: dict, name: str) -> None:
         if self.status.writes:
-            save_checkpoint(ckpt, self.run_dir / name)
+            try:
+                save_checkpoint(ckpt, self.run_dir / name)
+            except OSError as exc:  # a full disk: say how much a checkpoint needs
+                raise folder_error(self.run_dir, exc, needed=tensor_bytes(ckpt), during_run=True) from None
 
 
 @dataclass
@@ -245,9 +256,9 @@ def train(config, run_dir, resume: bool = False, progress: bool = True,
     try:
         return _run(cfg, status, stop, held, dataset, resume, progress)
     except BaseException as exc:
-        exc = _record_failure(exc, status, stop, held.ctx)
-        if isinstance(exc, RunFolderError):
-            raise exc from None
+        recorded = _record_failure(exc, status, stop, held.ctx)
+        if recorded is not exc:  # the OS error as one line naming the folder (docs/run-folders.md)
+            raise recorded from None
         raise
     finally:
         if held.tb is not None:
@@ -315,7 +326,7 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
     run_dir = status.path.parent
     stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
     if isinstance(exc, OSError) and not isinstance(exc, DataError):  # a full or read-only run folder
-        exc = folder_error(run_dir, exc)
+        exc = folder_error(run_dir, exc, during_run=True)
     status.update(state="failed", finished=time.time(), updated=time.time(),
                   error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
     if isinstance(exc, KeyboardInterrupt):
@@ -327,8 +338,12 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
         status.update(error=distributed.lost_message(lost), lost_rank=lost[0]["rank"])
     try:
         status.write()
-    except OSError as write_exc:  # the folder cannot take even status.json: say so on stderr
-        print(f"error: {folder_error(run_dir, write_exc)}", file=sys.stderr)
+    except OSError as write_exc:  # the folder cannot take even status.json: the one message says so
+        also = f"status.json could not record this either ({write_exc.strerror})"
+        if isinstance(exc, RunFailed):
+            exc = type(exc)(f"{exc}; {also}")
+        else:
+            print(f"error: {folder_error(run_dir, write_exc)}", file=sys.stderr)
     if not isinstance(exc, (DataError, KeyboardInterrupt)) and not lost:
         traceback.print_exc()
     return exc

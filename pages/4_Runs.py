@@ -13,7 +13,7 @@ from fgnn.data.spec import DatasetSpec
 from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.run_tables import blank_missing, config_difference, run_table
-from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, list_runs, read_metrics
+from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, deletion_confirmed, list_runs, read_metrics
 from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/4_Runs.py")
@@ -101,7 +101,7 @@ with st.expander(":material/delete: Delete this run"):
         st.info(f"Deletion is off: {may_delete.reason}.", icon=":material/lock:")
     # enabled before the name is typed: a click that also ends the typing is not swallowed
     if st.button("Delete run", key="runs_delete", disabled=not may_delete):
-        if typed.strip() != name:
+        if not deletion_confirmed(typed, name):
             st.error(f"Type the run name `{name}` exactly to confirm the deletion.", icon=":material/error:")
             st.stop()
         try:

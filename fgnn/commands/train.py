@@ -138,7 +138,7 @@ def config_from_args(args):
 
 def run(args) -> int:
     from .. import distributed
-    from ..run_guard import TrainingDiverged
+    from ..run_guard import RunFailed
     from ..train import train
 
     rank = distributed.env_world()[0]
@@ -157,7 +157,7 @@ def run(args) -> int:
             return _launch(args, cfg, run_dir)
         # train() refuses a folder that holds a run (unless --resume of the same configuration)
         status = train(cfg, run_dir, resume=args.resume, progress=not args.quiet, launch_token=args.launch_token)
-    except TrainingDiverged as exc:  # the run ran and failed: status.json says so
+    except RunFailed as exc:  # the run ran and failed (diverged, its folder full): status.json says so
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except DataError as exc:

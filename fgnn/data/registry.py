@@ -7,14 +7,15 @@ The prepared data is cached in ``$FGNN_CACHE_DIR`` (default ``~/.cache/fgnn``) u
 hashes the bytes of every input file, the format, the column names, the protocol settings and
 :data:`PIPELINE_VERSION`, so a changed file is never served stale. Entries are plain
 tensors/str/int/float/list/dict written with :func:`torch.save` to a temporary file then renamed
-(atomic), and read back with ``torch.load(..., weights_only=True)``. A failed prepare writes nothing.
+(atomic), and read back with ``torch.load(..., weights_only=True)``. A failed prepare writes nothing;
+a cache folder that cannot take an entry (read-only, full) means working without a cache, with one warning.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import tempfile
+import sys
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..atomic import torch_save_atomic
 from .dataset import DataError, PreparedDataset
 from .items import attach_items, read_items
 from .protocol import (
@@ -167,19 +169,23 @@ def _cache_read(path: Path) -> PreparedDataset | None:
         return None
 
 
+_warned_folders: set[str] = set()
+
+
 def _cache_write(path: Path, ds: PreparedDataset) -> None:
+    """Keep ``ds`` in the cache. Caching is an optimisation: a folder that cannot take the entry
+    (read-only, full, over quota, any OS error) means working without a cache, with one warning line
+    per folder naming it, and no partial or temporary file left behind (fgnn.atomic)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save(dataset_state(ds), f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:  # caching is an optimisation; a read-only home must not break loading
-        warnings.warn(f"could not write the dataset cache {path}: {exc}")
+        torch_save_atomic(dataset_state(ds), path)
+    except OSError as exc:
+        folder = str(path.parent)
+        if folder not in _warned_folders:
+            _warned_folders.add(folder)
+            print(f"warning: the dataset cache folder {folder} cannot take a new entry "
+                  f"({exc.strerror or exc}); working without a cache (set FGNN_CACHE_DIR to a folder with room)",
+                  file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -213,11 +213,12 @@ def test_full_disk_while_saving_fails_the_run_and_leaves_no_temporary_file(tmp_p
     real_save = torch.save
 
     def full_disk(obj, f, *a, **kw):
-        Path(f).write_bytes(b"half a checkpoint")
-        raise OSError(errno.ENOSPC, "No space left on device", str(f))
+        f.write(b"half a checkpoint")  # (an open file: fgnn.atomic hands torch.save the temporary file)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint_module.torch, "save", full_disk)
-    with pytest.raises(RunFolderError, match=r"No space left on device; free some space, then --resume"):
+    with pytest.raises(RunFolderError, match=r"No space left on device \(about .* needed, .* free\); free some "
+                                             r"space, then run the same command again without --resume"):
         train(small_config(), tmp_path, progress=False, dataset=sample)
     monkeypatch.setattr(checkpoint_module.torch, "save", real_save)
     status = read_status(tmp_path)
