@@ -332,12 +332,16 @@ def _child_key(run_dir) -> str:
     return str(Path(run_dir).resolve())
 
 
-def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool = False) -> subprocess.Popen:
+def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool = False,
+               start_again: bool = False) -> subprocess.Popen:
     """Start ``python -m fgnn train --config run_dir/config.json`` as its own process session:
     it survives the Streamlit script rerun and a closed browser tab. Output goes to stdout.log.
 
     ``resume=True`` goes on with the run already in ``run_dir`` (``--resume``): its config, best
-    metrics and ``last.pt`` are kept (see :func:`resume_run`).
+    metrics and ``last.pt`` are kept (see :func:`resume_run`). ``start_again=True`` starts a new run
+    with ``config`` in the folder of one that ended (failed, cancelled) without a checkpoint
+    (:func:`can_start_again`): its rows and STOP file go, config.json is rewritten, stdout.log goes on.
+    Without either, ``run_dir`` must not exist.
 
     The queued status.json carries a one-off launch token that the child passes back (so a new run may
     start in the folder launch_run prepared for it, and nowhere that holds another run); launcher.json
@@ -345,7 +349,20 @@ def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool
     thread waits for the child and records a death by signal (its name) in stdout.log and status.json."""
     run_dir = Path(run_dir).resolve()  # the child runs from the repository, not from our cwd
     token = uuid.uuid4().hex
-    if resume:
+    if resume and start_again:
+        from .data.dataset import DataError
+
+        raise DataError("a run either resumes (resume=True) or starts again (start_again=True), not both")
+    if start_again:
+        _refuse_unless_startable_again(run_dir)
+        from .run_guard import _forget_run  # (here: run_guard imports this module and torch)
+
+        (run_dir / "STOP").unlink(missing_ok=True)  # the cancel that stopped it is done
+        (run_dir / LAUNCHER_FILE).unlink(missing_ok=True)  # the old launcher's pid is not this one
+        _forget_run(run_dir)  # the old run's rows and events; the child keeps a folder queued for its token
+        write_json_atomic(run_dir / "config.json", config)
+        write_json_atomic(run_dir / "status.json", {"state": "queued", "created": time.time(), "launch_token": token})
+    elif resume:
         status = read_json(run_dir / "status.json", default={}) or {}
         (run_dir / "STOP").unlink(missing_ok=True)  # the cancel that stopped it is done
         (run_dir / LAUNCHER_FILE).unlink(missing_ok=True)  # the old launcher's pid is not this one
@@ -389,6 +406,53 @@ def can_resume(run: dict) -> bool:
     state = (run.get("status") or {}).get("state")
     has_last = (Path(run["path"]) / "last.pt").is_file()
     return bool(run.get("config")) and (state == "cancelled" or (state == "failed" and has_last))
+
+
+def _start_again_refusal(run_dir: Path, status: dict) -> str | None:
+    """Why the run in ``run_dir`` cannot start again from the beginning there, or None when it can."""
+    state = status.get("state")
+    if state not in ("failed", "cancelled"):
+        return f"it is {state or 'in an unknown state'}: only a failed or cancelled run starts again"
+    saved = [name for name in ("best.pt", "last.pt") if (run_dir / name).exists()]
+    if saved:
+        return (f"it saved {' and '.join(saved)}, which a new run would replace: resume it, or start a "
+                "new run in another folder")
+    from .run_guard import describe_holder, lock_holder  # (here: run_guard imports this module and torch)
+
+    holder = lock_holder(run_dir)
+    if holder is not None:
+        return f"it is in use by {describe_holder(holder)}"
+    return None
+
+
+def _refuse_unless_startable_again(run_dir: Path) -> None:
+    from .data.dataset import DataError
+
+    why = _start_again_refusal(run_dir, read_status(run_dir)) if run_dir.is_dir() else "there is no such folder"
+    if why is not None:
+        raise DataError(f"run {run_dir.name} cannot be started again: {why}")
+
+
+def can_start_again(run: dict) -> bool:
+    """Whether a run (as :func:`list_runs` gives it) can start again from the beginning in its own
+    folder with its config: it ended failed or cancelled, saved neither ``best.pt`` nor ``last.pt``
+    (so nothing is lost) and no process holds the folder."""
+    status = run.get("status") or {}
+    return bool(run.get("config")) and _start_again_refusal(Path(run["path"]), status) is None
+
+
+def start_again_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
+    """Start a failed or cancelled run that saved no checkpoint again, from the beginning, in its own
+    folder with the config.json there (:func:`can_start_again`); a run that cannot is refused with a
+    :class:`~fgnn.data.dataset.DataError` saying why."""
+    from .data.dataset import DataError
+
+    run_dir = Path(run_dir)
+    config = read_json(run_dir / "config.json", default=None)
+    if not isinstance(config, dict) or not config:
+        raise DataError(f"run {run_dir.name} cannot be started again: its config.json is missing or unreadable; "
+                        "start a new run instead")
+    return launch_run(config, run_dir, python=python, start_again=True)
 
 
 def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:

@@ -12,12 +12,66 @@ import os
 import re
 from pathlib import Path
 
+from .atomic import write_atomic
 from .data.dataset import DataError, PreparedDataset
 from .data.readers import FORMATS
 from .data.spec import READ_OPTIONS, DatasetSpec
 
 #: The file types the Dataset page accepts for an uploaded click log.
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
+#: Streamlit's own cap on one uploaded file, in MB (``server.maxUploadSize``, default 200): a larger
+#: file is refused by the uploader in the browser and never reaches the app.
+UPLOADER_OPTION = "server.maxUploadSize"
+#: Where no upload limit applies: the command line reads a file of any size from disk.
+CLI_ROUTE = ("python -m fgnn prepare FILE --out FOLDER (the same columns and protocol options as "
+             "here; FOLDER holds the prepared sessions, which this page reads as a path on this machine "
+             "where FGNN_ALLOW_SERVER_PATHS allows it), or train on it directly with python -m fgnn train "
+             "--dataset FILE")
+
+
+def upload_limit_bytes(policy=None, uploader_mb: float | None = None) -> int:
+    """The largest file an upload can be: the app's cap (``FGNN_UPLOAD_MAX_MB``) or Streamlit's
+    uploader's (``server.maxUploadSize``, MB, where given), whichever is smaller."""
+    from .serving import MB, current_policy
+
+    policy = policy if policy is not None else current_policy()
+    limits = [policy.upload_max_bytes] + ([int(uploader_mb * MB)] if uploader_mb else [])
+    return min(limits)
+
+
+def _mb(n_bytes: int) -> str:
+    from .serving import MB
+
+    return f"{round(n_bytes / MB, 2):g}"
+
+
+def _limit_text(policy, uploader_mb: float | None) -> str:
+    from .serving import ENV_UPLOAD_MB
+
+    return (f"the upload limit of {_mb(upload_limit_bytes(policy, uploader_mb))} MB (set by {ENV_UPLOAD_MB}, and by Streamlit's "
+            f"{UPLOADER_OPTION} option for the uploader itself: raise both to take larger files)")
+
+
+def over_limit_message(name: str, size: int, policy=None, uploader_mb: float | None = None) -> str:
+    """What to say of an uploaded file of ``size`` bytes over the limit: the limit, its settings and
+    the command-line route, where no limit applies."""
+    from .serving import current_policy
+
+    policy = policy if policy is not None else current_policy()
+    return (f"{name}: {_mb(size)} MB is more than this app accepts per upload: the file is over "
+            f"{_limit_text(policy, uploader_mb)}; upload a smaller log, or prepare this one on the command "
+            f"line: {CLI_ROUTE}")
+
+
+def no_upload_message(policy=None, uploader_mb: float | None = None) -> str:
+    """What "Run the protocol" says when no uploaded file reached the app: none was chosen, or the
+    uploader refused it for its size (Streamlit refuses it in the browser, so the app cannot tell)."""
+    from .serving import current_policy
+
+    policy = policy if policy is not None else current_policy()
+    return (f"no uploaded click log reached the app: choose a file to upload first. A file over "
+            f"{_limit_text(policy, uploader_mb)} is refused by the uploader; prepare such a log on the "
+            f"command line instead: {CLI_ROUTE}")
 
 
 def upload_root() -> Path:
@@ -48,17 +102,14 @@ def save_upload(name: str, data: bytes, root=None, policy=None) -> Path:
     if not data:
         raise DataError(f"{name}: the uploaded file is empty; upload a click log with a header and rows")
     if len(data) > policy.upload_max_bytes:
-        raise DataError(f"{name}: {len(data) / 2**20:.1f} MB is more than this app accepts per upload "
-                        f"({policy.upload_max_bytes / 2**20:.1f} MB); upload a smaller log")
+        raise DataError(over_limit_message(name, len(data), policy))
     root = Path(root) if root is not None else upload_root()
     folder = root / hashlib.sha256(data).hexdigest()[:16]
     clean_uploads(root, policy, incoming=0 if folder.is_dir() else len(data))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_file_name(name)
     if not path.is_file() or path.stat().st_size != len(data):
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_atomic(path, lambda fh: fh.write(data))
     os.utime(folder)  # used now: the age limit counts from the last use
     return path
 

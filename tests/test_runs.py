@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from app_support import wait_for
 
+from fgnn.data.dataset import DataError
 from fgnn.runs import (
+    can_resume,
+    can_start_again,
     cancel_run,
     checkpoints_root,
     delete_run,
@@ -24,7 +27,9 @@ from fgnn.runs import (
     read_metrics,
     read_status,
     safe_run_name,
+    start_again_run,
     unique_run_dir,
+    write_json_atomic,
 )
 
 TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
@@ -352,3 +357,55 @@ def test_refusing_to_resume_or_delete_is_a_data_error_the_pages_show(root, tmp_p
     with pytest.raises(DataError, match="still running"):
         delete_run(done)
     assert done.is_dir()
+
+
+def test_a_failed_run_without_a_checkpoint_starts_again_in_its_own_folder(root):
+    """A run refused for a bad value saves nothing: it cannot be resumed, a new run cannot take its
+    folder, but it starts again there, with its config.json (fixed by hand) or a config given anew."""
+    run_dir = root / "again"
+    tiny = dict(TINY, model_params={"hidden_size": 8, "heads": 2})
+    assert launch_run(dict(tiny, batch_size=0), run_dir).wait(timeout=120) == 2
+    assert wait_for(run_dir, ("failed",), timeout=30)["state"] == "failed"
+    run = next(r for r in list_runs() if r["name"] == "again")
+    assert can_start_again(run) and not can_resume(run)
+    with pytest.raises(FileExistsError):
+        launch_run(tiny, run_dir)  # a new run never takes a folder that holds one
+    (run_dir / "metrics.jsonl").write_text('{"kind": "train", "step": 1, "loss": 99.0}\n')  # the old run's rows
+    write_json_atomic(run_dir / "config.json", tiny)  # the bad value fixed by hand
+    proc = start_again_run(run_dir)
+    proc.wait(timeout=180)
+    status = wait_for(run_dir, ("finished", "failed"))
+    assert status["state"] == "finished" and status["pid"] == proc.pid, status
+    assert_intact(run_dir)
+    assert all(r.get("loss") != 99.0 for r in read_metrics(run_dir))
+    assert not (run_dir / "launcher.json").exists() or json.loads((run_dir / "launcher.json").read_text())["pid"] == proc.pid
+    # finished, with checkpoints: nothing starts again over it, either way
+    run = next(r for r in list_runs() if r["name"] == "again")
+    assert not can_start_again(run)
+    with pytest.raises(DataError, match="cannot be started again: it is finished"):
+        start_again_run(run_dir)
+    with pytest.raises(DataError, match="cannot be started again"):
+        launch_run(tiny, run_dir, start_again=True)
+    assert json.loads((run_dir / "status.json").read_text())["state"] == "finished"
+
+
+def test_only_an_ended_run_without_checkpoints_may_start_again(root):
+    run_dir = root / "states"
+    run_dir.mkdir()
+    write_json_atomic(run_dir / "config.json", dict(TINY))
+    run = {"path": str(run_dir), "config": dict(TINY)}
+    for state in ("failed", "cancelled"):
+        assert can_start_again(dict(run, status={"state": state}))
+    for state in ("finished", "running", "queued", None):
+        assert not can_start_again(dict(run, status={"state": state}))
+    assert not can_start_again(dict(run, config={}, status={"state": "failed"}))
+    (run_dir / "best.pt").write_bytes(b"")
+    assert not can_start_again(dict(run, status={"state": "failed"}))
+    (run_dir / "best.pt").unlink()
+    # a status that says running, with a live process (this one): not over, so refused
+    write_json_atomic(run_dir / "status.json", {"state": "running", "pid": os.getpid(),
+                                                 "pid_start": process_start_time(os.getpid())})
+    with pytest.raises(DataError, match="cannot be started again: it is running"):
+        start_again_run(run_dir)
+    with pytest.raises(DataError, match="not both"):
+        launch_run(dict(TINY), run_dir, resume=True, start_again=True)

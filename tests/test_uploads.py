@@ -104,3 +104,44 @@ def test_a_bug_while_loading_a_log_is_a_bug_and_a_failed_read_a_data_error(custo
     monkeypatch.setattr(registry, "load_dataset", failing_disk)
     with pytest.raises(DataError, match=r"my clicks.csv: cannot be read \(Input/output error\)"):
         load_source(DatasetSpec(custom_csv, "csv", "visit", item_col="product", time_col="day"))
+
+
+def test_a_file_over_the_upload_limit_is_told_the_limit_its_settings_and_the_command_line(tmp_path):
+    from fgnn.serving import ServingPolicy
+    from fgnn.uploads import no_upload_message, over_limit_message, upload_limit_bytes
+
+    mb = 2**20
+    small = ServingPolicy.from_env({"FGNN_UPLOAD_MAX_MB": "0.01"})
+    with pytest.raises(DataError) as info:
+        save_upload("big.csv", b"1" * 11_000, root=tmp_path / "uploads", policy=small)
+    message = str(info.value)
+    assert "big.csv" in message and "over the upload limit of 0.01 MB" in message
+    assert "FGNN_UPLOAD_MAX_MB" in message and "server.maxUploadSize" in message
+    assert "python -m fgnn prepare FILE" in message
+    # the smaller of the app's cap and Streamlit's uploader's (MB) is the limit named
+    default = ServingPolicy()
+    assert upload_limit_bytes(default) == 200 * mb and upload_limit_bytes(default, 50) == 50 * mb
+    assert upload_limit_bytes(small, 50) == int(0.01 * mb)
+    assert "over the upload limit of 50 MB" in over_limit_message("x.csv", 60 * mb, default, 50)
+    # nothing reached the app ("Run the protocol" with no file): the uploader may have refused it for its size
+    nothing = no_upload_message(default, 200)
+    assert "choose a file to upload" in nothing and "over the upload limit of 200 MB" in nothing
+    assert "FGNN_UPLOAD_MAX_MB" in nothing and "server.maxUploadSize" in nothing
+    assert "python -m fgnn prepare FILE" in nothing
+
+
+def test_an_upload_is_written_atomically_and_never_through_a_planted_link(tmp_path):
+    import os
+
+    root = tmp_path / "uploads"
+    data = b"session,item,time\n1,5,100\n"
+    first = save_upload("clicks.csv", data, root=root)
+    first.unlink()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    # a link planted under the name of the temporary file (fgnn.atomic: <name>.tmp<pid>) is not followed
+    (first.parent / f"{first.name}.tmp{os.getpid()}").symlink_to(victim)
+    path = save_upload("clicks.csv", data, root=root)
+    assert path == first and path.read_bytes() == data and not path.is_symlink()
+    assert victim.read_text() == "keep me"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["clicks.csv"]

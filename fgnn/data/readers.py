@@ -54,6 +54,7 @@ RECBOLE_SUFFIX = ".inter"
 _RECBOLE_FIELD = re.compile(r"^[^:\t]+:(token|token_seq|float|float_seq)$")
 # Numeric times that are all beyond these are not seconds (year 5138 and later): milli-, micro-, nanoseconds.
 _TIME_UNITS = ((1e17, "ns", 1e9), (1e14, "us", 1e6), (1e11, "ms", 1e3))
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 _YOOCHOOSE_LINE = re.compile(r"^\s*\d+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z?,\d+(,.*)?$")
 
 
@@ -242,6 +243,7 @@ def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tup
     numeric = pd.to_numeric(values, errors="coerce")
     if len(numeric) and not np.isnan(numeric.iloc[0]):  # a column of numbers (its first row is one)
         seconds = numeric.to_numpy().astype(np.float64)
+        _check_one_unit(seconds, path, column, header_lines)
         finite = np.abs(seconds[np.isfinite(seconds)])
         smallest = float(finite.min()) if finite.size else 0.0  # a unit holds when no value can be seconds
         unit, per_second = next(((u, p) for limit, u, p in _TIME_UNITS if smallest >= limit), ("s", 1.0))
@@ -261,6 +263,46 @@ def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tup
                           f"{row + 1 + header_lines}",
                     "times must be unix seconds (or milliseconds) or ISO dates such as 2014-04-07T10:51:09Z")
     return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64), "s"
+
+
+def _check_one_unit(values: np.ndarray, path, column: str, header_lines: int) -> None:
+    """Refuse a numeric time column whose values fall in two units (seconds beside milliseconds, say):
+    read as one unit, one part would be dated thousands of years away. Names lines, quotes no value."""
+    # 0 = seconds, 1 = milliseconds, 2 = microseconds, 3 = nanoseconds (_TIME_UNITS, smallest first)
+    level = sum((values >= limit).astype(np.int64) for limit, _, _ in _TIME_UNITS)
+    # a value counts where it is a usable time in its unit (1e30 or -1e12 is no time in any: refused below)
+    per_second = np.array([1.0, *(p for _, _, p in reversed(_TIME_UNITS))])[level]
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(values) & (values >= 0) & (values / per_second <= _MAX_SECONDS)
+    found = np.unique(level[finite])
+    if found.size < 2:
+        return
+    units = [_UNIT_NAMES[u] for u in ("s", *(u for _, u, _ in reversed(_TIME_UNITS)))]
+    low, high = int(found[0]), int(found[-1])
+    first_low = int(np.flatnonzero(finite & (level == low))[0]) + 1 + header_lines
+    first_high = int(np.flatnonzero(finite & (level == high))[0]) + 1 + header_lines
+    raise _fail(path, f"time column '{column}' mixes {units[low]} and {units[high]}: line {first_low} reads as "
+                      f"{units[low]}, line {first_high} as {units[high]}",
+                f"convert one of them so that the whole column is in one unit (e.g. multiply the "
+                f"{units[low]} by {1000 ** (high - low):,}); the unit is detected from the values")
+
+
+def check_unique_columns(path, names: list[str], header_line: int = 1) -> None:
+    """Refuse a header that names one column twice (surrounding spaces aside): pandas would rename
+    the second one silently (``item.1``) and the wrong column could be read. Checked on the raw
+    header, before pandas sees it; the name is quoted only where file content may be."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        key = str(name).strip().lstrip("\ufeff")
+        if not key:
+            continue
+        if key in seen:
+            where = f"columns {seen[key]} and {position}"
+            problem = (f"the header on line {header_line} names column {key!r} twice ({where})" if quoting_content()
+                       else f"the header on line {header_line} gives {where} the same name")
+            raise _fail(path, problem, "rename one of them (or drop the extra column) so that every column "
+                                       "has its own name")
+        seen[key] = position
 
 
 def _tidy(path, fmt: str, session, item, time, date, owner: str = "session", event=None,
@@ -288,11 +330,11 @@ def read_diginetica(path) -> pd.DataFrame:
     header = tuple(c.strip() for c in line.split(";"))
     if header not in DIGINETICA_HEADERS:
         if len(header) == 1 and any(d in line for d in (",", "\t", "|")):
-            raise _fail(path, f"is not ';'-separated (header {shown(line.strip())})",
+            raise _fail(path, f"is not ';'-separated (header on line 1: {shown(line.strip())})",
                         "DIGINETICA views files use ';'; for another layout use --format csv "
                         "with --session-col/--item-col/--time-col")
         missing = [a for a, b in zip(*DIGINETICA_HEADERS) if a not in header and b not in header]
-        raise _fail(path, f"header {shown(line.strip())} is not a DIGINETICA header"
+        raise _fail(path, f"header on line 1 {shown(line.strip())} is not a DIGINETICA header"
                           + (f" (missing column(s) {', '.join(missing)})" if missing else ""),
                     "expected 'session_id;user_id;item_id;timeframe;eventdate' or "
                     "'sessionId;userId;itemId;timeframe;eventdate'")
@@ -308,7 +350,7 @@ def read_diginetica(path) -> pd.DataFrame:
     days = pd.to_datetime(df[d_col], errors="coerce", format="%Y-%m-%d", utc=True)
     if days.isna().any():
         row = int(np.flatnonzero(days.isna().to_numpy())[0])
-        raise _fail(path, f"unreadable eventdate {shown(df[d_col].iloc[row], 40)} on line {row + 2}",
+        raise _fail(path, f"unreadable eventdate {shown(df[d_col].iloc[row], 40)} in column '{d_col}' on line {row + 2}",
                     "eventdate must read YYYY-MM-DD")
     date = ((days - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
     return _tidy(path, "diginetica", session, item, time, date)
@@ -320,7 +362,7 @@ def read_yoochoose(path) -> pd.DataFrame:
     path = Path(path)
     line = _first_line(_read_head(path))
     if line.count(",") < 2:
-        raise _fail(path, f"is not ','-separated with 3+ fields (first line {shown(line.strip())})",
+        raise _fail(path, f"is not ','-separated with 3+ fields (line 1: {shown(line.strip())})",
                     "YOOCHOOSE clicks files have no header and read e.g. "
                     "'1,2014-04-07T10:51:09.277Z,214536502,0'; for another layout use "
                     "--format csv with --session-col/--item-col/--time-col")
@@ -346,27 +388,29 @@ def _sniff_delimiter(path: Path, text: str) -> str:
         counts = {d: line.count(d) for d in ",;\t|"}
         best = max(counts, key=counts.get)
         if counts[best] == 0:
-            raise _fail(path, f"no delimiter found in the header {shown(line.strip())}",
+            raise _fail(path, f"no delimiter found in the header on line 1 {shown(line.strip())}",
                         "give a ',', ';', tab or '|' separated file with a header row") from None
         return best
 
 
 def _columns_text(columns: list[str]) -> str:
-    return ", ".join(repr(c) for c in columns) if quoting_content() else "(names not shown)"
+    """The column names of a header, for a message: "on line 1: 'a', 'b'" (names withheld where
+    file content is: :func:`content_withheld`)."""
+    return "on line 1: " + (", ".join(repr(c) for c in columns) if quoting_content() else "(names not shown)")
 
 
 def _pick(columns: list[str], named: str | None, aliases: tuple, role: str, path, flag: str) -> str:
     if named is not None:
         if named in columns:
             return named
-        raise _fail(path, f"missing column '{named}' (the {role} column); columns found: "
+        raise _fail(path, f"missing column '{named}' (the {role} column); columns found "
                           f"{_columns_text(columns)}",
                     f"pass the right name with {flag}")
     lowered = {c.lower().replace(" ", ""): c for c in columns}
     for alias in aliases:
         if alias in lowered:
             return lowered[alias]
-    raise _fail(path, f"missing a {role} column (none of {', '.join(aliases)}); columns found: "
+    raise _fail(path, f"missing a {role} column (none of {', '.join(aliases)}); columns found "
                       f"{_columns_text(columns)}",
                 f"name it with {flag}")
 
@@ -387,7 +431,7 @@ def _owner_column(columns: list[str], session_col: str | None, user_col: str | N
             if alias in lowered:
                 return owner, lowered[alias]
     raise _fail(path, f"has no session column (none of {', '.join(SESSION_ALIASES)}) and no user column "
-                      f"(none of {', '.join(USER_ALIASES)}); columns found: {', '.join(repr(c) for c in columns)}",
+                      f"(none of {', '.join(USER_ALIASES)}); columns found {_columns_text(columns)}",
                 "name the session column with --session-col, or the user column with --user-col to cut "
                 "each user's events into sessions at gaps longer than --session-gap minutes")
 
@@ -421,13 +465,15 @@ def read_csv_log(path, session_col: str | None = None, item_col: str | None = No
     path = Path(path)
     text = _read_head(path)
     sep = delimiter or _sniff_delimiter(path, text)
+    header = _first_line(text)
+    check_unique_columns(path, next(csv.reader([header], delimiter=sep), []) if len(sep) == 1 else header.split(sep))
     try:
         df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding_errors="replace")
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot be parsed as {sep!r}-separated text ({exc})", "check the file") from None
     columns = [str(c) for c in df.columns]
     if len(columns) < 3:
-        raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header "
+        raise _fail(path, f"has {len(columns)} column(s) with delimiter {sep!r} (header on line 1: "
                           f"{shown(_first_line(text).strip())}): wrong delimiter?",
                     "give a delimited file with session (or user), item and time columns")
     return _table_to_tidy(df, path, "csv", session_col, user_col, item_col, time_col, event_col)
@@ -446,9 +492,10 @@ def read_recbole(path, session_col: str | None = None, item_col: str | None = No
     text = _read_head(path)
     line = _first_line(text)
     if not _is_recbole_header(line):
-        raise _fail(path, f"header {shown(line.strip())} is not a RecBole header (tab-separated name:type "
+        raise _fail(path, f"header on line 1 {shown(line.strip())} is not a RecBole header (tab-separated name:type "
                           "fields)", "RecBole .inter files start with e.g. "
                     "'session_id:token<TAB>item_id:token<TAB>timestamp:float'; for another layout use --format csv")
+    check_unique_columns(path, [f.rsplit(":", 1)[0] for f in line.rstrip("\r\n").split("\t")])
     try:
         df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding_errors="replace",
                          quoting=csv.QUOTE_NONE)
@@ -505,7 +552,8 @@ def load_restricted_pickle(path):
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror})", "check the path and its permissions") from None
     except Exception as exc:  # noqa: BLE001 (hostile bytes can raise anything: the file is refused); UnpicklingError, EOFError, ValueError, ... from hostile/broken bytes
-        raise _fail(path, f"is not a plain pickle of lists/tuples/ints ({type(exc).__name__}: {exc})",
+        why = f"{type(exc).__name__}: {exc}" if quoting_content() else type(exc).__name__
+        raise _fail(path, f"is not a plain pickle of lists/tuples/ints ({why})",
                     "only SR-GNN pickles holding lists of item ids are accepted") from None
 
 
@@ -531,7 +579,7 @@ def _flatten_sessions(path, sessions, what: str) -> tuple[np.ndarray, np.ndarray
     except OverflowError:
         raise _fail(path, f"{what} holds item ids too large for 64 bits", "expected item ids 1..N") from None
     if items.size and items.min() < 1:
-        raise _fail(path, f"{what} holds item id {int(items.min())}", "SR-GNN item ids start at 1 (0 is padding)")
+        raise _fail(path, f"{what} holds item id {int(items.min()) if quoting_content() else '(not shown)'}", "SR-GNN item ids start at 1 (0 is padding)")
     return items, lengths
 
 
@@ -576,7 +624,7 @@ def _targets(path, targets, n: int) -> np.ndarray:
     except OverflowError:
         raise _fail(path, "a target is too large for 64 bits", "expected item ids 1..N") from None
     if out.size and out.min() < 1:
-        raise _fail(path, f"target item id {int(out.min())}", "SR-GNN item ids start at 1 (0 is padding)")
+        raise _fail(path, f"target item id {int(out.min()) if quoting_content() else '(not shown)'}", "SR-GNN item ids start at 1 (0 is padding)")
     return out
 
 
