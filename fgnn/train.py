@@ -26,6 +26,7 @@ from .data.spec import CONFIG_KEYS, DatasetSpec
 from .evaluate import rank_targets
 from .metrics import summarize
 from .models import build_model
+from .prefetch import BatchPrefetcher
 from .run_guard import (
     FiniteLossGuard,
     RunFailed,
@@ -371,6 +372,9 @@ def _fit_baseline(model, ds, test_pairs, cfg: TrainConfig, records: RunRecords) 
     records.status.end("finished", epoch=1, best={**metrics, "epoch": 1}, last=metrics)
 
 
+PREFETCH_DEPTH = 2  # batches built ahead of the training step (fgnn.prefetch)
+
+
 @dataclass
 class EpochDone:
     """Where an epoch's batch loop stopped: batches ``first`` .. ``done`` of ``total`` ran."""
@@ -380,6 +384,7 @@ class EpochDone:
     total: int
     loss_sum: float  # the sum of the global batches' mean losses, over the whole epoch so far
     seconds: float
+    loader_wait_s: float = 0.0  # of ``seconds``, the time the loop waited for its next batch
 
 
 class NeuralRun:
@@ -469,27 +474,30 @@ class NeuralRun:
         window = torch.zeros((), device=device)
         window_n = 0
         t0 = time.time()
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, initial=first,
-                   mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
-        for batch in bar:
-            loss = self.train_step(batch, batches_done)
-            loss_sum += loss
-            window += loss
-            window_n += 1
-            self.global_step += 1
-            batches_done += 1
-            if self.global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
-                self.log_loss(epoch, window, window_n)
-                window.zero_()
-                window_n = 0
-            if (not ctx.active or batches_done % distributed.STOP_EVERY == 0) and ctx.any_stop(bool(self.stop)):
-                self.stop.signalled = True  # every process stops after the same batch
-                break
-        bar.close()
+        # batch n+1 is built (and pinned and sent) while batch n trains, in the loader's order; the
+        # thread stops when the loop ends, breaks (a cancel) or raises (fgnn.prefetch)
+        with BatchPrefetcher(loader, depth=PREFETCH_DEPTH, device=device) as batches:
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, initial=first,
+                       total=len(loader), mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
+            for batch in bar:
+                loss = self.train_step(batch, batches_done)
+                loss_sum += loss
+                window += loss
+                window_n += 1
+                self.global_step += 1
+                batches_done += 1
+                if self.global_step % cfg.log_every == 0:  # the only host sync: once every log_every batches
+                    self.log_loss(epoch, window, window_n)
+                    window.zero_()
+                    window_n = 0
+                if (not ctx.active or batches_done % distributed.STOP_EVERY == 0) and ctx.any_stop(bool(self.stop)):
+                    self.stop.signalled = True  # every process stops after the same batch
+                    break
+            bar.close()
         self.guard.check(epoch + 1, cfg.lr, ctx.any_stop)  # nothing non-finite is ever saved (docs/run-folders.md)
         check_finite_state(self.model, self.opt, epoch + 1, self.global_step, cfg.lr, ctx.any_stop)
         epoch_loss = float(ctx.mean_over_ranks(loss_sum))  # the sum of the global batches' mean losses
-        return EpochDone(first, batches_done, len(loader), epoch_loss, time.time() - t0)
+        return EpochDone(first, batches_done, len(loader), epoch_loss, time.time() - t0, batches.wait_s)
 
     def train_step(self, batch, batch_no: int) -> torch.Tensor:
         """One optimizer step on ``batch`` (global batch ``batch_no`` of the epoch); its loss, detached."""
@@ -545,7 +553,7 @@ class NeuralRun:
         metrics = summarize(ranks, cfg.ks)
         row = {"kind": "eval", "epoch": epoch + 1, "step": self.global_step,
                "split": self.status.get("selected_on", "test"), "train_loss": done.loss_sum / n_batches,
-               **metrics, "train_s": done.seconds, "eval_s": eval_s,
+               **metrics, "train_s": done.seconds, "eval_s": eval_s, "loader_wait_s": done.loader_wait_s,
                "train_examples_per_s": len(self.train_pairs) * (n_batches - done.first) / n_batches
                / max(done.seconds, 1e-9),
                "time": time.time()}

@@ -9,12 +9,17 @@ Parts, each printed as soon as it is measured and written at once to ``OUT/gpu-c
 1. the device: torch / CUDA versions, GPU names and memory, CPU cores;
 2. one training epoch of SR-GNN and one of FGNN on ``--dataset`` (the paper's batch 100, the
    training step of ``fgnn train``: bfloat16 autocast on CUDA, pinned asynchronous copies, fused
-   Adam): examples/s, seconds per epoch, peak GPU memory, and the batch time split into graph
-   building / host-to-device copy / forward / backward / optimizer. The split is measured on a
-   sample of batches (one in ``--sample-every``) with ``torch.cuda.synchronize`` between the
-   phases; all other batches run unsynchronised, as in training, and give the epoch's rate. An
-   epoch longer than ``--epoch-cap-s`` stops there: the rate measured so far and the full-epoch
-   time extrapolated from it are reported and labelled ``extrapolated``;
+   Adam, batches built ahead by a background thread, :mod:`fgnn.prefetch`): examples/s, seconds
+   per epoch, peak GPU memory, ``loader_wait_ms`` (the mean time the loop waited for its next
+   batch; the thread starts during the warm-up, so it has a head start) and the batch time split
+   into graph building / host-to-device copy / forward / backward / optimizer. The split is
+   measured on a sample of batches (one in ``--sample-every``) with ``torch.cuda.synchronize``
+   between the phases; graph building and the copy, which the thread does for the loop, are timed
+   on the main thread by building that batch once more (what the host work costs, hidden or not).
+   All other batches run unsynchronised, as in training, and give the epoch's rate. An epoch longer
+   than ``--epoch-cap-s`` stops there: the rate measured so far and the full-epoch time extrapolated
+   from it are reported and labelled ``extrapolated``. ``--prefetch-depth 0`` builds every batch in
+   the loop instead (the way training ran before the thread), for a before / after on one machine;
 3. evaluation examples/s of each trained model over all test pairs (60,858 on DIGINETICA);
 4. a round trip through the real CLI verbs on the device: ``fgnn train`` (1 epoch on the bundled
    sample), ``fgnn evaluate`` of its best.pt (must reproduce the last eval line of metrics.jsonl)
@@ -94,21 +99,30 @@ def device_info(device: torch.device) -> dict:
     return info
 
 
-def _training_step(model, opt, pairs, device: torch.device, use_amp: bool):
-    """The training step of :mod:`fgnn.train` on one batch of pair indices; with ``timed`` it
-    synchronises after each phase and returns the phases' seconds."""
+def _host_batch(pairs, idx, device: torch.device, timed: bool):
+    """Build the batch of ``idx`` and send it to ``device`` as the loader does (pinned, asynchronous
+    on CUDA); with ``timed`` it synchronises after the copy. The batch and ``[graph s, h2d s]``."""
     pin = device.type == "cuda"
+    marks = [time.perf_counter()]
+    batch = pairs.batch(idx)
+    marks.append(time.perf_counter())
+    if pin:
+        batch = batch.pin_memory()
+    batch = batch.to(device, non_blocking=pin)
+    if timed:
+        sync(device)
+    marks.append(time.perf_counter())
+    return batch, [b - a for a, b in itertools.pairwise(marks)]
 
-    def step(idx, timed: bool):
-        marks = [time.perf_counter()]
-        batch = pairs.batch(idx)
-        marks.append(time.perf_counter())
-        if pin:
-            batch = batch.pin_memory()
-        batch = batch.to(device, non_blocking=pin)
+
+def _training_step(model, opt, device: torch.device, use_amp: bool):
+    """The training step of :mod:`fgnn.train` on one batch on ``device``; with ``timed`` it
+    synchronises after each phase and returns the phases' seconds (forward, backward, optimizer)."""
+
+    def step(batch, timed: bool):
         if timed:
-            sync(device)
-        marks.append(time.perf_counter())
+            sync(device)  # the batches queued before this one are not counted in its forward pass
+        marks = [time.perf_counter()]
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
             scores = model(batch)
         loss = F.cross_entropy(scores.float(), batch.targets - 1)
@@ -130,7 +144,7 @@ def _training_step(model, opt, pairs, device: torch.device, use_amp: bool):
 
 
 def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, capped, loss_sum, split, n_sampled,
-                  device: torch.device) -> dict:
+                  device: torch.device, waits: list[float], prefetch_depth: int) -> dict:
     """The figures of one (possibly capped) epoch; a capped epoch's time is extrapolated, and says so."""
     rate = examples / max(elapsed, 1e-9)
     full = done == n_batches
@@ -139,7 +153,8 @@ def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, c
            "s_per_epoch": elapsed if full else n / rate, "s_per_epoch_is": "measured" if full else "extrapolated",
            "stopped_by": None if full else ("epoch cap" if capped else "max batches"),
            "mean_loss": float(loss_sum) / max(done, 1), "sampled_batches": n_sampled,
-           "batch_ms_unsynchronised_mean": 1000 * elapsed / max(done, 1)}
+           "batch_ms_unsynchronised_mean": 1000 * elapsed / max(done, 1), **_loader_waits(waits, prefetch_depth)}
+    out["loader_wait_share"] = out["loader_wait_ms"] / max(out["batch_ms_unsynchronised_mean"], 1e-9)
     if n_sampled:
         ms = split / n_sampled * 1000
         out["batch_split_ms"] = {name: float(v) for name, v in zip(PHASES, ms)}
@@ -150,52 +165,98 @@ def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, c
     return out
 
 
-def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: bool, seed: int = 0,
-                sample_every: int = 25, warmup: int = 5, cap_s: float = 75.0, max_batches: int | None = None) -> dict:
-    """One shuffled epoch with the training step of :mod:`fgnn.train`; see the module docstring."""
-    from ..train import TrainConfig, make_optimizer
+class _InlineBatches:
+    """The loader's batches built in the loop itself (``--prefetch-depth 0``, as training ran before
+    :mod:`fgnn.prefetch`): the loop's wait for a batch is the whole of its building and copy."""
 
+    def __init__(self, loader):
+        self._batches = iter(loader)
+        self.waits: list[float] = []
+
+    def start(self):
+        return self
+
+    def __next__(self):
+        t0 = time.perf_counter()
+        batch = next(self._batches)
+        self.waits.append(time.perf_counter() - t0)
+        return batch
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _loader_waits(waits: list[float], depth: int) -> dict:
+    """``loader_wait_ms``: the mean time the loop waited in ``next()`` for a batch, over every batch
+    timed; the first batch's wait and the mean of the others apart (the first may still be building)."""
+    ms = [1000 * w for w in waits]
+    return {"prefetch_depth": depth, "loader_wait_ms": sum(ms) / max(len(ms), 1),
+            "loader_wait_ms_first": ms[0] if ms else None,
+            "loader_wait_ms_after_first": sum(ms[1:]) / len(ms[1:]) if len(ms) > 1 else None,
+            "loader_wait_ms_max": max(ms, default=None)}
+
+
+def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: bool, seed: int = 0,
+                sample_every: int = 25, warmup: int = 5, cap_s: float = 75.0, max_batches: int | None = None,
+                prefetch_depth: int | None = None) -> dict:
+    """One shuffled epoch with the training step of :mod:`fgnn.train`; see the module docstring.
+    ``prefetch_depth``: batches built ahead by the loader thread (default: as training); 0 builds
+    each batch in the loop."""
+    from ..data.sessions import GraphBatchLoader
+    from ..prefetch import BatchPrefetcher
+    from ..train import PREFETCH_DEPTH, TrainConfig, make_optimizer
+
+    depth = PREFETCH_DEPTH if prefetch_depth is None else prefetch_depth
     model.to(device).train()
     opt = make_optimizer(model, TrainConfig())
     use_amp = amp and device.type == "cuda"
     n = len(pairs)
     n_batches = -(-n // batch_size)
+    # the loader draws the same permutation from the same seed; `order` is kept for the timed rebuilds
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-
-    step = _training_step(model, opt, pairs, device, use_amp)
-
-    t0 = time.perf_counter()  # warm-up on other batches (kernel selection, allocator), not counted
-    warm_order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
-    for i in range(min(warmup, n_batches)):
-        step(warm_order[i * batch_size:(i + 1) * batch_size], timed=False)
-    sync(device)
-    warmup_s = time.perf_counter() - t0
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
+    loader = GraphBatchLoader(pairs, batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed),
+                              device=device)
+    step = _training_step(model, opt, device, use_amp)
     limit = n_batches if max_batches is None else min(n_batches, max_batches)
     split = torch.zeros(len(PHASES), dtype=torch.double)
     n_sampled = 0
     loss_sum = torch.zeros((), device=device)
     done = examples = 0
     capped = False
-    t0 = time.perf_counter()
-    for i in range(limit):
-        idx = order[i * batch_size:(i + 1) * batch_size]
-        timed = sample_every > 0 and i % sample_every == sample_every // 2
-        loss, phases = step(idx, timed)
-        loss_sum += loss
-        done += 1
-        examples += idx.numel()
-        if timed:
-            split += torch.tensor(phases, dtype=torch.double)
-            n_sampled += 1
-        if time.perf_counter() - t0 > cap_s and done < limit:
-            capped = True
-            break
-    sync(device)
-    elapsed = time.perf_counter() - t0
+    with BatchPrefetcher(loader, depth, device) if depth else _InlineBatches(loader) as batches:
+        batches.start()  # a head start: the thread fills its queue during the warm-up
+        t0 = time.perf_counter()  # warm-up on other batches (kernel selection, allocator), not counted
+        warm_order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
+        for i in range(min(warmup, n_batches)):
+            step(_host_batch(pairs, warm_order[i * batch_size:(i + 1) * batch_size], device, timed=False)[0],
+                 timed=False)
+        sync(device)
+        warmup_s = time.perf_counter() - t0
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        t0 = time.perf_counter()
+        for i in range(limit):
+            batch = next(batches)
+            timed = sample_every > 0 and i % sample_every == sample_every // 2
+            if timed:  # what building and sending this batch costs the host, timed on its own
+                _, host = _host_batch(pairs, order[i * batch_size:(i + 1) * batch_size], device, timed=True)
+            loss, phases = step(batch, timed)
+            loss_sum += loss
+            done += 1
+            examples += min(batch_size, n - i * batch_size)
+            if timed:
+                split += torch.tensor(host + phases, dtype=torch.double)
+                n_sampled += 1
+            if time.perf_counter() - t0 > cap_s and done < limit:
+                capped = True
+                break
+        sync(device)
+        elapsed = time.perf_counter() - t0
     return _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, capped, loss_sum,
-                         split, n_sampled, device)
+                         split, n_sampled, device, batches.waits[:done], depth)
 
 
 def evaluate_speed(model, pairs, device: torch.device, batch_size: int = 500) -> dict:
@@ -295,6 +356,10 @@ def fmt_epoch(name: str, r: dict) -> str:
     if "peak_gpu_memory_gb" in r:
         lines.append(f"    peak GPU memory {r['peak_gpu_memory_gb']:.2f} GB allocated, "
                      f"{r['peak_gpu_reserved_gb']:.2f} GB reserved")
+    if r.get("loader_wait_ms") is not None:
+        lines.append(f"    loader wait {r['loader_wait_ms']:.3f} ms per batch = {100 * r['loader_wait_share']:.2f} % of "
+                     f"the {r['batch_ms_unsynchronised_mean']:.2f} ms batch (first batch {r['loader_wait_ms_first']:.3f} ms, "
+                     f"max {r['loader_wait_ms_max']:.3f} ms; prefetch depth {r['prefetch_depth']})")
     if "batch_split_ms" in r:
         s = r["batch_split_ms"]
         lines.append(f"    batch split over {r['sampled_batches']} synchronised batches (ms): " + ", ".join(
@@ -317,6 +382,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-batches", type=int, default=None, help="at most this many training batches per epoch")
     p.add_argument("--max-eval-pairs", type=int, default=None, help="evaluate on the first N test pairs only")
     p.add_argument("--sample-every", type=int, default=25, help="time the batch split on one batch in N")
+    p.add_argument("--prefetch-depth", type=int, default=None,
+                   help="batches the loader thread builds ahead (default: as fgnn train, 2); 0: build each batch in "
+                        "the loop, as training did before the thread")
     p.add_argument("--roundtrip-pairs", type=int, default=None,
                    help="train the round trip on the most recent N sample pairs (default all 1,205)")
     p.add_argument("--ddp-pairs", type=int, default=100000, help="training pairs of the 2-GPU DDP run")
@@ -389,7 +457,8 @@ def _model_parts(part: _Parts, name: str, ds, device: torch.device, args) -> Non
     def epoch():
         holder["model"] = model = build_model(name, ds.n_items)
         return train_epoch(model, ds.train, args.batch_size, device, amp=not args.no_amp,
-                           sample_every=args.sample_every, cap_s=args.epoch_cap_s, max_batches=args.max_batches)
+                           sample_every=args.sample_every, cap_s=args.epoch_cap_s, max_batches=args.max_batches,
+                           prefetch_depth=args.prefetch_depth)
 
     r = part(f"train_epoch_{name}", epoch)
     if "error" not in r:
