@@ -11,6 +11,7 @@ Playwright-managed browser (``playwright install chromium``) is found too.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -56,7 +57,173 @@ def chart(page, title: str, timeout: float = 60_000):
     return found
 
 
-# --------------------------------------------------------------------------- clicks that must land
+# --------------------------------------------------------------------------- acting on the page
+# Every browser test acts through these helpers (tests/browser/ opens no select and types into no
+# field by hand). Each one acts, then waits for the page to show that the act landed (the widget's
+# own state in the page, then a finished rerun), and repeats the ACT when it did not: on a busy
+# machine a click or a keystroke during a redraw can be lost. What a test asserts is never retried.
+# A step that should be quick fails within seconds with a message naming what was not seen; a step
+# that can take long under load (a first ranking, a training run) waits on its own condition with
+# the generous limit its caller names.
+QUICK_MS = 10_000     # the page's own reaction to an act (a list opening, a value shown)
+RERUN_S = 90.0        # a rerun that loads a model or a dataset on a busy 2-core machine
+
+
+def _timeout_error():
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    return PlaywrightTimeout
+
+
+def select_box(page, label: str):
+    """The input of the Streamlit selectbox labelled ``label``."""
+    return page.locator(f'input[role="combobox"][aria-label={json.dumps(label)}]').first
+
+
+def option_labels(page, label: str) -> list[str]:
+    """The labels a selectbox offers (opens its list, reads every option, closes it again)."""
+    box = select_box(page, label)
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    for _ in range(3):
+        box.scroll_into_view_if_needed()
+        box.click()
+        options = page.get_by_role("option")
+        with contextlib.suppress(_timeout_error()):
+            options.first.wait_for(state="visible", timeout=QUICK_MS)
+            labels = [t.strip() for t in options.all_inner_texts()]
+            box.press("Escape")
+            return labels
+        box.press("Escape")
+    raise AssertionError(f"the list of the select {label!r} never opened")
+
+
+def choose_option(page, label: str, option: str, *, attempts: int = 4) -> None:
+    """Choose ``option`` (its shown label) in the selectbox ``label``; return once the box shows it
+    and the rerun it started has finished. The opening of the list is what is retried."""
+    box = select_box(page, label)
+    want = page.get_by_role("option", name=option, exact=True)
+    seen: list[str] = []
+    for _ in range(attempts):
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
+        if box.input_value() == option:
+            return
+        box.scroll_into_view_if_needed()
+        box.click()
+        box.fill(option)  # the list keeps the options that contain the text
+        try:
+            want.wait_for(state="visible", timeout=QUICK_MS)
+            want.click(timeout=QUICK_MS)
+        except _timeout_error():
+            seen = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
+            box.press("Escape")
+            continue
+        with contextlib.suppress(_timeout_error()):
+            page.wait_for_function("([el, v]) => el.value === v", arg=[box.element_handle(), option],
+                                   timeout=QUICK_MS)
+            wait_for_streamlit_idle(page, timeout=RERUN_S)
+            if box.input_value() == option:
+                return
+    raise AssertionError(f"could not choose {option!r} in the select {label!r} "
+                         f"(it shows {box.input_value()!r}; options last seen: {seen})")
+
+
+def choose_radio(page, group: str, option: str, *, attempts: int = 3) -> None:
+    """Choose ``option`` in the radio group labelled ``group``; return once it is selected and the
+    rerun it started has finished."""
+    radio = page.locator(f'[role="radiogroup"][aria-label={json.dumps(group)}]').first
+    choice = radio.locator('label[data-testid="stRadioOption"]').filter(
+        has=page.get_by_text(option, exact=True)).first
+    for _ in range(attempts):
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
+        if choice.get_attribute("data-selected") == "true":
+            return
+        with contextlib.suppress(_timeout_error()):
+            choice.click(timeout=QUICK_MS)
+            page.wait_for_function("(el) => el.dataset.selected === 'true'", arg=choice.element_handle(),
+                                   timeout=QUICK_MS)
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    if choice.get_attribute("data-selected") != "true":
+        raise AssertionError(f"could not choose {option!r} in the radio group {group!r}")
+
+
+def set_toggle(page, label: str, on: bool = True, *, attempts: int = 3) -> None:
+    """Switch the toggle or checkbox whose label starts with ``label`` on (or off); return once it
+    shows that state and the rerun it started has finished."""
+    box = page.locator(f'input[type="checkbox"][aria-label^={json.dumps(label)}]').first
+    for _ in range(attempts):
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
+        if box.is_checked() == on:
+            return
+        with contextlib.suppress(_timeout_error()):
+            # the input is visually hidden: click its label, then wait for the state in the page
+            box.locator("xpath=ancestor::label[1]").click(timeout=QUICK_MS)
+            page.wait_for_function("([el, on]) => el.checked === on", arg=[box.element_handle(), on],
+                                   timeout=QUICK_MS)
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    if box.is_checked() != on:
+        raise AssertionError(f"could not switch {label!r} {'on' if on else 'off'}")
+
+
+def _same_value(shown: str, want: str) -> bool:
+    if shown == want:
+        return True
+    try:
+        return float(shown) == float(want)
+    except ValueError:
+        return False
+
+
+def type_value(page, label: str, value, *, attempts: int = 3) -> None:
+    """Type ``value`` into the text or number field ``label`` and commit it (Enter); return once the
+    field shows it with nothing left to apply and the rerun it started has finished. A value lost
+    in a redraw is typed again."""
+    want = str(value)
+    box = page.get_by_label(label, exact=True).first
+    for _ in range(attempts):
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
+        box.fill(want)
+        box.press("Enter")
+        # the rerun that takes the value may start a moment after Enter: idle means no run for 700 ms
+        wait_for_streamlit_idle(page, timeout=RERUN_S, quiet_ms=700)
+        pending = page.locator('[data-testid="InputInstructions"]').filter(has_text="Enter")
+        if _same_value(box.input_value(), want) and not pending.count():
+            return
+    raise AssertionError(f"the field {label!r} did not take {want!r} (it shows {box.input_value()!r})")
+
+
+def open_expander(page, title: str, *, attempts: int = 3) -> None:
+    """Open the expander ``title`` (a ``details`` element) if it is closed."""
+    details = page.locator("details").filter(has=page.locator("summary", has_text=title)).first
+    for _ in range(attempts):
+        details.wait_for(timeout=RERUN_S * 1000)
+        if details.get_attribute("open") is not None:
+            return
+        with contextlib.suppress(_timeout_error()):
+            details.locator("summary").first.click(timeout=QUICK_MS)
+            page.wait_for_function("(el) => el.open", arg=details.element_handle(), timeout=QUICK_MS)
+    if details.get_attribute("open") is None:
+        raise AssertionError(f"the expander {title!r} did not open")
+
+
+def click_until(page, locator, done, *, attempts: int = 3, within_ms: float = 30_000, force: bool = False) -> None:
+    """Click ``locator`` until ``done`` is seen: a locator that becomes visible, or a function
+    ``done(timeout_ms)`` that returns once the effect is there and raises Playwright's TimeoutError
+    if not. Only for clicks whose repetition is harmless once the effect is there (a button that a
+    landed click replaces or hides); a toggle goes through :func:`set_toggle`."""
+    wait = done if callable(done) else (lambda ms: done.first.wait_for(state="visible", timeout=ms))
+    for _ in range(attempts):
+        with contextlib.suppress(_timeout_error()):
+            wait(1)  # already there (an earlier, slow click landed)
+            return
+        with contextlib.suppress(_timeout_error()):
+            # (force: a plotly point sits under the chart's drag layer; the element is still waited for)
+            locator.first.click(timeout=QUICK_MS, force=force)
+        with contextlib.suppress(_timeout_error()):
+            wait(within_ms)
+            return
+    raise AssertionError(f"clicked {locator} {attempts} times; its effect {done} was not seen")
+
+
 def click_until_gone(page, locator, *, attempts: int = 3, gone_within_ms: float = 30_000) -> None:
     """Click a button that disappears once its click has landed, clicking again if it did not.
 
@@ -65,18 +232,107 @@ def click_until_gone(page, locator, *, attempts: int = 3, gone_within_ms: float 
     wait for it for its whole timeout. So each click is short and may fail, and what counts is the
     button going (waited for in the page, up to ``gone_within_ms`` after each click).
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    def gone(ms):
+        locator.first.wait_for(state="detached", timeout=ms)
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
 
+    click_until(page, locator, gone, attempts=attempts, within_ms=gone_within_ms)
+
+
+def press_button(page, name: str, *, effect=None, within_ms: float = 60_000, exact: bool = True) -> None:
+    """Click the button ``name`` once it is enabled and wait for ``effect`` (a locator, or a
+    function as in :func:`click_until`), clicking again if the click was lost; without ``effect``
+    wait for the rerun the click started."""
+    button = page.get_by_role("button", name=name, exact=exact)
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    if effect is None:
+        button.first.click(timeout=QUICK_MS)
+        wait_for_streamlit_idle(page, timeout=RERUN_S, quiet_ms=700)
+        return
+    click_until(page, button, effect, within_ms=within_ms)
+
+
+def open_tab(page, name: str, *, attempts: int = 3) -> None:
+    """Open the tab ``name``; return once it is selected and the rerun it started (the app's tabs
+    draw their content on the rerun) has finished."""
+    tab = page.get_by_role("tab", name=name, exact=True).first
     for _ in range(attempts):
-        if not locator.count():
+        wait_for_streamlit_idle(page, timeout=RERUN_S)
+        if tab.get_attribute("aria-selected") == "true":
+            wait_for_streamlit_idle(page, timeout=RERUN_S, quiet_ms=700)
             return
-        with contextlib.suppress(PlaywrightTimeout):
-            locator.click(timeout=5_000)
-        with contextlib.suppress(PlaywrightTimeout):
-            locator.wait_for(state="detached", timeout=gone_within_ms)
-            wait_for_streamlit_idle(page)
-            return
-    raise AssertionError(f"{locator} still shown after {attempts} clicks")
+        with contextlib.suppress(_timeout_error()):
+            tab.click(timeout=QUICK_MS)
+            page.wait_for_function("(el) => el.getAttribute('aria-selected') === 'true'",
+                                   arg=tab.element_handle(), timeout=QUICK_MS)
+    raise AssertionError(f"the tab {name!r} did not open")
+
+
+def fill_field(page, label: str, value) -> None:
+    """Type ``value`` into the field ``label`` WITHOUT committing it (no Enter, no blur): for a test
+    of what the next click does with a typed, uncommitted value. Returns once the field shows it."""
+    box = page.get_by_label(label, exact=True).first
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    box.fill(str(value))
+    page.wait_for_function("([el, v]) => el.value === v", arg=[box.element_handle(), str(value)], timeout=QUICK_MS)
+
+
+def wait_for_count(locator, n: int, timeout_ms: float = 60_000) -> None:
+    """Wait until ``locator`` matches exactly ``n`` elements (never count the first of several
+    renders); fail naming what was there instead."""
+    from playwright.sync_api import expect
+
+    try:
+        expect(locator).to_have_count(n, timeout=timeout_ms)
+    except AssertionError as exc:
+        raise AssertionError(f"expected {n} of {locator}, saw {locator.count()}: "
+                             f"{locator.all_inner_texts()[:10]}") from exc
+
+
+def go_to(page, title: str, marker=None) -> None:
+    """Switch page through the app's navigation (a new URL would start a new Streamlit session);
+    wait for ``marker`` (a locator; the page's heading by default) and a finished run."""
+    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+    marker = marker if marker is not None else page.get_by_role("heading", name=title).first
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+    click_until(page, link, marker, within_ms=RERUN_S * 1000)
+    wait_for_streamlit_idle(page, timeout=RERUN_S)
+
+
+def open_app(page, url: str, path: str = "", marker=None, *, timeout_s: float = 120.0) -> None:
+    """Open the app at ``url`` + ``path`` and wait until ``marker`` (a locator) is shown and the
+    first run has finished (a first visit loads the model and the data: generous limit)."""
+    page.goto(url.rstrip("/") + ("/" + path.lstrip("/") if path else ""))
+    wait_for_streamlit_idle(page, timeout=timeout_s)
+    if marker is not None:
+        marker.first.wait_for(timeout=timeout_s * 1000)
+        wait_for_streamlit_idle(page, timeout=timeout_s)
+
+
+# --------------------------------------------------------------------------- failures
+def failure_artifacts(page, name: str, server_logs=()) -> str:
+    """Save what a failed browser test saw (a screenshot, the page's text, the tails of its
+    servers' logs) under ``test-artifacts/failures/<name>/`` and return a short text for the
+    test report (CI prints it under the failure)."""
+    folder = ARTIFACTS_DIR / "failures" / "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120]
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"artifacts: {folder}"]
+    try:
+        page.screenshot(path=str(folder / "screenshot.png"), full_page=True, timeout=15_000)
+    except Exception as exc:  # noqa: BLE001 (a report of a failure must not fail itself)
+        lines.append(f"(no screenshot: {exc})")
+    try:
+        text = page.inner_text("body", timeout=15_000)
+    except Exception as exc:  # noqa: BLE001
+        text = f"(page text unavailable: {exc})"
+    (folder / "page.txt").write_text(text)
+    lines += ["--- page text (last 3000 characters) ---", text[-3000:]]
+    for log in server_logs:
+        log = Path(log)
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(missing)"
+        (folder / log.name).write_text(tail)
+        lines += [f"--- {log.name} (tail) ---", tail]
+    return "\n".join(lines)
 
 
 def click_point(page, n: int) -> None:

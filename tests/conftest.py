@@ -25,6 +25,21 @@ for _path in (str(TESTS_DIR), str(REPO_ROOT)):
 
 import browser_support
 
+SERVER_LOGS = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails saves what it saw (screenshot, page text, server log tails) in
+    ``test-artifacts/failures/<test>/`` and prints the text and the tails under its failure, so CI's
+    log shows them (the page is still open here: fixtures are torn down after this report)."""
+    report = yield
+    if report.when == "call" and report.failed and "browser_page" in getattr(item, "funcargs", {}):
+        text = browser_support.failure_artifacts(item.funcargs["browser_page"], item.nodeid,
+                                                 item.stash.get(SERVER_LOGS, []))
+        report.sections.append(("browser failure artifacts", text))
+    return report
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
@@ -84,6 +99,9 @@ def streamlit_server_factory(request, artifacts_dir):
         started += 1
         if name is None:
             name = request.node.name + ("" if started == 1 else f"-{started}")
+        # (a failed test quotes the tail of every server log it started: pytest_runtest_makereport)
+        request.node.stash.setdefault(SERVER_LOGS, []).append(
+            artifacts_dir / f"streamlit-{browser_support._browser._safe_name(name)}.log")
         return stack.enter_context(
             browser_support.run_streamlit(
                 script, name=name, env=env, cwd=cwd, timeout=timeout,

@@ -4,31 +4,24 @@ graph by integrated gradients and read the deletion curves; screenshot in
 from __future__ import annotations
 
 import pytest
-from browser_support import chart, wait_for_streamlit_idle
+from browser_support import chart, choose_radio, open_app, open_tab, press_button, set_toggle, type_value
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+EXPLAIN_COLOUR = "Colour the graph by"
 
 
 def test_explain_view_in_the_browser(streamlit_server, browser_page, artifacts_dir, ds):
     page = browser_page
-    page.goto(streamlit_server)
-    wait_for_streamlit_idle(page, timeout=90)
+    open_app(page, streamlit_server, marker=page.get_by_text("the session is empty"))
     session = ds.to_original([5, 17, 5, 30, 2, 8, 17, 44, 9, 12])
-    page.get_by_role("tab", name="Type ids").click()
-    wait_for_streamlit_idle(page, quiet_ms=700)  # the tab's fields are drawn by the rerun the switch starts
-    box = page.get_by_label("Item ids", exact=True)
-    box.fill(", ".join(map(str, session)))
-    box.press("Enter")
-    page.get_by_role("button", name="Add", exact=True).click()
-    wait_for_streamlit_idle(page)
-    chart(page, "Session graph: 10 clicks, 8 nodes").wait_for(timeout=60_000)
+    open_tab(page, "Type ids")
+    type_value(page, "Item ids", ", ".join(map(str, session)))
+    press_button(page, "Add", effect=lambda ms: chart(page, "Session graph: 10 clicks, 8 nodes", timeout=ms))
 
-    page.get_by_text("Explain an item's score").click()
-    wait_for_streamlit_idle(page, timeout=90)
-    chart(page, "Deletion curves of item").wait_for(timeout=90_000)
-    page.get_by_text("integrated gradients", exact=True).first.click()
-    wait_for_streamlit_idle(page, timeout=90)
+    set_toggle(page, "Explain an item's score")
+    chart(page, "Deletion curves of item", timeout=120_000)
+    choose_radio(page, EXPLAIN_COLOUR, "integrated gradients")
     graph = chart(page, "coloured by integrated gradients")
     graph.wait_for(timeout=60_000)
     assert graph.locator(".scatterlayer .point").count() >= 8

@@ -8,19 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_support import wait_for_streamlit_idle
+from browser_support import choose_radio, open_app, press_button, type_value
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def set_number(page, label: str, value) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(str(value))
-    box.press("Enter")
-    wait_for_streamlit_idle(page)
 
 
 def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factory, browser_page, artifacts_dir):
@@ -29,23 +22,15 @@ def test_start_one_epoch_run_and_see_its_curve(tmp_path, streamlit_server_factor
     shutil.copytree(REPO / "checkpoints" / "fgnn-sample", root / "fgnn-sample")
     url = streamlit_server_factory(env={"FGNN_CHECKPOINT_DIR": str(root)}, timeout=90)
     page = browser_page
-    page.goto(url.rstrip("/") + "/Train")
-    page.get_by_role("button", name="Start training").wait_for(timeout=90_000)
+    open_app(page, url, "Train", marker=page.get_by_role("button", name="Start training"))
 
-    set_number(page, "hidden_size", 16)
-    set_number(page, "heads", 2)
-    set_number(page, "epochs", 1)
-    set_number(page, "max training pairs (0 = all)", 120)
-    set_number(page, "max test pairs (0 = all)", 40)
-    set_number(page, "log loss every N batches", 1)
-    page.get_by_text("cpu", exact=True).click()
-    name = page.get_by_label("run name", exact=True)
-    name.fill("browser tiny")
-    name.press("Enter")
-    wait_for_streamlit_idle(page)
-    page.get_by_role("button", name="Start training").click()
-
-    page.get_by_text("Started run").wait_for(timeout=60_000)
+    for label, value in (("hidden_size", 16), ("heads", 2), ("epochs", 1), ("max training pairs (0 = all)", 120),
+                         ("max test pairs (0 = all)", 40), ("log loss every N batches", 1)):
+        type_value(page, label, value)
+    choose_radio(page, "device", "cpu")
+    type_value(page, "run name", "browser tiny")
+    # a second click once the run has started would be refused (the folder holds a run): harmless
+    press_button(page, "Start training", effect=page.get_by_text("Started run"), exact=False)
     run_dir = root / "browser-tiny"
     # the Train page's live fragment (every 2 s) says when the run has ended, however it ended
     page.get_by_text(re.compile(r"Run browser-tiny (finished|failed|was cancelled)")).first.wait_for(timeout=240_000)

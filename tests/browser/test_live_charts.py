@@ -5,7 +5,7 @@ and a forged value from the page is ignored."""
 from __future__ import annotations
 
 import pytest
-from browser_support import click_point, open_builder, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import click_point, go_to, open_builder, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
 
@@ -55,9 +55,7 @@ def test_the_item_map_stays_mounted_and_keeps_its_zoom(streamlit_server, browser
     # plotly.js is a script of the app's page, loaded once: a page switch and back does not load it again
     loads = "() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/plotly.min.js')).length"
     assert page.evaluate(loads) == 1
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Graph construction").click()
-    page.get_by_role("heading", name="Graph construction").wait_for()
-    wait_for_streamlit_idle(page)
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Session builder").click()
+    go_to(page, "Graph construction")
+    go_to(page, "Session builder")
     wait_for_chart_title(page, r"^Session graph: 3 clicks")
     assert page.evaluate(loads) == 1

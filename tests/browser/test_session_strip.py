@@ -4,15 +4,18 @@ forged from the page (or a press on a session that changed since) change nothing
 from __future__ import annotations
 
 import pytest
-from browser_support import click_point, open_builder, wait_for_chart_title, wait_for_streamlit_idle
+from browser_support import click_point, open_builder, press_button, wait_for_chart_title, wait_for_streamlit_idle
 
 pytestmark = pytest.mark.browser
 
 LABELS = "() => [...document.querySelectorAll('.fgnn-strip-label code')].map(c => c.textContent)"
 
 
-def press(page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
+def press(page, name: str, labels: list[str]) -> None:
+    """Press a strip button and wait until the strip shows ``labels`` (the click is repeated only if
+    the strip did not change within 30 s)."""
+    press_button(page, name, within_ms=30_000, effect=lambda ms: page.wait_for_function(
+        f"(want) => JSON.stringify(({LABELS})()) === JSON.stringify(want)", arg=labels, timeout=ms))
     wait_for_streamlit_idle(page)
 
 
@@ -27,10 +30,10 @@ def test_strip_moves_and_removes_clicks_and_ignores_forged_edits(streamlit_serve
     assert page.get_by_role("button", name="move earlier: click 1").is_disabled()
     assert page.get_by_role("button", name="move later: click 3").is_disabled()
 
-    press(page, "move later: click 1")
+    press(page, "move later: click 1", [b, a, c])
     wait_for_chart_title(page, r"^Session graph: 3 clicks")
     assert page.evaluate(LABELS) == [b, a, c]
-    press(page, "remove this click: click 2")
+    press(page, "remove this click: click 2", [b, c])
     wait_for_chart_title(page, r"^Session graph: 2 clicks")
     assert page.evaluate(LABELS) == [b, c]
 
