@@ -9,6 +9,7 @@ import streamlit as st
 
 from fgnn.gcfreeze import freeze_after_imports
 from pages._shared import follow_deep_link, sidebar
+from pages._widgets import harden
 
 st.set_page_config(page_title="FGNN Studio", page_icon=":material/hub:", layout="wide")
 
@@ -28,6 +29,8 @@ follow_deep_link()
 try:
     nav.run()
 finally:
+    # every widget value the next run reads is read safely (the browser boundary: pages/_widgets.py)
+    harden()
     # Streamlit's full garbage collection after each run skips what the imports left
     # (about 200 ms per click otherwise; docs/performance.md)
     freeze_after_imports()

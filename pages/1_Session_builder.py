@@ -37,6 +37,7 @@ from fgnn.plots import (
     whatif_figure,
 )
 from fgnn.runs import list_runs
+from pages import _widgets as ui
 from pages._live_chart import clicked_item, figure_args, live_plotly_chart
 from pages._session_strip import session_strip
 from pages._shared import (
@@ -114,11 +115,9 @@ def _on_map_click(dataset) -> None:
 
 
 def _on_row_pick(name: str, items_key: str) -> None:
-    rows = ((ss.get(_pick_key(name)) or {}).get("selection", {}) or {}).get("rows", [])
     items = ss.get(items_key, [])
-    for r in rows[:1]:
-        if 0 <= r < len(items):
-            _add(items[r])
+    for r in ui.selected_rows(ss.get(_pick_key(name)), len(items))[:1]:
+        _add(items[r])
     _picked_once(name)
 
 
@@ -155,7 +154,8 @@ model, ckpt = require_model()
 
 
 def _on_strip_edit() -> None:
-    edited = builder.strip_edit(ss["session_items"], trigger_value("builder_strip", "edit"))
+    edited = builder.strip_edit(ss["session_items"], trigger_value(
+        "builder_strip", "edit", lambda v: builder.strip_edit(ss["session_items"], v) is not None))
     if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
         _set_session(edited, keep_highlight=True)
 
@@ -165,11 +165,14 @@ def _session_strip(items: list[int]) -> None:
         top = st.columns([3, 1, 1, 1.4])
         top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
                         f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
-        top[1].button("Undo", icon=":material/undo:", on_click=_undo, disabled=not ss["builder_history"], width="stretch")
-        top[2].button("Clear", on_click=_set_session, args=([],), disabled=not items, width="stretch")
-        top[3].button("Random test session", icon=":material/casino:", on_click=_on_random, args=(dataset,), width="stretch",
-                      help="A real session of the test split without its last click; the true next "
-                           "item is ringed in green.")
+        ui.button("Undo", key="builder_undo", where=top[1], icon=":material/undo:", on_click=_undo,
+                  disabled=not ss["builder_history"], width="stretch")
+        ui.button("Clear", key="builder_clear", where=top[2], on_click=_set_session, args=([],), disabled=not items,
+                  width="stretch")
+        ui.button("Random test session", key="builder_random", where=top[3], icon=":material/casino:",
+                  on_click=_on_random, args=(dataset,), width="stretch",
+                  help="A real session of the test split without its last click; the true next "
+                       "item is ringed in green.")
         if items:
             shown = items[-MAX_SHOWN_CLICKS:]
             first = len(items) - len(shown)
@@ -201,7 +204,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
     then re-sends one tab, not three; docs/performance.md). The fields of the tabs not drawn keep
     their values."""
     keep_widget_state(ADD_TAB_WIDGETS)
-    tab_map, tab_cat, tab_type = st.tabs(["Item map", "Catalogue", "Type ids"], key="builder_add_tab", on_change="rerun")
+    tab_map, tab_cat, tab_type = ui.tabs(["Item map", "Catalogue", "Type ids"], key="builder_add_tab", on_change="rerun")
     if tab_map.open:
         with tab_map:
             _add_by_map(items, expl, catalogue)
@@ -215,7 +218,7 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
 
 def _add_by_map(items: list[int], expl, catalogue) -> None:
     names = dataset.item_labels() or None
-    found = builder.search_items(catalogue, st.text_input(
+    found = builder.search_items(catalogue, ui.text_input(
         "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
         help="Any item of the catalogue, drawn as a star on the map; click a row to add it."),
         limit=10, names=names)
@@ -240,7 +243,7 @@ def _add_by_map(items: list[int], expl, catalogue) -> None:
                    "most popular items as points and the rest as grey density. Click a point to add it.")
     if len(found):
         ss["builder_found_items"] = found["item"].tolist()
-        st.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
+        ui.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
                      on_select=lambda: _on_row_pick("found", "builder_found_items"),
                      selection_mode="single-row", hide_index=True, width="stretch")
     elif ss.get("builder_find"):
@@ -249,26 +252,27 @@ def _add_by_map(items: list[int], expl, catalogue) -> None:
 
 def _add_from_catalogue(catalogue) -> None:
     c1, c2, c3 = st.columns([1, 1.4, 1])
-    query = c1.text_input("Item id or name contains", key="builder_query")
+    query = ui.text_input("Item id or name contains", key="builder_query", where=c1)
     cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
-    chosen = c2.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label)
-    min_pop = c3.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop")
+    chosen = ui.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label, where=c2)
+    min_pop = ui.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop", where=c3)
     table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
+    ui.screen("builder_catalogue_page", ui.PAGE_NUMBER)
     page = table_page(table, ss.get("builder_catalogue_page", 1))
     ss["builder_catalogue_page"] = page.number  # clamped: a narrower filter has fewer pages
     ss["builder_catalogue_items"] = page.rows["item"].tolist()
-    st.dataframe(builder.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
+    ui.dataframe(builder.blank_unknown_category(page.rows), key=_pick_key("catalogue"),
                  on_select=lambda: _on_row_pick("catalogue", "builder_catalogue_items"),
                  selection_mode="single-row", hide_index=True, height=360, width="stretch")
     n1, n2 = st.columns([1, 3])
-    n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page")
+    ui.number_input("Page", min_value=1, max_value=page.count, step=1, key="builder_catalogue_page", where=n1)
     n2.caption(f"{page.caption('items')} ({len(catalogue):,} in the catalogue) · click a row to add the item")
 
 
 def _add_by_typing() -> None:
-    st.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
-    st.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
-    st.button("Add", on_click=_on_typed, args=(dataset,))
+    ui.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
+    ui.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
+    ui.button("Add", key="builder_typed_add", on_click=_on_typed, args=(dataset,))
     if ss.get("builder_typed_error"):
         st.error(ss["builder_typed_error"], icon=":material/error:")
 
@@ -282,14 +286,14 @@ def _graph_panel(expl) -> None:
     head = "mean"
     if choices.steps:
         step_opts = ["mean"] + choices.steps
-        step = g1.selectbox("Readout step", step_opts, key="builder_step",
+        step = ui.selectbox("Readout step", step_opts, key="builder_step", where=g1,
                             format_func=lambda s: "mean of steps" if s == "mean" else f"step {s + 1}",
                             help="Node size and colour: readout attention of this step.")
     else:
         g1.caption("no readout attention")
     if choices.layers:
         layer_opts = ["weight"] + choices.layers
-        layer = g2.selectbox("Edges coloured by", layer_opts, key="builder_layer",
+        layer = ui.selectbox("Edges coloured by", layer_opts, key="builder_layer", where=g2,
                              index=1, format_func=lambda l: "weight only" if l == "weight" else f"WGAT layer {l + 1}")
         if layer == "weight":
             layer = None
@@ -297,12 +301,12 @@ def _graph_panel(expl) -> None:
             heads = ["mean"] + list(range(choices.heads[layer]))
             if ss.get("builder_head") not in heads:
                 ss["builder_head"] = "mean"
-            head = g3.selectbox("Head", heads, key="builder_head",
+            head = ui.selectbox("Head", heads, key="builder_head", where=g3,
                                 format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
     else:
         g2.caption("no edge attention for this model")
     graph, node_att, edge_att = builder.graph_view(expl, dataset.item_ids, step, layer, head)
-    fixed = st.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
+    fixed = ui.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
                       help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
                            "views, steps and sessions compare by colour.")
     fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
@@ -316,7 +320,7 @@ def _graph_panel(expl) -> None:
 @st.fragment
 def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
     """A count-based baseline's top-K beside the model's (choosing another reruns only this)."""
-    base_name = st.selectbox("Baseline", list(BASELINES), format_func=model_label, key="builder_baseline")
+    base_name = ui.selectbox("Baseline", list(BASELINES), format_func=model_label, key="builder_baseline")
     try:
         baseline = get_baseline(base_name)
         base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),
@@ -346,7 +350,7 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
         return
     if ss.get("builder_other") not in choices:
         ss["builder_other"] = choices[0]  # the best run of the other network on this dataset
-    other_path = st.selectbox("Compare with", choices, key="builder_other", format_func=checkpoint_label,
+    other_path = ui.selectbox("Compare with", choices, key="builder_other", format_func=checkpoint_label,
                               help="Runs on this dataset only; the best run of the other network first.")
     try:
         other, other_ckpt, _ = get_model(str(other_path))
@@ -374,16 +378,20 @@ def _topk_table(shown, target=None, pick: tuple[str, str] | None = None) -> None
         ss[items_key] = shown["item"].tolist()
         clicks = {"key": _pick_key(name), "on_select": lambda: _on_row_pick(name, items_key),
                   "selection_mode": "single-row"}
-    st.dataframe(builder.highlight_target(shown, target), hide_index=True, width="stretch",
-                 height=min(38 + 35 * len(shown), 400),
-                 column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in ("score", "probability") if c in shown.columns}, **clicks)
+    table = builder.highlight_target(shown, target)
+    config = {c: st.column_config.NumberColumn(format="%.4f") for c in ("score", "probability") if c in shown.columns}
+    if clicks:
+        ui.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 400),
+                     column_config=config, **clicks)
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 400),
+                     column_config=config)
 
 
 def _topk_chart(topk) -> None:
     """The top-K as a clickable bar chart, behind a toggle (a bar click changes the session, so
     this stays in the builder's fragment rather than one of its own)."""
-    if st.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
+    if ui.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
         fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"),
                           item_labels=dataset.item_labels())
         st.plotly_chart(fig, key=_pick_key("topk_chart"), on_select=lambda: _on_chart_pick("topk_chart"),
@@ -395,13 +403,14 @@ def _whatif(items: list[int], k: int) -> None:
     """Ranks of the top-K under reordered variants (a new shuffle seed reruns only this), behind a
     toggle that is off until switched on."""
     st.subheader("What if the order were different?")
-    if not st.toggle("Rank the top-K under reordered sessions (shuffled, reversed, one click removed)",
+    if not ui.toggle("Rank the top-K under reordered sessions (shuffled, reversed, one click removed)",
                      key="builder_whatif"):
         return  # off by default: closed, it computes and sends nothing (docs/performance.md)
     st.caption("FGNN's question: does the order of the clicks matter? Each row is a variant of this "
                "session; each cell is where that variant ranks one of the original top-K items "
                "(rank 1 = best).")
-    seed = st.columns(4)[0].number_input("Shuffle seed", min_value=0, value=0, step=1, key="builder_seed")
+    seed = ui.number_input("Shuffle seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="builder_seed",
+                           where=st.columns(4)[0])
     if len(items) > builder.WHATIF_LAST_CLICKS:
         st.caption(f"Removing one click is tried for the last {builder.WHATIF_LAST_CLICKS} clicks only.")
     try:
@@ -426,7 +435,7 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
     """Why this item? The session graph coloured by one attribution method, and the deletion
     curves of every method (docs/explanations.md). Off until switched on: it costs ~1 s."""
     st.subheader("Why this item?")
-    if not st.toggle("Explain an item's score: attention, integrated gradients, GNNExplainer, and a "
+    if not ui.toggle("Explain an item's score: attention, integrated gradients, GNNExplainer, and a "
                      "faithfulness check", key="builder_explain"):
         return
     methods = attribution.methods_for(model)
@@ -436,19 +445,19 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
     if truth is not None:
         options.append(("true next item", int(truth)))
     options.append(("typed", None))
-    choice = c1.selectbox("Item to explain", options, key="builder_explain_item",
+    choice = ui.selectbox("Item to explain", options, key="builder_explain_item", where=c1,
                           format_func=lambda o: (f"#{topk_items.index(o[1]) + 1} of the top-K: item {o[1]}"
                                                  if o[0] == "top" else f"true next item {o[1]}"
                                                  if o[0] == "true next item" else "an item id I type"))
     item = choice[1]
     if item is None:
-        item = int(c2.number_input("Item id", min_value=0, step=1, value=int(topk_items[0]),
-                                   key="builder_explain_typed"))
+        item = int(ui.number_input("Item id", min_value=0, value=int(topk_items[0]), step=1,
+                                   key="builder_explain_typed", where=c2))
     shown = [m for m in methods if m != "random"]
     if not shown:
         st.info(f"The model '{model.name}' is {attribution.NOT_EXPLAINABLE}: its scores do not split "
                 "over the clicks; only the random deletion order is shown.")
-    method = c3.radio("Colour the graph by", shown or ["random"], horizontal=True, key="builder_explain_method",
+    method = ui.radio("Colour the graph by", shown or ["random"], horizontal=True, key="builder_explain_method", where=c3,
                       format_func=lambda m: METHOD_LABELS.get(m, m))
     cache = ss.setdefault("builder_explain_cache", {})
     key = (str(ss.get("checkpoint")), tuple(items), int(item))
@@ -516,7 +525,7 @@ def _builder() -> None:
     if session_error:
         if items:
             notes.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
-            notes.button("Drop the unknown items", on_click=lambda: _set_session(
+            ui.button("Drop the unknown items", key="builder_drop_unknown", where=notes, on_click=lambda: _set_session(
                 [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
         else:
             notes.warning(session_error, icon=":material/touch_app:")

@@ -11,6 +11,7 @@ import streamlit as st
 from fgnn.builder import parse_item_ids
 from fgnn.data.dataset import DataError
 from fgnn.teaching import construction_steps
+from pages import _widgets as ui
 from pages._shared import ensure_app_shell, get_dataset
 
 ensure_app_shell("pages/2_Graph_construction.py")
@@ -28,11 +29,11 @@ ss.setdefault("construction_source", SOURCES[1] if builder_items else SOURCES[0]
 ss.setdefault("construction_text", EXAMPLE)
 
 c1, c2 = st.columns([1, 2])
-source = c1.radio("Sequence", SOURCES, key="construction_source")
+source = ui.radio("Sequence", SOURCES, key="construction_source", where=c1)
 sequence: list[int] = []
 error = None
 if source == SOURCES[0]:
-    text = c2.text_input("Item ids in click order", key="construction_text",
+    text = ui.text_input("Item ids in click order", key="construction_text", where=c2,
                          help="Whole numbers separated by commas or spaces; any ids work here.")
     try:
         sequence = parse_item_ids(text)
@@ -41,7 +42,7 @@ if source == SOURCES[0]:
 else:
     sequence = builder_items
     c2.markdown("**From the Session builder:** " + (" → ".join(f"`{i}`" for i in sequence) or "*(empty)*"))
-    if st.button("Open the Session builder"):
+    if ui.button("Open the Session builder", key="construction_open_builder"):
         st.switch_page("pages/1_Session_builder.py")
 
 if error:
@@ -69,19 +70,18 @@ except ValueError as exc:
     st.stop()
 
 titles = [s.title for s in steps]
-show_all = st.toggle("Show every step at once", key="construction_all")
+show_all = ui.toggle("Show every step at once", key="construction_all")
 if show_all:
     chosen = steps
 else:
+    ui.screen("construction_step", ui.Offer(lambda v: v in titles, "one of the steps"))
     ss.setdefault("construction_step", titles[0])
-    if ss["construction_step"] not in titles:
-        ss["construction_step"] = titles[0]
     at = titles.index(ss["construction_step"])
     b1, b2, b3 = st.columns([1, 4, 1], vertical_alignment="bottom")
-    b1.button("◀ Previous", key="construction_prev", disabled=at == 0, width="stretch",
+    ui.button("◀ Previous", key="construction_prev", where=b1, disabled=at == 0, width="stretch",
               on_click=lambda: ss.update(construction_step=titles[at - 1]))
-    title = b2.selectbox("Step", titles, key="construction_step")
-    b3.button("Next ▶", key="construction_next", disabled=at == len(titles) - 1, width="stretch",
+    title = ui.selectbox("Step", titles, key="construction_step", where=b2)
+    ui.button("Next ▶", key="construction_next", where=b3, disabled=at == len(titles) - 1, width="stretch",
               on_click=lambda: ss.update(construction_step=titles[at + 1]))
     chosen = [steps[titles.index(title)]]
 

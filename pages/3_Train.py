@@ -17,6 +17,7 @@ from fgnn.plots import training_curves_figure
 from fgnn.run_tables import log_tail
 from fgnn.runs import (
     can_resume,
+    can_start_again,
     cancel_run,
     checkpoints_root,
     epoch_label,
@@ -28,10 +29,12 @@ from fgnn.runs import (
     read_status,
     resume_run,
     safe_run_name,
+    start_again_run,
     unique_run_dir,
 )
 from fgnn.train import TrainConfig
 from fgnn.validation import problems
+from pages import _widgets as ui
 from pages._shared import checkpoint_choices, current_dataset, ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/3_Train.py")
@@ -66,13 +69,13 @@ left, right = st.columns(2)
 with left:
     loaded = ss.get("user_datasets", {})  # label -> DatasetSpec, from the Dataset page
     datasets = list(dict.fromkeys([current_dataset(), *(DatasetSpec(n) for n in list_datasets()), *loaded.values()]))
-    dataset = st.selectbox("Dataset", datasets, key="train_dataset", format_func=lambda s: dataset_label(s, loaded),
+    dataset = ui.selectbox("Dataset", datasets, key="train_dataset", format_func=lambda s: dataset_label(s, loaded),
                            help="Registry name, or a click log loaded on the Dataset page.")
-    model = st.selectbox("Model", model_names(), key="train_model",
+    model = ui.selectbox("Model", model_names(), key="train_model",
                          help="FGNN and SR-GNN train with Adam; the baselines are fitted by counting.")
     neural = is_neural(model)
     presets = preset_names(model)  # named configurations that are not the paper's model (docs/fgnn-study.md)
-    preset = st.selectbox("Preset", ["paper", *presets], key=f"train_{model}_preset",
+    preset = ui.selectbox("Preset", ["paper", *presets], key=f"train_{model}_preset",
                           help="'paper' is the published model; a named preset is NOT the paper's model "
                                "(docs/fgnn-study.md) and fills the hyperparameters below.") if presets else "paper"
     preset_values = preset_params(model, None if preset == "paper" else preset)
@@ -86,53 +89,54 @@ with left:
         rule = hp.rule  # the rules live in fgnn.validation, the words in fgnn.hyperparams
         low, high = widget_bounds(rule)
         if rule and rule.kind == "choice":
-            model_params[hp.name] = st.selectbox(hp.name, list(rule.choices), index=list(rule.choices).index(default)
+            model_params[hp.name] = ui.selectbox(hp.name, list(rule.choices), index=list(rule.choices).index(default)
                                                  if default in rule.choices else 0, key=key, help=hp.help)
         elif hp.type is bool:
-            model_params[hp.name] = st.checkbox(hp.name, value=default, key=key, help=hp.help)
+            model_params[hp.name] = ui.checkbox(hp.name, value=default, key=key, help=hp.help)
         elif hp.type is int:
-            model_params[hp.name] = int(st.number_input(hp.name, value=default, step=1, key=key, help=hp.help,
-                                                        min_value=low, max_value=high))
+            model_params[hp.name] = int(ui.number_input(hp.name, value=default, step=1, key=key, help=hp.help,
+                                                        min_value=low, max_value=high, integer=True))
         elif hp.type is float:
-            model_params[hp.name] = float(st.number_input(hp.name, value=default, format="%g", key=key, help=hp.help,
-                                                          min_value=low, max_value=high))
+            model_params[hp.name] = float(ui.number_input(hp.name, value=default, format="%g", key=key, help=hp.help,
+                                                          min_value=low, max_value=high, integer=False))
         else:
-            model_params[hp.name] = st.text_input(hp.name, value=str(default), key=key, help=hp.help)
+            model_params[hp.name] = ui.text_input(hp.name, value=str(default), key=key, help=hp.help)
 with right:
     st.markdown("**Training**" if neural else "**Evaluation**")
-    epochs = int(st.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_HELP["epochs"], disabled=not neural))
+    epochs = int(ui.number_input("epochs", 1, 1000, DEFAULTS.epochs, key="train_epochs", help=TRAINING_HELP["epochs"], disabled=not neural))
     c1, c2 = st.columns(2)
-    batch_size = int(c1.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size", help=TRAINING_HELP["batch_size"],
-                                     disabled=not neural))
-    lr = float(c2.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr", help=TRAINING_HELP["lr"],
-                               disabled=not neural))
-    weight_decay = float(c1.number_input("weight decay", 0.0, 1.0, DEFAULTS.weight_decay, format="%g",
-                                         key="train_weight_decay", help=TRAINING_HELP["weight_decay"], disabled=not neural))
-    lr_step = int(c2.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step", help=TRAINING_HELP["lr_step"],
-                                  disabled=not neural))
-    lr_gamma = float(c1.number_input("lr decay factor", 0.0, 1.0, DEFAULTS.lr_gamma, format="%g",
-                                     key="train_lr_gamma", help=TRAINING_HELP["lr_gamma"], disabled=not neural))
-    seed = int(c2.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed", help=TRAINING_HELP["seed"]))
-    ks = st.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks",
+    batch_size = int(ui.number_input("batch size", 1, 100_000, DEFAULTS.batch_size, key="train_batch_size", help=TRAINING_HELP["batch_size"],
+                                     disabled=not neural, where=c1))
+    lr = float(ui.number_input("learning rate", 0.0, 10.0, DEFAULTS.lr, format="%g", key="train_lr", help=TRAINING_HELP["lr"],
+                               disabled=not neural, where=c2))
+    weight_decay = float(ui.number_input("weight decay", 0.0, 1.0, DEFAULTS.weight_decay, format="%g",
+                                         key="train_weight_decay", help=TRAINING_HELP["weight_decay"], disabled=not neural, where=c1))
+    lr_step = int(ui.number_input("lr decay every N epochs", 1, 1000, DEFAULTS.lr_step, key="train_lr_step", help=TRAINING_HELP["lr_step"],
+                                  disabled=not neural, where=c2))
+    lr_gamma = float(ui.number_input("lr decay factor", 0.0, 1.0, DEFAULTS.lr_gamma, format="%g",
+                                     key="train_lr_gamma", help=TRAINING_HELP["lr_gamma"], disabled=not neural, where=c1))
+    seed = int(ui.number_input("seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed", help=TRAINING_HELP["seed"], where=c2))
+    ks = ui.multiselect("evaluate at K", [1, 5, 10, 20, 50, 100], default=DEFAULTS.ks, key="train_ks",
                         help=TRAINING_HELP["ks"])
-    max_train = int(c1.number_input("max training pairs (0 = all)", 0, 10**9, 0, key="train_max_train_pairs",
-                                    help=TRAINING_HELP["max_train_pairs"]))
-    max_test = int(c2.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs",
-                                   help=TRAINING_HELP["max_test_pairs"]))
-    log_every = int(c1.number_input("log loss every N batches", 1, 100_000, DEFAULTS.log_every, key="train_log_every", help=TRAINING_HELP["log_every"]))
+    max_train = int(ui.number_input("max training pairs (0 = all)", 0, 10**9, 0, key="train_max_train_pairs",
+                                    help=TRAINING_HELP["max_train_pairs"], where=c1))
+    max_test = int(ui.number_input("max test pairs (0 = all)", 0, 10**9, 0, key="train_max_test_pairs",
+                                   help=TRAINING_HELP["max_test_pairs"], where=c2))
+    log_every = int(ui.number_input("log loss every N batches", 1, 100_000, DEFAULTS.log_every, key="train_log_every", help=TRAINING_HELP["log_every"], where=c1))
     devices = ["auto", "cpu"] + (["cuda"] if has_cuda else [])
-    device = st.radio("device", devices, horizontal=True, key="train_device",
+    device = ui.radio("device", devices, horizontal=True, key="train_device",
                       help="auto = the GPU when there is one.")
     (st.success if has_cuda else st.info)(f"CUDA: {gpu}", icon=":material/memory:")
     max_proc, why = process_choices(device, gpu_names(), os.cpu_count())
+    ui.screen("train_nproc", ui.Offer(lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"))
     if ss.get("train_nproc", 1) > max_proc:
         ss["train_nproc"] = max_proc
-    nproc = int(st.number_input("processes (data-parallel)", 1, max_proc, 1, key="train_nproc", disabled=not neural,
+    nproc = int(ui.number_input("processes (data-parallel)", 1, max_proc, 1, key="train_nproc", disabled=not neural,
                                 help="DistributedDataParallel under torchrun (docs/distributed.md); baselines "
                                      "always fit in one process."))
     st.caption(why if neural else "baselines fit in one process")
     default_name = f"{model}-{dataset.stem}"  # follows the model and dataset until a name is typed
-    name = st.text_input("run name", key="train_run_name", placeholder=default_name).strip() or default_name
+    name = ui.text_input("run name", key="train_run_name", placeholder=default_name, max_chars=200).strip() or default_name
     folder = safe_run_name(name)
     st.caption(f"folder: `{unique_run_dir(checkpoints_root(), folder).name}`")
 
@@ -158,7 +162,7 @@ def start() -> None:
 
 policy = serving_policy()
 may_train = policy.may_train()  # read-only mode turns the button off; the run limit is checked on click too
-if st.button("▶ Start training", type="primary", key="train_start", disabled=policy.read_only):
+if ui.button("▶ Start training", type="primary", key="train_start", disabled=policy.read_only):
     try:
         with policy.training_slot():  # the run limit, checked again under a lock
             start()
@@ -182,7 +186,7 @@ if watch not in paths:
     neural_runs = [r["path"] for r in runs if is_neural((r.get("config") or {}).get("model"))]
     watch = (active or neural_runs or paths)[0]
 ss["train_watch"] = watch
-st.selectbox("run to watch", paths, key="train_watch", format_func=lambda p: Path(p).name)
+ui.selectbox("run to watch", paths, key="train_watch", format_func=lambda p: Path(p).name)
 
 
 def _follow_state(run_dir: str, state: str) -> None:
@@ -194,6 +198,21 @@ def _follow_state(run_dir: str, state: str) -> None:
         checkpoint_choices.clear()
         if ss.get("train_started") == Path(run_dir).name:
             ss.pop("train_started", None)
+        st.rerun()
+
+
+def _go_on_button(run_dir, policy, label: str, key: str, action, done: str, help_text: str) -> None:
+    """A button that starts an ended run again in its own folder (``action``: resume or start again),
+    under the same run limit as Start."""
+    if not ui.button(label, key=key, disabled=policy.read_only, help=help_text):
+        return
+    try:
+        with policy.training_slot():
+            action(run_dir)
+    except (OSError, DataError) as exc:
+        st.error(f"The run could not be {done}: {exc}", icon=":material/error:")
+    else:
+        ss["train_started"] = Path(run_dir).name
         st.rerun()
 
 
@@ -218,7 +237,7 @@ def live(run_dir: str) -> None:
         done = (status.get("step") or 0) / max(steps * epochs_total, 1) if steps else 0.0
         st.progress(min(max(done, 0.0), 1.0), text=f"step {status.get('step') or 0} of {steps * epochs_total or '?'}")
         may_cancel = serving_policy().may_cancel()
-        if st.button("■ Cancel", key="train_cancel", disabled=not may_cancel, help=may_cancel.reason or None):
+        if ui.button("■ Cancel", key="train_cancel", disabled=not may_cancel, help=may_cancel.reason or None):
             cancel_run(run_dir)
             st.warning("Cancel requested: the run stops within a few batches.", icon=":material/stop_circle:")
     elif state == "finished":
@@ -236,17 +255,13 @@ def live(run_dir: str) -> None:
     resumable = state in ("cancelled", "failed") and can_resume(
         {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")})
     policy = serving_policy()
-    if resumable and st.button("▶ Resume", key="train_resume", disabled=policy.read_only,
-                               help="Go on from last.pt in the same folder (a run cancelled before its "
-                                    "first batch starts again)."):
-        try:
-            with policy.training_slot():  # the same run limit as Start
-                resume_run(run_dir)
-        except (OSError, DataError) as exc:
-            st.error(f"The run could not be resumed: {exc}", icon=":material/error:")
-        else:
-            ss["train_started"] = Path(run_dir).name
-            st.rerun()
+    run_info = {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")}
+    if resumable:
+        _go_on_button(run_dir, policy, "▶ Resume", "train_resume", resume_run, "resumed",
+                      "Go on from last.pt in the same folder (a run cancelled before its first batch starts again).")
+    if state in ("cancelled", "failed") and can_start_again(run_info):
+        _go_on_button(run_dir, policy, "↻ Start again", "train_start_again", start_again_run, "started again",
+                      "It saved no checkpoint: start it from the beginning in the same folder, with its config.json.")
     rows = read_metrics(run_dir)
     if rows:
         ks = sorted({int(x.split("@")[1]) for r in rows for x in r if x.startswith("hit@")})

@@ -14,6 +14,7 @@ from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.run_tables import blank_missing, config_difference, run_table
 from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, deletion_confirmed, list_runs, read_metrics
+from pages import _widgets as ui
 from pages._shared import ensure_app_shell, serving_policy
 
 ensure_app_shell("pages/4_Runs.py")
@@ -45,7 +46,7 @@ names = list(table["run"])
 # the best finished neural runs (by their best HR@K); baselines are drawn as reference lines
 finished = table[(table["kind"] == "model") & (table["state"] == "finished")]
 default = list(finished.sort_values(f"HR@{k}", ascending=False, na_position="last")["run"][:2])
-chosen = st.multiselect("runs to overlay", names, default=default, key="runs_overlay",
+chosen = ui.multiselect("runs to overlay", names, default=default, key="runs_overlay",
                         help="Models as curves; a baseline as a dotted line at its HR, MRR and NDCG. "
                              "Choose two runs to see how their configs differ.")
 if chosen:
@@ -63,7 +64,7 @@ if len(chosen) == 2 and all(n in by_name for n in chosen):
 
 # --------------------------------------------------------------------------- one run
 st.subheader("One run")
-name = st.selectbox("run", names, key="runs_selected")
+name = ui.selectbox("run", names, key="runs_selected")
 run = by_name[name]
 ckpt = best_checkpoint(run["path"])
 c1, c2 = st.columns(2)
@@ -88,19 +89,20 @@ if ckpt is None:
     st.caption("This run has no checkpoint yet.")
 else:
     in_use = str(ss.get("checkpoint")) == str(ckpt)
-    st.button(":material/check: Use this checkpoint in the whole app" if not in_use else ":material/check: In use", key="runs_use",
+    ui.button(":material/check: Use this checkpoint in the whole app" if not in_use else ":material/check: In use", key="runs_use",
               disabled=in_use, on_click=use_checkpoint, args=(str(ckpt), run["config"]))
 if ss.get("runs_message"):
     st.success(ss.pop("runs_message"))
 
 with st.expander(":material/delete: Delete this run"):
-    st.write(f"Deletes the folder `{run['path']}` with its checkpoints and logs. This cannot be undone.")
+    st.write(f"Deletes the run folder `{name}` with its checkpoints and logs. This cannot be undone.")
     may_delete = serving_policy().may_delete(run["path"])
-    typed = st.text_input("type the run name to confirm", key="runs_delete_confirm", disabled=not may_delete)
+    typed = ui.text_input("type the run name to confirm", key="runs_delete_confirm", disabled=not may_delete,
+                          max_chars=300)
     if not may_delete:
         st.info(f"Deletion is off: {may_delete.reason}.", icon=":material/lock:")
     # enabled before the name is typed: a click that also ends the typing is not swallowed
-    if st.button("Delete run", key="runs_delete", disabled=not may_delete):
+    if ui.button("Delete run", key="runs_delete", disabled=not may_delete):
         if not deletion_confirmed(typed, name):
             st.error(f"Type the run name `{name}` exactly to confirm the deletion.", icon=":material/error:")
             st.stop()

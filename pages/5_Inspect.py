@@ -24,6 +24,7 @@ from fgnn.pair_ranks import (
 from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
 from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
 from fgnn.runs import checkpoints_root, list_runs
+from pages import _widgets as ui
 from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset, kept_multiselect, range_slider
 
 ensure_app_shell("pages/5_Inspect.py")
@@ -113,7 +114,7 @@ st.caption(f"Checkpoint **{label(path)}** ({info['model']}, epoch {info['epoch']
 
 # --------------------------------------------------------------------------- filters
 f1, f2, f3, f4 = st.columns(4)
-outcome = f1.radio(f"outcome at K = {k}", ["all", "hit", "miss"], horizontal=True, key="inspect_outcome")
+outcome = ui.radio(f"outcome at K = {k}", ["all", "hit", "miss"], horizontal=True, key="inspect_outcome", where=f1)
 lmax = int(table["length"].max()) if len(table) else 1
 length = range_slider(f2, "prefix length", 1, max(lmax, 2), key="inspect_length")
 pmax = int(table["target_popularity"].max()) if len(table) else 1
@@ -126,18 +127,19 @@ else:
     f4.caption("no item categories for this dataset")
     categories = []
 shown = filter_pairs(table, outcome, length, popularity, categories)
+ui.screen("inspect_page", ui.PAGE_NUMBER)
 page = table_page(shown, ss.get("inspect_page", 1))
 ss["inspect_page"] = page.number  # clamped: a narrower filter has fewer pages
 st.markdown(f"**{len(shown):,}** of {len(table):,} test pairs. Select a row to open it in the builder.")
 view = page.rows.assign(prefix=page.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p)))
-event = st.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
+event = ui.dataframe(view, hide_index=True, on_select="rerun", selection_mode="single-row",
                      key=f"inspect_table_{page.number}",
                      column_config={"prefix": st.column_config.TextColumn("prefix (original ids)", width="large")})
 n1, n2 = st.columns([1, 3])
-n1.number_input("Page", min_value=1, max_value=page.count, step=1, key="inspect_page")
+ui.number_input("Page", min_value=1, max_value=page.count, step=1, key="inspect_page", where=n1)
 n2.caption(page.caption("test pairs"))
 
-rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+rows = ui.selected_rows(event, len(page.rows))
 pairs = page.rows["pair"].tolist()
 if pairs:
     pick = int(page.rows.iloc[rows[0]]["pair"]) if rows else pairs[0]
@@ -147,7 +149,7 @@ if pairs:
     if ss["inspect_pair"] not in pairs:
         ss["inspect_pair"] = pairs[0]
     c1, c2 = st.columns([3, 1])
-    pair = c1.selectbox("test pair (this page)", pairs, key="inspect_pair",
+    pair = ui.selectbox("test pair (this page)", pairs, key="inspect_pair", where=c1,
                         format_func=lambda p: f"#{p}: rank {int(table.at[p, 'rank'])}, target {table.at[p, 'target']}")
     row = table.loc[table["pair"] == pair].iloc[0]
     if not row["hit"]:  # a miss: what the model put first instead
@@ -160,7 +162,7 @@ if pairs:
             st.markdown(f"Miss: the model put item **{guess['top1']}** first (score {guess['top1_score']:.4f}); "
                         f"the true next item **{guess['target']}** is at rank **{guess['rank']:,}** "
                         f"(score {guess['score']:.4f}).")
-    if c2.button(":material/hub: Open in the session builder", key="inspect_open"):
+    if ui.button(":material/hub: Open in the session builder", key="inspect_open", where=c2):
         open_in_builder(row["prefix"], row["target"])
 
 # --------------------------------------------------------------------------- slices
@@ -182,13 +184,14 @@ def _faithfulness(path: str) -> None:
                "method and the explained item's probability is followed; a lower area under that deletion "
                "curve (AUC) = a more faithful explanation. Random = the same with a random order.")
     c1, c2, c3 = st.columns([1, 1.6, 1])
-    n = int(c1.number_input("test pairs", min_value=2, max_value=2000, value=50, step=10, key="inspect_faith_pairs"))
-    which = c2.radio("explained item", ["top1", "target"], horizontal=True, key="inspect_faith_item",
+    n = int(ui.number_input("test pairs", min_value=2, max_value=2000, value=50, step=10, key="inspect_faith_pairs",
+                            where=c1))
+    which = ui.radio("explained item", ["top1", "target"], horizontal=True, key="inspect_faith_item", where=c2,
                      format_func=lambda w: "the model's first item" if w == "top1" else "the true next item")
     store = ss.setdefault("inspect_faith", {})
     version = _version(path)
     key = (path, version, n, which)
-    if c3.button("Compute", key="inspect_faith_run", icon=":material/science:"):
+    if ui.button("Compute", key="inspect_faith_run", where=c3, icon=":material/science:"):
         try:
             dataset = _dataset_of(path)
             model = _model_of(path, *version)
@@ -229,7 +232,7 @@ if not others:
     st.stop()
 if ss.get("inspect_other") not in others:
     ss["inspect_other"] = others[0]
-other = st.selectbox("second checkpoint (B), runs on the same dataset", others, format_func=label, key="inspect_other")
+other = ui.selectbox("second checkpoint (B), runs on the same dataset", others, format_func=label, key="inspect_other")
 table_b, info_b = evaluate(other)
 name_a, name_b = "A", "B"
 try:
@@ -245,19 +248,20 @@ both_b = _slices(other, *_version(other), k, f"B: {info_b['model']}", table_b)
 c2.plotly_chart(rank_comparison_figure(comparison, k=k), key="inspect_compare_fig")
 st.plotly_chart(metric_slices_figure(pd.concat([both["session length"], both_b["session length"]]), k=k,
                                      title="A vs B by prefix length"), key="inspect_compare_slices")
-which = st.radio("show pairs where", ["only A hits", "only B hits", "both hit", "both miss"], horizontal=True,
+which = ui.radio("show pairs where", ["only A hits", "only B hits", "both hit", "both miss"], horizontal=True,
                  key="inspect_compare_outcome")
+ui.screen("inspect_compare_page", ui.PAGE_NUMBER)
 part = table_page(comparison[comparison["outcome"] == which], ss.get("inspect_compare_page", 1))
 ss["inspect_compare_page"] = part.number
-picked = st.dataframe(part.rows.assign(prefix=part.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
+picked = ui.dataframe(part.rows.assign(prefix=part.rows["prefix"].map(lambda p: " → ".join(str(i) for i in p))),
                       hide_index=True, key=f"inspect_compare_table_{which}_{part.number}", on_select="rerun",
                       selection_mode="single-row")
-chosen = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
+chosen = ui.selected_rows(picked, len(part.rows))
 if chosen:
     crow = part.rows.iloc[chosen[0]]
-    if st.button(f":material/hub: Open pair #{int(crow['pair'])} in the session builder (A and B side by side)",
+    if ui.button(f":material/hub: Open pair #{int(crow['pair'])} in the session builder (A and B side by side)",
                  key="inspect_compare_open"):
         open_in_builder(crow["prefix"], crow["target"], other=other)
 n1, n2 = st.columns([1, 3])
-n1.number_input("Page", min_value=1, max_value=part.count, step=1, key="inspect_compare_page")
+ui.number_input("Page", min_value=1, max_value=part.count, step=1, key="inspect_compare_page", where=n1)
 n2.caption(part.caption("test pairs"))

@@ -18,7 +18,8 @@ from fgnn.plots import (
     session_length_figure,
     split_timeline_figure,
 )
-from fgnn.uploads import SUFFIXES, form_message, save_upload
+from fgnn.uploads import SUFFIXES, form_message, no_upload_message, save_upload
+from pages import _widgets as ui
 from pages._shared import current_dataset, ensure_app_shell, get_dataset, serving_policy
 
 ensure_app_shell("pages/6_Dataset.py")
@@ -31,47 +32,47 @@ st.title("Dataset")
 
 # --------------------------------------------------------------------------- your own log
 with st.expander(":material/upload_file: Load your own click log", expanded=False):
-    how = st.radio("from", ["upload", "path on this machine"], horizontal=True, key="data_source_kind")
+    how = ui.radio("from", ["upload", "path on this machine"], horizontal=True, key="data_source_kind")
     upload = path_text = None
     if how == "upload":
         allowed = policy.may_upload()
-        upload = st.file_uploader("click log (CSV/TSV)", type=[s.lstrip(".") for s in SUFFIXES], key="data_upload",
+        upload = ui.file_uploader("click log (CSV/TSV)", type=[s.lstrip(".") for s in SUFFIXES], key="data_upload",
                                   disabled=not allowed)
     else:
         allowed = policy.server_paths_allowed()
-        path_text = st.text_input("path", key="data_path", placeholder="/data/clicks.csv or an SR-GNN pickle folder",
+        path_text = ui.text_input("path", key="data_path", placeholder="/data/clicks.csv or an SR-GNN pickle folder",
                                   disabled=not allowed)
     if not allowed:
         st.info(f"Off: {allowed.reason}.", icon=":material/lock:")
     c1, c2, c3, c4 = st.columns(4)
-    fmt = c1.selectbox("format", ["auto", *FORMATS], key="data_format",
+    fmt = ui.selectbox("format", ["auto", *FORMATS], key="data_format", where=c1,
                        help="diginetica: ';' with session_id/item_id/timeframe/eventdate; yoochoose: no header; "
                             "csv: any delimiter, name the columns; srgnn: a folder of pickles.")
-    session_col = c2.text_input("session column (csv)", key="data_session_col")
-    item_col = c3.text_input("item column (csv)", key="data_item_col")
-    time_col = c4.text_input("time column (csv)", key="data_time_col")
+    session_col = ui.text_input("session column (csv)", key="data_session_col", where=c2, max_chars=200)
+    item_col = ui.text_input("item column (csv)", key="data_item_col", where=c3, max_chars=200)
+    time_col = ui.text_input("time column (csv)", key="data_time_col", where=c4, max_chars=200)
     u1, u2, u3, u4 = st.columns(4)
-    user_col = u1.text_input("user column (a log without session ids)", key="data_user_col",
+    user_col = ui.text_input("user column (a log without session ids)", key="data_user_col", where=u1, max_chars=200,
                              help="Instead of a session column: each user's events are cut into sessions "
                                   "where they pause longer than the session gap.")
-    session_gap = u2.number_input("session gap (minutes)", value=30.0, step=5.0, key="data_session_gap")
-    event_col = u3.text_input("event column (optional)", key="data_event_col")
-    keep = u4.text_input("keep events", key="data_keep", placeholder="view",
+    session_gap = ui.number_input("session gap (minutes)", value=30.0, step=5.0, key="data_session_gap", where=u2)
+    event_col = ui.text_input("event column (optional)", key="data_event_col", where=u3, max_chars=200)
+    keep = ui.text_input("keep events", key="data_keep", placeholder="view", where=u4,
                          help="With an event column: the event types kept, comma-separated.")
-    collapse = st.checkbox("collapse immediate repeats (a click on the item just clicked)", key="data_collapse")
+    collapse = ui.checkbox("collapse immediate repeats (a click on the item just clicked)", key="data_collapse")
     if how == "upload":
-        items_upload = st.file_uploader("items file (optional): item,name[,category]",
+        items_upload = ui.file_uploader("items file (optional): item,name[,category]",
                                         type=["csv", "tsv", "txt"], key="data_items_upload", disabled=not allowed)
     else:
-        items_path = st.text_input("items file (optional): item,name[,category]", key="data_items_path",
+        items_path = ui.text_input("items file (optional): item,name[,category]", key="data_items_path",
                                    disabled=not allowed)
-    test_days = st.number_input("test window in days (0 = the format's default)", 0.0, 3650.0, 0.0,
+    test_days = ui.number_input("test window in days (0 = the format's default)", 0.0, 3650.0, 0.0,
                                 key="data_test_days")
-    if st.button("Run the protocol", key="data_load", type="primary"):
+    if ui.button("Run the protocol", key="data_load", type="primary"):
         try:
             if how == "upload":
-                if upload is None:
-                    raise DataError("choose a file to upload first")
+                if upload is None:  # none chosen, or one the uploader refused for its size
+                    raise DataError(no_upload_message(policy, st.get_option("server.maxUploadSize")))
                 source = str(save_upload(upload.name, upload.getvalue(), policy=policy))
                 items = (str(save_upload(items_upload.name, items_upload.getvalue(), policy=policy))
                          if items_upload is not None else None)
@@ -101,7 +102,7 @@ choices = list(dict.fromkeys([*ss["user_datasets"].values(), current_dataset(),
 if ss.get("data_view") not in choices:
     ss["data_view"] = current_dataset()
 loaded = ss["user_datasets"]
-view = st.selectbox("dataset", choices, key="data_view", format_func=lambda s: dataset_label(s, loaded))
+view = ui.selectbox("dataset", choices, key="data_view", format_func=lambda s: dataset_label(s, loaded))
 try:
     ds = get_dataset(view)
 except (DataError, ValueError, TypeError, OSError) as exc:
@@ -112,7 +113,7 @@ summary = ds.summary()
 cols = st.columns(5)
 for col, key in zip(cols, ("n_items", "train_sessions", "test_sessions", "train_pairs", "test_pairs")):
     col.metric(key.replace("_", " "), f"{summary[key]:,}")
-if view != current_dataset() and st.button(
+if view != current_dataset() and ui.button(
         "Use this dataset in the whole app", key="data_use",
         help="The sidebar, the session builder and the other pages switch to it (with its format "
              "and columns); pick a checkpoint trained on it."):

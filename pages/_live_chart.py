@@ -84,7 +84,4 @@ def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on
 def clicked_item(key: str) -> int | None:
     """The item id of the live chart's click in this run, or ``None`` when there is none or the
     value is not one the page sends (a visitor can post any value: only a plain integer id)."""
-    item = trigger_value(key, "click")
-    if isinstance(item, bool) or not isinstance(item, int):
-        return None
-    return item
+    return trigger_value(key, "click", lambda v: isinstance(v, int) and not isinstance(v, bool))

@@ -30,6 +30,7 @@ person can act on; :func:`show_errors` turns those into ``st.error`` at the page
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
 from fgnn.runs import checkpoints_root, list_runs
 from fgnn.uploads import load_source
+from pages import _widgets as ui
 
 DEFAULT_DATASET = DatasetSpec()
 DEFAULT_TOP_K = 20
@@ -268,7 +270,7 @@ def _offer_a_way_out() -> None:
     c1, c2 = st.columns(2)
     c1.page_link("pages/3_Train.py", label="Train a model on this dataset now", icon=":material/model_training:")
     if st.session_state.get("dataset") != DEFAULT_DATASET:
-        c2.button("Back to the bundled sample and its model", key="back_to_bundled", on_click=_back_to_bundled,
+        ui.button("Back to the bundled sample and its model", key="back_to_bundled", where=c2, on_click=_back_to_bundled,
                   icon=":material/undo:")
 
 
@@ -285,7 +287,11 @@ def _bound(state_key: str) -> dict:
     follows on the next run.
     """
     widget_key = f"_sidebar_{state_key}"
-    if st.session_state.get(widget_key) != st.session_state[state_key]:
+    try:
+        shown = st.session_state.get(widget_key)
+    except Exception:  # noqa: BLE001 (a forged value Streamlit cannot read: replaced just below)
+        shown = None
+    if shown != st.session_state[state_key]:
         st.session_state[widget_key] = st.session_state[state_key]
     return {"key": widget_key, "on_change": _copy, "args": (widget_key, state_key)}
 
@@ -299,21 +305,23 @@ def sidebar() -> None:
         datasets = [DatasetSpec(name) for name in list_datasets()]
         if ss["dataset"] not in datasets:
             datasets = datasets + [ss["dataset"]]
-        st.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),
-                     help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
-                     **_bound("dataset"))
+        # (the current value is the server's own: a page set it, never the browser, since the
+        # widget's copy into the plain key goes through the boundary's guarded callback)
+        ui.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),
+                    help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
+                    **_bound("dataset"))
         choices = checkpoint_choices()
         if ss["checkpoint"] not in choices:
             choices = choices + [ss["checkpoint"]]
-        st.selectbox("Model checkpoint", choices, format_func=checkpoint_label,
-                     help="Every best.pt / last.pt of the run folders in the checkpoints root.",
-                     **_bound("checkpoint"))
+        ui.selectbox("Model checkpoint", choices, format_func=checkpoint_label,
+                    help="Every best.pt / last.pt of the run folders in the checkpoints root.",
+                    **_bound("checkpoint"))
         try:
             ss["top_k"] = max(1, min(MAX_TOP_K, int(ss["top_k"])))
         except (TypeError, ValueError):
             ss["top_k"] = DEFAULT_TOP_K
-        st.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
-                        help="How many next items to predict and score.", **_bound("top_k"))
+        ui.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
+                       help="How many next items to predict and score.", **_bound("top_k"))
 
 
 # Widgets whose value should survive a visit to another page (Streamlit drops the state of a
@@ -331,12 +339,13 @@ def range_slider(container, label: str, lo: int, hi: int, *, key: str, **kwargs)
     :data:`PERSISTENT_WIDGETS`). Its range depends on the data, so a kept choice that no longer
     fits (another checkpoint, another dataset) is clipped into the range, or reset to all of it."""
     st.session_state[key] = clipped_range(st.session_state.get(key), lo, hi)
-    return container.slider(label, lo, hi, key=key, **kwargs)
+    return ui.slider(label, lo, hi, key=key, where=container, **kwargs)
 
 
 def clipped_range(kept, lo: int, hi: int) -> tuple[int, int]:
     """``kept`` (a ``(low, high)`` choice) clipped into ``lo..hi``; all of it when there is none."""
-    if not (isinstance(kept, (tuple, list)) and len(kept) == 2):
+    if not (isinstance(kept, (tuple, list)) and len(kept) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in kept)):
         return (lo, hi)
     a, b = (max(lo, min(int(v), hi)) for v in kept)
     return (a, b) if a <= b else (lo, hi)
@@ -346,15 +355,15 @@ def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs
     """A multiselect whose choice survives a visit to another page, keeping only the chosen values
     that are still options."""
     ss = st.session_state
-    ss[key] = [v for v in ss.get(key) or [] if v in options]
-    return container.multiselect(label, options, key=key, **kwargs)
+    kept = ss.get(key)
+    ss[key] = [v for v in kept if v in options] if isinstance(kept, list) else []
+    return ui.multiselect(label, options, key=key, where=container, **kwargs)
 
 
-def trigger_value(key: str, name: str):
-    """The trigger value ``name`` of the ``components.v2`` component ``key`` in this run, as the
-    browser sent it (``None`` when there is none); the caller checks it: a visitor can post any value."""
-    result = st.session_state.get(key)
-    return result.get(name) if hasattr(result, "get") else None
+def trigger_value(key: str, name: str, accepts):
+    """The trigger value ``name`` of the ``components.v2`` component ``key`` in this run, when
+    ``accepts`` takes it (the boundary: :func:`pages._widgets.trigger_value`), else ``None``."""
+    return ui.trigger_value(key, name, accepts)
 
 
 def keep_widget_state(keys=PERSISTENT_WIDGETS) -> None:
@@ -364,7 +373,10 @@ def keep_widget_state(keys=PERSISTENT_WIDGETS) -> None:
     ss = st.session_state
     for key in keys:
         if key in ss:
-            ss[key] = ss[key]
+            try:
+                ss[key] = ss[key]
+            except Exception:  # noqa: BLE001 (a forged value Streamlit cannot read: the widget's boundary
+                del ss[key]    # would drop it too; pages/_widgets.py)
 
 
 def ensure_app_shell(page: str) -> None:
