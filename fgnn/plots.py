@@ -536,7 +536,8 @@ def _first_nonempty(*series):
 
 
 def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
-                           references: Mapping[str, Mapping] | None = None) -> go.Figure:
+                           references: Mapping[str, Mapping] | None = None,
+                           log_every: int | None = None) -> go.Figure:
     """Loss, HR@K, MRR@K and NDCG@K per epoch, and training loss per step, for several runs.
 
     ``references`` maps a baseline's name to its metrics (``hit@K``, ``mrr@K``, ``ndcg@K``):
@@ -546,7 +547,9 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
     Each run keeps one colour in every panel. One trace per run per metric that has data
     (training loss per epoch, loss per step, HR, MRR, NDCG, read from ``metrics.jsonl`` rows:
     docs/run-folders.md); ``trace.meta == {"run": name, "metric": ...}``. Rows missing a key are
-    skipped, so a run with no eval rows yet just has no metric traces.
+    skipped, so a run with no eval rows yet just has no metric traces. When no run has a per-step
+    loss (a run logs it every ``log_every`` batches, and a short one may log none), the empty
+    panel says why (an annotation named ``"no step loss"``).
     """
     titles = ("loss per epoch", "training loss per step", f"HR@{k} (%)", f"MRR@{k} (%)",
               f"NDCG@{k} (%)")
@@ -558,6 +561,7 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
     )
     cells = {"loss": (1, 1), "step_loss": (1, 4), "hit": (2, 1),
              "mrr": (2, 3), "ndcg": (2, 5)}
+    any_steps = False
     for r_i, (run, rows) in enumerate(runs.items()):
         rows = [r for r in (rows or []) if isinstance(r, Mapping)]
         color = PALETTE[r_i % len(PALETTE)]
@@ -575,6 +579,7 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
                  and _number(r.get("loss")) is not None]
         steps.sort(key=lambda p: p[0])
         series["step_loss"] = ([s for s, _ in steps], [v for _, v in steps])
+        any_steps = any_steps or bool(steps)
         legend_shown = False
         for metric in ("loss", "step_loss", "hit", "mrr", "ndcg"):
             xs, ys = series[metric]
@@ -600,6 +605,11 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
             fig.add_hline(y=value, row=row, col=col, line={"color": "#555", "dash": "dot", "width": 1.2},
                           name=f"reference {name}", annotation_text=name, annotation_position="top right",
                           annotation_font={"size": 10, "color": "#555"})
+    if runs and not any_steps:
+        every = f"every {int(log_every)} batches" if log_every else "every N batches"
+        fig.add_annotation(text=f"no per-step loss: it is logged {every}<br>and this run trained fewer so far",
+                           xref="x2 domain", yref="y2 domain", x=0.5, y=0.5, showarrow=False,
+                           font={"size": 12, "color": "#555"}, name="no step loss")
     for row, col in ((1, 1), (2, 1), (2, 3), (2, 5)):
         fig.update_xaxes(title_text="epoch", row=row, col=col)
     fig.update_xaxes(title_text="step", row=1, col=4)

@@ -238,8 +238,20 @@ def verified_run_pid(run_dir, status: dict) -> int | None:
     return pid if proc is not None and proc.pid == pid and proc.returncode is None else None
 
 
-GONE = ("the training process ended without finishing (killed or crashed); see stdout.log. "
-        "Resume it or start a new run.")
+GONE = "the training process ended without finishing (killed or crashed)"
+
+
+def next_step(run_dir) -> str:
+    """What the owner of an ended run can do, as the folder holds it (the one home of these words):
+    where its output is (only when ``stdout.log`` exists), then Resume from ``last.pt``, or Start
+    again where it saved no checkpoint (docs/run-folders.md), or a new run."""
+    run_dir = Path(run_dir)
+    where = "; its output is in stdout.log" if (run_dir / "stdout.log").is_file() else ""
+    if (run_dir / "last.pt").is_file():
+        return f"{where}. Resume it: it goes on from last.pt"
+    if not (run_dir / "best.pt").is_file():
+        return f"{where}. It saved no checkpoint: start it again (the Train page's Start again, or the same command)"
+    return f"{where}. Start a new run in another folder"
 
 
 def read_status(run_dir) -> dict:
@@ -277,7 +289,8 @@ def _gone(run_dir: Path, seen: dict) -> dict:
         status["pid"] = seen["pid"]
     if status.get("state") not in ("running", "queued"):
         return status
-    status.update(state="failed", error=GONE, finished=status.get("updated") or last_write or time.time())
+    status.update(state="failed", error=GONE + next_step(run_dir),
+                  finished=status.get("updated") or last_write or time.time())
     if status.get("processes"):  # a data-parallel run: name the processes that are gone
         from .distributed import lost_message, lost_processes
 
@@ -510,7 +523,7 @@ def _watch_child(proc: subprocess.Popen, run_dir: Path) -> None:
         if name == "SIGTERM" and (run_dir / "STOP").exists():  # cancelled before it could stop cleanly
             status.update(state="cancelled", error=None, finished=time.time())
         else:
-            status.update(state="failed", error=f"{message}; see stdout.log. Resume it or start a new run.",
+            status.update(state="failed", error=message + next_step(run_dir),
                           finished=time.time(), pid=status.get("pid") or proc.pid)
         try:
             write_json_atomic(run_dir / "status.json", status)

@@ -175,9 +175,14 @@ FORM_FIELDS = {
 }
 
 
-def form_message(message: str) -> str:
+def form_message(message: str, uploads: dict | None = None) -> str:
     """A reader's message in the words of the Dataset page: ``--session-col`` becomes "the
-    'session column' field", ``--format csv`` becomes "format 'csv'" (the CLI keeps the flags)."""
-    text = re.sub(r"--format\s+([A-Za-z0-9_-]+)", r"format '\1'", str(message))
+    'session column' field", ``--format csv`` becomes "format 'csv'" (the CLI keeps the flags), and
+    where the file was uploaded, the server's copy (``uploads``: saved path -> the name the visitor
+    gave it) is named by the visitor's name, never by its path on the server."""
+    text = str(message)
+    for saved, name in (uploads or {}).items():
+        text = text.replace(str(saved), name)
+    text = re.sub(r"--format\s+([A-Za-z0-9_-]+)", r"format '\1'", text)
     return re.sub(r"--[a-z][a-z-]*", lambda m: FORM_FIELDS.get(m.group(0), m.group(0)), text)
 

@@ -41,8 +41,8 @@ ensure_app_shell("pages/3_Train.py")
 
 ss = st.session_state
 st.title("Train")
-st.caption("Each run is a separate `python -m fgnn train` process writing a folder under "
-           f"`{checkpoints_root()}`; it keeps going when you close the tab. Defaults are the papers'.")
+st.caption("Each run is a separate `python -m fgnn train` process writing a run folder in the checkpoints "
+           "root (the Runs page lists them); it keeps going when you close the tab. Defaults are the papers'.")
 
 
 @st.cache_data(show_spinner=False)
@@ -158,6 +158,7 @@ def start() -> None:
     launch_run(cfg.to_dict(), run_dir)
     ss["train_watch"] = str(run_dir)
     ss["train_started"] = run_dir.name
+    ss.setdefault("train_mine", set()).add(run_dir.name)
 
 
 policy = serving_policy()
@@ -213,6 +214,7 @@ def _go_on_button(run_dir, policy, label: str, key: str, action, done: str, help
         st.error(f"The run could not be {done}: {exc}", icon=":material/error:")
     else:
         ss["train_started"] = Path(run_dir).name
+        ss.setdefault("train_mine", set()).add(Path(run_dir).name)
         st.rerun()
 
 
@@ -240,8 +242,11 @@ def live(run_dir: str) -> None:
         if ui.button("■ Cancel", key="train_cancel", disabled=not may_cancel, help=may_cancel.reason or None):
             cancel_run(run_dir)
             st.warning("Cancel requested: the run stops within a few batches.", icon=":material/stop_circle:")
-    elif state == "finished":
+    elif state == "finished" and Path(run_dir).name in ss.get("train_mine", ()):
         st.success(f"Run {Path(run_dir).name} finished.", icon=":material/check_circle:")
+    elif state == "finished":  # a run from before this visit (the newest one is shown first)
+        st.info(f"Showing run {Path(run_dir).name}, which finished before this visit; start your own above "
+                "or choose another run to watch.", icon=":material/history:")
     elif state == "cancelled":
         st.warning(f"Run {Path(run_dir).name} was cancelled; "
                    + ("last.pt holds its weights." if (Path(run_dir) / "last.pt").is_file()
@@ -266,7 +271,9 @@ def live(run_dir: str) -> None:
     if rows:
         ks = sorted({int(x.split("@")[1]) for r in rows for x in r if x.startswith("hit@")})
         k_plot = k if k in ks or not ks else max(ks)
-        st.plotly_chart(training_curves_figure({Path(run_dir).name: rows}, k=k_plot), key="train_curves")
+        log_every = (run_info.get("config") or {}).get("log_every") if isinstance(run_info.get("config"), dict) else None
+        st.plotly_chart(training_curves_figure({Path(run_dir).name: rows}, k=k_plot, log_every=log_every),
+                        key="train_curves")
     else:
         st.caption("No metrics yet: the first row appears after the first logged batches.")
 

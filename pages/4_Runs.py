@@ -13,7 +13,7 @@ from fgnn.data.spec import DatasetSpec
 from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.run_tables import blank_missing, config_difference, run_table
-from fgnn.runs import best_checkpoint, checkpoints_root, delete_run, deletion_confirmed, list_runs, read_metrics
+from fgnn.runs import best_checkpoint, delete_run, deletion_confirmed, list_runs, read_metrics
 from pages import _widgets as ui
 from pages._shared import ensure_app_shell, serving_policy
 
@@ -23,7 +23,7 @@ ss = st.session_state
 st.title("Runs")
 k = int(ss.get("top_k") or 20)
 runs = list_runs()
-st.caption(f"{len(runs)} run(s) in `{checkpoints_root()}`. Best metrics at K = {k} (the sidebar's K; "
+st.caption(f"{len(runs)} run(s) in the checkpoints root. Best metrics at K = {k} (the sidebar's K; "
            "a run evaluated at other K shows blanks).")
 if not runs:
     st.info("No runs yet: start one on the Train page.")

@@ -69,13 +69,17 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
     test_days = ui.number_input("test window in days (0 = the format's default)", 0.0, 3650.0, 0.0,
                                 key="data_test_days")
     if ui.button("Run the protocol", key="data_load", type="primary"):
+        saved: dict[str, str] = {}  # the server's copy of an upload -> the name the visitor gave it
         try:
             if how == "upload":
                 if upload is None:  # none chosen, or one the uploader refused for its size
                     raise DataError(no_upload_message(policy, st.get_option("server.maxUploadSize")))
                 source = str(save_upload(upload.name, upload.getvalue(), policy=policy))
+                saved[source] = upload.name
                 items = (str(save_upload(items_upload.name, items_upload.getvalue(), policy=policy))
                          if items_upload is not None else None)
+                if items:
+                    saved[items] = items_upload.name
             else:
                 source = str(policy.server_path(path_text))
                 items = str(policy.server_path(items_path)) if items_path.strip() else None
@@ -87,7 +91,7 @@ with st.expander(":material/upload_file: Load your own click log", expanded=Fals
                           "collapse_repeats": True if collapse else None})
             ds = get_dataset(spec)
         except (DataError, ValueError, TypeError, OSError) as exc:
-            st.error(f"This click log cannot be used: {form_message(exc)}", icon=":material/error:")
+            st.error(f"This click log cannot be used: {form_message(exc, saved)}", icon=":material/error:")
         else:
             label = f"{ds.name} ({Path(source).name})" if how == "upload" else spec.label
             ss["user_datasets"][label] = spec

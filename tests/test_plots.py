@@ -468,3 +468,18 @@ def test_slice_legend_sits_above_the_panels_not_over_the_tick_labels():
     assert above_px >= 20  # above the panel titles ("HR@20", "MRR@20") that sit on the plot's top edge
     assert margin.t - above_px >= 60  # and under the figure title, with room for a row of entries
     assert fig.layout.title.yanchor == "top" and fig.layout.title.text == "By prefix length"
+
+
+def test_an_empty_step_loss_panel_says_why():
+    """Issue 28: a one-epoch run of 5 batches logs no per-step loss (log_every 50): the panel says so."""
+    from fgnn.plots import training_curves_figure
+
+    eval_only = [{"kind": "eval", "epoch": 1, "train_loss": 5.1, "hit@20": 12.0, "mrr@20": 4.0, "ndcg@20": 6.0}]
+    fig = training_curves_figure({"tiny": eval_only}, k=20, log_every=50)
+    notes = [a for a in fig.layout.annotations if a.name == "no step loss"]
+    assert len(notes) == 1 and "every 50 batches" in notes[0].text
+    assert (notes[0].xref, notes[0].yref) == ("x2 domain", "y2 domain")
+    with_steps = eval_only + [{"kind": "train", "step": 1, "loss": 5.3}]
+    assert not [a for a in training_curves_figure({"tiny": with_steps}).layout.annotations if a.name == "no step loss"]
+    # the panel the note sits in is the step panel
+    assert fig.layout.xaxis2.title.text == "step"

@@ -145,3 +145,14 @@ def test_an_upload_is_written_atomically_and_never_through_a_planted_link(tmp_pa
     assert path == first and path.read_bytes() == data and not path.is_symlink()
     assert victim.read_text() == "keep me"
     assert sorted(p.name for p in path.parent.iterdir()) == ["clicks.csv"]
+
+
+def test_an_uploads_server_path_is_named_by_the_visitors_file_name():
+    """Issue 28: an error about an uploaded file names the file as the visitor knows it, never the
+    server's copy (<cache>/uploads/<hash>/file.csv)."""
+    from fgnn.uploads import form_message
+
+    saved = "/srv/cache/uploads/3f2a9c/clicks.csv"
+    text = form_message(f"{saved}: line 4 of --time-col 'ts' is not a number", {saved: "clicks.csv"})
+    assert "/srv/cache" not in text and text.startswith("clicks.csv: line 4")
+    assert "time column" in text
