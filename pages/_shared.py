@@ -37,7 +37,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from fgnn.checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
+from fgnn.checkpoint import check_dataset, load_checkpoint, missing_config_fields, model_from_checkpoint
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
@@ -127,7 +127,8 @@ def checkpoint_dataset_spec(path: str) -> DatasetSpec:
 @st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
 def _model(path: str, mtime_ns: int, size: int, spec: DatasetSpec):  # noqa: ARG001 (part of the cache key)
     ckpt = load_checkpoint(path)
-    warnings = check_dataset(ckpt, _dataset(spec), path)
+    label = checkpoint_label(path)  # (a warning names the run's file, not its server path)
+    warnings = check_dataset(ckpt, _dataset(spec), label) + missing_config_fields(ckpt, label)
     model = model_from_checkpoint(ckpt, path)
     return model, ckpt, warnings
 

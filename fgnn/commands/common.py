@@ -81,3 +81,15 @@ def fail(exc: Exception) -> int:
     """One clear line on stderr, no traceback; exit code 2."""
     print(f"error: {exc}", file=sys.stderr)
     return 2
+
+
+def load_checkpoint_model(path):
+    """``(ckpt, model)`` of a checkpoint for a command: a model setting the checkpoint predates
+    (built with its default) is named on stderr (fgnn.checkpoint.missing_config_fields).
+    Raises :class:`~fgnn.data.dataset.DataError`."""
+    from ..checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint
+
+    ckpt = load_checkpoint(path)
+    for warning in missing_config_fields(ckpt, path):
+        print(f"warning: {warning}", file=sys.stderr)
+    return ckpt, model_from_checkpoint(ckpt, path)

@@ -9,7 +9,7 @@ import json
 import sys
 
 from ..data.spec import DatasetSpec
-from .common import add_dataset_options, dataset_spec, fail, protocol_options, read_options
+from .common import add_dataset_options, dataset_spec, fail, load_checkpoint_model, protocol_options, read_options
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -36,18 +36,17 @@ def dataset_for_checkpoint(args, ckpt) -> DatasetSpec:
 
 
 def run(args) -> int:
-    from ..checkpoint import check_dataset, load_checkpoint, model_from_checkpoint
+    from ..checkpoint import check_dataset
     from ..data.dataset import DataError
     from ..evaluate import rank_targets
     from ..metrics import summarize
     from ..train import TrainConfig, resolve_device
 
     try:
-        ckpt = load_checkpoint(args.checkpoint)
+        ckpt, model = load_checkpoint_model(args.checkpoint)
         ds = dataset_for_checkpoint(args, ckpt).load()
         for w in check_dataset(ckpt, ds, args.checkpoint):
             print(f"warning: {w}", file=sys.stderr)
-        model = model_from_checkpoint(ckpt, args.checkpoint)
         device = resolve_device(args.device)
     except DataError as exc:
         return fail(exc)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import fail
+from .common import fail, load_checkpoint_model
 
 METHOD_CHOICES = ("attention", "ig", "gnnexplainer", "exact", "random", "all")
 
@@ -38,7 +38,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
-    from ..checkpoint import load_checkpoint, model_from_checkpoint
     from ..data.dataset import DataError
 
     opts = {"seed": args.seed}
@@ -51,8 +50,7 @@ def run(args) -> int:
             return fail(ValueError(f"--epochs must be at least 1 (got {args.epochs})"))
         opts["epochs"] = args.epochs
     try:
-        ckpt = load_checkpoint(args.checkpoint)
-        model = model_from_checkpoint(ckpt, args.checkpoint)
+        ckpt, model = load_checkpoint_model(args.checkpoint)
         methods = methods_for(model) if args.method == "all" else [args.method]
         result = explain_ids(model, ckpt["item_ids"], args.session, args.item, methods,
                              owner=f"checkpoint {args.checkpoint}", **opts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import fail
+from .common import fail, load_checkpoint_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,13 +25,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..checkpoint import load_checkpoint, model_from_checkpoint
     from ..data.dataset import DataError, ids_to_indices
     from ..explain import explain_sessions, explanation_json
 
     try:
-        ckpt = load_checkpoint(args.checkpoint)
-        model = model_from_checkpoint(ckpt, args.checkpoint)
+        ckpt, model = load_checkpoint_model(args.checkpoint)
         ids = ckpt["item_ids"]
         session = ids_to_indices(ids, args.session, f"checkpoint {args.checkpoint}", "use ids of its dataset")
     except DataError as exc:
