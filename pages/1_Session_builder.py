@@ -255,7 +255,7 @@ def _add_from_catalogue(catalogue) -> None:
     query = ui.text_input("Item id or name contains", key="builder_query", where=c1)
     cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
     chosen = ui.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label, where=c2)
-    min_pop = ui.number_input("Min. clicks", min_value=0, value=0, step=1, key="builder_min_pop", where=c3)
+    min_pop = ui.number_input("Min. clicks", min_value=0, step=1, key="builder_min_pop", where=c3)
     table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
     ui.screen("builder_catalogue_page", ui.PAGE_NUMBER)
     page = table_page(table, ss.get("builder_catalogue_page", 1))
