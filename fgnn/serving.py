@@ -218,3 +218,33 @@ def clean_uploads(root, policy: ServingPolicy, incoming: int = 0, now: float | N
             removed.append(folder)
             total -= size
     return removed
+
+
+def server_folders() -> dict[str, Path]:
+    """The server's folders a visitor may see files of, by the name the app gives them: the
+    checkpoints root, the uploads and the dataset cache (for :func:`hide_server_paths`)."""
+    from .data.registry import cache_dir
+    from .runs import checkpoints_root
+    from .uploads import upload_root
+
+    return {"checkpoints": checkpoints_root(), "uploads": upload_root(), "cache": cache_dir()}
+
+
+def hide_server_paths(value, folders: Mapping[str, Path] | None = None):
+    """``value`` (text, or JSON-like lists and dicts of it) with every absolute path of a server
+    folder written as ``<name>/...`` (``<checkpoints>/run/best.pt``): what a visitor sees of a run's
+    config, status, errors and log names no folder of the server (docs/serving.md)."""
+    folders = server_folders() if folders is None else folders
+    if isinstance(value, str):
+        spellings = sorted({(str(p), name) for name, p in folders.items()}
+                           | {(str(Path(p).resolve()), name) for name, p in folders.items()},
+                           key=lambda pair: -len(pair[0]))
+        for path, name in spellings:
+            if path and path != "/":
+                value = value.replace(path, f"<{name}>")
+        return value
+    if isinstance(value, dict):
+        return {k: hide_server_paths(v, folders) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [hide_server_paths(v, folders) for v in value]
+    return value

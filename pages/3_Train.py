@@ -32,6 +32,7 @@ from fgnn.runs import (
     start_again_run,
     unique_run_dir,
 )
+from fgnn.serving import hide_server_paths
 from fgnn.train import TrainConfig
 from fgnn.validation import problems
 from pages import _widgets as ui
@@ -252,11 +253,12 @@ def live(run_dir: str) -> None:
                    + ("last.pt holds its weights." if (Path(run_dir) / "last.pt").is_file()
                       else "it stopped before its first batch."), icon=":material/stop_circle:")
     elif state == "failed":
-        st.error(f"Run {Path(run_dir).name} failed: {status.get('error') or 'unknown error'}", icon=":material/error:")
+        st.error(f"Run {Path(run_dir).name} failed: {hide_server_paths(status.get('error') or 'unknown error')}",
+                 icon=":material/error:")
         tail = log_tail(run_dir)
         if tail:
             st.markdown("Last lines of `stdout.log`:")
-            st.code(tail, language="text")
+            st.code(hide_server_paths(tail), language="text")
     resumable = state in ("cancelled", "failed") and can_resume(
         {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")})
     policy = serving_policy()

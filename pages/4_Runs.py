@@ -14,6 +14,7 @@ from fgnn.models import is_neural
 from fgnn.plots import training_curves_figure
 from fgnn.run_tables import blank_missing, config_difference, run_table
 from fgnn.runs import best_checkpoint, delete_run, deletion_confirmed, list_runs, read_metrics
+from fgnn.serving import hide_server_paths
 from pages import _widgets as ui
 from pages._shared import ensure_app_shell, serving_policy
 
@@ -70,12 +71,13 @@ ckpt = best_checkpoint(run["path"])
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**config.json**")
-    st.code(json.dumps(run["config"], indent=2), language="json")
+    st.code(json.dumps(hide_server_paths(run["config"]), indent=2), language="json")
 with c2:
     st.markdown("**status.json**")
-    st.code(json.dumps(run["status"], indent=2, default=str), language="json")
+    st.code(json.dumps(hide_server_paths(run["status"]), indent=2, default=str), language="json")
     if run["status"].get("state") == "failed":
-        st.error(f"This run failed: {run['status'].get('error') or 'unknown error'}", icon=":material/error:")
+        st.error(f"This run failed: {hide_server_paths(run['status'].get('error') or 'unknown error')}",
+                 icon=":material/error:")
 
 
 def use_checkpoint(path: str, config: dict) -> None:
@@ -109,7 +111,7 @@ with st.expander(":material/delete: Delete this run"):
         try:
             delete_run(run["path"])
         except (OSError, DataError) as exc:
-            st.error(f"Not deleted: {exc}", icon=":material/error:")
+            st.error(f"Not deleted: {hide_server_paths(str(exc))}", icon=":material/error:")
         else:
             if str(ss.get("checkpoint", "")).startswith(str(Path(run["path"]))):
                 ss["checkpoint"] = None  # the sidebar falls back to the default checkpoint

@@ -192,3 +192,19 @@ def test_two_visitors_pressing_start_together_get_one_run(tmp_path):
     assert results["first"] == "started"
     assert "no new run" in results["second"] and "first" in results["second"]
     assert not (root / "second").exists()
+
+
+def test_server_folders_are_named_not_shown(tmp_path):
+    """Issue 23/28: a run's config, status, error and log lines show no absolute server path."""
+    from fgnn.serving import hide_server_paths
+
+    root, uploads = tmp_path / "ckpt", tmp_path / "up"
+    folders = {"checkpoints": root, "uploads": uploads}
+    config = {"data": str(uploads / "3fa9" / "clicks.csv"), "epochs": 2, "ks": [10, 20],
+              "protocol": {"items": str(uploads / "items.csv")}, "name": "run"}
+    shown = hide_server_paths(config, folders)
+    assert shown == {"data": "<uploads>/3fa9/clicks.csv", "epochs": 2, "ks": [10, 20],
+                     "protocol": {"items": "<uploads>/items.csv"}, "name": "run"}
+    error = f"no space left writing {root}/run/last.pt (needs 3 MB)"
+    assert hide_server_paths(error, folders) == "no space left writing <checkpoints>/run/last.pt (needs 3 MB)"
+    assert str(tmp_path) not in str(hide_server_paths([error, config], folders))
