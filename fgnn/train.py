@@ -326,6 +326,8 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
     """Record how a run ended early in ``status.json`` (failed, or cancelled); the exception to raise."""
     run_dir = status.path.parent
     stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
+    if _interrupted(exc) and not isinstance(exc, KeyboardInterrupt):  # a cancel that some code wrapped
+        exc = KeyboardInterrupt("cancelled (SIGTERM)")
     if isinstance(exc, OSError) and not isinstance(exc, DataError):  # a full or read-only run folder
         exc = folder_error(run_dir, exc, during_run=True)
     status.update(state="failed", finished=time.time(), updated=time.time(),
@@ -348,6 +350,20 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
     if not isinstance(exc, (DataError, KeyboardInterrupt)) and not lost:
         traceback.print_exc()
     return exc
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a cancel: the :class:`KeyboardInterrupt` of a stop, or an error that it
+    caused. SIGTERM before the training loop raises it wherever the process is, and some code
+    wraps it (raised during a class definition, Python reports a ``RuntimeError`` "Error calling
+    __set_name__" caused by it): such a run was cancelled, not failed."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _main_thread() -> bool:

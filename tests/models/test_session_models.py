@@ -200,9 +200,13 @@ def test_fgnn_last_activation_applies_the_activation_after_the_last_layer():
 
 
 def test_old_fgnn_checkpoint_config_loads_with_the_paper_defaults(tmp_path):
-    from fgnn.checkpoint import load_model
+    from fgnn.checkpoint import load_checkpoint, load_model, save_checkpoint
 
-    model, ckpt = load_model("checkpoints/fgnn-sample/best.pt")
-    assert "attention_norm" not in ckpt["model_config"]  # written before the switches existed
+    # a checkpoint written before the switches existed (the shipped one now states them: issue 23)
+    shipped = load_checkpoint("checkpoints/fgnn-sample/best.pt")
+    switches = ("last_click", "attention_norm", "concat_heads", "last_activation")
+    old = dict(shipped, model_config={k: v for k, v in shipped["model_config"].items() if k not in switches})
+    model, ckpt = load_model(save_checkpoint(old, tmp_path / "old.pt"))
+    assert "attention_norm" not in ckpt["model_config"]
     cfg = model.config
     assert (cfg.attention_norm, cfg.concat_heads, cfg.last_activation) == ("dst", True, False)

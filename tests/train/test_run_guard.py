@@ -262,3 +262,31 @@ def test_a_bug_in_building_the_model_is_a_bug_not_a_data_error(tmp_path, sample,
     assert not isinstance(raised.value, train_module.DataError)
     status = read_status(tmp_path)
     assert status["state"] == "failed" and status["error"] == "ValueError: a bug in a model constructor"
+
+
+def test_a_cancel_that_some_code_wrapped_is_recorded_as_cancelled(tmp_path):
+    """SIGTERM before the training loop raises KeyboardInterrupt wherever the process is; raised
+    while a class is defined (a lazy import of torch._dynamo), Python reports a RuntimeError caused
+    by it, and the run was recorded as failed (seen in a full test run). It is a cancel."""
+    from fgnn import distributed
+    from fgnn.runs import RunStatus, read_json
+    from fgnn.train import _record_failure, _StopFlag
+
+    def wrapped_interrupt():
+        try:
+            raise KeyboardInterrupt("cancelled (SIGTERM)")
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from interrupt
+
+    try:
+        wrapped_interrupt()
+    except RuntimeError as exc:
+        status = RunStatus(tmp_path, {"state": "running"})
+        recorded = _record_failure(exc, status, _StopFlag(tmp_path), distributed.Context())
+    assert isinstance(recorded, KeyboardInterrupt)
+    saved = read_json(tmp_path / "status.json")
+    assert saved["state"] == "cancelled" and saved["error"] is None
+    # a real failure stays a failure
+    status = RunStatus(tmp_path, {"state": "running"})
+    plain = _record_failure(RuntimeError("boom"), status, _StopFlag(tmp_path), distributed.Context())
+    assert isinstance(plain, RuntimeError) and read_json(tmp_path / "status.json")["state"] == "failed"
