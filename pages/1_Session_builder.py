@@ -51,7 +51,6 @@ from pages._shared import (
     require_dataset,
     require_model,
     session_memo,
-    trigger_value,
 )
 
 ensure_app_shell("pages/1_Session_builder.py")
@@ -154,7 +153,7 @@ model, ckpt = require_model()
 
 
 def _on_strip_edit() -> None:
-    edited = builder.strip_edit(ss["session_items"], trigger_value(
+    edited = builder.strip_edit(ss["session_items"], ui.trigger_value(
         "builder_strip", "edit", lambda v: builder.strip_edit(ss["session_items"], v) is not None))
     if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
         _set_session(edited, keep_highlight=True)

@@ -259,11 +259,11 @@ def live(run_dir: str) -> None:
         if tail:
             st.markdown("Last lines of `stdout.log`:")
             st.code(hide_server_paths(tail), language="text")
-    resumable = state in ("cancelled", "failed") and can_resume(
-        {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")})
+    config = read_json(Path(run_dir) / "config.json")
+    config = config if isinstance(config, dict) else {}
+    run_info = {"path": run_dir, "status": status, "config": config}
     policy = serving_policy()
-    run_info = {"path": run_dir, "status": status, "config": read_json(Path(run_dir) / "config.json")}
-    if resumable:
+    if state in ("cancelled", "failed") and can_resume(run_info):
         _go_on_button(run_dir, policy, "▶ Resume", "train_resume", resume_run, "resumed",
                       "Go on from last.pt in the same folder (a run cancelled before its first batch starts again).")
     if state in ("cancelled", "failed") and can_start_again(run_info):
@@ -273,8 +273,7 @@ def live(run_dir: str) -> None:
     if rows:
         ks = sorted({int(x.split("@")[1]) for r in rows for x in r if x.startswith("hit@")})
         k_plot = k if k in ks or not ks else max(ks)
-        log_every = (run_info.get("config") or {}).get("log_every") if isinstance(run_info.get("config"), dict) else None
-        st.plotly_chart(training_curves_figure({Path(run_dir).name: rows}, k=k_plot, log_every=log_every),
+        st.plotly_chart(training_curves_figure({Path(run_dir).name: rows}, k=k_plot, log_every=config.get("log_every")),
                         key="train_curves")
     else:
         st.caption("No metrics yet: the first row appears after the first logged batches.")

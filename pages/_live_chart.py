@@ -30,7 +30,7 @@ import streamlit.components.v2 as components_v2
 from plotly.io.json import to_json_plotly
 
 from fgnn.data.registry import cache_dir
-from pages._shared import trigger_value
+from pages._widgets import trigger_value
 
 _JS = Path(__file__).with_name("_live_chart") / "live_chart.js"
 NAME = "fgnn_live_chart"

@@ -27,7 +27,7 @@ def _component():
 def session_strip(clicks: list[tuple[int, int, str]], total: int, *, key: str, on_edit) -> None:
     """Draw the cards of ``clicks`` (``(position, item id, label)``, positions 0-based in a
     session of ``total`` clicks); ``on_edit`` (no arguments) runs when a button is pressed: read
-    the edit with ``pages._shared.trigger_value(key, "edit")``."""
+    the edit with ``pages._widgets.trigger_value(key, "edit", accepts)``."""
     _component()(data={"clicks": [{"pos": int(p), "item": int(i), "label": str(lab)} for p, i, lab in clicks],
                        "total": int(total)},
                  key=key, on_edit_change=on_edit)

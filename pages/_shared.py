@@ -361,12 +361,6 @@ def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs
     return ui.multiselect(label, options, key=key, where=container, **kwargs)
 
 
-def trigger_value(key: str, name: str, accepts):
-    """The trigger value ``name`` of the ``components.v2`` component ``key`` in this run, when
-    ``accepts`` takes it (the boundary: :func:`pages._widgets.trigger_value`), else ``None``."""
-    return ui.trigger_value(key, name, accepts)
-
-
 def keep_widget_state(keys=PERSISTENT_WIDGETS) -> None:
     """Re-set the values of the widgets ``keys`` (by default the persistent widgets): a value set
     through Session State is kept while its widget is not drawn (Streamlit's documented way to

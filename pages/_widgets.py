@@ -178,6 +178,12 @@ def _install_wire_check() -> None:
     SessionState.set_widgets_from_proto = set_widgets_from_proto
 
 
+try:  # once per server process, when the pages first import this module
+    _install_wire_check()
+except (AttributeError, ImportError) as exc:  # another Streamlit's internals: the forge test says so
+    log.warning("cannot check widget value types on this Streamlit (%s)", exc)
+
+
 def harden() -> None:
     """Make Streamlit's reading of every widget value registered in this session total.
 
@@ -192,7 +198,6 @@ def harden() -> None:
     try:
         from streamlit.runtime.state.session_state_proxy import get_session_state
 
-        _install_wire_check()
         widgets = get_session_state()._state._new_widget_state
         metadata = widgets.widget_metadata
         for wid, meta in list(metadata.items()):
