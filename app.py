@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from fgnn.gcfreeze import freeze_after_imports
+from fgnn.app.gcfreeze import freeze_after_imports
 from pages._shared import follow_deep_link, sidebar
 from pages._widgets import harden
 

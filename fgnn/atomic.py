@@ -66,7 +66,7 @@ def _discard(tmp: Path) -> None:
 
 def torch_save_atomic(obj, path) -> Path:
     """:func:`torch.save` of ``obj`` to ``path``, atomically (:func:`write_atomic`)."""
-    import torch  # (here, not at the top: fgnn.runs writes JSON with this module and stays light)
+    import torch  # (here, not at the top: fgnn.runs.folders writes JSON with this module and stays light)
 
     return write_atomic(path, lambda fh: torch.save(obj, fh))
 

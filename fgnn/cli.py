@@ -25,12 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .validation import ConfigError, validate_args
+    from fgnn.models.validation import ConfigError, validate_args
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        validate_args(args)  # every range in one place: fgnn/validation.py (docs/run-folders.md)
+        validate_args(args)  # every range in one place: fgnn/models/validation.py (docs/run-folders.md)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """Session builder: click items into a session, see its graph, attention and predictions.
 
 Thin: widgets and layout only. Predictions, what-if ranks, the catalogue and the item map come
-from :mod:`fgnn.builder`; every figure from :mod:`fgnn.plots`.
+from :mod:`fgnn.app.builder`; every figure from :mod:`fgnn.viz.plots`.
 
 Structure (for speed, see docs/performance.md): the page is one ``st.fragment`` under the title,
 so a click reruns it without the sidebar; the graph view, the baseline column, the comparison
@@ -23,11 +23,14 @@ import time
 
 import streamlit as st
 
-from fgnn import attribution, builder
+from fgnn.app import builder
+from fgnn.app.paging import table_page
 from fgnn.data.dataset import DataError
+from fgnn.evaluation import ranking
+from fgnn.explain import attribution
 from fgnn.models import model_label
-from fgnn.paging import table_page
-from fgnn.plots import (
+from fgnn.runs.folders import list_runs
+from fgnn.viz.plots import (
     METHOD_LABELS,
     deletion_curves_figure,
     item_map_base,
@@ -36,7 +39,6 @@ from fgnn.plots import (
     topk_figure,
     whatif_figure,
 )
-from fgnn.runs import list_runs
 from pages import _widgets as ui
 from pages._live_chart import clicked_item, figure_args, live_plotly_chart
 from pages._session_strip import session_strip
@@ -323,7 +325,7 @@ def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
     try:
         baseline = get_baseline(base_name)
         base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),
-                                lambda: builder.predict_topk(baseline, dataset, items, k))
+                                lambda: ranking.predict_topk(baseline, dataset, items, k))
     except (DataError, ValueError) as exc:
         st.error(str(exc))
         return
@@ -355,8 +357,8 @@ def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
         other, other_ckpt, _ = get_model(str(other_path))
         key = (*model_key(str(other_path)), tuple(items), k, ss.get("highlight_item"))
         other_top, target = session_memo("other", key, lambda: (
-            builder.predict_topk(other, dataset, items, k),
-            None if ss.get("highlight_item") is None else builder.target_rank(other, dataset, items, ss["highlight_item"])))
+            ranking.predict_topk(other, dataset, items, k),
+            None if ss.get("highlight_item") is None else ranking.target_rank(other, dataset, items, ss["highlight_item"])))
     except (DataError, ValueError) as exc:
         st.warning(f"The other model cannot be used: {exc}")
         return
@@ -518,7 +520,7 @@ def _builder() -> None:
     notes = st.container()
     session_error = None
     try:
-        builder.session_indices(dataset, items)
+        ranking.session_indices(dataset, items)
     except (DataError, ValueError) as exc:
         session_error = str(exc)
     if session_error:
@@ -541,7 +543,7 @@ def _builder() -> None:
     if expl is not None and ss.get("highlight_item") is not None:
         try:
             target = session_memo("target", (*model_key(), tuple(items), ss["highlight_item"]),
-                                  lambda: builder.target_rank(model, dataset, items, ss["highlight_item"]))
+                                  lambda: ranking.target_rank(model, dataset, items, ss["highlight_item"]))
         except (DataError, ValueError) as exc:
             notes.warning(f"The true next item cannot be ranked: {exc}")
     lap("explain")

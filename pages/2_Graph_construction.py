@@ -1,16 +1,16 @@
 """Graph construction, step by step (teaching): sequence -> nodes -> edges -> merged weights ->
 self-loops -> degree normalisation -> the tensors the model receives.
 
-Thin: every step (figure, sentences, tables) comes from :func:`fgnn.teaching.construction_steps`.
+Thin: every step (figure, sentences, tables) comes from :func:`fgnn.app.teaching.construction_steps`.
 Page-local keys: ``construction_source``, ``construction_text``, ``construction_step``.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from fgnn.builder import parse_item_ids
+from fgnn.app.builder import parse_item_ids
+from fgnn.app.teaching import construction_steps
 from fgnn.data.dataset import DataError
-from fgnn.teaching import construction_steps
 from pages import _widgets as ui
 from pages._shared import ensure_app_shell, get_dataset
 

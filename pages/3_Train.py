@@ -7,34 +7,29 @@ from pathlib import Path
 
 import streamlit as st
 
+from fgnn.app.run_tables import log_tail
+from fgnn.app.serving import hide_server_paths
 from fgnn.data.dataset import DataError
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.distributed import process_choices
-from fgnn.hyperparams import TRAINING_HELP, model_hyperparameters, widget_bounds
 from fgnn.models import is_neural, model_names, preset_names, preset_params
-from fgnn.plots import training_curves_figure
-from fgnn.run_tables import log_tail
-from fgnn.runs import (
-    can_resume,
-    can_start_again,
-    cancel_run,
+from fgnn.models.hyperparams import TRAINING_HELP, model_hyperparameters, widget_bounds
+from fgnn.models.validation import problems
+from fgnn.runs.folders import (
     checkpoints_root,
     epoch_label,
-    launch_run,
     list_runs,
     metrics_dict,
     read_json,
     read_metrics,
     read_status,
-    resume_run,
     safe_run_name,
-    start_again_run,
     unique_run_dir,
 )
-from fgnn.serving import hide_server_paths
-from fgnn.train import TrainConfig
-from fgnn.validation import problems
+from fgnn.runs.launch import can_resume, can_start_again, cancel_run, launch_run, resume_run, start_again_run
+from fgnn.training.config import TrainConfig
+from fgnn.training.distributed import process_choices
+from fgnn.viz.plots import training_curves_figure
 from pages import _widgets as ui
 from pages._shared import checkpoint_choices, current_dataset, ensure_app_shell, serving_policy
 
@@ -84,10 +79,10 @@ with left:
     hyperparameters = model_hyperparameters(model)  # the config's fields, as `fgnn train`'s flags are
     if hyperparameters:
         st.markdown("**Model hyperparameters**")
-    for hp in hyperparameters:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.hyperparams)
+    for hp in hyperparameters:  # choices as select boxes, ranges on numbers, a one-line help (fgnn.models.hyperparams)
         key = f"train_{model}_{hp.name}" if preset == "paper" else f"train_{model}_{preset}_{hp.name}"
         default = preset_values.get(hp.name, hp.default)
-        rule = hp.rule  # the rules live in fgnn.validation, the words in fgnn.hyperparams
+        rule = hp.rule  # the rules live in fgnn.models.validation, the words in fgnn.models.hyperparams
         low, high = widget_bounds(rule)
         if rule and rule.kind == "choice":
             model_params[hp.name] = ui.selectbox(hp.name, list(rule.choices), index=list(rule.choices).index(default)
@@ -150,7 +145,7 @@ def start() -> None:
         log_every=log_every, max_train_pairs=max_train or None, max_test_pairs=max_test or None, name=name,
         nproc=nproc if neural else 1,
     )
-    found = problems(cfg)  # fgnn.validation, before anything starts: no run folder, no process
+    found = problems(cfg)  # fgnn.models.validation, before anything starts: no run folder, no process
     if found:
         raise DataError("; ".join(p.text(by_key=True) for p in found))
     root = checkpoints_root()

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from fgnn.app.run_tables import blank_missing, config_difference, run_table
+from fgnn.app.serving import hide_server_paths
 from fgnn.data.dataset import DataError
 from fgnn.data.spec import DatasetSpec
 from fgnn.models import is_neural
-from fgnn.plots import training_curves_figure
-from fgnn.run_tables import blank_missing, config_difference, run_table
-from fgnn.runs import best_checkpoint, delete_run, deletion_confirmed, list_runs, read_metrics
-from fgnn.serving import hide_server_paths
+from fgnn.runs.folders import best_checkpoint, list_runs, read_metrics
+from fgnn.runs.launch import delete_run, deletion_confirmed
+from fgnn.viz.plots import training_curves_figure
 from pages import _widgets as ui
 from pages._shared import ensure_app_shell, serving_policy
 

@@ -8,12 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from fgnn import attribution
-from fgnn.builder import comparison_checkpoints
-from fgnn.checkpoint import load_checkpoint, load_model
+from fgnn.app.builder import comparison_checkpoints
+from fgnn.app.paging import table_page
 from fgnn.data.dataset import DataError
-from fgnn.paging import table_page
-from fgnn.pair_ranks import (
+from fgnn.evaluation.pair_ranks import (
     compare_tables,
     comparison_counts,
     filter_pairs,
@@ -21,9 +19,11 @@ from fgnn.pair_ranks import (
     pair_table,
     sliced_metrics,
 )
-from fgnn.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
-from fgnn.rank_cache import load_cached_ranks, target_ranks_cached
-from fgnn.runs import checkpoints_root, list_runs
+from fgnn.evaluation.rank_cache import load_cached_ranks, target_ranks_cached
+from fgnn.explain import attribution
+from fgnn.models.checkpoint import load_checkpoint, load_model
+from fgnn.runs.folders import checkpoints_root, list_runs
+from fgnn.viz.plots import faithfulness_figure, metric_slices_figure, rank_comparison_figure, rank_histogram_figure
 from pages import _widgets as ui
 from pages._shared import checkpoint_dataset_spec, ensure_app_shell, get_dataset, kept_multiselect, range_slider
 

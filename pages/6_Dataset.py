@@ -7,18 +7,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from fgnn.app.uploads import SUFFIXES, form_message, no_upload_message, save_upload
 from fgnn.data.dataset import DataError
 from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.plots import (
+from fgnn.viz.plots import (
     dataset_split_day,
     popularity_figure,
     protocol_steps_figure,
     session_length_figure,
     split_timeline_figure,
 )
-from fgnn.uploads import SUFFIXES, form_message, no_upload_message, save_upload
 from pages import _widgets as ui
 from pages._shared import current_dataset, ensure_app_shell, get_dataset, serving_policy
 

@@ -6,7 +6,7 @@ builder's item map and session graph change on every click (the session's items,
 each click paid two full redraws in the browser. This component keeps one chart per ``key`` and
 updates it in place with ``Plotly.react``, reusing every trace whose data did not change
 (docs/performance.md). The figure itself is still built by the pure functions of
-:mod:`fgnn.plots`; this module only ships it.
+:mod:`fgnn.viz.plots`; this module only ships it.
 
 It is a ``st.components.v2`` component: its script (``pages/_live_chart/live_chart.js``) runs in
 the app's page, not in an iframe, and loads the installed plotly package's own ``plotly.min.js``

@@ -5,7 +5,7 @@ One bordered card per click with three Streamlit buttons made four elements and 
 click: with eight clicks about 70 of the builder's ~190 elements, all re-sent and redrawn on every
 click (docs/performance.md). This ``st.components.v2`` component draws the same cards in the page
 from one list of labels (``pages/_session_strip/``); a button press is one trigger value ``edit``
-= ``{"op", "pos", "item"}``, which :func:`fgnn.builder.strip_edit` checks against the session
+= ``{"op", "pos", "item"}``, which :func:`fgnn.app.builder.strip_edit` checks against the session
 before anything changes (a visitor can post any value).
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@
   ``$FGNN_APP_DATASET`` / ``$FGNN_APP_CHECKPOINT`` when they are set (:meth:`DatasetSpec.from_text`;
   a name or path set here by a test is read the same way)
 - ``checkpoint``: path (str) of the checkpoint the whole app uses (default: the shipped FGNN,
-  ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.checkpoints_root`)
+  ``checkpoints/fgnn-sample/best.pt`` under :func:`fgnn.runs.folders.checkpoints_root`)
 - ``top_k``: K for predictions and metrics (default 20)
 - ``session_items``: the session being built, a list of original item ids (default ``[]``)
 - ``highlight_item``: an original item id the session builder rings in the graph and the
@@ -37,12 +37,12 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from fgnn.checkpoint import check_dataset, load_checkpoint, missing_config_fields, model_from_checkpoint
+from fgnn.app.uploads import load_source
 from fgnn.data.dataset import DataError, PreparedDataset
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.runs import checkpoints_root, list_runs
-from fgnn.uploads import load_source
+from fgnn.models.checkpoint import check_dataset, load_checkpoint, missing_config_fields, model_from_checkpoint
+from fgnn.runs.folders import checkpoints_root, list_runs
 from pages import _widgets as ui
 
 DEFAULT_DATASET = DatasetSpec()
@@ -156,7 +156,7 @@ def get_baseline(name: str = "sknn", spec: DatasetSpec | None = None):
 
 @st.cache_data(show_spinner="Projecting the item embeddings…", max_entries=8)
 def _item_map(path: str, mtime_ns: int, size: int, spec: DatasetSpec):
-    from fgnn.builder import item_map_table
+    from fgnn.app.builder import item_map_table
 
     model, _, _ = _model(path, mtime_ns, size, spec)
     return item_map_table(model, _dataset(spec))
@@ -227,8 +227,8 @@ def show_errors(prefix: str = ""):
 
 
 def serving_policy():
-    """What visitors may do (:mod:`fgnn.serving`), or the configuration error and ``st.stop()``."""
-    from fgnn.serving import current_policy
+    """What visitors may do (:mod:`fgnn.app.serving`), or the configuration error and ``st.stop()``."""
+    from fgnn.app.serving import current_policy
 
     try:
         return current_policy()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from fgnn.runs import read_status
+from fgnn.runs.folders import read_status
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 180

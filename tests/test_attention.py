@@ -1,4 +1,4 @@
-"""Attention tables shaped for one view (fgnn.attention): values checked against the tables
+"""Attention tables shaped for one view (fgnn.explain.attention): values checked against the tables
 they come from and against the session graph's own tensors."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fgnn import attention
 from fgnn.data.graph import build_session_graph
+from fgnn.explain import attention
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
 

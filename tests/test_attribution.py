@@ -1,4 +1,4 @@
-"""fgnn.attribution: attributions of one item's score (attention, integrated gradients through
+"""fgnn.explain.attribution: attributions of one item's score (attention, integrated gradients through
 PyG's CaptumExplainer, GNNExplainer, exact baseline contributions) and their deletion curves,
 checked against the models called directly."""
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pytest
 import torch
 from torch_geometric.explain.algorithm.utils import clear_masks, set_masks
 
-from fgnn import attribution as A
-from fgnn.checkpoint import load_model
 from fgnn.cli import main
 from fgnn.data.dataset import DataError
-from fgnn.explain import make_batch
+from fgnn.data.graph import make_batch
+from fgnn.explain import attribution as A
 from fgnn.models import build_model
+from fgnn.models.checkpoint import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 CKPT = {name: REPO / "checkpoints" / f"{name}-sample" / "best.pt" for name in ("fgnn", "srgnn")}

@@ -1,4 +1,4 @@
-"""fgnn.builder: what the session builder computes, checked against the model called directly."""
+"""fgnn.app.builder: what the session builder computes, checked against the model called directly."""
 from __future__ import annotations
 
 import re
@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 import torch
 
-from fgnn import builder
-from fgnn.checkpoint import load_model
+from fgnn.app import builder
 from fgnn.data.dataset import DataError
-from fgnn.explain import make_batch
+from fgnn.data.graph import make_batch
+from fgnn.evaluation import ranking
 from fgnn.models import build_model
+from fgnn.models.checkpoint import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"
@@ -43,11 +44,11 @@ def test_parse_item_ids():
 
 
 def test_session_indices_errors(ds, session):
-    assert builder.session_indices(ds, session) == ds.to_indices(session)
+    assert ranking.session_indices(ds, session) == ds.to_indices(session)
     with pytest.raises(ValueError, match="the session is empty"):
-        builder.session_indices(ds, [])
+        ranking.session_indices(ds, [])
     with pytest.raises(DataError, match="999999999"):
-        builder.session_indices(ds, [session[0], 999999999])
+        ranking.session_indices(ds, [session[0], 999999999])
 
 
 def test_remove_and_move_click():
@@ -64,7 +65,7 @@ def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, whi
     model = {"fgnn": fgnn_model, "srgnn": srgnn_model}.get(which)
     if model is None:
         model = build_model(which, ds.n_items).fit(ds)
-    top = builder.predict_topk(model, ds, session, 10)
+    top = ranking.predict_topk(model, ds, session, 10)
     with torch.no_grad():
         scores = model(make_batch([ds.to_indices(session)]))[0]
     val, idx = scores.topk(10)
@@ -77,7 +78,7 @@ def test_predict_topk_equals_the_model(ds, fgnn_model, srgnn_model, session, whi
 
 def test_explain_session_graph_and_attention(ds, fgnn_model, session):
     expl = builder.explain_session(fgnn_model, ds, session, 5)
-    assert expl.topk["item"].tolist() == builder.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    assert expl.topk["item"].tolist() == ranking.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
     choices = builder.attention_choices(expl)
     assert choices.steps == [0, 1, 2] and choices.layers == [0, 1] and choices.heads == {0: 8, 1: 1}
     graph, node_att, edge_att = builder.graph_view(expl, ds.item_ids, "mean", 0, "mean")
@@ -118,9 +119,9 @@ def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
     rows = builder.whatif_ranks(fgnn_model, ds, session, 5, seed=3)
     orig = rows[rows.variant == "original"]
     assert orig["rank"].tolist() == [1, 2, 3, 4, 5]
-    assert orig["item"].tolist() == builder.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
+    assert orig["item"].tolist() == ranking.predict_topk(fgnn_model, ds, session, 5)["item"].tolist()
     for name, seq in builder.whatif_variants(session, seed=3):
-        scores = builder.session_scores(fgnn_model, ds, [seq])[0]
+        scores = ranking.session_scores(fgnn_model, ds, [seq])[0]
         part = rows[rows.variant == name]
         assert part["sequence"].iloc[0] == " → ".join(map(str, seq))
         for item, rank, score in zip(part["item"], part["rank"], part["score"]):
@@ -137,17 +138,17 @@ def test_whatif_ranks_match_single_sessions(ds, fgnn_model, session):
 
 def test_builder_and_evaluation_rank_alike_on_ties_and_nan(ds, fgnn_model):
     """The builder's ranks (target_rank, what-if) and the evaluation's (rank_targets) are one rule
-    (fgnn.metrics): on POP's tied counts, and with a NaN item score in a real FGNN."""
+    (fgnn.evaluation.metrics): on POP's tied counts, and with a NaN item score in a real FGNN."""
     import copy
 
-    from fgnn.evaluate import rank_targets
+    from fgnn.evaluation.evaluate import rank_targets
 
     def builder_ranks(model, pairs):
         out = []
         for p in range(len(pairs)):
             session = ds.to_original(pairs.prefix(p))
             target = int(ds.item_ids[int(pairs.targets[p])])
-            out.append(builder.target_rank(model, ds, session, target)["rank"])
+            out.append(ranking.target_rank(model, ds, session, target)["rank"])
         return out
 
     pairs = ds.test.subset(torch.arange(40))
@@ -179,7 +180,7 @@ def test_builder_and_evaluation_rank_alike_on_ties_and_nan(ds, fgnn_model):
     session = ds.to_original(pairs.prefix(1))
     rows = builder.whatif_ranks(broken, ds, session, 5)
     orig = rows[rows.variant == "original"]
-    assert orig["rank"].tolist() == [builder.target_rank(broken, ds, session, i)["rank"] for i in orig["item"]]
+    assert orig["rank"].tolist() == [ranking.target_rank(broken, ds, session, i)["rank"] for i in orig["item"]]
 
 
 def test_topk_display_shapes_the_baseline_and_other_model_columns():
@@ -257,7 +258,8 @@ def test_random_test_session(ds):
 
 def test_target_rank_anywhere_and_the_topk_display(ds):
     """Issue 14: the true next item's rank is known even outside the top-K; the table marks it."""
-    from fgnn.builder import item_catalogue, predict_topk, session_scores, target_rank, topk_display
+    from fgnn.app.builder import item_catalogue, topk_display
+    from fgnn.evaluation.ranking import predict_topk, session_scores, target_rank
 
     model = load_model(FGNN_CKPT, ds)[0]
     items = [int(i) for i in ds.to_original(ds.test.session(0))[:-1]]
@@ -283,7 +285,7 @@ def test_target_rank_anywhere_and_the_topk_display(ds):
 
 
 def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
-    from fgnn.builder import comparison_checkpoints
+    from fgnn.app.builder import comparison_checkpoints
 
     def run(name, model, dataset, hit):
         d = tmp_path / name

@@ -1,14 +1,15 @@
 """The session builder's work is bounded (issue 13, item 7): a session length cap with a message,
 and what-if linear in the session length (the last clicks only); its ranks (no B x K x N tensor) are
-fgnn.metrics.item_ranks, tested in tests/test_metrics.py."""
+fgnn.evaluation.metrics.item_ranks, tested in tests/test_metrics.py."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from fgnn import builder
-from fgnn.checkpoint import load_model
+from fgnn.app import builder
+from fgnn.evaluation import ranking
+from fgnn.models.checkpoint import load_model
 
 FGNN_CKPT = Path(__file__).resolve().parent.parent / "checkpoints" / "fgnn-sample" / "best.pt"
 
@@ -20,11 +21,11 @@ def fgnn_model(ds):
 
 def test_a_session_over_the_cap_is_refused_with_a_message(ds, fgnn_model):
     ids = ds.item_ids[1:].tolist()
-    long = [ids[i % len(ids)] for i in range(builder.MAX_SESSION_CLICKS + 1)]
+    long = [ids[i % len(ids)] for i in range(ranking.MAX_SESSION_CLICKS + 1)]
     with pytest.raises(ValueError) as info:
-        builder.session_indices(ds, long)
-    assert f"{len(long)} clicks" in str(info.value) and str(builder.MAX_SESSION_CLICKS) in str(info.value)
-    assert len(builder.session_indices(ds, long[:-1])) == builder.MAX_SESSION_CLICKS
+        ranking.session_indices(ds, long)
+    assert f"{len(long)} clicks" in str(info.value) and str(ranking.MAX_SESSION_CLICKS) in str(info.value)
+    assert len(ranking.session_indices(ds, long[:-1])) == ranking.MAX_SESSION_CLICKS
     with pytest.raises(ValueError, match="more than the"):
         builder.whatif_ranks(fgnn_model, ds, [ids[0]] * 2000)  # 2,000 clicks: refused, not scored
 
@@ -43,7 +44,7 @@ def test_whatif_is_linear_in_the_session_length():
 
 def test_whatif_of_a_capped_session_runs(ds, fgnn_model):
     ids = ds.item_ids[1:].tolist()
-    session = [ids[(7 * i) % len(ids)] for i in range(builder.MAX_SESSION_CLICKS)]
+    session = [ids[(7 * i) % len(ids)] for i in range(ranking.MAX_SESSION_CLICKS)]
     rows = builder.whatif_ranks(fgnn_model, ds, session, 10)
     assert len(rows) == (3 + builder.WHATIF_LAST_CLICKS) * 10
     assert rows[rows.variant == "original"]["rank"].tolist() == list(range(1, 11))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from fgnn.checkpoint import CheckpointError, checkpoint_dict, load_checkpoint, load_model, save_checkpoint
 from fgnn.models import build_model
+from fgnn.models.checkpoint import CheckpointError, checkpoint_dict, load_checkpoint, load_model, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 

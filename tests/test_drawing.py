@@ -1,4 +1,4 @@
-"""Graph-drawing primitives (fgnn.drawing): geometry checked by hand, and the builder's graph and
+"""Graph-drawing primitives (fgnn.viz.drawing): geometry checked by hand, and the builder's graph and
 the teaching page's drawings shown to be one drawing."""
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from plotly.colors import sample_colorscale
 
-from fgnn import drawing, plots
+from fgnn.app.teaching import construction_steps
+from fgnn.data import items
 from fgnn.data.graph import build_session_graph
-from fgnn.teaching import construction_steps
+from fgnn.viz import drawing, plots
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
 
@@ -99,9 +100,9 @@ def test_color_range_signed_fixed_and_plain():
 
 
 def test_item_labeller_accepts_mappings_callables_and_none():
-    assert drawing.item_labeller(None)(3) is None
-    assert drawing.item_labeller({3: "hat", 4: float("nan")})(4) is None
-    assert drawing.item_labeller(lambda i: i * 2)(3) == "6"
+    assert items.item_labeller(None)(3) is None
+    assert items.item_labeller({3: "hat", 4: float("nan")})(4) is None
+    assert items.item_labeller(lambda i: i * 2)(3) == "6"
     assert drawing.item_name(3, "hat") == "item 3 · hat" and drawing.item_name(3, None) == "item 3"
     assert drawing.shorten("abcdef", 4) == "abc…" and drawing.shorten("abc", 4) == "abc"
 

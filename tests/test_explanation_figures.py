@@ -1,4 +1,4 @@
-"""The figures of the explain view and of the faithfulness table (fgnn.plots), from real
+"""The figures of the explain view and of the faithfulness table (fgnn.viz.plots), from real
 attributions of the shipped FGNN checkpoint."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fgnn import attribution as A
-from fgnn.checkpoint import load_model
-from fgnn.drawing import SIGNED_COLORSCALE
-from fgnn.plots import deletion_curves_figure, faithfulness_figure, session_graph_figure
+from fgnn.explain import attribution as A
+from fgnn.models.checkpoint import load_model
+from fgnn.viz.drawing import SIGNED_COLORSCALE
+from fgnn.viz.plots import deletion_curves_figure, faithfulness_figure, session_graph_figure
 
 REPO = Path(__file__).resolve().parent.parent
 SESSION = [5, 17, 5, 30, 2]

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from fgnn.benchmarks import fgnn_mechanisms as mech
-from fgnn.checkpoint import load_model
 from fgnn.data.registry import load_dataset
 from fgnn.models import FGNN, FGNNConfig
+from fgnn.models.checkpoint import load_model
 
 FGNN_CKPT, SRGNN_CKPT = "checkpoints/fgnn-sample/best.pt", "checkpoints/srgnn-sample/best.pt"
 

@@ -1,11 +1,11 @@
-"""fgnn.gcfreeze: the app's imports leave the garbage collector's full passes (docs/performance.md)."""
+"""fgnn.app.gcfreeze: the app's imports leave the garbage collector's full passes (docs/performance.md)."""
 import gc
 import sys
 import types
 
 import pytest
 
-from fgnn import gcfreeze
+from fgnn.app import gcfreeze
 
 
 @pytest.fixture

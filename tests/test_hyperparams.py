@@ -1,13 +1,13 @@
-"""fgnn.hyperparams: the Train page's words for every hyperparameter (the rules are
-fgnn.validation's); fgnn.runs.epoch_label."""
+"""fgnn.models.hyperparams: the Train page's words for every hyperparameter (the rules are
+fgnn.models.validation's); fgnn.runs.folders.epoch_label."""
 from __future__ import annotations
 
 from dataclasses import fields
 
-from fgnn.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, training_rule, widget_bounds
 from fgnn.models import config_class, model_names
-from fgnn.runs import epoch_label
-from fgnn.validation import MODEL_RULES
+from fgnn.models.hyperparams import MODEL_HELP, TRAINING_HELP, model_rule, training_rule, widget_bounds
+from fgnn.models.validation import MODEL_RULES
+from fgnn.runs.folders import epoch_label
 
 
 def test_every_hyperparameter_has_a_help_line_and_a_rule():

@@ -6,9 +6,9 @@ import builtins
 import numpy as np
 import pytest
 
+from fgnn.app.teaching import MAX_CONSTRUCTION_CLICKS, construction_steps
 from fgnn.data.graph import build_session_graph
-from fgnn.drawing import SPRING_LAYOUT_MAX_NODES, session_layout
-from fgnn.teaching import MAX_CONSTRUCTION_CLICKS, construction_steps
+from fgnn.viz.drawing import SPRING_LAYOUT_MAX_NODES, session_layout
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from fgnn.metrics import (
+from fgnn.evaluation.metrics import (
     hit_rate_at_k,
     item_ranks,
     length_buckets,
@@ -128,7 +128,7 @@ def test_item_ranks_follow_target_ranks_on_ties_nan_and_infinities():
 
 @pytest.mark.parametrize("block", [1, 7, 50, 64, None])
 def test_embedding_ranks_equal_ranks_of_the_full_score_matrix(block):
-    from fgnn.metrics import embedding_ranks
+    from fgnn.evaluation.metrics import embedding_ranks
     g = torch.Generator().manual_seed(2)
     # small integers: every product is exact, so ties are exact and plentiful
     table = torch.randint(-2, 3, (50, 4), generator=g).float()
@@ -145,7 +145,7 @@ def test_embedding_ranks_equal_ranks_of_the_full_score_matrix(block):
 
 
 def test_embedding_ranks_nan_and_empty():
-    from fgnn.metrics import embedding_ranks
+    from fgnn.evaluation.metrics import embedding_ranks
     table = torch.tensor([[1.0], [float("nan")], [0.5]])
     session = torch.tensor([[1.0], [float("nan")]])
     # row 0: target item 0 (score 1.0), item 1's NaN counts as at least as high -> rank 2
@@ -155,7 +155,7 @@ def test_embedding_ranks_nan_and_empty():
 
 
 def test_embedding_ranks_take_a_trainable_table():
-    from fgnn.metrics import embedding_ranks
+    from fgnn.evaluation.metrics import embedding_ranks
     table = torch.nn.Parameter(torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
     session = torch.tensor([[2.0, 1.0]], requires_grad=True)
     # scores 2, 1, 1.5: item 1 (score 1) is last

@@ -1,5 +1,5 @@
-"""fgnn.pair_ranks: the test-pair table, filters, slices and the comparison of two checkpoints,
-checked against fgnn.evaluate / fgnn.metrics and against plain-Python recomputation."""
+"""fgnn.evaluation.pair_ranks: the test-pair table, filters, slices and the comparison of two checkpoints,
+checked against fgnn.evaluation.evaluate / fgnn.evaluation.metrics and against plain-Python recomputation."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 import torch
 
-from fgnn.checkpoint import CheckpointError, load_model
 from fgnn.data.dataset import DataError
 from fgnn.data.spec import DatasetSpec
-from fgnn.evaluate import rank_targets
-from fgnn.metrics import length_buckets, popularity_buckets, slice_metrics, summarize
-from fgnn.pair_ranks import (
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import length_buckets, popularity_buckets, slice_metrics, summarize
+from fgnn.evaluation.pair_ranks import (
     compare_tables,
     comparison_counts,
     evaluate_checkpoint,
@@ -22,7 +21,8 @@ from fgnn.pair_ranks import (
     pair_table,
     sliced_metrics,
 )
-from fgnn.plots import rank_comparison_figure
+from fgnn.models.checkpoint import CheckpointError, load_model
+from fgnn.viz.plots import rank_comparison_figure
 
 REPO = Path(__file__).resolve().parent.parent
 FGNN_CKPT = REPO / "checkpoints" / "fgnn-sample" / "best.pt"

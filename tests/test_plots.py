@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from plotly.colors import sample_colorscale
 from test_attention import edge_attention_table
 
-from fgnn import attention, drawing, plots
 from fgnn.data.graph import build_session_graph
 from fgnn.data.spec import DatasetSpec
+from fgnn.explain import attention
+from fgnn.viz import drawing, plots
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
 
@@ -335,7 +336,7 @@ def test_epoch_loss_comes_from_the_eval_rows_train_loss():
 
 
 def test_training_curves_draw_baselines_as_reference_lines():
-    from fgnn.plots import training_curves_figure
+    from fgnn.viz.plots import training_curves_figure
 
     rows = [{"kind": "eval", "epoch": e, "step": e, "hit@20": 10.0 * e, "mrr@20": 2.0 * e, "ndcg@20": 3.0 * e}
             for e in (1, 2)]
@@ -352,7 +353,7 @@ def test_session_graph_fixed_colour_scale():
     import torch
 
     from fgnn.data.graph import build_session_graph
-    from fgnn.plots import session_graph_figure
+    from fgnn.viz.plots import session_graph_figure
 
     graph = build_session_graph(torch.tensor([5, 6, 5, 7]))
     att = [0.1, 0.3, 0.2]
@@ -377,7 +378,7 @@ def test_overlaps_fixed_in_figures():
                                                      fig.layout.yaxis2))
     assert fig.layout.legend.orientation == "h"
     assert plots.popularity_figure(np.array([50, 20, 5, 1])).layout.xaxis.dtick == 1
-    from fgnn.plots import rank_comparison_figure
+    from fgnn.viz.plots import rank_comparison_figure
     comparison = pd.DataFrame({"pair": [0, 1, 2], "rank_A": [1, 30, 500], "rank_B": [2, 3, 40],
                                "outcome": ["both hit", "only B hits", "both miss"]})
     fig = rank_comparison_figure(comparison, k=20)
@@ -406,7 +407,7 @@ def test_split_day(ds):
 def test_split_day_of_a_log_with_date_times(tmp_path, stamp):
     """Issue 14, bug 1: a log timed in unix seconds or ISO date-times has a time-zone aware split
     date; its day number is counted in UTC instead of raising a TypeError."""
-    from fgnn.uploads import load_source
+    from fgnn.app.uploads import load_source
 
     t0 = pd.Timestamp("2024-03-01T06:00:00Z")
     rng = np.random.default_rng(0)
@@ -472,7 +473,7 @@ def test_slice_legend_sits_above_the_panels_not_over_the_tick_labels():
 
 def test_an_empty_step_loss_panel_says_why():
     """Issue 28: a one-epoch run of 5 batches logs no per-step loss (log_every 50): the panel says so."""
-    from fgnn.plots import training_curves_figure
+    from fgnn.viz.plots import training_curves_figure
 
     eval_only = [{"kind": "eval", "epoch": 1, "train_loss": 5.1, "hit@20": 12.0, "mrr@20": 4.0, "ndcg@20": 6.0}]
     fig = training_curves_figure({"tiny": eval_only}, k=20, log_every=50)

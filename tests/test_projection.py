@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from fgnn.projection import item_map_coordinates
+from fgnn.app.projection import item_map_coordinates
 
 
 def exact_pca(e: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Inspect's rank cache (fgnn/rank_cache.py): the ranks of `fgnn evaluate`, computed once per
+"""Inspect's rank cache (fgnn/evaluation/rank_cache.py): the ranks of `fgnn evaluate`, computed once per
 checkpoint and dataset, kept beside the run, recomputed when the checkpoint changes."""
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 import pytest
 import torch
 
-from fgnn import rank_cache
-from fgnn.checkpoint import load_checkpoint, load_model, save_checkpoint
 from fgnn.cli import main as cli
-from fgnn.evaluate import rank_targets
-from fgnn.metrics import summarize
+from fgnn.evaluation import rank_cache
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models.checkpoint import load_checkpoint, load_model, save_checkpoint
 
 
 @pytest.fixture()
@@ -44,7 +44,7 @@ def test_cached_ranks_equal_fgnn_evaluate_and_are_read_back_without_the_model(ck
     def no_model(*_a, **_k):
         raise AssertionError("the model was loaded although the ranks are cached")
 
-    monkeypatch.setattr("fgnn.checkpoint.load_model", no_model)
+    monkeypatch.setattr("fgnn.models.checkpoint.load_model", no_model)
     again, cached = rank_cache.target_ranks_cached(ckpt, ds, progress=lambda d, t: seen.append("again"))
     assert cached and again.tolist() == ranks.tolist() and "again" not in seen
     saved = torch.load(rank_cache.cache_file(ckpt, ds), weights_only=True)

@@ -8,8 +8,9 @@ import plotly.io as pio
 import pytest
 from app_support import plotly_values
 
-from fgnn import builder, plots
-from fgnn.paging import table_page
+from fgnn.app import builder
+from fgnn.app.paging import table_page
+from fgnn.viz import plots
 
 DIGINETICA_ITEMS = 43_097
 

@@ -7,9 +7,11 @@ import shutil
 
 import pytest
 
-from fgnn import rank_cache, runs
 from fgnn.data.dataset import DataError
-from fgnn.runs import delete_run, list_runs
+from fgnn.evaluation import rank_cache
+from fgnn.runs import launch
+from fgnn.runs.folders import list_runs
+from fgnn.runs.launch import delete_run
 
 
 def _run(folder, best=b"weights"):
@@ -57,10 +59,10 @@ def test_a_run_name_ending_in_a_space_is_confirmed_and_deleted(tmp_path):
     _run(root / "mine")
     names = sorted(r["name"] for r in list_runs(root))
     assert names == ["mine", "mine "]
-    assert runs.deletion_confirmed("mine ", "mine ")  # typed exactly as the folder is named
-    assert runs.deletion_confirmed("mine  ", "mine") and runs.deletion_confirmed(" mine", "mine")  # stray spaces
-    assert not runs.deletion_confirmed("mine", "mine ")  # another run's name does not confirm this one
-    assert not runs.deletion_confirmed("", "") and not runs.deletion_confirmed("   ", "  ")
+    assert launch.deletion_confirmed("mine ", "mine ")  # typed exactly as the folder is named
+    assert launch.deletion_confirmed("mine  ", "mine") and launch.deletion_confirmed(" mine", "mine")  # stray spaces
+    assert not launch.deletion_confirmed("mine", "mine ")  # another run's name does not confirm this one
+    assert not launch.deletion_confirmed("", "") and not launch.deletion_confirmed("   ", "  ")
     delete_run(root / "mine ", root=root)
     assert [r["name"] for r in list_runs(root)] == ["mine"]
 

@@ -1,4 +1,4 @@
-"""fgnn.run_tables: the Runs page's table of run folders, readable times, blank cells, two configs'
+"""fgnn.app.run_tables: the Runs page's table of run folders, readable times, blank cells, two configs'
 differences, and the Train page's log tail."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fgnn.run_tables import blank_missing, config_difference, log_tail, readable_duration, readable_time, run_table
+from fgnn.app.run_tables import blank_missing, config_difference, log_tail, readable_duration, readable_time, run_table
 
 
 def test_run_table_puts_baselines_beside_models():

@@ -1,4 +1,4 @@
-"""fgnn.runs: launch, cancel, a killed process marked failed, two runs back to back, safe names,
+"""fgnn.runs.folders: launch, cancel, a killed process marked failed, two runs back to back, safe names,
 a half-written metrics line. Every run lives under a temporary FGNN_CHECKPOINT_DIR."""
 from __future__ import annotations
 
@@ -14,23 +14,18 @@ import pytest
 from app_support import wait_for
 
 from fgnn.data.dataset import DataError
-from fgnn.runs import (
-    can_resume,
-    can_start_again,
-    cancel_run,
+from fgnn.runs.folders import (
     checkpoints_root,
-    delete_run,
-    launch_run,
     list_runs,
     pid_alive,
     process_start_time,
     read_metrics,
     read_status,
     safe_run_name,
-    start_again_run,
     unique_run_dir,
     write_json_atomic,
 )
+from fgnn.runs.launch import can_resume, can_start_again, cancel_run, delete_run, launch_run, start_again_run
 
 TINY = {"dataset": "diginetica-sample", "model": "fgnn", "epochs": 1, "max_train_pairs": 60, "max_test_pairs": 30,
         "batch_size": 20, "log_every": 1, "num_threads": 1, "device": "cpu",
@@ -289,7 +284,7 @@ def test_cancel_while_queued_ends_cancelled_and_resumes_to_the_end(root):
     """Issue 14, bug 2: Cancel in the first seconds (the process still importing, state queued)
     ends the run cancelled, not failed (killed before its SIGTERM handler); Resume then trains
     it to the end in the same folder, with the epochs that were asked."""
-    from fgnn.runs import can_resume, resume_run
+    from fgnn.runs.launch import can_resume, resume_run
 
     run_dir = unique_run_dir(root, "early-cancel")
     proc = launch_run(dict(TINY, epochs=2), run_dir)
@@ -322,7 +317,7 @@ def test_launched_run_with_a_bad_value_fails_with_the_reason(root):
 
 
 def test_run_status_writes_the_whole_dict_atomically_and_only_where_it_may(tmp_path):
-    from fgnn.runs import RunStatus
+    from fgnn.runs.folders import RunStatus
 
     status = RunStatus(tmp_path, {"state": "queued", "epochs": 3})
     status.update(step=5)  # not written yet
@@ -343,7 +338,7 @@ def test_run_status_writes_the_whole_dict_atomically_and_only_where_it_may(tmp_p
 def test_refusing_to_resume_or_delete_is_a_data_error_the_pages_show(root, tmp_path):
     """The Train and Runs pages show a DataError as the refusal it is and no other ValueError."""
     from fgnn.data.dataset import DataError
-    from fgnn.runs import resume_run
+    from fgnn.runs.launch import resume_run
 
     done = root / "done"
     done.mkdir()

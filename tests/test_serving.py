@@ -1,4 +1,4 @@
-"""The serving policy (fgnn.serving): server paths, read-only mode, the run limit, uploads, shipped
+"""The serving policy (fgnn.app.serving): server paths, read-only mode, the run limit, uploads, shipped
 runs; each answer checked directly (the pages' use of it: tests/app/test_app_serving.py)."""
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from fgnn.app.serving import ServingPolicy, clean_uploads
+from fgnn.app.uploads import load_source, save_upload
 from fgnn.data.dataset import DataError
 from fgnn.data.spec import DatasetSpec
-from fgnn.runs import SHIPPED_RUNS, delete_run
-from fgnn.serving import ServingPolicy, clean_uploads
-from fgnn.uploads import load_source, save_upload
+from fgnn.runs.folders import SHIPPED_RUNS
+from fgnn.runs.launch import delete_run
 
 MB = 2**20
 
@@ -196,7 +197,7 @@ def test_two_visitors_pressing_start_together_get_one_run(tmp_path):
 
 def test_server_folders_are_named_not_shown(tmp_path):
     """Issue 23/28: a run's config, status, error and log lines show no absolute server path."""
-    from fgnn.serving import hide_server_paths
+    from fgnn.app.serving import hide_server_paths
 
     root, uploads = tmp_path / "ckpt", tmp_path / "up"
     folders = {"checkpoints": root, "uploads": uploads}

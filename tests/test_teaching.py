@@ -3,8 +3,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from fgnn.app.teaching import Step, construction_steps
 from fgnn.data.graph import build_session_graph
-from fgnn.teaching import Step, construction_steps
 
 SEQ = [1, 3, 2, 2, 1, 3, 4]
 
@@ -126,7 +126,7 @@ def test_empty_sequence_raises():
 def test_step_7_shows_embedding_rows_and_the_pyg_printout():
     """Issue 14: step 7 shows what the model really receives (rows of the embedding table beside
     the original ids) and the PyG Data object; step 6 says which model uses which normalisation."""
-    from fgnn.teaching import pyg_data_printout
+    from fgnn.app.teaching import pyg_data_printout
 
     steps = construction_steps([50, 60, 50, 70], item_index={50: 3, 60: 1, 70: 2})
     last = steps[-1]

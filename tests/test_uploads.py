@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from fgnn.app.uploads import load_source, safe_file_name, save_upload
 from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec
-from fgnn.uploads import load_source, safe_file_name, save_upload
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fgnn" / "data" / "bundled" / "diginetica-sample" / "train-item-views.csv"
@@ -48,7 +48,7 @@ def test_uploads_are_kept_by_content_with_safe_names(tmp_path):
 
 def test_form_message_names_the_dataset_pages_fields_not_cli_flags():
     """Issue 14, bug 6: the Dataset page's errors named --session-col instead of its fields."""
-    from fgnn.uploads import form_message
+    from fgnn.app.uploads import form_message
 
     text = form_message("no session column: use --format csv with --session-col/--item-col/--time-col, "
                         "or --user-col and --session-gap")
@@ -107,8 +107,8 @@ def test_a_bug_while_loading_a_log_is_a_bug_and_a_failed_read_a_data_error(custo
 
 
 def test_a_file_over_the_upload_limit_is_told_the_limit_its_settings_and_the_command_line(tmp_path):
-    from fgnn.serving import ServingPolicy
-    from fgnn.uploads import no_upload_message, over_limit_message, upload_limit_bytes
+    from fgnn.app.serving import ServingPolicy
+    from fgnn.app.uploads import no_upload_message, over_limit_message, upload_limit_bytes
 
     mb = 2**20
     small = ServingPolicy.from_env({"FGNN_UPLOAD_MAX_MB": "0.01"})
@@ -150,7 +150,7 @@ def test_an_upload_is_written_atomically_and_never_through_a_planted_link(tmp_pa
 def test_an_uploads_server_path_is_named_by_the_visitors_file_name():
     """Issue 28: an error about an uploaded file names the file as the visitor knows it, never the
     server's copy (<cache>/uploads/<hash>/file.csv)."""
-    from fgnn.uploads import form_message
+    from fgnn.app.uploads import form_message
 
     saved = "/srv/cache/uploads/3f2a9c/clicks.csv"
     text = form_message(f"{saved}: line 4 of --time-col 'ts' is not a number", {saved: "clicks.csv"})

@@ -10,8 +10,8 @@ import pytest
 
 from fgnn.cli import main
 from fgnn.data.spec import DatasetSpec
-from fgnn.train import TrainConfig
-from fgnn.validation import ConfigError, problems, validate_train_config
+from fgnn.models.validation import ConfigError, problems, validate_train_config
+from fgnn.training.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 

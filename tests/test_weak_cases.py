@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
-from fgnn.builder import MAX_SESSION_CLICKS
-from fgnn.checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint, save_checkpoint
 from fgnn.cli import main as cli
+from fgnn.evaluation.ranking import MAX_SESSION_CLICKS
+from fgnn.models.checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint, save_checkpoint
 
 SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints"
 

@@ -5,7 +5,7 @@
 ``PATH`` is a folder in the SR-GNN pickle layout (``all_train_seq.txt``, ``test.txt``); it
 defaults to ``../shared/data/diginetica-srgnn`` relative to the repository root. Scoring covers
 the first ``--n-test`` test prefixes; batches are built beforehand, so throughput is the model's
-forward alone. Ranks as in fgnn.metrics: ties with the target count against it.
+forward alone. Ranks as in fgnn.evaluation.metrics: ties with the target count against it.
 
 OpenMP worker threads spin after each parallel region by default; on a CPU shared with other
 processes that spinning steals the core the next (small, serial) op needs, and the kNN models,
@@ -28,7 +28,7 @@ import torch
 
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import SessionPairs
-from fgnn.metrics import target_ranks
+from fgnn.evaluation.metrics import target_ranks
 from fgnn.models import build_model
 
 ROOT = Path(__file__).resolve().parents[2]  # default data path sits beside the checkout
@@ -81,7 +81,7 @@ def main(argv=None) -> None:
     batches = [data.test.batch(torch.arange(i, min(i + args.batch_size, n)))
                for i in range(0, n, args.batch_size)]
     print(f"scoring the first {n:,} test prefixes in batches of {args.batch_size}; "
-          f"HR@{args.k} / MRR@{args.k} in %, rank as in fgnn.metrics (ties count against the target)")
+          f"HR@{args.k} / MRR@{args.k} in %, rank as in fgnn.evaluation.metrics (ties count against the target)")
     print(f"{'model':<20}{'fit s':>8}{'ex/s':>10}{'ms/batch':>10}{'HR@' + str(args.k):>9}"
           f"{'MRR@' + str(args.k):>9}")
 

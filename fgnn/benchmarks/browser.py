@@ -461,7 +461,7 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
     if checkpoint:
         env["FGNN_APP_CHECKPOINT"] = str(Path(checkpoint).resolve())
     if not keep_inspect_cache:
-        from ..rank_cache import forget
+        from fgnn.evaluation.rank_cache import forget
 
         forget(checkpoint or REPO_ROOT / "checkpoints" / "fgnn-sample" / "best.pt")
     load_before = os.getloadavg()

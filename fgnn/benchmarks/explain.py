@@ -5,7 +5,7 @@ gradients and GNNExplainer (with the deletion curve of each), for FGNN and SR-GN
 
 Uses the shipped checkpoints (``checkpoints/fgnn-sample``, ``checkpoints/srgnn-sample``) and a
 fixed 10-click session of their items (8 distinct items, one repeated pair). One warm-up call
-per model, then the median of ``--repeats`` calls of :func:`fgnn.attribution.explain_item` for
+per model, then the median of ``--repeats`` calls of :func:`fgnn.explain.attribution.explain_item` for
 all three methods together (wall-clock and CPU time of this process), and the median per method.
 Defaults: integrated gradients with
 ``IG_STEPS`` steps over the nodes and again over the edges, GNNExplainer ``GNNEXPLAINER_EPOCHS``
@@ -33,10 +33,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    from ..attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
-    from ..builder import index_session_scores
-    from ..checkpoint import load_checkpoint, model_from_checkpoint
-    from ..models import model_names
+    from fgnn.evaluation.ranking import index_session_scores
+    from fgnn.explain.attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
+    from fgnn.models import model_names
+    from fgnn.models.checkpoint import load_checkpoint, model_from_checkpoint
 
     print(f"explain a {len(SESSION)}-click session ({len(set(SESSION))} items) with "
           f"{', '.join(NEURAL_METHODS)}; IG {IG_STEPS} steps, GNNExplainer {GNNEXPLAINER_EPOCHS} epochs; "

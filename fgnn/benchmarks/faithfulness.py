@@ -32,10 +32,10 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from ..attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
-    from ..checkpoint import load_model
-    from ..data.dataset import DataError
-    from ..pair_ranks import load_checkpoint_dataset
+    from fgnn.data.dataset import DataError
+    from fgnn.evaluation.pair_ranks import load_checkpoint_dataset
+    from fgnn.explain.attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
+    from fgnn.models.checkpoint import load_model
 
     try:
         dataset = load_checkpoint_dataset(args.checkpoint)

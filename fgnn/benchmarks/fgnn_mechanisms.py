@@ -10,11 +10,11 @@ For every checkpoint (all trained on the same dataset), on that dataset's test s
    top-5 and whether the scores are identical. Then over every test pair, HR@20 / MRR@20 with the true
    last click and with the first click passed as the last one (``GraphBatch.last_node``), and the share
    of pairs whose top-20 changes: a model that never reads the last click does not move at all.
-2. **What-if order sensitivity** (:func:`fgnn.builder.whatif_ranks`, the Session builder's "what if"),
+2. **What-if order sensitivity** (:func:`fgnn.app.builder.whatif_ranks`, the Session builder's "what if"),
    averaged over the test prefixes of at least 3 clicks: how many of the original top-20 stay in the
    top-20 when the clicks are shuffled, reversed, or the last / an earlier click is removed, and how
    often the number one changes.
-3. **Sliced metrics** (:func:`fgnn.pair_ranks.sliced_metrics`, the Inspect page): HR@20 / MRR@20 by
+3. **Sliced metrics** (:func:`fgnn.evaluation.pair_ranks.sliced_metrics`, the Inspect page): HR@20 / MRR@20 by
    prefix length and by the target's training popularity.
 
 Everything is computed on the CPU; the tables are printed as markdown (and written to ``--out``).
@@ -29,14 +29,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fgnn.builder import session_scores, whatif_ranks, whatif_summary
-from fgnn.checkpoint import load_model
+from fgnn.app.builder import whatif_ranks, whatif_summary
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import GraphBatchLoader
-from fgnn.evaluate import batch_ranks
-from fgnn.metrics import summarize
+from fgnn.evaluation.evaluate import batch_ranks
+from fgnn.evaluation.metrics import summarize
+from fgnn.evaluation.pair_ranks import evaluate_checkpoint, load_checkpoint_dataset, sliced_metrics
+from fgnn.evaluation.ranking import session_scores
+from fgnn.models.checkpoint import load_model
 from fgnn.nn import GRUSet2Set
-from fgnn.pair_ranks import evaluate_checkpoint, load_checkpoint_dataset, sliced_metrics
 
 K = 20
 

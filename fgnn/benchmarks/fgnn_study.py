@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fgnn.runs import write_json_atomic
+from fgnn.runs.folders import write_json_atomic
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -181,7 +181,7 @@ class Study:
         self.say(f"try {attempt}: launched {len(runs)} runs on the most recent {max_pairs} training pairs")
 
     def points(self, run: Run) -> list[tuple[int, float]]:
-        from fgnn.runs import read_metrics
+        from fgnn.runs.folders import read_metrics
 
         return [(int(r["step"]), float(r["time"])) for r in read_metrics(run.run_dir)
                 if r.get("step") is not None and r.get("time") is not None and r.get("kind") in ("train", "eval")]
@@ -294,7 +294,7 @@ class Study:
         return runs
 
     def collect(self, runs: list[Run]) -> None:
-        from fgnn.runs import read_json, read_metrics
+        from fgnn.runs.folders import read_json, read_metrics
 
         for r in runs:
             status = read_json(r.run_dir / "status.json", default={}) or {}

@@ -9,7 +9,7 @@ Parts, each printed as soon as it is measured and written at once to ``OUT/gpu-c
 1. the device: torch / CUDA versions, GPU names and memory, CPU cores;
 2. one training epoch of SR-GNN and one of FGNN on ``--dataset`` (the paper's batch 100, the
    training step of ``fgnn train``: bfloat16 autocast on CUDA, pinned asynchronous copies, fused
-   Adam, batches built ahead by a background thread, :mod:`fgnn.prefetch`): examples/s, seconds
+   Adam, batches built ahead by a background thread, :mod:`fgnn.training.prefetch`): examples/s, seconds
    per epoch, peak GPU memory, ``loader_wait_ms`` (the mean time the loop waited for its next
    batch; the thread starts during the warm-up, so it has a head start) and the batch time split
    into graph building / host-to-device copy / forward / backward / optimizer. The split is
@@ -116,7 +116,7 @@ def _host_batch(pairs, idx, device: torch.device, timed: bool):
 
 
 def _training_step(model, opt, device: torch.device, use_amp: bool):
-    """The training step of :mod:`fgnn.train` on one batch on ``device``; with ``timed`` it
+    """The training step of :mod:`fgnn.training.loop` on one batch on ``device``; with ``timed`` it
     synchronises after each phase and returns the phases' seconds (forward, backward, optimizer)."""
 
     def step(batch, timed: bool):
@@ -167,7 +167,7 @@ def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, c
 
 class _InlineBatches:
     """The loader's batches built in the loop itself (``--prefetch-depth 0``, as training ran before
-    :mod:`fgnn.prefetch`): the loop's wait for a batch is the whole of its building and copy."""
+    :mod:`fgnn.training.prefetch`): the loop's wait for a batch is the whole of its building and copy."""
 
     def __init__(self, loader):
         self._batches = iter(loader)
@@ -202,12 +202,13 @@ def _loader_waits(waits: list[float], depth: int) -> dict:
 def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: bool, seed: int = 0,
                 sample_every: int = 25, warmup: int = 5, cap_s: float = 75.0, max_batches: int | None = None,
                 prefetch_depth: int | None = None) -> dict:
-    """One shuffled epoch with the training step of :mod:`fgnn.train`; see the module docstring.
+    """One shuffled epoch with the training step of :mod:`fgnn.training.loop`; see the module docstring.
     ``prefetch_depth``: batches built ahead by the loader thread (default: as training); 0 builds
     each batch in the loop."""
-    from ..data.sessions import GraphBatchLoader
-    from ..prefetch import BatchPrefetcher
-    from ..train import PREFETCH_DEPTH, TrainConfig, make_optimizer
+    from fgnn.data.sessions import GraphBatchLoader
+    from fgnn.training.config import TrainConfig
+    from fgnn.training.loop import PREFETCH_DEPTH, make_optimizer
+    from fgnn.training.prefetch import BatchPrefetcher
 
     depth = PREFETCH_DEPTH if prefetch_depth is None else prefetch_depth
     model.to(device).train()
@@ -260,8 +261,8 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
 
 
 def evaluate_speed(model, pairs, device: torch.device, batch_size: int = 500) -> dict:
-    from ..evaluate import rank_targets
-    from ..metrics import summarize
+    from fgnn.evaluation.evaluate import rank_targets
+    from fgnn.evaluation.metrics import summarize
 
     rank_targets(model, pairs.subset(torch.arange(min(len(pairs), 1000))), batch_size, device)  # warm-up
     sync(device)
@@ -287,7 +288,7 @@ def cli(args: list[str], timeout: float, env: dict | None = None) -> subprocess.
 
 
 def last_eval_row(run_dir: Path) -> dict:
-    from ..runs import read_metrics
+    from fgnn.runs.folders import read_metrics
 
     rows = [r for r in read_metrics(run_dir) if r.get("kind") == "eval"]
     if not rows:
@@ -297,7 +298,7 @@ def last_eval_row(run_dir: Path) -> dict:
 
 def round_trip(device: torch.device, work: Path, max_train_pairs: int | None, timeout: float) -> dict:
     """train -> evaluate -> predict through the real CLI verbs, on ``device``."""
-    from ..checkpoint import load_checkpoint
+    from fgnn.models.checkpoint import load_checkpoint
 
     run_dir = work / "roundtrip-srgnn"
     train_args = ["train", "--dataset", "diginetica-sample", "--model", "srgnn", "--epochs", "1",
@@ -430,7 +431,7 @@ def _device_part(part: _Parts, device: torch.device) -> None:
 
 def _dataset_part(part: _Parts, source: str):
     """The dataset, or ``None`` when it could not be loaded (recorded as a failed part)."""
-    from ..data.registry import load_dataset
+    from fgnn.data.registry import load_dataset
 
     loaded = {}
 
@@ -449,7 +450,7 @@ def _dataset_part(part: _Parts, source: str):
 
 def _model_parts(part: _Parts, name: str, ds, device: torch.device, args) -> None:
     """One training epoch of ``name`` on ``ds``, then the evaluation speed of the model it left."""
-    from ..models import build_model
+    from fgnn.models import build_model
 
     torch.manual_seed(0)
     holder = {}
@@ -497,7 +498,7 @@ def _cli_parts(part: _Parts, device: torch.device, args) -> None:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from ..train import resolve_device
+    from fgnn.training.device import resolve_device
 
     start = time.perf_counter()
     if args.threads:

@@ -95,7 +95,7 @@ keep_run "srgnn-3-epochs-on-$DEVICE"
 import sys
 from pathlib import Path
 
-from fgnn.runs import read_metrics
+from fgnn.runs.folders import read_metrics
 
 # docs/fgnn-study.md, section 6, "Refit": SR-GNN on all 719,470 training pairs, seed 0, batch 100,
 # lr 1e-3 (x0.1 after epoch 3), 2-core CPU; test HR@20 / MRR@20 after epochs 1-3

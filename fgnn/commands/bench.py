@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .common import add_dataset_options, fail, load_dataset_from_args
+from fgnn.commands.common import add_dataset_options, fail, load_dataset_from_args
 
 # Measured on this project's 2-core CPU machine for the seed pipeline (docs/performance.md).
 SEED_REFERENCE = {"process_s": 155.0, "train_s_per_epoch": 845.0, "train_examples_per_s": 852.0,
@@ -55,7 +55,8 @@ def _sync(device):
 
 def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
     """Seconds per batch of score product + cross-entropy + backward + fused Adam on the table."""
-    from ..train import TrainConfig, adam
+    from fgnn.training.config import TrainConfig
+    from fgnn.training.loop import adam
 
     g = torch.Generator().manual_seed(0)
     table = torch.nn.Parameter((torch.rand(n_items, d, generator=g) - 0.5).to(device) * 0.1)
@@ -75,9 +76,10 @@ def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
 
 
 def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
-    from ..data.sessions import GraphBatchLoader
-    from ..prefetch import BatchPrefetcher
-    from ..train import PREFETCH_DEPTH, TrainConfig, make_optimizer
+    from fgnn.data.sessions import GraphBatchLoader
+    from fgnn.training.config import TrainConfig
+    from fgnn.training.loop import PREFETCH_DEPTH, make_optimizer
+    from fgnn.training.prefetch import BatchPrefetcher
 
     model.to(device).train()
     opt = make_optimizer(model, TrainConfig())
@@ -98,7 +100,7 @@ def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
 
 
 def time_evaluation(model, pairs, batch_size: int, device) -> float:
-    from ..evaluate import rank_targets
+    from fgnn.evaluation.evaluate import rank_targets
 
     rank_targets(model, pairs.subset(torch.arange(min(len(pairs), 1000))), batch_size, device)  # warm-up
     _sync(device)
@@ -162,7 +164,7 @@ def compare_ddp(args) -> dict:
     import subprocess
     import tempfile
 
-    from ..runs import read_metrics
+    from fgnn.runs.folders import read_metrics
 
     n = args.nproc
     common = ["train", "--dataset", args.dataset or "diginetica-sample", "--model", args.model, "--epochs", "1",
@@ -188,8 +190,8 @@ def compare_ddp(args) -> dict:
 
 
 def run_defaults(args) -> None:
-    """Options left out take the value a training run would use (:class:`fgnn.train.TrainConfig`)."""
-    from ..train import TrainConfig
+    """Options left out take the value a training run would use (:class:`fgnn.training.loop.TrainConfig`)."""
+    from fgnn.training.config import TrainConfig
 
     for name in ("batch_size", "eval_batch_size", "device"):
         if getattr(args, name) is None:
@@ -197,9 +199,9 @@ def run_defaults(args) -> None:
 
 
 def run(args) -> int:
-    from ..data.dataset import DataError
-    from ..models import build_model
-    from ..train import resolve_device
+    from fgnn.data.dataset import DataError
+    from fgnn.models import build_model
+    from fgnn.training.device import resolve_device
 
     run_defaults(args)
     if args.nproc:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..data.readers import FORMATS
-from ..data.registry import list_datasets
-from ..data.spec import READ_OPTIONS, DatasetSpec
+from fgnn.data.readers import FORMATS
+from fgnn.data.registry import list_datasets
+from fgnn.data.spec import READ_OPTIONS, DatasetSpec
 
 
 def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
@@ -85,9 +85,9 @@ def fail(exc: Exception) -> int:
 
 def load_checkpoint_model(path):
     """``(ckpt, model)`` of a checkpoint for a command: a model setting the checkpoint predates
-    (built with its default) is named on stderr (fgnn.checkpoint.missing_config_fields).
+    (built with its default) is named on stderr (fgnn.models.checkpoint.missing_config_fields).
     Raises :class:`~fgnn.data.dataset.DataError`."""
-    from ..checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint
+    from fgnn.models.checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint
 
     ckpt = load_checkpoint(path)
     for warning in missing_config_fields(ckpt, path):

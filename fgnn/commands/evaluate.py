@@ -8,8 +8,15 @@ import argparse
 import json
 import sys
 
-from ..data.spec import DatasetSpec
-from .common import add_dataset_options, dataset_spec, fail, load_checkpoint_model, protocol_options, read_options
+from fgnn.commands.common import (
+    add_dataset_options,
+    dataset_spec,
+    fail,
+    load_checkpoint_model,
+    protocol_options,
+    read_options,
+)
+from fgnn.data.spec import DatasetSpec
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -36,11 +43,12 @@ def dataset_for_checkpoint(args, ckpt) -> DatasetSpec:
 
 
 def run(args) -> int:
-    from ..checkpoint import check_dataset
-    from ..data.dataset import DataError
-    from ..evaluate import rank_targets
-    from ..metrics import summarize
-    from ..train import TrainConfig, resolve_device
+    from fgnn.data.dataset import DataError
+    from fgnn.evaluation.evaluate import rank_targets
+    from fgnn.evaluation.metrics import summarize
+    from fgnn.models.checkpoint import check_dataset
+    from fgnn.training.config import TrainConfig
+    from fgnn.training.device import resolve_device
 
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import fail, load_checkpoint_model
+from fgnn.commands.common import fail, load_checkpoint_model
 
 METHOD_CHOICES = ("attention", "ig", "gnnexplainer", "exact", "random", "all")
 
@@ -37,8 +37,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
-    from ..data.dataset import DataError
+    from fgnn.data.dataset import DataError
+    from fgnn.explain.attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
 
     opts = {"seed": args.seed}
     if args.ig_steps is not None:

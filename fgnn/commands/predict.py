@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import fail, load_checkpoint_model
+from fgnn.commands.common import fail, load_checkpoint_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,8 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..data.dataset import DataError, ids_to_indices
-    from ..explain import explain_sessions, explanation_json
+    from fgnn.data.dataset import DataError, ids_to_indices
+    from fgnn.explain.sessions import explain_sessions, explanation_json
 
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)

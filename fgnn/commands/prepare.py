@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.dataset import DataError, PreparedDataset
-from ..data.sessions import SessionPairs
-from .common import add_dataset_options, fail, load_dataset_from_args
+from fgnn.commands.common import add_dataset_options, fail, load_dataset_from_args
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.sessions import SessionPairs
 
 OUT_FORMATS = ("srgnn", "recbole")
 RECBOLE_INTER_HEADER = ("session_id:token", "item_id:token", "timestamp:float")

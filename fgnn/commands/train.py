@@ -12,11 +12,12 @@ import time
 import uuid
 from pathlib import Path
 
-from ..data.dataset import DataError
-from ..hyperparams import cli_hyperparameters
-from ..models.registry import model_names, preset_names, preset_params
-from ..runs import checkpoints_root, fail_queued_run, unique_run_dir
-from .common import add_dataset_options, dataset_spec, fail
+from fgnn.commands.common import add_dataset_options, dataset_spec, fail
+from fgnn.data.dataset import DataError
+from fgnn.models.hyperparams import cli_hyperparameters
+from fgnn.models.registry import model_names, preset_names, preset_params
+from fgnn.runs.folders import checkpoints_root, unique_run_dir
+from fgnn.runs.launch import fail_queued_run
 
 
 def yes_no(text: str) -> bool:
@@ -29,7 +30,7 @@ def yes_no(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected yes or no, got {text!r}")
 
 
-# every model's hyperparameters, from their config dataclasses (fgnn.hyperparams): flag name -> parser;
+# every model's hyperparameters, from their config dataclasses (fgnn.models.hyperparams): flag name -> parser;
 # only the flags given are passed on as model_params, over the model's (or its preset's) defaults
 PARSERS = {bool: yes_no, int: int, float: float, str: str}
 MODEL_FLAGS = {name: PARSERS[hp.type] for name, (hp, _) in cli_hyperparameters().items()}
@@ -37,7 +38,7 @@ MODEL_FLAGS = {name: PARSERS[hp.type] for name, (hp, _) in cli_hyperparameters()
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """One flag per model hyperparameter, with the Train page's words and the value rule."""
-    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults; ranges: fgnn/validation.py)")
+    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults; ranges: fgnn/models/validation.py)")
     for name, (hp, models) in cli_hyperparameters().items():
         words = [hp.help or "", f"Must be {hp.rule.describe()}." if hp.rule else "", f"[{', '.join(models)}]"]
         choices = hp.rule.choices if hp.rule else ()
@@ -89,7 +90,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "Neural models only (docs/distributed.md)")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--launch-token", default=None, help=argparse.SUPPRESS)  # set by fgnn.runs.launch_run
+    p.add_argument("--launch-token", default=None, help=argparse.SUPPRESS)  # set by fgnn.runs.folders.launch_run
     add_model_options(p)
     p.set_defaults(func=run)
     return p
@@ -97,10 +98,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def config_from_args(args):
     """The run config from the options (or ``--config``), range-checked: a bad value raises a
-    :class:`~fgnn.validation.ConfigError` naming the option (or the file's key)."""
-    from ..data.spec import DEFAULT_SOURCE
-    from ..train import TrainConfig
-    from ..validation import validate_train_config
+    :class:`~fgnn.models.validation.ConfigError` naming the option (or the file's key)."""
+    from fgnn.data.spec import DEFAULT_SOURCE
+    from fgnn.models.validation import validate_train_config
+    from fgnn.training.config import TrainConfig
 
     if args.config:
         try:
@@ -137,9 +138,9 @@ def config_from_args(args):
 
 
 def run(args) -> int:
-    from .. import distributed
-    from ..run_guard import RunFailed
-    from ..train import train
+    from fgnn.runs.guard import RunFailed
+    from fgnn.training import distributed
+    from fgnn.training.loop import train
 
     rank = distributed.env_world()[0]
     try:
@@ -176,12 +177,12 @@ def run(args) -> int:
 
 def _launch(args, cfg, run_dir: Path) -> int:
     """``--nproc N``: ``fgnn train --config run_dir/config.json`` N times under torchrun's elastic
-    agent (fgnn.distributed.launch), as the app starts a run."""
-    from .. import distributed
-    from ..models import is_neural
-    from ..run_guard import open_run_folder
-    from ..runs import read_json, write_json_atomic
-    from ..train import TrainConfig
+    agent (fgnn.training.distributed.launch), as the app starts a run."""
+    from fgnn.models import is_neural
+    from fgnn.runs.folders import read_json, write_json_atomic
+    from fgnn.runs.guard import open_run_folder
+    from fgnn.training import distributed
+    from fgnn.training.config import TrainConfig
 
     if not is_neural(cfg.model):
         raise DataError(f"'{cfg.model}' is a baseline: it fits in seconds on one process and is not data-parallel; "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from .sessions import SessionPairs
+from fgnn.data.sessions import SessionPairs
 
 
 class DataError(ValueError):
@@ -58,7 +58,7 @@ class PreparedDataset:
 
     def item_labels(self) -> dict[int, str]:
         """Original id -> name of every named item: the one label lookup of the app and the figures
-        (``item_labels=`` of :mod:`fgnn.plots`); empty when the dataset has no names."""
+        (``item_labels=`` of :mod:`fgnn.viz.plots`); empty when the dataset has no names."""
         if not self.item_names:
             return {}
         key, labels = self.__dict__.get("_labels", (None, None))

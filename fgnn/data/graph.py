@@ -243,3 +243,12 @@ def build_graph_batch(
         last_node=last_node,
         targets=targets,
     )
+
+
+def make_batch(sessions: Sequence[Sequence[int]]) -> GraphBatch:
+    """Graph batch of sessions given as item indices (1..N)."""
+    if not sessions or any(len(s) == 0 for s in sessions):
+        raise ValueError("every session needs at least one click")
+    seqs, lengths = pad_sequences(sessions)
+    return build_graph_batch(seqs, lengths)
+

@@ -9,14 +9,17 @@ first appearance, the text kept in :attr:`~fgnn.data.dataset.PreparedDataset.cat
 from __future__ import annotations
 
 import csv
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .dataset import DataError, PreparedDataset
-from .readers import _read_head, _sniff_delimiter, parse_id_column, quoting_content
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.readers import _read_head, _sniff_delimiter, parse_id_column, quoting_content
 
 
 def read_items(path, known_ids=None) -> pd.DataFrame:
@@ -89,3 +92,26 @@ def attach_items(ds: PreparedDataset, table: pd.DataFrame) -> None:
     cats = lookup.reindex(ids).fillna(-1).to_numpy().astype(np.int64)
     cats[0] = -1
     ds.categories = torch.from_numpy(cats)
+
+
+ItemLabels = Mapping | Callable[[int], Any] | None
+
+
+def item_labeller(item_labels: ItemLabels) -> Callable[[int], str | None]:
+    """A function item id -> label (or None) from a mapping, a Series, a callable or None."""
+    if item_labels is None:
+        return lambda _item: None
+    if callable(item_labels) and not isinstance(item_labels, (Mapping, pd.Series)):
+        return lambda item: (None if item_labels(item) is None else str(item_labels(item)))
+
+    def get(item):
+        try:
+            value = item_labels.get(item)
+        except (KeyError, TypeError, ValueError):  # a Series with an odd index
+            value = None
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return str(value)
+
+    return get
+

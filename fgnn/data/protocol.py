@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .dataset import DataError, PreparedDataset
-from .readers import SrgnnFolder
-from .sessions import SessionPairs
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.readers import SrgnnFolder
+from fgnn.data.sessions import SessionPairs
 
 SECONDS_PER_DAY = 86400
 DEFAULT_TEST_DAYS = {"diginetica": 7, "yoochoose": 1, "csv": 1}

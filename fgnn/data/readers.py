@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import DataError
+from fgnn.data.dataset import DataError
 
 FORMATS = ("diginetica", "yoochoose", "csv", "recbole", "srgnn")
 DIGINETICA_HEADERS = (

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..atomic import torch_save_atomic
-from .dataset import DataError, PreparedDataset
-from .items import attach_items, read_items
-from .protocol import (
+from fgnn.atomic import torch_save_atomic
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.items import attach_items, read_items
+from fgnn.data.protocol import (
     apply_protocol,
     check_validation,
     keep_latest_fraction,
@@ -34,9 +34,9 @@ from .protocol import (
     resolve_settings,
     validation_settings,
 )
-from .readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
-from .sessionize import LOG_SETTINGS, prepare_log, resolve_log_settings
-from .sessions import SessionPairs
+from fgnn.data.readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
+from fgnn.data.sessionize import LOG_SETTINGS, prepare_log, resolve_log_settings
+from fgnn.data.sessions import SessionPairs
 
 #: Bump when a change to readers/protocol changes what a prepared dataset holds.
 PIPELINE_VERSION = "fgnn-data-1"

@@ -19,9 +19,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from .dataset import DataError
-from .protocol import _stat
-from .readers import shown
+from fgnn.data.dataset import DataError
+from fgnn.data.protocol import _stat
+from fgnn.data.readers import shown
 
 DEFAULT_SESSION_GAP_MINUTES = 30.0
 #: The options of the steps before the protocol, with their "not asked for" values.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .graph import GraphBatch, build_graph_batch
+from fgnn.data.graph import GraphBatch, build_graph_batch
 
 
 @dataclass
@@ -120,7 +120,7 @@ class GraphBatchLoader:
     ``device`` moves each one there. ``start`` skips the first batches of the (same) order, which
     is how a run cancelled mid-epoch resumes where it stopped. ``len()`` counts every batch.
     ``shard=(rank, world)`` yields only this process's part of every batch (data-parallel
-    training, :func:`fgnn.distributed.shard_index`).
+    training, :func:`fgnn.training.distributed.shard_index`).
     """
 
     def __init__(self, pairs: SessionPairs, batch_size: int = 100, shuffle: bool = False,
@@ -143,8 +143,6 @@ class GraphBatchLoader:
         n = len(self.pairs)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         pin = self.device is not None and torch.device(self.device).type == "cuda"
-        if self.shard is not None:
-            from ..distributed import shard_index
         for i in range(self.start, len(self)):
             index = order[i * self.batch_size : (i + 1) * self.batch_size]
             if self.shard is not None:
@@ -155,3 +153,12 @@ class GraphBatchLoader:
                     batch = batch.pin_memory()
                 batch = batch.to(self.device, non_blocking=pin)
             yield batch
+
+
+def shard_index(index: Tensor, rank: int, world: int) -> Tensor:
+    """This process's contiguous part of a global batch. An empty part (a last batch smaller than
+    ``world``) takes the batch's first pair instead, with a loss weight of 0 (:meth:`Context.loss_scale`):
+    every process must run forward and backward for DDP's gradient exchange."""
+    part = index.tensor_split(world)[rank]
+    return part if part.numel() else index[:1]
+

@@ -5,7 +5,7 @@ how to read it (format, column names, items file) and the protocol settings (tes
 validation split, the steps before the protocol). It is the one shape "which dataset" has:
 
 - the CLI turns its dataset options into one (:func:`fgnn.commands.common.dataset_spec`);
-- a run's :class:`fgnn.train.TrainConfig` holds one as ``data`` and stores it flat in
+- a run's :class:`fgnn.training.loop.TrainConfig` holds one as ``data`` and stores it flat in
   ``config.json`` and a checkpoint's ``train_config`` (``dataset``, the read options, ``protocol``:
   :meth:`DatasetSpec.config_dict` / :meth:`DatasetSpec.from_config`, the layout those files have
   always had, so old run folders and checkpoints still load);
@@ -14,7 +14,7 @@ validation split, the steps before the protocol). It is the one shape "which dat
   (``pages/_shared.py``); :meth:`DatasetSpec.to_text` / :meth:`DatasetSpec.from_text` are its form
   in an environment variable (``FGNN_APP_DATASET``).
 
-The values are checked where they are used (:mod:`fgnn.validation`, the readers); the spec only
+The values are checked where they are used (:mod:`fgnn.models.validation`, the readers); the spec only
 refuses what is not a dataset specification at all (no source, an unknown option).
 """
 from __future__ import annotations
@@ -25,9 +25,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dataset import DataError, PreparedDataset
-from .protocol import default_settings
-from .sessionize import LOG_SETTINGS
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.protocol import default_settings
+from fgnn.data.sessionize import LOG_SETTINGS
 
 DEFAULT_SOURCE = "diginetica-sample"
 
@@ -209,7 +209,7 @@ class DatasetSpec:
 
     def load(self, **kw) -> PreparedDataset:
         """The prepared dataset (through the registry and its cache; ``kw``: e.g. ``use_cache``)."""
-        from .registry import load_dataset
+        from fgnn.data.registry import load_dataset
 
         return load_dataset(self.source, **self.load_kwargs(), **kw)
 

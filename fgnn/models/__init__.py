@@ -6,9 +6,9 @@ reading the registry or a config does not load the layers and torch-geometric.
 """
 from __future__ import annotations
 
-from .base import SessionRecommender
-from .configs import FGNNConfig, SRGNNConfig
-from .registry import (
+from fgnn.models.base import SessionRecommender
+from fgnn.models.configs import FGNNConfig, SRGNNConfig
+from fgnn.models.registry import (
     MODELS,
     ModelSpec,
     build_model,

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 import torch
 
-from ..data.graph import GraphBatch
+from fgnn.data.graph import GraphBatch
 
 
 class SessionRecommender(torch.nn.Module):

@@ -1,8 +1,8 @@
 """The hyperparameters of every model, one dataclass per model (docs/models.md).
 
 A config is what a checkpoint stores (``model_config``), what ``fgnn train`` turns into
-flags and what the Train page turns into a form: :mod:`fgnn.hyperparams` derives both from
-these fields, :mod:`fgnn.validation` holds their ranges. They live apart from the models so
+flags and what the Train page turns into a form: :mod:`fgnn.models.hyperparams` derives both from
+these fields, :mod:`fgnn.models.validation` holds their ranges. They live apart from the models so
 that the CLI and the forms can read them without importing the layers (and torch-geometric).
 ``n_items`` is set from the dataset, never by hand.
 """

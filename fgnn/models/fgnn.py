@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.graph import GraphBatch
-from ..nn import GRUSet2Set, WeightedGATConv
-from .configs import FGNNConfig
-from .neural import GraphSessionModel
+from fgnn.data.graph import GraphBatch
+from fgnn.models.configs import FGNNConfig
+from fgnn.models.neural import GraphSessionModel
+from fgnn.nn import GRUSet2Set, WeightedGATConv
 
 
 class FGNN(GraphSessionModel):

@@ -6,8 +6,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..data.graph import GraphBatch
-from .base import SessionRecommender
+from fgnn.data.graph import GraphBatch
+from fgnn.models.base import SessionRecommender
 
 
 class GraphSessionModel(SessionRecommender):
@@ -70,7 +70,7 @@ class GraphSessionModel(SessionRecommender):
     def session_embedding(self, batch: GraphBatch, explain: bool = False, x: Tensor = None):
         """``(session embeddings [B, d], attention dict)``. ``x`` replaces the looked-up node
         embeddings (rows of the item table) when given: attributions run the model from them
-        (:mod:`fgnn.attribution`)."""
+        (:mod:`fgnn.explain.attribution`)."""
         raise NotImplementedError
 
     def forward(self, batch: GraphBatch) -> Tensor:

@@ -6,9 +6,9 @@
     is_neural("srgnn")             -> True: trained by gradient (epochs, data-parallel, attention)
     build_model("fgnn", n_items, hidden_size=64)
 
-A checkpoint stores its model's ``name`` and config (``fgnn.checkpoint``), so a name here is part of
+A checkpoint stores its model's ``name`` and config (``fgnn.models.checkpoint``), so a name here is part of
 the checkpoint format: rename one and old checkpoints no longer load. The model classes are imported
-on first use: the CLI and the forms read the configs (:mod:`fgnn.hyperparams`) without loading the
+on first use: the CLI and the forms read the configs (:mod:`fgnn.models.hyperparams`) without loading the
 layers and torch-geometric.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
-from .configs import (
+from fgnn.models.configs import (
     FGNNConfig,
     MarkovConfig,
     POPConfig,

@@ -5,10 +5,10 @@ AAAI 2019.
 """
 from __future__ import annotations
 
-from ..data.graph import GraphBatch
-from ..nn import SRGNNAttentionReadout, SRGNNConv
-from .configs import SRGNNConfig
-from .neural import GraphSessionModel
+from fgnn.data.graph import GraphBatch
+from fgnn.models.configs import SRGNNConfig
+from fgnn.models.neural import GraphSessionModel
+from fgnn.nn import SRGNNAttentionReadout, SRGNNConv
 
 
 class SRGNN(GraphSessionModel):

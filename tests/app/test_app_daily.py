@@ -13,7 +13,7 @@ from app_support import app, chart_specs, wait_for
 
 from fgnn.data.spec import DatasetSpec
 from fgnn.models import config_class
-from fgnn.validation import MODEL_RULES
+from fgnn.models.validation import MODEL_RULES
 
 TRAIN = "pages/3_Train.py"
 REPO = Path(__file__).resolve().parents[2]
@@ -91,8 +91,8 @@ BUILDER = "pages/1_Session_builder.py"
 def test_builder_shows_the_targets_rank_outside_the_topk_under_both_models(root, ds):
     """The debugging flow: the true next item's rank under this checkpoint and the comparison one,
     which offers only runs on the same dataset (the best of the other network first)."""
-    from fgnn.builder import session_scores
-    from fgnn.checkpoint import load_model
+    from fgnn.evaluation.ranking import session_scores
+    from fgnn.models.checkpoint import load_model
 
     items = [int(i) for i in ds.to_original(ds.test.session(3))[:-1]]
     model = load_model(root / "fgnn-sample" / "best.pt", ds)[0]
@@ -138,8 +138,8 @@ INSPECT = "pages/5_Inspect.py"
 def test_inspect_miss_shows_the_top1_b_is_on_the_same_dataset_and_rows_open_in_the_builder(root, ds):
     """Inspect: a miss says what the model put first; checkpoint B is chosen among runs on the
     same dataset (the other network first); a row of the A/B table opens in the builder with B."""
-    from fgnn.checkpoint import load_model
-    from fgnn.pair_ranks import pair_prediction
+    from fgnn.evaluation.pair_ranks import pair_prediction
+    from fgnn.models.checkpoint import load_model
 
     shutil.copytree(root / "srgnn-sample", root / "srgnn-elsewhere")
     cfg = json.loads((root / "srgnn-elsewhere" / "config.json").read_text())

@@ -1,5 +1,5 @@
 """AppTest: the Train page offers data-parallel processes and starts a 2-process run; Runs shows
-its world size and device (fgnn.distributed, docs/distributed.md)."""
+its world size and device (fgnn.training.distributed, docs/distributed.md)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import os
 
 from app_support import app, wait_for
 
-from fgnn.distributed import process_choices
+from fgnn.training.distributed import process_choices
 
 
 def test_train_page_starts_a_two_process_run_and_runs_shows_it(root):

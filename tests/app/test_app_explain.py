@@ -1,5 +1,5 @@
 """AppTest of the explain view (Session builder) and the faithfulness section (Inspect): the
-numbers on the page are those of fgnn.attribution for the same session, item and checkpoint."""
+numbers on the page are those of fgnn.explain.attribution for the same session, item and checkpoint."""
 from __future__ import annotations
 
 import shutil
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from app_support import app, chart_specs, plotly_values
 
-from fgnn import attribution as A
-from fgnn.checkpoint import load_model
+from fgnn.explain import attribution as A
+from fgnn.models.checkpoint import load_model
 
 REPO = Path(__file__).resolve().parents[2]
 BUILDER = "pages/1_Session_builder.py"
@@ -21,7 +21,7 @@ def _forget_inspect_ranks():
     """Inspect keeps ranks in process memory keyed by the checkpoint's bytes; a later test on a
     fresh copy of the same run must not find them there (it checks they are written beside it)."""
     yield
-    from fgnn import rank_cache
+    from fgnn.evaluation import rank_cache
 
     rank_cache._in_memory.clear()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.request
 
-from fgnn.runs import checkpoints_root
+from fgnn.runs.folders import checkpoints_root
 
 
 def test_streamlit_run_app_answers_health(streamlit_server):

@@ -10,9 +10,9 @@ import pytest
 import torch
 from app_support import app, chart_specs, plotly_values
 
-from fgnn.checkpoint import load_model
+from fgnn.data.graph import make_batch
 from fgnn.data.spec import DatasetSpec
-from fgnn.explain import make_batch
+from fgnn.models.checkpoint import load_model
 
 BUILDER = "pages/1_Session_builder.py"
 CONSTRUCTION = "pages/2_Graph_construction.py"
@@ -139,7 +139,7 @@ def test_unknown_item_in_the_session_state(root, session):
 
 def test_undo_and_clear(root, session):
     """The strip's move and remove buttons are a component (tests/browser/test_session_strip.py);
-    their edits are fgnn.builder.strip_edit's (tests/test_builder.py)."""
+    their edits are fgnn.app.builder.strip_edit's (tests/test_builder.py)."""
     at = app(BUILDER, session_items=session, builder_add_tab="Type ids")
     at.text_input(key="builder_typed").set_value(f"{session[1]}")
     at.button[[b.label for b in at.button].index("Add")].click().run()

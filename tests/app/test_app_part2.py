@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 from app_support import app, wait_for
 
-from fgnn.checkpoint import load_model
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec
-from fgnn.evaluate import rank_targets
-from fgnn.runs import launch_run
-from fgnn.train import TrainConfig
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.models.checkpoint import load_model
+from fgnn.runs.launch import launch_run
+from fgnn.training.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 

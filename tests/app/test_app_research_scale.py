@@ -9,10 +9,10 @@ import pytest
 import torch
 from app_support import app, chart_payloads, plotly_values
 
-from fgnn import plots
-from fgnn.checkpoint import checkpoint_dict, save_checkpoint
 from fgnn.data.registry import load_dataset
 from fgnn.models import build_model
+from fgnn.models.checkpoint import checkpoint_dict, save_checkpoint
+from fgnn.viz import plots
 
 BUILDER = "pages/1_Session_builder.py"
 N_ITEMS = 200_000

@@ -53,8 +53,8 @@ def test_builder_shows_item_names(root, ds, named_source):
 def test_inspect_pair_table_names_the_targets(named_source):
     import torch
 
-    from fgnn.pair_ranks import pair_table
-    from fgnn.uploads import load_source
+    from fgnn.app.uploads import load_source
+    from fgnn.evaluation.pair_ranks import pair_table
 
     named = load_source(named_source)
     table = pair_table(None, named, k=20, ranks=torch.ones(len(named.test), dtype=torch.long))

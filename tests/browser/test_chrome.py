@@ -1,7 +1,7 @@
 """Real browser: what every visitor sees around the pages (issue 28). No "Deploy" button or
 developer menu (`.streamlit/config.toml`), and no absolute server path on any page: not the
 checkpoints root, the dataset cache, the uploads folder or the repository, even for a run whose
-config, error and log name them (fgnn.serving.hide_server_paths)."""
+config, error and log name them (fgnn.app.serving.hide_server_paths)."""
 from __future__ import annotations
 
 import json

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from fgnn.app.uploads import load_source
 from fgnn.data.dataset import DataError
 from fgnn.data.readers import content_withheld
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec
-from fgnn.uploads import load_source
 
 MARKER = "SECRET-LINE-123"
 
@@ -23,7 +23,7 @@ def refusal(path: Path, **options) -> str:
 
 
 def server_refusal(path: Path, **options) -> str:
-    """The message the app shows for a file on the server (fgnn.uploads.load_source, content withheld)."""
+    """The message the app shows for a file on the server (fgnn.app.uploads.load_source, content withheld)."""
     with pytest.raises(DataError) as info:
         load_source(DatasetSpec(str(path), **options))
     return str(info.value)

@@ -186,10 +186,10 @@ def test_names_reach_the_prepared_dataset(tmp_path, cache_dir):
 def test_a_run_on_a_user_log_reloads_its_dataset(tmp_path, capsys):
     """The user column, the gap, the event filter and the items file travel in the run config and
     the checkpoint: evaluate and Inspect get back exactly the dataset the run trained on."""
-    from fgnn.checkpoint import load_checkpoint
     from fgnn.cli import main
     from fgnn.data.spec import DatasetSpec
-    from fgnn.pair_ranks import load_checkpoint_dataset
+    from fgnn.evaluation.pair_ranks import load_checkpoint_dataset
+    from fgnn.models.checkpoint import load_checkpoint
 
     rng = np.random.default_rng(5)
     n = 4000

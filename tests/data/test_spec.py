@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from fgnn.checkpoint import load_checkpoint
 from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.train import TrainConfig
+from fgnn.models.checkpoint import load_checkpoint
+from fgnn.training.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "checkpoints").glob("*/config.json"))

@@ -79,7 +79,8 @@ def test_bad_validation_settings_are_refused(settings, message):
 
 def test_training_chooses_its_best_epoch_on_validation(tmp_path):
     from fgnn.data.spec import DatasetSpec
-    from fgnn.train import TrainConfig, train
+    from fgnn.training.config import TrainConfig
+    from fgnn.training.loop import train
 
     cfg = TrainConfig(data=DatasetSpec("diginetica-sample", protocol={"valid_days": 30}), model="fgnn",
                       model_params={"hidden_size": 8, "heads": 2}, epochs=2, num_threads=1)

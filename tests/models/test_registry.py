@@ -1,5 +1,5 @@
 """fgnn.models.registry: one place that knows every model (name, label, kind, config, class), and
-the CLI flags and Train-page fields derived from the configs (fgnn.hyperparams, docs/models.md)."""
+the CLI flags and Train-page fields derived from the configs (fgnn.models.hyperparams, docs/models.md)."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from fgnn.commands.train import MODEL_FLAGS, config_from_args
-from fgnn.hyperparams import MODEL_HELP, cli_hyperparameters, model_hyperparameters
 from fgnn.models import (
     MODELS,
     SessionRecommender,
@@ -24,7 +23,8 @@ from fgnn.models import (
     model_spec,
     preset_names,
 )
-from fgnn.validation import MODEL_RULES
+from fgnn.models.hyperparams import MODEL_HELP, cli_hyperparameters, model_hyperparameters
+from fgnn.models.validation import MODEL_RULES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_a_neural_model_builds_with_its_hyperparameters():
 
 
 def test_reading_the_registry_and_the_cli_does_not_load_torch_geometric():
-    code = ("import sys, fgnn.cli, fgnn.hyperparams; fgnn.cli.build_parser(); "
+    code = ("import sys, fgnn.cli, fgnn.models.hyperparams; fgnn.cli.build_parser(); "
             "from fgnn.models import MODELS; print(sorted(MODELS), 'torch_geometric' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
     assert out.split()[-1] == "False", out

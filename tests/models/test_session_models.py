@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from fgnn.data.graph import build_graph_batch, pad_sequences
-from fgnn.explain import explain_sessions
+from fgnn.explain.sessions import explain_sessions
 from fgnn.models import FGNN, SRGNN, FGNNConfig, SRGNNConfig, build_model
 from fgnn.nn import GRUSet2Set, SRGNNAttentionReadout
 
@@ -200,7 +200,7 @@ def test_fgnn_last_activation_applies_the_activation_after_the_last_layer():
 
 
 def test_old_fgnn_checkpoint_config_loads_with_the_paper_defaults(tmp_path):
-    from fgnn.checkpoint import load_checkpoint, load_model, save_checkpoint
+    from fgnn.models.checkpoint import load_checkpoint, load_model, save_checkpoint
 
     # a checkpoint written before the switches existed (the shipped one now states them: issue 23)
     shipped = load_checkpoint("checkpoints/fgnn-sample/best.pt")

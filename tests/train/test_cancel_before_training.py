@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import fgnn.train as train_module
-from fgnn.runs import read_status
-from fgnn.train import TrainConfig, train
+import fgnn.training.loop as train_module
+from fgnn.runs.folders import read_status
+from fgnn.training.config import TrainConfig
+from fgnn.training.loop import train
 
 REPO = Path(__file__).resolve().parents[2]
 

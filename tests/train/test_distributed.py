@@ -1,4 +1,4 @@
-"""Data-parallel training on CPU with 2 gloo processes (fgnn.distributed, docs/distributed.md).
+"""Data-parallel training on CPU with 2 gloo processes (fgnn.training.distributed, docs/distributed.md).
 
 Every run here is a real `fgnn train --nproc 2` (torchrun's elastic agent) or `torchrun`, on the
 bundled sample with SR-GNN: SR-GNN has no dropout, so two processes must give the weights of one
@@ -16,15 +16,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from fgnn.checkpoint import load_checkpoint, load_model
 from fgnn.cli import main as cli_main
 from fgnn.data.registry import load_dataset
+from fgnn.data.sessions import shard_index
 from fgnn.data.spec import DatasetSpec
-from fgnn.distributed import Context, eval_index, process_choices, shard_index, shard_sizes
-from fgnn.evaluate import rank_targets
-from fgnn.metrics import summarize
-from fgnn.runs import read_json, read_metrics, read_status
-from fgnn.train import TrainConfig, train
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models.checkpoint import load_checkpoint, load_model
+from fgnn.runs.folders import read_json, read_metrics, read_status
+from fgnn.training.config import TrainConfig
+from fgnn.training.distributed import Context, eval_index, process_choices, shard_sizes
+from fgnn.training.loop import train
 
 REPO = Path(__file__).resolve().parents[2]
 # the issue's command: 2 epochs of SR-GNN on the sample (13 batches of 100; the last has 5 pairs,

@@ -16,11 +16,12 @@ import pytest
 import torch
 from full_disk import fill, grow, small_tmpfs
 
-import fgnn.train as train_module
+import fgnn.training.loop as train_module
 from fgnn.cli import main as cli
-from fgnn.run_guard import RunFolderError
-from fgnn.runs import MetricsWriter, read_metrics, read_status
-from fgnn.train import TrainConfig, train
+from fgnn.runs.folders import MetricsWriter, read_metrics, read_status
+from fgnn.runs.guard import RunFolderError
+from fgnn.training.config import TrainConfig
+from fgnn.training.loop import train
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("private_cache")

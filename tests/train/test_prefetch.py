@@ -1,4 +1,4 @@
-"""Batches built ahead by a background thread (fgnn.prefetch): the loader's batches in its order,
+"""Batches built ahead by a background thread (fgnn.training.prefetch): the loader's batches in its order,
 resume and shards kept, the thread gone after the end, a close, an error in the loader or in the
 loop; a run with the thread ends with the weights of the same run built batch by batch in the loop."""
 import dataclasses
@@ -7,11 +7,12 @@ import threading
 import pytest
 import torch
 
-import fgnn.train as train_module
+import fgnn.training.loop as train_module
 from fgnn.data.sessions import GraphBatchLoader
-from fgnn.prefetch import BatchPrefetcher
-from fgnn.runs import read_metrics
-from fgnn.train import TrainConfig, train
+from fgnn.runs.folders import read_metrics
+from fgnn.training.config import TrainConfig
+from fgnn.training.loop import train
+from fgnn.training.prefetch import BatchPrefetcher
 
 pytestmark = pytest.mark.usefixtures("private_cache")
 

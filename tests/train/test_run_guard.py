@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 import torch
 
-import fgnn.checkpoint as checkpoint_module
-import fgnn.train as train_module
-from fgnn.checkpoint import load_checkpoint, save_checkpoint
+import fgnn.models.checkpoint as checkpoint_module
+import fgnn.training.loop as train_module
 from fgnn.data.spec import DatasetSpec
-from fgnn.run_guard import RunFolderError, RunLock, TrainingDiverged, config_differences, lock_holder
-from fgnn.runs import read_status
-from fgnn.train import TrainConfig, train
+from fgnn.models.checkpoint import load_checkpoint, save_checkpoint
+from fgnn.runs.folders import read_status
+from fgnn.runs.guard import RunFolderError, RunLock, TrainingDiverged, config_differences, lock_holder
+from fgnn.training.config import TrainConfig
+from fgnn.training.loop import train
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -154,7 +155,7 @@ def test_second_writer_is_refused_naming_the_holder(tmp_path, sample):
 def test_cli_second_resume_while_one_runs_is_refused(tmp_path):
     run = tmp_path / "run"
     assert _cli("train", "--model", "pop", "--run-dir", str(run), "--quiet").returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", ("import sys, time; from fgnn.run_guard import RunLock; "
+    holder = subprocess.Popen([sys.executable, "-c", ("import sys, time; from fgnn.runs.guard import RunLock; "
                                f"RunLock({str(run)!r}).acquire(); print('locked', flush=True); time.sleep(60)")],
                               cwd=REPO, stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
     try:
@@ -227,7 +228,7 @@ def test_full_disk_while_saving_fails_the_run_and_leaves_no_temporary_file(tmp_p
 
 
 def test_run_cancelled_before_its_first_batch_resumes_from_the_beginning(tmp_path, sample, monkeypatch):
-    import fgnn.train as tm
+    import fgnn.training.loop as tm
 
     with monkeypatch.context() as m:  # a STOP seen right after the data loaded
         m.setattr(tm._StopFlag, "check", lambda self, *a: (_ for _ in ()).throw(KeyboardInterrupt("STOP")))
@@ -268,9 +269,9 @@ def test_a_cancel_that_some_code_wrapped_is_recorded_as_cancelled(tmp_path):
     """SIGTERM before the training loop raises KeyboardInterrupt wherever the process is; raised
     while a class is defined (a lazy import of torch._dynamo), Python reports a RuntimeError caused
     by it, and the run was recorded as failed (seen in a full test run). It is a cancel."""
-    from fgnn import distributed
-    from fgnn.runs import RunStatus, read_json
-    from fgnn.train import _record_failure, _StopFlag
+    from fgnn.runs.folders import RunStatus, read_json
+    from fgnn.training import distributed
+    from fgnn.training.loop import _record_failure, _StopFlag
 
     def wrapped_interrupt():
         try:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from fgnn.checkpoint import CheckpointError, check_dataset, load_checkpoint, load_model, save_checkpoint
-from fgnn.evaluate import rank_targets
-from fgnn.metrics import summarize
-from fgnn.runs import read_metrics, read_status
-from fgnn.train import TrainConfig, train
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models.checkpoint import CheckpointError, check_dataset, load_checkpoint, load_model, save_checkpoint
+from fgnn.runs.folders import read_metrics, read_status
+from fgnn.training.config import TrainConfig
+from fgnn.training.loop import train
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +90,7 @@ def test_cancel_mid_epoch_then_resume_equals_a_straight_run(tmp_path, sample, mo
         checks["n"] += 1
         return checks["n"] >= 5
 
-    import fgnn.train as train_module
+    import fgnn.training.loop as train_module
     with monkeypatch.context() as m:
         m.setattr(train_module._StopFlag, "__bool__", stop_after_five_batches)
         cancelled = train(small_config(**cfg), tmp_path / "resumed", progress=False, dataset=sample)
@@ -205,7 +206,7 @@ def test_one_adam_and_one_set_of_defaults_for_training_and_the_bench():
     its options left out, the batch sizes and device a run uses."""
     from fgnn.cli import build_parser
     from fgnn.commands.bench import run_defaults
-    from fgnn.train import make_optimizer
+    from fgnn.training.loop import make_optimizer
 
     opt = make_optimizer(torch.nn.Linear(3, 2), TrainConfig(lr=0.01, weight_decay=0.5))
     assert opt.defaults["fused"] is True and (opt.defaults["lr"], opt.defaults["weight_decay"]) == (0.01, 0.5)

@@ -20,12 +20,12 @@ their configs in :mod:`fgnn.models.configs`, and :mod:`fgnn.models.registry` bui
 """
 from __future__ import annotations
 
-from ..configs import MarkovConfig, POPConfig, SKNNConfig, SPOPConfig, VSKNNConfig
-from .markov import Markov
-from .pop import POP
-from .sknn import SKNN
-from .spop import SPOP
-from .vsknn import VSKNN
+from fgnn.models.baselines.markov import Markov
+from fgnn.models.baselines.pop import POP
+from fgnn.models.baselines.sknn import SKNN
+from fgnn.models.baselines.spop import SPOP
+from fgnn.models.baselines.vsknn import VSKNN
+from fgnn.models.configs import MarkovConfig, POPConfig, SKNNConfig, SPOPConfig, VSKNNConfig
 
 __all__ = [
     "POP",

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ...data.graph import GraphBatch
-from ..base import SessionRecommender
+from fgnn.data.graph import GraphBatch
+from fgnn.models.base import SessionRecommender
 
 
 def take(values: Tensor, index: Tensor) -> Tensor:

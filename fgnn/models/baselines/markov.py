@@ -4,9 +4,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ...data.graph import GraphBatch
-from ..configs import MarkovConfig
-from .counting import CountRecommender, add_at, exclusive_cumsum, expand_ranges, rows_of, take, train_clicks
+from fgnn.data.graph import GraphBatch
+from fgnn.models.baselines.counting import (
+    CountRecommender,
+    add_at,
+    exclusive_cumsum,
+    expand_ranges,
+    rows_of,
+    take,
+    train_clicks,
+)
+from fgnn.models.configs import MarkovConfig
 
 
 class Markov(CountRecommender):

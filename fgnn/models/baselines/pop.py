@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ...data.graph import GraphBatch
-from ..configs import POPConfig
-from .counting import CountRecommender, rows_of, train_clicks
+from fgnn.data.graph import GraphBatch
+from fgnn.models.baselines.counting import CountRecommender, rows_of, train_clicks
+from fgnn.models.configs import POPConfig
 
 
 class POP(CountRecommender):

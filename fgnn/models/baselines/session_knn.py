@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ...data.graph import GraphBatch
-from .counting import (
+from fgnn.data.graph import GraphBatch
+from fgnn.models.baselines.counting import (
     CountRecommender,
     add_at,
     batch_clicks,

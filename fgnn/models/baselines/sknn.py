@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from ..configs import SKNNConfig
-from .session_knn import SessionKNN
+from fgnn.models.baselines.session_knn import SessionKNN
+from fgnn.models.configs import SKNNConfig
 
 
 class SKNN(SessionKNN):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ...data.graph import GraphBatch
-from ..configs import SPOPConfig
-from .counting import CountRecommender, add_at, batch_clicks, rows_of, train_clicks
+from fgnn.data.graph import GraphBatch
+from fgnn.models.baselines.counting import CountRecommender, add_at, batch_clicks, rows_of, train_clicks
+from fgnn.models.configs import SPOPConfig
 
 
 class SPOP(CountRecommender):

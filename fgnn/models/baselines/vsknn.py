@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..configs import VSKNNConfig
-from .counting import take
-from .session_knn import SessionKNN
+from fgnn.models.baselines.counting import take
+from fgnn.models.baselines.session_knn import SessionKNN
+from fgnn.models.configs import VSKNNConfig
 
 _WEIGHTINGS = {
     # session-rec vsknn.py: weight of the click at 1-based position i of a session of length n,

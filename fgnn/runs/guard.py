@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
-from .data.dataset import DataError
-from .runs import process_start_time
+from fgnn.data.dataset import DataError
+from fgnn.runs.folders import process_start_time
 
 try:
     import fcntl
@@ -56,7 +56,7 @@ def folder_error(run_dir: Path, exc: OSError, doing: str = "write to", needed: i
     """One line for an OS error on a run folder (not writable, a file, full): the folder, the file,
     the cause, for a full disk the space needed (``needed`` bytes, where known) and what is free,
     and how to go on (:func:`restart_hint`). ``during_run``: the run had started (exit code 1)."""
-    from .atomic import is_full
+    from fgnn.atomic import is_full
 
     run_dir = Path(run_dir)
     what = exc.strerror or type(exc).__name__
@@ -209,7 +209,7 @@ def _saved_nothing_and_ended(run_dir: Path) -> str | None:
     """The state (failed / cancelled) of the run in ``run_dir`` when it is over and saved no
     checkpoint, so that starting it again loses nothing; None otherwise (a run queued or running,
     or one with a checkpoint)."""
-    from .runs import read_status
+    from fgnn.runs.folders import read_status
 
     if _has_checkpoint(run_dir):
         return None
@@ -230,8 +230,8 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
 
     Once the folder is ours, temporary files that a killed write left behind are removed.
     """
-    from .checkpoint import load_checkpoint
-    from .runs import read_json
+    from fgnn.models.checkpoint import load_checkpoint
+    from fgnn.runs.folders import read_json
 
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
@@ -307,15 +307,15 @@ def _forget_run(run_dir: Path) -> None:
 
 def _tidy(run_dir: Path) -> None:
     """Temporary files of writes a killed process never finished (docs/run-folders.md)."""
-    from .atomic import remove_orphans
-    from .runs import pid_alive
+    from fgnn.atomic import remove_orphans
+    from fgnn.runs.folders import pid_alive
 
     remove_orphans(run_dir, RUN_FILES, pid_alive)
 
 
 def best_from_checkpoint(path) -> dict:
     """The best figures a run has reached, read from its ``best.pt`` (``{}`` when there is none)."""
-    from .checkpoint import CheckpointError, load_checkpoint
+    from fgnn.models.checkpoint import CheckpointError, load_checkpoint
 
     path = Path(path)
     if not path.is_file():

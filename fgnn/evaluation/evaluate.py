@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .data.sessions import GraphBatchLoader, SessionPairs
-from .metrics import embedding_ranks, target_ranks
-from .models import SessionRecommender
+from fgnn.data.sessions import GraphBatchLoader, SessionPairs
+from fgnn.evaluation.metrics import embedding_ranks, target_ranks
+from fgnn.models import SessionRecommender
 
 
 @torch.no_grad()
@@ -14,8 +14,8 @@ def batch_ranks(model: SessionRecommender, batch) -> Tensor:
     """Target ranks of one graph batch (targets are item indices 1..N).
 
     Networks that score with a product ``session @ table.T`` are ranked by
-    :func:`fgnn.metrics.embedding_ranks` (no score matrix is written out); other models' score
-    matrices by :func:`fgnn.metrics.target_ranks`."""
+    :func:`fgnn.evaluation.metrics.embedding_ranks` (no score matrix is written out); other models' score
+    matrices by :func:`fgnn.evaluation.metrics.target_ranks`."""
     cols = batch.targets - 1
     item_table = getattr(model, "item_table", None)
     if callable(item_table):

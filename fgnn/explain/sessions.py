@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from .data.graph import GraphBatch, build_graph_batch, pad_sequences
-from .models import SessionRecommender
+from fgnn.data.graph import GraphBatch, make_batch
+from fgnn.evaluation.ranking import topk_table
+from fgnn.models import SessionRecommender
 
 EDGE_COLUMNS = ["session", "layer", "head", "src", "dst", "src_node", "dst_node", "weight", "added_self_loop", "attention"]
 NODE_COLUMNS = ["session", "step", "node", "item", "attention"]
@@ -28,28 +29,6 @@ class Explanation:
     batch: GraphBatch
 
 
-def make_batch(sessions: Sequence[Sequence[int]]) -> GraphBatch:
-    """Graph batch of sessions given as item indices (1..N)."""
-    if not sessions or any(len(s) == 0 for s in sessions):
-        raise ValueError("every session needs at least one click")
-    seqs, lengths = pad_sequences(sessions)
-    return build_graph_batch(seqs, lengths)
-
-
-def topk_table(scores: torch.Tensor, item_ids: torch.Tensor, k: int = 20) -> pd.DataFrame:
-    """Top-K items per session with score and softmax probability over all items."""
-    k = min(k, scores.size(1))
-    probs = torch.softmax(scores.float(), dim=1)
-    val, idx = scores.topk(k, dim=1)
-    p = probs.gather(1, idx)
-    B = scores.size(0)
-    return pd.DataFrame({
-        "session": torch.arange(B).repeat_interleave(k).numpy(),
-        "rank": torch.arange(1, k + 1).repeat(B).numpy(),
-        "item": item_ids[idx.flatten().cpu() + 1].numpy(),
-        "score": val.flatten().cpu().double().numpy(),
-        "probability": p.flatten().cpu().double().numpy(),
-    })
 
 
 def _edge_rows(batch: GraphBatch, layers, item_ids) -> pd.DataFrame:

@@ -17,17 +17,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from . import distributed
-from .atomic import tensor_bytes
-from .checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
-from .data.dataset import DataError, PreparedDataset
-from .data.sessions import GraphBatchLoader
-from .data.spec import CONFIG_KEYS, DatasetSpec
-from .evaluate import rank_targets
-from .metrics import summarize
-from .models import build_model
-from .prefetch import BatchPrefetcher
-from .run_guard import (
+from fgnn.atomic import tensor_bytes
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.sessions import GraphBatchLoader
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models import build_model
+from fgnn.models.checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
+from fgnn.models.validation import validate_train_config
+from fgnn.runs import folders
+from fgnn.runs.folders import MetricsWriter, RunStatus, process_start_time, read_json, write_json_atomic
+from fgnn.runs.guard import (
     FiniteLossGuard,
     RunFailed,
     RunLock,
@@ -36,53 +36,9 @@ from .run_guard import (
     folder_error,
     open_run_folder,
 )
-from .runs import MetricsWriter, RunStatus, process_start_time, read_json, write_json_atomic
-from .validation import validate_train_config
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a run; saved as ``config.json``. Defaults: both papers.
-
-    ``data`` (which dataset and how to prepare it, :class:`fgnn.data.spec.DatasetSpec`) is stored
-    flat, as run configs have always been: ``dataset``, the read options and ``protocol``."""
-
-    data: DatasetSpec = field(default_factory=DatasetSpec)
-    model: str = "fgnn"
-    model_params: dict = field(default_factory=dict)  # hidden_size, heads, steps, k, ...
-    epochs: int = 10
-    batch_size: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 1e-5
-    lr_step: int = 3
-    lr_gamma: float = 0.1
-    device: str = "auto"  # auto | cpu | cuda
-    amp: bool = True  # bfloat16 autocast on CUDA
-    seed: int = 0
-    ks: list = field(default_factory=lambda: [10, 20])
-    eval_batch_size: int = 500
-    log_every: int = 50
-    max_train_pairs: int | None = None  # the most recent N training pairs, for quick tries
-    max_test_pairs: int | None = None
-    num_threads: int | None = None
-    nproc: int = 1  # data-parallel processes (docs/distributed.md); the world size a run had
-    name: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        """A run config as ``config.json`` / a checkpoint's ``train_config`` hold it (older layouts too)."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"data"}
-        unknown = set(d) - names - set(CONFIG_KEYS)
-        if unknown:
-            raise DataError(f"run config has unknown keys {sorted(unknown)}: valid keys are "
-                            f"{sorted(names | set(CONFIG_KEYS))}")
-        data = DatasetSpec.from_config({k: d[k] for k in CONFIG_KEYS if k in d})
-        return cls(data=data, **{k: v for k, v in d.items() if k in names})
-
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        del out["data"]
-        return {**self.data.config_dict(), **out}
+from fgnn.training import distributed
+from fgnn.training.config import TrainConfig
+from fgnn.training.prefetch import BatchPrefetcher
 
 
 class _StopFlag:
@@ -102,7 +58,7 @@ class _StopFlag:
 
     def check(self, agree=bool) -> None:
         """Raise :class:`KeyboardInterrupt` (the run is marked cancelled) when a stop was asked for
-        (``agree``: every data-parallel process decides together, fgnn.distributed)."""
+        (``agree``: every data-parallel process decides together, fgnn.training.distributed)."""
         if agree(self.signalled or self.stop_file.exists()):  # (not bool(self): that counts batch checks)
             raise KeyboardInterrupt("cancelled (STOP file)")
 
@@ -116,19 +72,6 @@ class _StopFlag:
         if self.stop_file.exists() and self.stop_file.stat().st_mtime <= float(finished or 0):
             self.stop_file.unlink()
 
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DataError("device 'cuda' was asked for but no CUDA GPU is available here: use --device auto or cpu")
-    return torch.device(name)
-
-
-def device_description(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 def load_training_data(cfg: TrainConfig) -> PreparedDataset:
@@ -338,7 +281,7 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
             stop.stop_file.unlink(missing_ok=True)  # the cancel is done
     lost = ctx.lost_processes() if ctx.active and not isinstance(exc, DataError) else []
     if lost:  # a peer died: name it rather than the broken connection it left behind
-        status.update(error=distributed.lost_message(lost), lost_rank=lost[0]["rank"])
+        status.update(error=folders.lost_message(lost), lost_rank=lost[0]["rank"])
     try:
         status.write()
     except OSError as write_exc:  # the folder cannot take even status.json: the one message says so
@@ -388,7 +331,7 @@ def _fit_baseline(model, ds, test_pairs, cfg: TrainConfig, records: RunRecords) 
     records.status.end("finished", epoch=1, best={**metrics, "epoch": 1}, last=metrics)
 
 
-PREFETCH_DEPTH = 2  # batches built ahead of the training step (fgnn.prefetch)
+PREFETCH_DEPTH = 2  # batches built ahead of the training step (fgnn.training.prefetch)
 
 
 @dataclass
@@ -407,7 +350,7 @@ class NeuralRun:
     """The epochs of one neural run: :meth:`restore` from ``last.pt``, then per epoch :meth:`run_epoch`
     and :meth:`evaluate_and_save`; a cancel mid-epoch saves ``last.pt`` with the batch position
     (docs/run-folders.md). No host sync per batch: the loss is checked on the device
-    (:class:`~fgnn.run_guard.FiniteLossGuard`) and read back at log points and epoch ends."""
+    (:class:`~fgnn.runs.guard.FiniteLossGuard`) and read back at log points and epoch ends."""
 
     def __init__(self, model, ds: PreparedDataset, train_pairs, test_pairs, cfg: TrainConfig,
                  device: torch.device, records: RunRecords, stop: _StopFlag,
@@ -491,7 +434,7 @@ class NeuralRun:
         window_n = 0
         t0 = time.time()
         # batch n+1 is built (and pinned and sent) while batch n trains, in the loader's order; the
-        # thread stops when the loop ends, breaks (a cancel) or raises (fgnn.prefetch)
+        # thread stops when the loop ends, breaks (a cancel) or raises (fgnn.training.prefetch)
         with BatchPrefetcher(loader, depth=PREFETCH_DEPTH, device=device) as batches:
             bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, initial=first,
                        total=len(loader), mininterval=1.0 if sys.stderr.isatty() else 10.0, file=sys.stderr)
@@ -520,7 +463,7 @@ class NeuralRun:
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=self.cfg.amp and self.device.type == "cuda"):
             scores = self.net(batch)
         loss = F.cross_entropy(scores.float(), batch.targets - 1)
-        if self.ctx.active:  # DDP's average of these is the global batch's gradient (fgnn.distributed)
+        if self.ctx.active:  # DDP's average of these is the global batch's gradient (fgnn.training.distributed)
             loss = loss * self.ctx.loss_scale(batch_no, len(self.train_pairs), self.cfg.batch_size)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -2,9 +2,9 @@
 
 A checkpoint is evaluated on every test pair of its dataset: ``pair_table`` gives one row per test prefix (original item ids, the target, its rank, hit@K,
 prefix length, target popularity and category); ``filter_pairs`` narrows it; ``sliced_metrics``
-slices it by prefix length and target popularity (:mod:`fgnn.metrics`); ``compare_tables`` puts
+slices it by prefix length and target popularity (:mod:`fgnn.evaluation.metrics`); ``compare_tables`` puts
 two checkpoints side by side on the same pairs, where one hits and the other misses
-(:func:`fgnn.plots.rank_comparison_figure` draws that); ``pair_prediction`` says what the model put
+(:func:`fgnn.viz.plots.rank_comparison_figure` draws that); ``pair_prediction`` says what the model put
 first instead of a missed target. Pure functions on tensors and DataFrames: no Streamlit.
 """
 from __future__ import annotations
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .checkpoint import load_checkpoint, load_model
-from .data.dataset import DataError, PreparedDataset
-from .data.spec import DatasetSpec
-from .evaluate import rank_targets
-from .metrics import length_buckets, popularity_buckets, slice_metrics
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.spec import DatasetSpec
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import length_buckets, popularity_buckets, slice_metrics
+from fgnn.models.checkpoint import load_checkpoint, load_model
 
 OUTCOMES = ("all", "hit", "miss")
 
@@ -36,7 +36,7 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
 
     Columns: ``pair`` (index into ``dataset.test``), ``session`` (test session index), ``prefix``
     (list of original item ids), ``length`` (prefix length), ``target`` (original id), ``rank``
-    (items scored at least as high as the target, ties against it: :func:`fgnn.evaluate.rank_targets`), ``hit`` (rank <= k),
+    (items scored at least as high as the target, ties against it: :func:`fgnn.evaluation.evaluate.rank_targets`), ``hit`` (rank <= k),
     ``target_popularity`` (training clicks of the target) and ``target_category`` (-1 unknown,
     or None when the dataset has no categories); ``target_name`` after ``target`` when the
     dataset names its items.
@@ -74,7 +74,7 @@ def evaluate_checkpoint(path, dataset: PreparedDataset | None = None, k: int = 2
                         batch_size: int = 500, device="cpu") -> tuple[pd.DataFrame, dict, PreparedDataset]:
     """Load a checkpoint (and its dataset unless given), rank every test pair: ``(table, ckpt, dataset)``.
 
-    Raises :class:`fgnn.checkpoint.CheckpointError` / :class:`DataError` with a message for the app.
+    Raises :class:`fgnn.models.checkpoint.CheckpointError` / :class:`DataError` with a message for the app.
     """
     if dataset is None:
         dataset = load_checkpoint_dataset(path)
@@ -103,7 +103,7 @@ def filter_pairs(table: pd.DataFrame, outcome: str = "all", length: tuple | None
 
 def sliced_metrics(table: pd.DataFrame, k: int = 20, model: str | None = None) -> dict[str, pd.DataFrame]:
     """``{"session length": ..., "target popularity": ...}``: HR/MRR/NDCG@k per slice
-    (:func:`fgnn.metrics.slice_metrics` over :func:`length_buckets` / :func:`popularity_buckets`)."""
+    (:func:`fgnn.evaluation.metrics.slice_metrics` over :func:`length_buckets` / :func:`popularity_buckets`)."""
     ranks = torch.tensor(table["rank"].to_numpy(dtype=np.int64))
     lengths = torch.tensor(table["length"].to_numpy(dtype=np.int64))
     pop = torch.tensor(table["target_popularity"].to_numpy(dtype=np.int64))
@@ -146,7 +146,7 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
 def pair_prediction(model, dataset: PreparedDataset, prefix, target: int) -> dict:
     """What the model predicted for one test pair: its top-1 (``top1``, ``top1_score``) and where the
     true next item stands (``target``, ``rank``, ``score``), e.g. for a miss on the Inspect page."""
-    from .builder import predict_topk, target_rank
+    from fgnn.evaluation.ranking import predict_topk, target_rank
 
     top = predict_topk(model, dataset, [int(i) for i in prefix], 1).iloc[0]
     t = target_rank(model, dataset, [int(i) for i in prefix], int(target))

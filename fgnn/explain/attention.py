@@ -1,9 +1,9 @@
 """Attention tables shaped for one view: a layer and head of edge attention, a readout step of
 node attention, lined up with a session graph's edges and nodes.
 
-Input is the tidy tables of :mod:`fgnn.explain` (``Explanation.edge_attention``, one row per
+Input is the tidy tables of :mod:`fgnn.explain.sessions` (``Explanation.edge_attention``, one row per
 session, layer, head and edge; ``Explanation.node_attention``, one row per session, readout
-step and node); output is what :func:`fgnn.plots.session_graph_figure` draws and the builder's
+step and node); output is what :func:`fgnn.viz.plots.session_graph_figure` draws and the builder's
 tables list. :func:`graph_edge_table` is the graph's own edges in the same columns.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.graph import SessionGraph
-from .drawing import ItemLabels, item_labeller
+from fgnn.data.graph import SessionGraph
+from fgnn.data.items import ItemLabels, item_labeller
 
 
 def graph_edge_table(graph: SessionGraph, item_labels: ItemLabels = None) -> pd.DataFrame:

@@ -12,10 +12,11 @@ import os
 import re
 from pathlib import Path
 
-from .atomic import write_atomic
-from .data.dataset import DataError, PreparedDataset
-from .data.readers import FORMATS
-from .data.spec import READ_OPTIONS, DatasetSpec
+from fgnn.app.serving import ENV_UPLOAD_MB, MB, clean_uploads, current_policy, upload_root
+from fgnn.atomic import write_atomic
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.readers import FORMATS
+from fgnn.data.spec import READ_OPTIONS, DatasetSpec
 
 #: The file types the Dataset page accepts for an uploaded click log.
 SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
@@ -32,7 +33,6 @@ CLI_ROUTE = ("python -m fgnn prepare FILE --out FOLDER (the same columns and pro
 def upload_limit_bytes(policy=None, uploader_mb: float | None = None) -> int:
     """The largest file an upload can be: the app's cap (``FGNN_UPLOAD_MAX_MB``) or Streamlit's
     uploader's (``server.maxUploadSize``, MB, where given), whichever is smaller."""
-    from .serving import MB, current_policy
 
     policy = policy if policy is not None else current_policy()
     limits = [policy.upload_max_bytes] + ([int(uploader_mb * MB)] if uploader_mb else [])
@@ -40,13 +40,11 @@ def upload_limit_bytes(policy=None, uploader_mb: float | None = None) -> int:
 
 
 def _mb(n_bytes: int) -> str:
-    from .serving import MB
 
     return f"{round(n_bytes / MB, 2):g}"
 
 
 def _limit_text(policy, uploader_mb: float | None) -> str:
-    from .serving import ENV_UPLOAD_MB
 
     return (f"the upload limit of {_mb(upload_limit_bytes(policy, uploader_mb))} MB (set by {ENV_UPLOAD_MB}, and by Streamlit's "
             f"{UPLOADER_OPTION} option for the uploader itself: raise both to take larger files)")
@@ -55,7 +53,6 @@ def _limit_text(policy, uploader_mb: float | None) -> str:
 def over_limit_message(name: str, size: int, policy=None, uploader_mb: float | None = None) -> str:
     """What to say of an uploaded file of ``size`` bytes over the limit: the limit, its settings and
     the command-line route, where no limit applies."""
-    from .serving import current_policy
 
     policy = policy if policy is not None else current_policy()
     return (f"{name}: {_mb(size)} MB is more than this app accepts per upload: the file is over "
@@ -66,19 +63,12 @@ def over_limit_message(name: str, size: int, policy=None, uploader_mb: float | N
 def no_upload_message(policy=None, uploader_mb: float | None = None) -> str:
     """What "Run the protocol" says when no uploaded file reached the app: none was chosen, or the
     uploader refused it for its size (Streamlit refuses it in the browser, so the app cannot tell)."""
-    from .serving import current_policy
 
     policy = policy if policy is not None else current_policy()
     return (f"no uploaded click log reached the app: choose a file to upload first. A file over "
             f"{_limit_text(policy, uploader_mb)} is refused by the uploader; prepare such a log on the "
             f"command line instead: {CLI_ROUTE}")
 
-
-def upload_root() -> Path:
-    """Where uploaded click logs are kept: ``$FGNN_UPLOAD_DIR`` or ``<dataset cache>/uploads``."""
-    from .data.registry import cache_dir
-
-    return Path(os.environ.get("FGNN_UPLOAD_DIR") or cache_dir() / "uploads")
 
 
 def safe_file_name(name: str) -> str:
@@ -91,9 +81,8 @@ def safe_file_name(name: str) -> str:
 def save_upload(name: str, data: bytes, root=None, policy=None) -> Path:
     """Write uploaded bytes to ``root/<sha256[:16]>/<safe name>`` (atomic; same bytes, same path).
 
-    The serving policy (:mod:`fgnn.serving`, from the environment unless given) caps the size of
+    The serving policy (:mod:`fgnn.app.serving`, from the environment unless given) caps the size of
     one upload and of all of them, and deletes uploads unused for longer than its age limit."""
-    from .serving import clean_uploads, current_policy
 
     policy = policy if policy is not None else current_policy()
     decision = policy.may_upload()
@@ -130,7 +119,7 @@ def load_user_log(path, format: str | None = None, session_col: str | None = Non
     naming the file and what to change (format, columns, content): the readers and the protocol
     raise it where they find the problem (tests/test_uploads.py feeds them malformed logs). Any
     other exception is a bug and is raised as itself."""
-    from .data.registry import load_dataset
+    from fgnn.data.registry import load_dataset
 
     if format in ("", "auto"):
         format = None
@@ -150,8 +139,8 @@ def load_source(spec: DatasetSpec) -> PreparedDataset:
 
     Errors about a file on the server (neither a registry name nor an upload) name the column and
     line but quote none of its content (docs/serving.md); an upload in use is not cleaned for its age."""
-    from .data.readers import content_withheld
-    from .data.registry import REGISTRY
+    from fgnn.data.readers import content_withheld
+    from fgnn.data.registry import REGISTRY
 
     source, options = spec.source, spec.load_kwargs()
     if source in REGISTRY:

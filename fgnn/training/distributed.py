@@ -1,7 +1,7 @@
 """Data-parallel training with ``torch.distributed`` under ``torchrun`` (docs/distributed.md).
 
 ``torchrun --nproc-per-node N -m fgnn train ...`` starts N processes that each run
-:func:`fgnn.train.train`; ``fgnn train --nproc N`` starts the same through torchrun's own API
+:func:`fgnn.training.loop.train`; ``fgnn train --nproc N`` starts the same through torchrun's own API
 (:func:`launch`). Each process reads its place from the environment torchrun sets (``RANK``,
 ``WORLD_SIZE``, ``LOCAL_RANK``) and :func:`init` joins the process group: NCCL with one GPU per
 process, gloo on CPUs. A :class:`Context` is what training asks:
@@ -37,6 +37,8 @@ from typing import Any
 
 import torch
 from torch import Tensor
+
+from fgnn.runs.folders import lost_processes
 
 # Several processes agree on a stop request once every STOP_EVERY batches: one 4-byte gloo
 # all-reduce (measured 0.6 ms on the loaded 2-core machine, tens of microseconds on a quiet one),
@@ -142,8 +144,8 @@ class Context:
 
     # ---- evaluation -----------------------------------------------------------------------
     def rank_targets(self, model, pairs, batch_size: int, device) -> Tensor:
-        """:func:`fgnn.evaluate.rank_targets` over all processes: same ranks, same order."""
-        from .evaluate import rank_targets
+        """:func:`fgnn.evaluation.evaluate.rank_targets` over all processes: same ranks, same order."""
+        from fgnn.evaluation.evaluate import rank_targets
 
         if not self.active:
             return rank_targets(model, pairs, batch_size=batch_size, device=device)
@@ -169,7 +171,7 @@ class Context:
         return lost_processes({"processes": self.processes})
 
     def describe(self, device: torch.device) -> str:
-        from .train import device_description
+        from fgnn.training.device import device_description
 
         return f"{self.world} x {device_description(device)}, {self.backend}" if self.active else device_description(device)
 
@@ -181,13 +183,6 @@ def shard_sizes(n: int, world: int) -> list[int]:
     """Sizes of ``torch.tensor_split(range(n), world)``: the first ``n % world`` shards one larger."""
     return [n // world + (1 if r < n % world else 0) for r in range(world)]
 
-
-def shard_index(index: Tensor, rank: int, world: int) -> Tensor:
-    """This process's contiguous part of a global batch. An empty part (a last batch smaller than
-    ``world``) takes the batch's first pair instead, with a loss weight of 0 (:meth:`Context.loss_scale`):
-    every process must run forward and backward for DDP's gradient exchange."""
-    part = index.tensor_split(world)[rank]
-    return part if part.numel() else index[:1]
 
 
 def eval_index(n: int, batch_size: int, rank: int, world: int) -> Tensor:
@@ -205,8 +200,8 @@ def timeout_s() -> float:
 
 def init(device_name: str) -> tuple[Context, torch.device]:
     """Join the process group torchrun set up; the device of this process. Alone: no-op."""
-    from .data.dataset import DataError
-    from .train import resolve_device
+    from fgnn.data.dataset import DataError
+    from fgnn.training.device import resolve_device
 
     rank, world, local = env_world()
     if world <= 1:
@@ -245,19 +240,6 @@ def shutdown(ctx: Context) -> None:
             dist.destroy_process_group()
 
 
-def lost_processes(status: dict) -> list[dict]:
-    """Entries of ``status["processes"]`` that ran on this host and are gone."""
-    from .runs import pid_alive
-
-    host = socket.gethostname()
-    return [p for p in status.get("processes") or [] if p.get("host") == host and not pid_alive(p.get("pid"))]
-
-
-def lost_message(lost: list[dict], cause: str = "") -> str:
-    names = ", ".join(f"rank {p['rank']} (pid {p['pid']})" for p in lost) or "another process (on another machine)"
-    return (f"{names} ended before the run finished{cause}; every process is needed, so the run stopped. "
-            "Resume it with --resume (last.pt holds the last finished epoch) or start a new run.")
-
 
 def launch(argv: list[str], nproc: int, run_dir: Path) -> int:
     """``fgnn train --nproc N``: start ``python -m fgnn train ARGV`` N times through torchrun's API
@@ -266,7 +248,7 @@ def launch(argv: list[str], nproc: int, run_dir: Path) -> int:
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
-    from .runs import read_json, write_json_atomic
+    from fgnn.runs.folders import read_json, write_json_atomic
 
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=f"fgnn-{uuid.uuid4().hex[:12]}",
                           rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0,

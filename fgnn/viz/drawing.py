@@ -1,7 +1,7 @@
 """Drawing primitives of a session graph: positions, edge paths, arrows, loops, colours, labels.
 
-One graph drawing for the whole app: the session builder (:func:`fgnn.plots.session_graph_figure`)
-and the teaching page (:mod:`fgnn.teaching`) both lay nodes out with :func:`session_layout`,
+One graph drawing for the whole app: the session builder (:func:`fgnn.viz.plots.session_graph_figure`)
+and the teaching page (:mod:`fgnn.app.teaching`) both lay nodes out with :func:`session_layout`,
 turn edge dicts into curves and arrows with :func:`edge_objects`, put the edge numbers on
 :func:`edge_info_trace` at :func:`path_midpoint` s and assemble the figure with
 :func:`graph_figure`. What each figure says (colours, hover text) is up to its caller.
@@ -13,18 +13,14 @@ drawing that spans about ``[-1, 1]``; sizes in pixels are named ``*_px``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 
-from .data.graph import SessionGraph
-
-ItemLabels = Mapping | Callable[[int], Any] | None
+from fgnn.data.graph import SessionGraph
 
 # Colour scales start from a visible colour so that low attention is still drawn.
 NODE_COLORSCALE = [[0.0, "rgb(222,235,247)"], [0.5, "rgb(107,174,214)"], [1.0, "rgb(8,69,148)"]]
@@ -50,24 +46,6 @@ CHAIN_ROW = 8  # nodes per row of a long chain
 
 
 # --------------------------------------------------------------------------- item labels
-def item_labeller(item_labels: ItemLabels) -> Callable[[int], str | None]:
-    """A function item id -> label (or None) from a mapping, a Series, a callable or None."""
-    if item_labels is None:
-        return lambda _item: None
-    if callable(item_labels) and not isinstance(item_labels, (Mapping, pd.Series)):
-        return lambda item: (None if item_labels(item) is None else str(item_labels(item)))
-
-    def get(item):
-        try:
-            value = item_labels.get(item)
-        except (KeyError, TypeError, ValueError):  # a Series with an odd index
-            value = None
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None
-        return str(value)
-
-    return get
-
 
 def item_name(item: int, label: str | None) -> str:
     """``"item 7"``, or ``"item 7 · red shoe"`` when the item has a label."""

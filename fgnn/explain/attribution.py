@@ -29,7 +29,7 @@ The neural models take item ids, so every gradient method runs them from embedde
 **Deletion curves** (faithfulness): remove the session's items most-important-first (all clicks
 of an item at once, so its node leaves the graph) and record the item's score and rank after each
 removal, down to one item left. The sessions are scored together by the what-if machinery of
-:mod:`fgnn.builder`. The area under the curve of the item's share (:func:`item_share`: its softmax
+:mod:`fgnn.app.builder`. The area under the curve of the item's share (:func:`item_share`: its softmax
 probability for neural models, its share of all votes for count models) over the fraction of
 items removed is lower for a more faithful explanation.
 """
@@ -46,14 +46,13 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from .data.dataset import DataError
-from .data.graph import GraphBatch, SessionGraph
-from .explain import make_batch
-from .metrics import item_ranks
-from .models import SessionRecommender
-from .models.baselines import SKNN, VSKNN, Markov
-from .models.baselines.counting import expand_ranges, take
-from .models.neural import GraphSessionModel
+from fgnn.data.dataset import DataError
+from fgnn.data.graph import GraphBatch, SessionGraph, make_batch
+from fgnn.evaluation.metrics import item_ranks
+from fgnn.models import SessionRecommender
+from fgnn.models.baselines import SKNN, VSKNN, Markov
+from fgnn.models.baselines.counting import expand_ranges, take
+from fgnn.models.neural import GraphSessionModel
 
 NEURAL_METHODS = ("attention", "ig", "gnnexplainer")
 METHOD_NAMES = {"attention": "attention", "ig": "integrated gradients", "gnnexplainer": "GNNExplainer",
@@ -296,9 +295,9 @@ def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_o
 
     Columns ``step, removed, score, rank, share`` (``removed``: original id, -1 at step 0;
     ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
-    :func:`fgnn.metrics.item_ranks`.
+    :func:`fgnn.evaluation.metrics.item_ranks`.
     """
-    from .builder import index_session_scores
+    from fgnn.evaluation.ranking import index_session_scores
 
     variants = deletion_sessions(session, items_in_order)
     scores = index_session_scores(model, variants)
@@ -419,7 +418,7 @@ def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs:
     methods = list(methods or methods_for(model))
     for m in methods:
         check_method(model, m)
-    from .builder import index_session_scores
+    from fgnn.evaluation.ranking import index_session_scores
 
     rows = []
     for done, p in enumerate(pairs, 1):
@@ -467,8 +466,8 @@ def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequen
     """:func:`explain_item` for a session and an item given as original ids, by each of
     ``methods``. Raises :class:`~fgnn.data.dataset.DataError` naming unknown ids and
     :class:`CannotExplain` (a DataError) for an empty session or a method that does not apply."""
-    from .builder import MAX_SESSION_CLICKS  # (here: the builder imports the attention code this module uses)
-    from .data.dataset import ids_to_indices
+    from fgnn.data.dataset import ids_to_indices
+    from fgnn.evaluation.ranking import MAX_SESSION_CLICKS
 
     if not list(session_ids):
         raise CannotExplain("the session is empty: give at least one clicked item id")

@@ -16,22 +16,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .attention import graph_edge_table
-from .data.graph import SessionGraph, build_session_graph
-from .drawing import (
+from fgnn.data.graph import SessionGraph, build_session_graph
+from fgnn.data.items import ItemLabels, item_labeller
+from fgnn.explain.attention import graph_edge_table
+from fgnn.viz.drawing import (
     CURRENT_COLOR,
     EDGE_GREY,
     PALETTE,
-    ItemLabels,
     edge_bends,
     graph_figure,
-    item_labeller,
     node_trace,
     parallel_edge_bends,
     session_layout,
     shorten,
 )
-from .plots import session_graph_figure
+from fgnn.viz.plots import session_graph_figure
 
 SELF_LOOP_COLOR = "rgb(255,127,14)"
 ADDED_LOOP_COLOR = "rgb(150,150,150)"
@@ -133,8 +132,8 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
 def _drawing(graph: SessionGraph, edges: list[dict], title: str,
              item_labels: ItemLabels = None, node_text: list[str] | None = None) -> go.Figure:
     """A node-link drawing of ``graph`` with arbitrary ``edges`` (each may carry ``text`` and
-    ``hover``), drawn as :func:`fgnn.plots.session_graph_figure` draws: same layout, edges,
-    arrows and edge markers (:func:`fgnn.drawing.graph_figure`); one colour per node."""
+    ``hover``), drawn as :func:`fgnn.viz.plots.session_graph_figure` draws: same layout, edges,
+    arrows and edge markers (:func:`fgnn.viz.drawing.graph_figure`); one colour per node."""
     pos = session_layout(graph)
     items = [int(i) for i in graph.x.tolist()]
     label = item_labeller(item_labels)

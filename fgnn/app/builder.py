@@ -13,7 +13,7 @@ values or DataFrames, so tests can check it without a browser.
 * :func:`item_catalogue` / :func:`filter_catalogue`, :func:`item_map_table` and
   :func:`random_test_session` feed the ways of adding items.
 
-Ranks follow the evaluation convention (:mod:`fgnn.metrics`): the number of items scored at
+Ranks follow the evaluation convention (:mod:`fgnn.evaluation.metrics`): the number of items scored at
 least as high as the item, so ties never flatter an item.
 """
 from __future__ import annotations
@@ -29,23 +29,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .attention import edge_attention_for_view, node_attention_for_view
-from .data.dataset import DataError, PreparedDataset
-from .data.graph import SessionGraph
-from .explain import Explanation, explain_sessions, make_batch, topk_table
-from .metrics import item_ranks
-from .models import SessionRecommender, is_neural
-from .projection import item_map_coordinates
+from fgnn.app.projection import item_map_coordinates
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.graph import SessionGraph
+from fgnn.evaluation.metrics import item_ranks
+from fgnn.evaluation.ranking import EMPTY_SESSION, session_indices, session_scores
+from fgnn.explain.attention import edge_attention_for_view, node_attention_for_view
+from fgnn.explain.sessions import Explanation, explain_sessions
+from fgnn.models import SessionRecommender, is_neural
 
-#: The longest session the builder scores: a what-if of a longer one would hold the server for
-#: seconds and gigabytes (docs/serving.md). Real sessions are far shorter (DIGINETICA: under 100).
-MAX_SESSION_CLICKS = 200
 #: What-if removes one click at a time from the last this many clicks only, so its work grows
 #: linearly with the session length (``WHATIF_LAST_CLICKS + 3`` variants at most).
 WHATIF_LAST_CLICKS = 20
-EMPTY_SESSION = ("the session is empty: add at least one item (click a point on the item map, a "
-                 "catalogue row or a prediction, or load a random test session)")
-
 
 # --------------------------------------------------------------------------- sessions
 def parse_item_ids(text: str) -> list[int]:
@@ -65,19 +60,6 @@ def parse_item_ids(text: str) -> list[int]:
         out.append(value)
     return out
 
-
-def session_indices(dataset: PreparedDataset, original_ids: Sequence[int]) -> list[int]:
-    """Model indices (1..N) of a session of original ids.
-
-    Raises :class:`ValueError` for an empty session and :class:`DataError` naming unknown ids.
-    """
-    ids = [int(i) for i in original_ids]
-    if not ids:
-        raise ValueError(EMPTY_SESSION)
-    if len(ids) > MAX_SESSION_CLICKS:
-        raise ValueError(f"the session has {len(ids)} clicks, more than the {MAX_SESSION_CLICKS} the builder "
-                         "scores: remove clicks (or undo), or score long sessions with `python -m fgnn predict`")
-    return dataset.to_indices(ids)
 
 
 def remove_click(items: Sequence[int], position: int) -> list[int]:
@@ -132,37 +114,6 @@ def explain_session(model: SessionRecommender, dataset: PreparedDataset, origina
     """Top-K (original ids, score, probability) and attention tables of one session."""
     return explain_sessions(model, [session_indices(dataset, original_ids)], dataset.item_ids, k)
 
-
-@torch.no_grad()
-def index_session_scores(model: SessionRecommender, sessions: Sequence[Sequence[int]]) -> torch.Tensor:
-    """Scores ``[B, n_items]`` of sessions of item indices (1..N), in one forward pass."""
-    model.eval()
-    return model(make_batch(sessions)).float().cpu()
-
-
-def session_scores(model: SessionRecommender, dataset: PreparedDataset,
-                   sessions: Sequence[Sequence[int]]) -> torch.Tensor:
-    """Scores ``[B, n_items]`` of sessions of original ids (column ``j`` = item index ``j + 1``)."""
-    return index_session_scores(model, [session_indices(dataset, s) for s in sessions])
-
-
-def predict_topk(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
-                 k: int = 20) -> pd.DataFrame:
-    """Top-K of one session: columns ``rank, item, score, probability`` (item = original id)."""
-    scores = session_scores(model, dataset, [original_ids])
-    return topk_table(scores, dataset.item_ids, k).drop(columns="session")
-
-
-def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
-                target: int) -> dict:
-    """Where the true next item ``target`` (an original id) stands under ``model`` after the
-    session, anywhere in the catalogue: ``{"item", "rank", "score", "probability"}`` (rank by
-    the evaluation's tie rule). Raises :class:`DataError` for an item the dataset lacks."""
-    index = dataset.to_indices([int(target)])[0]
-    scores = session_scores(model, dataset, [original_ids])
-    rank = int(item_ranks(scores, [index - 1])[0, 0])
-    probability = float(torch.softmax(scores[0].double(), dim=0)[index - 1])
-    return {"item": int(target), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
 
 
 def blank_unknown_category(table: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +251,7 @@ def attention_choices(expl: Explanation) -> AttentionChoices:
 def graph_view(expl: Explanation, item_ids: torch.Tensor, step: int | str | None = "mean",
                layer: int | None = None, head: int | str = "mean", session: int = 0):
     """``(graph, node_attention or None, edge_attention DataFrame or None)`` for
-    :func:`fgnn.plots.session_graph_figure`: readout attention of one step (or the mean over
+    :func:`fgnn.viz.plots.session_graph_figure`: readout attention of one step (or the mean over
     steps), WGAT attention of one layer and head (or the mean over heads). ``None`` where the
     model has no such attention or it is not asked for. The graph's ``x`` and ``sequence`` hold
     original item ids (``item_ids`` maps the model's indices), as every table shown does."""
@@ -423,7 +374,7 @@ def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> Te
 def comparison_checkpoints(current: str | Path, model_name: str, dataset_name: str,
                            runs: Sequence[Mapping], k: int = 20, neural_only: bool = True) -> list[Path]:
     """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same dataset
-    (``runs`` as :func:`fgnn.runs.list_runs` gives them), never one trained elsewhere. The best run
+    (``runs`` as :func:`fgnn.runs.folders.list_runs` gives them), never one trained elsewhere. The best run
     (by best HR@k) of the other network comes first, the default; then the others, best first.
     ``neural_only=False`` offers the baselines' runs too."""
     cur = Path(current).resolve()

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .data.dataset import DataError
+from fgnn.data.dataset import DataError
 
 DEVICES = ("auto", "cpu", "cuda")  # or cuda:N
 ACTIVATIONS = ("relu", "elu", "gelu", "leaky_relu", "selu", "celu", "silu", "mish", "softplus", "tanh",
@@ -187,7 +187,7 @@ def _device_problem(device) -> Problem | None:
 
 def model_problems(model: str, params) -> list[Problem]:
     """Problems of a model name and its hyperparameters (unknown ones included)."""
-    from .models import model_names, model_spec
+    from fgnn.models import model_names, model_spec
 
     names = model_names()
     if not isinstance(model, str) or model not in names:
@@ -225,7 +225,7 @@ def protocol_problems(protocol) -> list[Problem]:
 
 
 def problems(cfg) -> list[Problem]:
-    """Every broken rule of a run config (a :class:`fgnn.train.TrainConfig` or its dict)."""
+    """Every broken rule of a run config (a :class:`fgnn.training.loop.TrainConfig` or its dict)."""
     d = cfg if isinstance(cfg, dict) else cfg.to_dict()
     out = []
     for key, rule in TRAIN_RULES.items():

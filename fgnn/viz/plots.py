@@ -3,8 +3,8 @@
 Functions here take plain data (tensors, arrays, DataFrames, lists of dicts) and never read
 files, session state or global settings, so the same input always gives the same figure and a
 test can check the numbers in it. ``fgnn`` never imports Streamlit; pages call these and draw.
-Graph drawings are built from the primitives of :mod:`fgnn.drawing` (the teaching page's too);
-attention tables are shaped for a view by :mod:`fgnn.attention`.
+Graph drawings are built from the primitives of :mod:`fgnn.viz.drawing` (the teaching page's too);
+attention tables are shaped for a view by :mod:`fgnn.explain.attention`.
 
 Conventions the app relies on:
 
@@ -26,10 +26,12 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from .attention import attention_per_edge
-from .data.dataset import PreparedDataset
-from .data.graph import SessionGraph
-from .drawing import (
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.graph import SessionGraph
+from fgnn.data.items import ItemLabels, item_labeller
+from fgnn.evaluation.metrics import summarize
+from fgnn.explain.attention import attention_per_edge
+from fgnn.viz.drawing import (
     CURRENT_COLOR,
     CURRENT_TRACE,
     EDGE_COLORSCALE,
@@ -40,11 +42,9 @@ from .drawing import (
     NODE_COLORSCALE,
     OTHER_COLOR,
     PALETTE,
-    ItemLabels,
     color_range,
     edge_bends,
     graph_figure,
-    item_labeller,
     item_name,
     node_trace,
     ring_trace,
@@ -52,7 +52,6 @@ from .drawing import (
     session_layout,
     shorten,
 )
-from .metrics import summarize
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -77,7 +76,7 @@ def _fmt(value: float, digits: int = 4) -> str:
 @dataclass(frozen=True)
 class _Shading:
     """Numbers drawn as colours: ``values`` (None when none are given) on ``colorscale`` from
-    ``vmin`` to ``vmax`` (:func:`fgnn.drawing.color_range`)."""
+    ``vmin`` to ``vmax`` (:func:`fgnn.viz.drawing.color_range`)."""
 
     values: np.ndarray | None
     colorscale: list
@@ -121,7 +120,7 @@ def _edge_shading(edge_attention, graph: SessionGraph,
 
 def _session_edges(graph: SessionGraph, names: list[str], shading: _Shading,
                    added: list[tuple[int, float]], edge_label: str) -> list[dict]:
-    """Edge dicts (:func:`fgnn.drawing.edge_objects`) of the graph's edges, then of the added
+    """Edge dicts (:func:`fgnn.viz.drawing.edge_objects`) of the graph's edges, then of the added
     self-loops, with their ``text`` (the weight where > 1), ``hover`` and colour ``value``."""
     weights = graph.edge_weight.tolist()
     out_inv, in_inv = graph.out_degree_inv.tolist(), graph.in_degree_inv.tolist()
@@ -210,9 +209,9 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
         graph: from :func:`fgnn.data.graph.build_session_graph`.
         item_labels: item id -> label (mapping, Series or callable), optional.
         node_attention: one value per local node (array, Series, tensor), e.g. from
-            :func:`fgnn.attention.node_attention_for_view`; sizes and colours the nodes.
+            :func:`fgnn.explain.attention.node_attention_for_view`; sizes and colours the nodes.
         edge_attention: one value per edge of ``graph.edge_index`` (array-like), or a DataFrame
-            from :func:`fgnn.attention.edge_attention_for_view` whose added self-loop rows are
+            from :func:`fgnn.explain.attention.edge_attention_for_view` whose added self-loop rows are
             drawn dashed. Colours the edges (scale 0 .. largest value shown).
         highlight_item: an original item id to mark (e.g. the true next item), if in the graph.
         seed: seed of the fallback layout.
@@ -227,7 +226,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     ``"edge info"`` marker trace at the edge midpoints with the numbers in its hover text
     (and the weight written where it is > 1), ``"current interest"`` and ``"highlighted item"``
     rings, and the ``"items"`` node trace whose ``customdata`` holds the item ids. The drawing
-    is :func:`fgnn.drawing.graph_figure`'s, as on the teaching page.
+    is :func:`fgnn.viz.drawing.graph_figure`'s, as on the teaching page.
     """
     n, num_edges = graph.num_nodes, graph.num_edges
     items = [int(i) for i in graph.x.tolist()]
@@ -569,7 +568,7 @@ def training_curves_figure(runs: Mapping[str, list[dict]], k: int = 20,
             # the epoch's mean training loss, logged exactly on its eval row; else the step rows' mean
             "loss": _first_nonempty(_epoch_series(rows, "eval", lambda r: _number(r.get("train_loss"))),
                                     _epoch_series(rows, "train", lambda r: _number(r.get("loss")))),
-            # the eval rows' keys as fgnn.metrics.summarize names them
+            # the eval rows' keys as fgnn.evaluation.metrics.summarize names them
             "hit": _epoch_series(rows, "eval", lambda r: _number(r.get(f"hit@{k}"))),
             "mrr": _epoch_series(rows, "eval", lambda r: _number(r.get(f"mrr@{k}"))),
             "ndcg": _epoch_series(rows, "eval", lambda r: _number(r.get(f"ndcg@{k}"))),
@@ -672,7 +671,7 @@ def _legend_above(fig: go.Figure, title: str = "", margin: Mapping[str, int] | N
 
 def rank_histogram_figure(ranks, k: int = 20) -> go.Figure:
     """How many test prefixes put the target at rank 1..K, and how many miss (rank > K); the
-    title's HR@K and MRR@K are :func:`fgnn.metrics.summarize`'s over the finite ranks."""
+    title's HR@K and MRR@K are :func:`fgnn.evaluation.metrics.summarize`'s over the finite ranks."""
     r = _as_1d(ranks, "ranks")
     r = r[np.isfinite(r)].astype(np.int64)
     counts = [int(np.sum(r == i)) for i in range(1, k + 1)]
@@ -856,7 +855,7 @@ def _day(d: int) -> str:
 
 
 def dataset_split_day(dataset: PreparedDataset) -> int | None:
-    """The split date as a day number since 1970-01-01 (what :func:`fgnn.plots.split_timeline_figure`
+    """The split date as a day number since 1970-01-01 (what :func:`fgnn.viz.plots.split_timeline_figure`
     takes), or None when the dataset has no dates."""
     if not dataset.split_date:
         return None
@@ -956,7 +955,7 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: int | None 
     """Deletion curves of several explanations of one item's score (``docs/explanations.md``).
 
     ``curves`` maps a method (``attention``, ``ig``, ``gnnexplainer``, ``exact``, ``random``) to
-    a frame with ``step, removed, score, rank, share`` (:func:`fgnn.attribution.deletion_curve`).
+    a frame with ``step, removed, score, rank, share`` (:func:`fgnn.explain.attribution.deletion_curve`).
     Left: the item's share (probability) after each removal, one trace per method named by the
     method; right: its rank (log axis, 1 at the top), traces ``"<method> rank"``. The title
     lists each method's deletion AUC (lower = more faithful); hover gives the removed item,
@@ -999,7 +998,7 @@ def faithfulness_figure(summary: pd.DataFrame, title: str | None = None) -> go.F
     """Mean deletion AUC per method with its standard error (one bar each, trace ``"AUC"``),
     random's mean as a dashed line (``"random"`` shape); lower = more faithful.
 
-    ``summary``: :func:`fgnn.attribution.faithfulness_summary` (``method, pairs, auc, auc_sem,
+    ``summary``: :func:`fgnn.explain.attribution.faithfulness_summary` (``method, pairs, auc, auc_sem,
     beats_random``...).
     """
     s = summary.reset_index(drop=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 
-from .atomic import torch_save_atomic
-from .data.dataset import DataError, PreparedDataset
-from .models import SessionRecommender, build_model
+from fgnn.atomic import torch_save_atomic
+from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.models import SessionRecommender, build_model
 
 FORMAT = "fgnn-studio-checkpoint"
 VERSION = 1
@@ -87,8 +87,8 @@ def _is_int(x) -> bool:
 def _check_fields(ckpt: dict, path) -> None:
     """Every field a loader uses has the type and size ``checkpoint_dict`` gives it, so that a crafted
     or altered file is refused with a message instead of failing somewhere later."""
-    from .models import model_names
-    from .validation import model_problems
+    from fgnn.models import model_names
+    from fgnn.models.validation import model_problems
 
     def refuse(field: str, what: str):
         raise CheckpointError(f"checkpoint {path}: {field} {what}; the file was altered or is not from FGNN "
@@ -171,7 +171,7 @@ def check_dataset(ckpt: dict, dataset: PreparedDataset, path="checkpoint") -> li
 def missing_config_fields(ckpt: dict, path="checkpoint") -> list[str]:
     """A warning (at most one) naming the fields of the model's config that the checkpoint's
     ``model_config`` lacks (it was saved before they existed): the model is built with their defaults."""
-    from .models.registry import model_spec
+    from fgnn.models.registry import model_spec
 
     stored = ckpt["model_config"]
     missing = [f"{f.name}={f.default if f.default is not dataclasses.MISSING else f.default_factory()!r}"

@@ -18,7 +18,7 @@ even after the app restarts, reads 60,858 integers instead of running the model
   a symbolic link (a run folder or its ``inspect-cache`` that is a link, a path that leads out of
   the checkpoints root), the file goes under ``$FGNN_CACHE_DIR/inspect-cache/`` instead; a full
   disk only means the ranks are not kept.
-* The ranks are exactly :func:`fgnn.evaluate.rank_targets`'s (``fgnn evaluate``'s).
+* The ranks are exactly :func:`fgnn.evaluation.evaluate.rank_targets`'s (``fgnn evaluate``'s).
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from .atomic import torch_save_atomic
-from .data.dataset import PreparedDataset
+from fgnn.atomic import torch_save_atomic
+from fgnn.data.dataset import PreparedDataset
 
 FORMAT = "fgnn-inspect-ranks"
 VERSION = 1
@@ -64,7 +64,7 @@ def checkpoint_sha256(path) -> str:
 def cache_folder(checkpoint) -> Path:
     """Where the ranks of ``checkpoint`` are kept: ``inspect-cache/`` in its run folder, or under
     ``$FGNN_CACHE_DIR`` when the run folder cannot be written."""
-    from .data.registry import cache_dir
+    from fgnn.data.registry import cache_dir
 
     run = Path(os.path.abspath(checkpoint)).parent  # as given: a link on the way must stay visible
     beside = run / CACHE_DIR
@@ -76,7 +76,7 @@ def cache_folder(checkpoint) -> Path:
 def _through_a_link(run: Path) -> bool:
     """Whether writing ``run/inspect-cache`` would follow a symbolic link: the run folder or its
     inspect-cache is a link, or a run under the checkpoints root leads out of it (docs/run-folders.md)."""
-    from .runs import checkpoints_root
+    from fgnn.runs.folders import checkpoints_root
 
     if run.is_symlink() or (run / CACHE_DIR).is_symlink():
         return True
@@ -158,10 +158,10 @@ def target_ranks_cached(checkpoint, dataset: PreparedDataset, *, batch_size: int
     under ``checkpoint``, read from the run's cache when it holds them for the checkpoint's
     current bytes, else computed (the model is loaded only then) and kept.
 
-    Raises :class:`fgnn.checkpoint.CheckpointError` for a checkpoint that cannot be used.
+    Raises :class:`fgnn.models.checkpoint.CheckpointError` for a checkpoint that cannot be used.
     """
-    from .checkpoint import load_model
-    from .evaluate import rank_targets
+    from fgnn.evaluation.evaluate import rank_targets
+    from fgnn.models.checkpoint import load_model
 
     ranks = load_cached_ranks(checkpoint, dataset)
     if ranks is not None:

@@ -5,7 +5,7 @@ A model's hyperparameters are the fields of its config dataclass (:mod:`fgnn.mod
 through :mod:`fgnn.models.registry`): :func:`model_hyperparameters` gives them with their type,
 default, words and rule, and both the Train page's form and ``fgnn train``'s model flags
 (:func:`cli_hyperparameters`) are built from it. The rules themselves (kind, range, choices) have one
-home, :mod:`fgnn.validation`, which the CLI, ``--config`` files, checkpoints and the Train page all
+home, :mod:`fgnn.models.validation`, which the CLI, ``--config`` files, checkpoints and the Train page all
 check against; this module only adds the words a form needs and the bounds a number box can show
 (:func:`widget_bounds`).
 """
@@ -15,8 +15,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from .models.registry import MODELS, model_spec
-from .validation import MODEL_RULES, TRAIN_RULES, Rule
+from fgnn.models.registry import MODELS, model_spec
+from fgnn.models.validation import MODEL_RULES, TRAIN_RULES, Rule
 
 # FGNN: Qiu et al., CIKM 2019 (the authors' run "s2s3 ... gat8-1"); SR-GNN: Wu et al., AAAI 2019;
 # kNN baselines: Ludewig & Jannach 2018 (session-rec defaults).

@@ -12,10 +12,10 @@ import pandas as pd
 
 
 def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
-    """One row per run of :func:`fgnn.runs.list_runs`: name, state, model, kind (model or
+    """One row per run of :func:`fgnn.runs.folders.list_runs`: name, state, model, kind (model or
     baseline), dataset, epochs done, best HR@k / MRR@k / NDCG@k, device, processes (the
     data-parallel world size), path."""
-    from .models import is_neural
+    from fgnn.models import is_neural
 
     rows = []
     for r in runs:
@@ -96,9 +96,9 @@ def _empty(value) -> bool:
 
 
 def train_config_defaults() -> dict:
-    """The settings of a default :class:`fgnn.train.TrainConfig`, flat as ``config.json`` holds them:
+    """The settings of a default :class:`fgnn.training.loop.TrainConfig`, flat as ``config.json`` holds them:
     what a run whose (older) config lacks a setting ran with."""
-    from .train import TrainConfig  # torch and the training loop: only when two configs are compared
+    from fgnn.training.config import TrainConfig
 
     return TrainConfig().to_dict()
 
