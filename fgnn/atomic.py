@@ -66,14 +66,14 @@ def _discard(tmp: Path) -> None:
 
 def torch_save_atomic(obj, path) -> Path:
     """:func:`torch.save` of ``obj`` to ``path``, atomically (:func:`write_atomic`)."""
-    import torch  # (here, not at the top: fgnn.runs.folders writes JSON with this module and stays light)
+    import torch  # noqa: PLC0415 (here, not at the top: fgnn.runs.folders writes JSON with this module and stays light)
 
     return write_atomic(path, lambda fh: torch.save(obj, fh))
 
 
 def tensor_bytes(obj) -> int:
     """The bytes of the tensors in ``obj`` (dicts, lists, tuples): about what :func:`torch.save` writes."""
-    import torch
+    import torch  # noqa: PLC0415 (see torch_save_atomic)
 
     if isinstance(obj, torch.Tensor):
         return obj.numel() * obj.element_size()

@@ -9,7 +9,10 @@ import argparse
 import importlib
 import sys
 
-VERBS = ("prepare", "train", "evaluate", "predict", "explain", "bench")
+from fgnn.commands.common import validate_args
+from fgnn.errors import FGNNError
+
+VERBS = ("prepare", "datasets", "train", "evaluate", "predict", "explain", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,16 +28,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from fgnn.models.validation import ConfigError, validate_args
-
+    """Run one verb. A user's mistake (:class:`~fgnn.errors.FGNNError`) anywhere in it is one line
+    on stderr and exit code 2, never a traceback; anything else is a bug and shows as one."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        validate_args(args)  # every range in one place: fgnn/models/validation.py (docs/run-folders.md)
-    except ConfigError as exc:
+        validate_args(args)  # every range beside its default: fgnn/settings.py (docs/run-folders.md)
+        return int(args.func(args) or 0)
+    except FGNNError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,12 @@ class RunFolderError(DataError):
     """The run folder cannot be used as asked: in use, holds another run, not writable, full."""
 
 
+class RunFailed(FGNNError):
+    """The run started and ended ``failed`` (diverged, its folder stopped taking writes; status.json
+    says why, where it could be written): ``fgnn train`` exits with code 1, not 2 (a refusal before
+    any work)."""
+
+
 class CannotExplain(DataError):
     """An explanation that cannot be made as asked (a method the model has none of, an empty
     session): the message says what applies. Anything else raised while explaining is a bug."""

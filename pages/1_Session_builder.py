@@ -24,21 +24,18 @@ import time
 import streamlit as st
 
 from fgnn.app import builder
+from fgnn.app import builder_page as bp
+from fgnn.app.choices import kept_or_first
 from fgnn.app.paging import table_page
-from fgnn.data.dataset import DataError
+from fgnn.errors import FGNNError
 from fgnn.evaluation import ranking
 from fgnn.explain import attribution
 from fgnn.models import model_label
 from fgnn.runs.folders import list_runs
-from fgnn.viz.plots import (
-    METHOD_LABELS,
-    deletion_curves_figure,
-    item_map_base,
-    item_map_overlays,
-    session_graph_figure,
-    topk_figure,
-    whatif_figure,
-)
+from fgnn.viz.explanation_figures import METHOD_LABELS, deletion_curves_figure
+from fgnn.viz.graph_figures import session_graph_figure
+from fgnn.viz.item_map import item_map_base, item_map_overlays
+from fgnn.viz.prediction_figures import topk_figure, whatif_figure
 from pages import _widgets as ui
 from pages._live_chart import clicked_item, figure_args, live_plotly_chart
 from pages._session_strip import session_strip
@@ -55,56 +52,56 @@ from pages._shared import (
     session_memo,
 )
 
-ensure_app_shell("pages/1_Session_builder.py")
-
 BASELINES = ("sknn", "vsknn", "markov", "spop", "pop")  # the order offered here: kNN (the default) first
-MAX_SHOWN_CLICKS = 40
+MAX_SHOWN_CLICKS = bp.MAX_SHOWN_CLICKS
+ADD_TAB_WIDGETS = ("builder_find", "builder_query", "builder_categories", "builder_min_pop", "builder_catalogue_page",
+                   "builder_typed", "builder_typed_mode")
 
-ss = st.session_state
-ss.setdefault("builder_history", [])
-ss.setdefault("builder_picks", {})
+
+def render() -> None:
+    ensure_app_shell("pages/1_Session_builder.py")
+    ss = st.session_state
+    ss.setdefault("builder_history", [])
+    ss.setdefault("builder_picks", {})
+    st.title("Session builder")
+    st.caption("Click items into a session, see the graph the model receives, where it looks, and "
+               "what it predicts next. Click a prediction to follow the recommender.")
+    dataset = require_dataset()
+    model, ckpt = require_model()
+    _builder(dataset, model, ckpt)
 
 
 # --------------------------------------------------------------------------- session edits
 def _set_session(items, *, keep_highlight: bool = False) -> None:
-    ss["builder_history"] = (ss["builder_history"] + [list(ss["session_items"])])[-50:]
+    ss = st.session_state
+    ss["builder_history"] = bp.pushed_history(ss["builder_history"], ss["session_items"])
     ss["session_items"] = [int(i) for i in items]
     if not keep_highlight:
         ss["highlight_item"] = None
 
 
 def _add(item: int) -> None:
-    _set_session(list(ss["session_items"]) + [int(item)], keep_highlight=True)
+    _set_session(list(st.session_state["session_items"]) + [int(item)], keep_highlight=True)
 
 
 def _undo() -> None:
+    ss = st.session_state
     if ss["builder_history"]:
         ss["session_items"] = ss["builder_history"].pop()
 
 
-def _picked(value) -> list[int]:
-    """Item ids from a plotly selection event (``customdata`` of each point)."""
-    out = []
-    for point in (value or {}).get("selection", {}).get("points", []) or []:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        if data is not None:
-            out.append(int(data))
-    return out
-
-
 def _pick_key(name: str) -> str:
     """The key of the clickable widget ``name`` (its counter clears its selection after a pick)."""
-    return f"{name}_{ss['builder_picks'].get(name, 0)}"
+    return bp.pick_key(st.session_state["builder_picks"], name)
 
 
 def _picked_once(name: str) -> None:
-    ss["builder_picks"][name] = ss["builder_picks"].get(name, 0) + 1
+    picks = st.session_state["builder_picks"]
+    picks[name] = picks.get(name, 0) + 1
 
 
 def _on_chart_pick(name: str) -> None:
-    for item in _picked(ss.get(_pick_key(name)))[:1]:
+    for item in bp.picked_items(st.session_state.get(_pick_key(name)))[:1]:
         _add(item)
     _picked_once(name)
 
@@ -116,6 +113,7 @@ def _on_map_click(dataset) -> None:
 
 
 def _on_row_pick(name: str, items_key: str) -> None:
+    ss = st.session_state
     items = ss.get(items_key, [])
     for r in ui.selected_rows(ss.get(_pick_key(name)), len(items))[:1]:
         _add(items[r])
@@ -125,47 +123,39 @@ def _on_row_pick(name: str, items_key: str) -> None:
 def _on_random(dataset) -> None:
     test = builder.random_test_session(dataset, seed=None)
     _set_session(test.items)
-    ss["highlight_item"] = test.next_item
+    st.session_state["highlight_item"] = test.next_item
 
 
 def _on_typed(dataset) -> None:
-    text = ss.get("builder_typed", "")
+    ss = st.session_state
     try:
-        ids = builder.parse_item_ids(text)
-        if not ids:
-            raise ValueError("type at least one item id, e.g. 12889, 5, 12889")
-        dataset.to_indices(ids)
-    except (DataError, ValueError) as exc:
+        ids = bp.typed_ids(ss.get("builder_typed", ""), dataset)
+    except FGNNError as exc:
         ss["builder_typed_error"] = str(exc)
         return
     ss["builder_typed_error"] = None
-    if ss.get("builder_typed_mode") == "Replace the session":
-        _set_session(ids)
-    else:
-        _set_session(list(ss["session_items"]) + ids, keep_highlight=True)
-
-
-# --------------------------------------------------------------------------- page
-st.title("Session builder")
-st.caption("Click items into a session, see the graph the model receives, where it looks, and "
-           "what it predicts next. Click a prediction to follow the recommender.")
-
-dataset = require_dataset()
-model, ckpt = require_model()
+    items, keep_highlight = bp.typed_session(ss["session_items"], ids, ss.get("builder_typed_mode"))
+    _set_session(items, keep_highlight=keep_highlight)
 
 
 def _on_strip_edit() -> None:
+    ss = st.session_state
     edited = builder.strip_edit(ss["session_items"], ui.trigger_value(
         "builder_strip", "edit", lambda v: builder.strip_edit(ss["session_items"], v) is not None))
     if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
         _set_session(edited, keep_highlight=True)
 
 
-def _session_strip(items: list[int]) -> None:
+def _drop_unknown(dataset) -> None:
+    _set_session(bp.known_items(st.session_state["session_items"], dataset.index_of()))
+
+
+# --------------------------------------------------------------------------- the session
+def _session_strip(items: list[int], dataset, ckpt) -> None:
+    ss = st.session_state
     with st.container(border=True):
         top = st.columns([3, 1, 1, 1.4])
-        top[0].markdown(f"**Session** · {len(items)} click{'s' * (len(items) != 1)} · model "
-                        f"`{ckpt['model_name']}` ({checkpoint_label(ss['checkpoint'])})")
+        top[0].markdown(bp.session_heading(len(items), ckpt["model_name"], checkpoint_label(ss["checkpoint"])))
         ui.button("Undo", key="builder_undo", where=top[1], icon=":material/undo:", on_click=_undo,
                   disabled=not ss["builder_history"], width="stretch")
         ui.button("Clear", key="builder_clear", where=top[2], on_click=_set_session, args=([],), disabled=not items,
@@ -175,16 +165,57 @@ def _session_strip(items: list[int]) -> None:
                   help="A real session of the test split without its last click; the true next "
                        "item is ringed in green.")
         if items:
-            shown = items[-MAX_SHOWN_CLICKS:]
-            first = len(items) - len(shown)
-            session_strip([(first + j, item, dataset.item_label(item)) for j, item in enumerate(shown)], len(items),
-                          key="builder_strip", on_edit=_on_strip_edit)
-            if first:
-                st.caption(f"showing the last {MAX_SHOWN_CLICKS} of {len(items)} clicks")
+            clicks, hidden = bp.shown_clicks(items, dataset.item_label, MAX_SHOWN_CLICKS)
+            session_strip(clicks, len(items), key="builder_strip", on_edit=_on_strip_edit)
+            if hidden:
+                st.caption(bp.hidden_clicks_caption(len(items), MAX_SHOWN_CLICKS))
         if ss.get("highlight_item") is not None:
             st.caption(f":green[●] true next item of this test session: `{dataset.item_label(ss['highlight_item'])}`")
 
 
+def _session_error(notes, items: list[int], dataset) -> str | None:
+    """Why the session cannot be scored (shown in ``notes``, with a way out), or ``None``."""
+    try:
+        ranking.session_indices(dataset, items)
+    except FGNNError as exc:
+        session_error = str(exc)
+    else:
+        return None
+    if not session_error:
+        return None
+    if items:
+        notes.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
+        ui.button("Drop the unknown items", key="builder_drop_unknown", where=notes, on_click=_drop_unknown,
+                  args=(dataset,))
+    else:
+        notes.warning(session_error, icon=":material/touch_app:")
+    return session_error
+
+
+def _explain(notes, items: list[int], dataset, model, k: int):
+    """``(explanation, target)``: the model's top-K and attention for the session, and the true
+    next item's rank anywhere in the catalogue (a test session, Inspect); ``None`` for what cannot
+    be computed (the reason shown in ``notes``)."""
+    ss = st.session_state
+    try:
+        expl = session_memo("explain", (*model_key(), tuple(items), k),
+                            lambda: builder.explain_session(model, dataset, items, k))
+    except FGNNError as exc:
+        notes.error(f"The model cannot score this session: {exc}", icon=":material/error:")
+        return None, None
+    truth = ss.get("highlight_item")
+    if truth is None:
+        return expl, None
+    try:
+        target = session_memo("target", (*model_key(), tuple(items), truth),
+                              lambda: ranking.target_rank(model, dataset, items, truth))
+    except FGNNError as exc:
+        notes.warning(f"The true next item cannot be ranked: {exc}")
+        target = None
+    return expl, target
+
+
+# --------------------------------------------------------------------------- ways to add
 @st.cache_data(show_spinner=False, max_entries=8)
 def _item_map_base(key: tuple, _coords, by_category: bool, _names) -> dict:  # noqa: ARG001 (key: the cache's)
     """The item map's points and density layer as plotly JSON, once per ``key``
@@ -196,11 +227,7 @@ def _item_map_base(key: tuple, _coords, by_category: bool, _names) -> dict:  # n
     return figure_args(fig)
 
 
-ADD_TAB_WIDGETS = ("builder_find", "builder_query", "builder_categories", "builder_min_pop", "builder_catalogue_page",
-                   "builder_typed", "builder_typed_mode")
-
-
-def _ways_to_add(items: list[int], expl, catalogue) -> None:
+def _ways_to_add(items: list[int], expl, catalogue, dataset) -> None:
     """Item map (with Find an item), catalogue and typed ids: only the open tab is drawn (a click
     then re-sends one tab, not three; docs/performance.md). The fields of the tabs not drawn keep
     their values."""
@@ -208,16 +235,17 @@ def _ways_to_add(items: list[int], expl, catalogue) -> None:
     tab_map, tab_cat, tab_type = ui.tabs(["Item map", "Catalogue", "Type ids"], key="builder_add_tab", on_change="rerun")
     if tab_map.open:
         with tab_map:
-            _add_by_map(items, expl, catalogue)
+            _add_by_map(items, expl, catalogue, dataset)
     if tab_cat.open:
         with tab_cat:
-            _add_from_catalogue(catalogue)
+            _add_from_catalogue(catalogue, dataset)
     if tab_type.open:
         with tab_type:
-            _add_by_typing()
+            _add_by_typing(dataset)
 
 
-def _add_by_map(items: list[int], expl, catalogue) -> None:
+def _add_by_map(items: list[int], expl, catalogue, dataset) -> None:
+    ss = st.session_state
     names = dataset.item_labels() or None
     found = builder.search_items(catalogue, ui.text_input(
         "Find an item", key="builder_find", placeholder="item id or name" if names else "item id",
@@ -225,37 +253,38 @@ def _add_by_map(items: list[int], expl, catalogue) -> None:
         limit=10, names=names)
     try:
         coords = item_map_cached()
-    except (DataError, ValueError) as exc:
+    except FGNNError as exc:
         st.info(str(exc))
     else:
-        # the points and the density once per checkpoint; the marks of this session on top
-        version = model_key()  # (a stat of the checkpoint file: once per run)
-        marks = item_map_overlays(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
-                                  selected_items=items, target_item=ss.get("highlight_item"),
-                                  found_items=found["item"], item_labels=names,
-                                  topk_items=None if expl is None else expl.topk["item"])
-        live_plotly_chart(_item_map_base(version, coords, dataset.categories is not None, names),
-                          extra_traces=marks, key="builder_item_map", height=460, clickable=True,
-                          on_click=lambda: _on_map_click(dataset), view_key=repr(version))
-        st.caption("Items placed by the first two principal components of the model's item "
-                   "embeddings; size = popularity"
-                   + (", colour = category" if dataset.categories is not None else "")
-                   + "; a large catalogue shows its "
-                   "most popular items as points and the rest as grey density. Click a point to add it.")
+        _item_map(coords, items, expl, found, names, dataset)
     if len(found):
         ss["builder_found_items"] = found["item"].tolist()
         ui.dataframe(builder.blank_unknown_category(found), key=_pick_key("found"),
                      on_select=lambda: _on_row_pick("found", "builder_found_items"),
                      selection_mode="single-row", hide_index=True, width="stretch")
     elif ss.get("builder_find"):
-        st.caption(f"no item id{' or name' if names else ''} contains '{ss['builder_find']}'")
+        st.caption(bp.not_found_caption(ss["builder_find"], bool(names)))
 
 
-def _add_from_catalogue(catalogue) -> None:
+def _item_map(coords, items: list[int], expl, found, names, dataset) -> None:
+    """The item map: the points and the density once per checkpoint, the marks of this session on top."""
+    version = model_key()  # (a stat of the checkpoint file: once per run)
+    marks = item_map_overlays(coords[["x", "y"]].to_numpy(), coords["item"], coords["popularity"],
+                              selected_items=items, target_item=st.session_state.get("highlight_item"),
+                              found_items=found["item"], item_labels=names,
+                              topk_items=None if expl is None else expl.topk["item"])
+    live_plotly_chart(_item_map_base(version, coords, dataset.categories is not None, names),
+                      extra_traces=marks, key="builder_item_map", height=460, clickable=True,
+                      on_click=lambda: _on_map_click(dataset), view_key=repr(version))
+    st.caption(bp.map_caption(dataset.categories is not None))
+
+
+def _add_from_catalogue(catalogue, dataset) -> None:
+    ss = st.session_state
     c1, c2, c3 = st.columns([1, 1.4, 1])
     query = ui.text_input("Item id or name contains", key="builder_query", where=c1)
-    cats = sorted(int(c) for c in catalogue["category"].unique() if c >= 0)
-    chosen = ui.multiselect("Categories", cats, key="builder_categories", format_func=dataset.category_label, where=c2)
+    chosen = ui.multiselect("Categories", bp.catalogue_categories(catalogue), key="builder_categories",
+                            format_func=dataset.category_label, where=c2)
     min_pop = ui.number_input("Min. clicks", min_value=0, step=1, key="builder_min_pop", where=c3)
     table = builder.filter_catalogue(catalogue, query, chosen, min_pop)
     ui.screen("builder_catalogue_page", ui.PAGE_NUMBER)
@@ -270,137 +299,153 @@ def _add_from_catalogue(catalogue) -> None:
     n2.caption(f"{page.caption('items')} ({len(catalogue):,} in the catalogue) · click a row to add the item")
 
 
-def _add_by_typing() -> None:
+def _add_by_typing(dataset) -> None:
     ui.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
-    ui.radio("Mode", ["Append", "Replace the session"], key="builder_typed_mode", horizontal=True)
+    ui.radio("Mode", ["Append", bp.REPLACE_MODE], key="builder_typed_mode", horizontal=True)
     ui.button("Add", key="builder_typed_add", on_click=_on_typed, args=(dataset,))
-    if ss.get("builder_typed_error"):
-        st.error(ss["builder_typed_error"], icon=":material/error:")
+    if st.session_state.get("builder_typed_error"):
+        st.error(st.session_state["builder_typed_error"], icon=":material/error:")
 
 
+# --------------------------------------------------------------------------- session graph
 @st.fragment
-def _graph_panel(expl) -> None:
+def _graph_panel(expl, dataset) -> None:
     """The attention view controls and the session graph (a view switch reruns only this)."""
-    choices = builder.attention_choices(expl)
-    g1, g2, g3 = st.columns(3)
-    step = layer = None
-    head = "mean"
-    if choices.steps:
-        step_opts = ["mean"] + choices.steps
-        step = ui.selectbox("Readout step", step_opts, key="builder_step", where=g1,
-                            format_func=lambda s: "mean of steps" if s == "mean" else f"step {s + 1}",
-                            help="Node size and colour: readout attention of this step.")
-    else:
-        g1.caption("no readout attention")
-    if choices.layers:
-        layer_opts = ["weight"] + choices.layers
-        layer = ui.selectbox("Edges coloured by", layer_opts, key="builder_layer", where=g2,
-                             index=1, format_func=lambda l: "weight only" if l == "weight" else f"WGAT layer {l + 1}")
-        if layer == "weight":
-            layer = None
-        else:
-            heads = ["mean"] + list(range(choices.heads[layer]))
-            if ss.get("builder_head") not in heads:
-                ss["builder_head"] = "mean"
-            head = ui.selectbox("Head", heads, key="builder_head", where=g3,
-                                format_func=lambda h: "mean of heads" if h == "mean" else f"head {h + 1}")
-    else:
-        g2.caption("no edge attention for this model")
+    step, layer, head = _attention_view(builder.attention_choices(expl))
     graph, node_att, edge_att = builder.graph_view(expl, dataset.item_ids, step, layer, head)
     fixed = ui.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
                       help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
                            "views, steps and sessions compare by colour.")
     fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
-                               highlight_item=ss.get("highlight_item"), fixed_scale=fixed)
+                               highlight_item=st.session_state.get("highlight_item"), fixed_scale=fixed)
     live_plotly_chart(fig, key="builder_graph", height=int(fig.layout.height or 480))
     st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
                "count; dotted loops are self-loops the attention layer adds; the red ring is the "
                "last click (current interest). Hover for the numbers.")
 
 
+def _attention_view(choices):
+    """``(step, layer, head)`` chosen in the readout step, edge colour and head boxes."""
+    ss = st.session_state
+    g1, g2, g3 = st.columns(3)
+    step = layer = None
+    head = "mean"
+    if choices.steps:
+        step = ui.selectbox("Readout step", ["mean"] + choices.steps, key="builder_step", where=g1,
+                            format_func=bp.step_label, help="Node size and colour: readout attention of this step.")
+    else:
+        g1.caption("no readout attention")
+    if not choices.layers:
+        g2.caption("no edge attention for this model")
+        return step, layer, head
+    layer = ui.selectbox("Edges coloured by", ["weight"] + choices.layers, key="builder_layer", where=g2,
+                         index=1, format_func=bp.layer_label)
+    if layer == "weight":
+        return step, None, head
+    heads = bp.head_options(choices.heads[layer])
+    if ss.get("builder_head") not in heads:
+        ss["builder_head"] = "mean"
+    head = ui.selectbox("Head", heads, key="builder_head", where=g3, format_func=bp.head_label)
+    return step, layer, head
+
+
+# --------------------------------------------------------------------------- top-K
+def _predictions(items: list[int], k: int, expl, target, catalogue, dataset, model, ckpt, clock) -> None:
+    """The top-K beside a baseline and the other model, its chart, the what-if and the explanations."""
+    st.subheader(f"Top-{len(expl.topk)} next items")  # a catalogue smaller than K has fewer
+    p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
+    topk = expl.topk.drop(columns="session")
+    topk_items = topk["item"].tolist()
+    with p1:
+        st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + bp.rank_caption(target)
+                    + " · click a row to add the item")
+        _topk_table(builder.topk_display(topk, catalogue, dataset.categories is not None, target), dataset, target,
+                    pick=("topk_table", "builder_topk_items"))
+    with p2:
+        _baseline_column(items, k, topk_items, dataset)
+    with p3:
+        _other_column(items, k, topk_items, dataset, ckpt)
+    clock.lap("top-K tables")
+    _topk_chart(topk, dataset)
+    _whatif(items, k, dataset, model)
+    clock.lap("what if")
+    _explain_view(items, topk_items, dataset, model)
+    clock.lap("explain view")
+
+
 @st.fragment
-def _baseline_column(items: list[int], k: int, topk_items: list[int]) -> None:
+def _baseline_column(items: list[int], k: int, topk_items: list[int], dataset) -> None:
     """A count-based baseline's top-K beside the model's (choosing another reruns only this)."""
     base_name = ui.selectbox("Baseline", list(BASELINES), format_func=model_label, key="builder_baseline")
     try:
         baseline = get_baseline(base_name)
-        base_top = session_memo("baseline", (base_name, ss["dataset"], tuple(items), k),
+        base_top = session_memo("baseline", (base_name, st.session_state["dataset"], tuple(items), k),
                                 lambda: ranking.predict_topk(baseline, dataset, items, k))
-    except (DataError, ValueError) as exc:
+    except FGNNError as exc:
         st.error(str(exc))
         return
-    overlap = len(set(base_top["item"]) & set(topk_items))
-    st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
-    _topk_table(builder.topk_display(base_top, None, False, probability=False))
-
-
-def _rank_caption(target) -> str:
-    if target is None:
-        return ""
-    return f" · true next item `{target['item']}`: **rank {target['rank']:,}** (score {target['score']:.4f})"
+    st.caption(bp.overlap_caption(base_top["item"], topk_items))
+    _topk_table(builder.topk_display(base_top, None, False, probability=False), dataset)
 
 
 @st.fragment
-def _other_column(items: list[int], k: int, topk_items: list[int]) -> None:
+def _other_column(items: list[int], k: int, topk_items: list[int], dataset, ckpt) -> None:
     """Another checkpoint of the same dataset beside this one (choosing one reruns only this)."""
-    choices = [str(p) for p in builder.comparison_checkpoints(ss["checkpoint"], ckpt["model_name"],
-                                                             ckpt["dataset"].get("name"), list_runs(), k=k)]
+    ss = st.session_state
+    choices = [str(p) for p in builder.comparison_checkpoints(ss["checkpoint"], ckpt["model_name"], dataset,
+                                                             list_runs(), k=k)]
     if not choices:
         st.markdown("**Other model**")
         st.info("No other run of a neural model on this dataset: train one on the Train page.")
         return
     if ss.get("builder_other") not in choices:
-        ss["builder_other"] = choices[0]  # the best run of the other network on this dataset
+        ss["builder_other"] = kept_or_first(ss.get("builder_other"), choices)  # the best run of the other network
     other_path = ui.selectbox("Compare with", choices, key="builder_other", format_func=checkpoint_label,
                               help="Runs on this dataset only; the best run of the other network first.")
+    truth = ss.get("highlight_item")
     try:
         other, other_ckpt, _ = get_model(str(other_path))
-        key = (*model_key(str(other_path)), tuple(items), k, ss.get("highlight_item"))
+        key = (*model_key(str(other_path)), tuple(items), k, truth)
         other_top, target = session_memo("other", key, lambda: (
             ranking.predict_topk(other, dataset, items, k),
-            None if ss.get("highlight_item") is None else ranking.target_rank(other, dataset, items, ss["highlight_item"])))
-    except (DataError, ValueError) as exc:
+            None if truth is None else ranking.target_rank(other, dataset, items, truth)))
+    except FGNNError as exc:
         st.warning(f"The other model cannot be used: {exc}")
         return
-    overlap = len(set(other_top["item"]) & set(topk_items))
-    st.markdown(f"**{other_ckpt['model_name'].upper()}**" + _rank_caption(target))
-    st.caption(f"{overlap} of {len(topk_items)} items also in the model's top-{len(topk_items)}")
-    _topk_table(builder.topk_display(other_top, None, False, target, probability=False), target)
+    st.markdown(f"**{other_ckpt['model_name'].upper()}**" + bp.rank_caption(target))
+    st.caption(bp.overlap_caption(other_top["item"], topk_items))
+    _topk_table(builder.topk_display(other_top, None, False, target, probability=False), dataset, target)
 
 
-def _topk_table(shown, target=None, pick: tuple[str, str] | None = None) -> None:
+def _topk_table(shown, dataset, target=None, pick: tuple[str, str] | None = None) -> None:
     """One of the builder's top-K tables (``builder.topk_display``): item names beside the ids,
     the true next item's row in green, numbers to four decimals. ``pick`` = (widget name, state
     key of its items) makes it clickable: a row click adds its item (``_on_row_pick``)."""
     shown = dataset.with_item_names(shown)
-    clicks = {}
-    if pick is not None:
-        name, items_key = pick
-        ss[items_key] = shown["item"].tolist()
-        clicks = {"key": _pick_key(name), "on_select": lambda: _on_row_pick(name, items_key),
-                  "selection_mode": "single-row"}
     table = builder.highlight_target(shown, target)
     config = {c: st.column_config.NumberColumn(format="%.4f") for c in ("score", "probability") if c in shown.columns}
-    if clicks:
-        ui.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 400),
-                     column_config=config, **clicks)
-    else:
-        st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 400),
-                     column_config=config)
+    height = bp.table_height(len(shown))
+    if pick is None:
+        st.dataframe(table, hide_index=True, width="stretch", height=height, column_config=config)
+        return
+    name, items_key = pick
+    st.session_state[items_key] = shown["item"].tolist()
+    ui.dataframe(table, hide_index=True, width="stretch", height=height, column_config=config,
+                 key=_pick_key(name), on_select=lambda: _on_row_pick(name, items_key), selection_mode="single-row")
 
 
-def _topk_chart(topk) -> None:
+def _topk_chart(topk, dataset) -> None:
     """The top-K as a clickable bar chart, behind a toggle (a bar click changes the session, so
     this stays in the builder's fragment rather than one of its own)."""
     if ui.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
-        fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=ss.get("highlight_item"),
+        fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=st.session_state.get("highlight_item"),
                           item_labels=dataset.item_labels())
         st.plotly_chart(fig, key=_pick_key("topk_chart"), on_select=lambda: _on_chart_pick("topk_chart"),
                         selection_mode="points", width="stretch")
 
 
 @st.fragment
-def _whatif(items: list[int], k: int) -> None:
+def _whatif(items: list[int], k: int, dataset, model) -> None:
     """Ranks of the top-K under reordered variants (a new shuffle seed reruns only this), behind a
     toggle that is off until switched on."""
     st.subheader("What if the order were different?")
@@ -414,25 +459,27 @@ def _whatif(items: list[int], k: int) -> None:
                            where=st.columns(4)[0])
     if len(items) > builder.WHATIF_LAST_CLICKS:
         st.caption(f"Removing one click is tried for the last {builder.WHATIF_LAST_CLICKS} clicks only.")
+    shown_k = bp.whatif_k(k)
     try:
-        rows = session_memo("whatif", (*model_key(), tuple(items), min(k, 20), int(seed)),
-                            lambda: builder.whatif_ranks(model, dataset, items, min(k, 20), seed=int(seed)))
-    except (DataError, ValueError) as exc:
+        rows = session_memo("whatif", (*model_key(), tuple(items), shown_k, int(seed)),
+                            lambda: builder.whatif_ranks(model, dataset, items, shown_k, seed=int(seed)))
+    except FGNNError as exc:
         st.error(str(exc))
         return
     w1, w2 = st.container(), st.container()
-    w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=min(k, 20),
+    w1.plotly_chart(whatif_figure(rows[["variant", "item", "rank", "score"]], k=shown_k,
                                   item_labels=dataset.item_labels()),
                     key="builder_whatif_chart", width="stretch")
-    summary = builder.whatif_summary(rows, min(k, 20))
+    summary = builder.whatif_summary(rows, shown_k)
     w2.dataframe(summary, hide_index=True, width="stretch",
                  column_config={"mean_rank_shift": st.column_config.NumberColumn("mean |rank shift|", format="%.1f"),
-                                "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{min(k, 20)}"),
+                                "kept_in_top_k": st.column_config.NumberColumn(f"kept in top-{shown_k}"),
                                 "top1_rank": st.column_config.NumberColumn("rank of original #1")})
 
 
+# --------------------------------------------------------------------------- why this item?
 @st.fragment
-def _explain_view(items: list[int], topk_items: list[int]) -> None:
+def _explain_view(items: list[int], topk_items: list[int], dataset, model) -> None:
     """Why this item? The session graph coloured by one attribution method, and the deletion
     curves of every method (docs/explanations.md). Off until switched on: it costs ~1 s."""
     st.subheader("Why this item?")
@@ -440,26 +487,39 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
                      "faithfulness check", key="builder_explain"):
         return
     methods = attribution.methods_for(model)
+    item, method = _explain_choice(topk_items, methods, model)
+    result = _explanation(items, item, methods, dataset, model)
+    if result is None:
+        return
+    first = next(iter(result.values()))
+    st.caption(bp.explanation_caption(item, first.score, first.rank, method))
+    _explanation_figures(result, item, method, dataset)
+
+
+def _explain_choice(topk_items: list[int], methods, model) -> tuple[int, str]:
+    """``(item, method)``: the item to explain (one of the top-K, the true next item or one typed)
+    and the method the graph is coloured by."""
     c1, c2, c3 = st.columns([1.4, 1, 1.6])
-    options = [("top", i) for i in topk_items]
-    truth = ss.get("highlight_item")
-    if truth is not None:
-        options.append(("true next item", int(truth)))
-    options.append(("typed", None))
+    options = bp.explain_options(topk_items, st.session_state.get("highlight_item"))
     choice = ui.selectbox("Item to explain", options, key="builder_explain_item", where=c1,
-                          format_func=lambda o: (f"#{topk_items.index(o[1]) + 1} of the top-K: item {o[1]}"
-                                                 if o[0] == "top" else f"true next item {o[1]}"
-                                                 if o[0] == "true next item" else "an item id I type"))
+                          format_func=lambda o: bp.explain_option_label(o, topk_items))
     item = choice[1]
     if item is None:
         item = int(ui.number_input("Item id", min_value=0, value=int(topk_items[0]), step=1,
                                    key="builder_explain_typed", where=c2))
-    shown = [m for m in methods if m != "random"]
+    shown = bp.shown_methods(methods)
     if not shown:
         st.info(f"The model '{model.name}' is {attribution.NOT_EXPLAINABLE}: its scores do not split "
                 "over the clicks; only the random deletion order is shown.")
     method = ui.radio("Colour the graph by", shown or ["random"], horizontal=True, key="builder_explain_method", where=c3,
                       format_func=lambda m: METHOD_LABELS.get(m, m))
+    return item, method
+
+
+def _explanation(items: list[int], item: int, methods, dataset, model):
+    """Every method's explanation of ``item``'s score, one kept for this visitor; ``None`` (and
+    the error shown) when the item cannot be explained."""
+    ss = st.session_state
     cache = ss.setdefault("builder_explain_cache", {})
     key = (str(ss.get("checkpoint")), tuple(items), int(item))
     if key not in cache:
@@ -468,29 +528,23 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
                 cache.clear()  # one explanation kept: the session or the item moves on
                 cache[key] = attribution.explain_ids(model, dataset.item_ids, items, item, methods,
                                                      owner=f"dataset '{dataset.name}'")
-        except (DataError, ValueError) as exc:
+        except FGNNError as exc:
             st.error(f"Cannot explain item {item}: {exc}", icon=":material/error:")
-            return
-    result = cache[key]
+            return None
+    return cache[key]
+
+
+def _explanation_figures(result: dict, item: int, method: str, dataset) -> None:
+    """The session graph coloured by ``method``, the clicks' numbers and every method's deletion curve."""
     chosen = result[method]
-    first = next(iter(result.values()))
-    st.caption(f"Item {item}: score {first.score:.4f}, rank {first.rank}. Node numbers: "
-               + {"attention": "readout attention (mean over steps); edges: WGAT attention (mean over layers "
-                               "and heads).",
-                  "ig": "integrated gradients of the item's score over the node's embedding (the nodes add up "
-                        "to score − score with all embeddings 0); edges: over a mask on the edge's messages.",
-                  "gnnexplainer": "GNNExplainer's mask (0..1): how much of the node / edge it keeps to hold the "
-                                  "item's probability.",
-                  "exact": "the score's exact share of each clicked item.",
-                  "random": "random numbers (the reference order)."}[method]
-               + " Blue = against the item, red = for it, where numbers have a sign.")
+    label = METHOD_LABELS.get(method, method)
     g, d = st.columns([0.45, 0.55], gap="medium")
     edge_values = chosen.edges["attribution"].to_numpy()
     fig = session_graph_figure(chosen.graph, item_labels=dataset.item_labels(), node_attention=chosen.nodes["attribution"].to_numpy(),
                                edge_attention=edge_values if chosen.edges["attribution"].notna().any() else None,
                                highlight_item=item, highlight_label="explained item",
-                               node_label=METHOD_LABELS.get(method, method), edge_label=METHOD_LABELS.get(method, method),
-                               title=f"Why item {item}?<br><sup>session graph coloured by {METHOD_LABELS.get(method, method)}</sup>")
+                               node_label=label, edge_label=label,
+                               title=f"Why item {item}?<br><sup>session graph coloured by {label}</sup>")
     g.plotly_chart(fig, key="builder_explain_graph", width="stretch")
     g.dataframe(attribution.click_table(result).rename(columns=METHOD_LABELS), hide_index=True, width="stretch",
                 key="builder_explain_clicks")
@@ -501,87 +555,52 @@ def _explain_view(items: list[int], topk_items: list[int]) -> None:
               "area under the curve (AUC) = more faithful; the dotted line is a random order.")
 
 
+# --------------------------------------------------------------------------- the builder
+class _Clock:
+    """Server time of this run so far, per section (``builder_timings``, milliseconds)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def lap(self, name: str) -> None:
+        self.timings[name] = self.ms()
+
+
 @st.fragment
-def _builder() -> None:
+def _builder(dataset, model, ckpt) -> None:
     """Everything that follows the session: strip, ways to add, graph, top-K, what-if."""
-    started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        """Server time of this run so far, per section (``builder_timings``, milliseconds)."""
-        timings[name] = (time.perf_counter() - started) * 1000
-
+    ss = st.session_state
+    clock = _Clock()
     k = int(ss["top_k"])
     items = [int(i) for i in ss["session_items"]]
-    _session_strip(items)
-
+    _session_strip(items, dataset, ckpt)
     # ---- is the session usable? (notes go into one container that is always there, so that a
     # note coming or going does not shift the charts below and remount them)
     notes = st.container()
-    session_error = None
-    try:
-        ranking.session_indices(dataset, items)
-    except (DataError, ValueError) as exc:
-        session_error = str(exc)
-    if session_error:
-        if items:
-            notes.error(f"This session cannot be scored: {session_error}", icon=":material/error:")
-            ui.button("Drop the unknown items", key="builder_drop_unknown", where=notes, on_click=lambda: _set_session(
-                [i for i in ss["session_items"] if int(i) in dataset.index_of()]))
-        else:
-            notes.warning(session_error, icon=":material/touch_app:")
-
-    lap("session strip")
-    expl = None
-    if not session_error:
-        try:
-            expl = session_memo("explain", (*model_key(), tuple(items), k),
-                                lambda: builder.explain_session(model, dataset, items, k))
-        except (DataError, ValueError) as exc:
-            notes.error(f"The model cannot score this session: {exc}", icon=":material/error:")
-    target = None  # the true next item's rank anywhere in the catalogue (a test session, Inspect)
-    if expl is not None and ss.get("highlight_item") is not None:
-        try:
-            target = session_memo("target", (*model_key(), tuple(items), ss["highlight_item"]),
-                                  lambda: ranking.target_rank(model, dataset, items, ss["highlight_item"]))
-        except (DataError, ValueError) as exc:
-            notes.warning(f"The true next item cannot be ranked: {exc}")
-    lap("explain")
+    session_error = _session_error(notes, items, dataset)
+    clock.lap("session strip")
+    expl, target = (None, None) if session_error else _explain(notes, items, dataset, model, k)
+    clock.lap("explain")
     catalogue = builder.item_catalogue(dataset)
     left, right = st.columns([0.45, 0.55], gap="medium")
     with left:
-        _ways_to_add(items, expl, catalogue)
-    lap("item map + catalogue")
+        _ways_to_add(items, expl, catalogue, dataset)
+    clock.lap("item map + catalogue")
     with right:
         if expl is not None:
-            _graph_panel(expl)
+            _graph_panel(expl, dataset)
         else:
             st.info("The session graph appears here once the session has a click.")
-    lap("graph")
-
-    # ---- predictions beside a baseline and the other model
+    clock.lap("graph")
     if expl is not None:
-        st.subheader(f"Top-{len(expl.topk)} next items")  # a catalogue smaller than K has fewer
-        p1, p2, p3 = st.columns([1.3, 1, 1], gap="medium")
-        topk = expl.topk.drop(columns="session")
-        with p1:
-            st.markdown(f"**{ckpt['model_name'].upper()}** (this checkpoint)" + _rank_caption(target)
-                        + " · click a row to add the item")
-            _topk_table(builder.topk_display(topk, catalogue, dataset.categories is not None, target), target,
-                        pick=("topk_table", "builder_topk_items"))
-        with p2:
-            _baseline_column(items, k, topk["item"].tolist())
-        with p3:
-            _other_column(items, k, topk["item"].tolist())
-        lap("top-K tables")
-        _topk_chart(topk)
-        _whatif(items, k)
-        lap("what if")
-        _explain_view(items, topk["item"].tolist())
-        lap("explain view")
-    ss["builder_timings"] = timings
-    ss["builder_server_ms"] = (time.perf_counter() - started) * 1000
+        _predictions(items, k, expl, target, catalogue, dataset, model, ckpt, clock)
+    ss["builder_timings"] = clock.timings
+    ss["builder_server_ms"] = clock.ms()
     st.caption(f"server time of this run: {ss['builder_server_ms']:.0f} ms")
 
 
-_builder()
+render()

@@ -30,24 +30,27 @@ person can act on; :func:`show_errors` turns those into ``st.error`` at the page
 from __future__ import annotations
 
 import contextlib
-import math
 import os
-from pathlib import Path
 
 import streamlit as st
 import torch
 
+from fgnn.app import choices as _choices
+from fgnn.app import preload as _preload
+from fgnn.app.builder import item_map_table
+from fgnn.app.choices import DEFAULT_TOP_K, MAX_TOP_K, clamped_top_k, clipped_range, kept_choices, with_current
+from fgnn.app.serving import current_policy
 from fgnn.app.uploads import load_source
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
+from fgnn.errors import FGNNError
+from fgnn.models import build_model
 from fgnn.models.checkpoint import check_dataset, load_checkpoint, missing_config_fields, model_from_checkpoint
 from fgnn.runs.folders import checkpoints_root, list_runs
 from pages import _widgets as ui
 
 DEFAULT_DATASET = DatasetSpec()
-DEFAULT_TOP_K = 20
-MAX_TOP_K = 100
 DEFAULT_RUN = "fgnn-sample"
 
 # The app scores one session at a time: tiny tensors, for which intra-op threads only add
@@ -75,7 +78,7 @@ def init_state() -> None:
     if not isinstance(ss["dataset"], DatasetSpec):  # a name, a path or a spec's text
         try:
             ss["dataset"] = DatasetSpec.from_text(str(ss["dataset"]))
-        except DataError as exc:
+        except FGNNError as exc:
             st.error(f"The dataset cannot be used: {exc}", icon=":material/error:")
             ss["dataset"] = DEFAULT_DATASET
     if not ss.get("checkpoint"):
@@ -88,12 +91,7 @@ def init_state() -> None:
 # --------------------------------------------------------------------------- cached loaders
 def _file_key(path) -> tuple[str, int, int]:
     """(path, mtime_ns, size): a rewritten checkpoint (a run still training) is reloaded."""
-    p = Path(path)
-    try:
-        st_ = p.stat()
-        return str(p), st_.st_mtime_ns, st_.st_size
-    except OSError:
-        return str(p), 0, 0
+    return _choices.file_version(path)
 
 
 def current_dataset() -> DatasetSpec:
@@ -142,8 +140,6 @@ def get_model(path: str | None = None, spec: DatasetSpec | None = None):
 
 @st.cache_resource(show_spinner="Fitting the baseline…", max_entries=8)
 def _baseline(name: str, spec: DatasetSpec):
-    from fgnn.models import build_model
-
     ds = _dataset(spec)
     return build_model(name, ds.n_items).fit(ds).eval()
 
@@ -156,8 +152,6 @@ def get_baseline(name: str = "sknn", spec: DatasetSpec | None = None):
 
 @st.cache_data(show_spinner="Projecting the item embeddings…", max_entries=8)
 def _item_map(path: str, mtime_ns: int, size: int, spec: DatasetSpec):
-    from fgnn.app.builder import item_map_table
-
     model, _, _ = _model(path, mtime_ns, size, spec)
     return item_map_table(model, _dataset(spec))
 
@@ -167,6 +161,66 @@ def item_map_cached(path: str | None = None, spec: DatasetSpec | None = None):
     per checkpoint file version. Raises ``ValueError`` for a model without item embeddings."""
     path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
     return _item_map(*_file_key(path), spec or current_dataset())
+
+
+# --------------------------------------------------------------------------- the first visit
+def loading_stages(spec: DatasetSpec | None = None, path: str | None = None, *, item_map: bool = True) -> list:
+    """What a first visit waits for, as :class:`fgnn.app.preload.Stage` s: the dataset ``spec``,
+    the checkpoint ``path`` checked against it, and (``item_map``) its item map (by default the
+    session's dataset and checkpoint). Each loads through the loaders above, so the server's
+    preload and a visitor share one cached value."""
+    spec = spec or current_dataset()
+    path = str(path or st.session_state.get("checkpoint") or default_checkpoint())
+    version = _file_key(path)  # ((path, 0, 0) for a missing file: the page says so)
+    stages = [
+        _preload.Stage(("data", spec), f"Loading the data: {dataset_label(spec)}…", lambda: get_dataset(spec)),
+        _preload.Stage(("model", version, spec), f"Loading the model: {checkpoint_label(path)}…",
+                       lambda: get_model(path, spec)),
+    ]
+    if item_map:
+        stages.append(_preload.Stage(("item map", version, spec), "Projecting the item map…",
+                                     lambda: item_map_cached(path, spec)))
+    return stages
+
+
+def server_stages() -> list:
+    """:func:`loading_stages` of what a new visitor starts on (``$FGNN_APP_DATASET`` /
+    ``$FGNN_APP_CHECKPOINT``, else the bundled sample and the shipped model): the server's preload."""
+    spec = DEFAULT_DATASET
+    if os.environ.get("FGNN_APP_DATASET"):
+        try:
+            spec = DatasetSpec.from_text(os.environ["FGNN_APP_DATASET"])
+        except FGNNError:
+            pass  # the first visit says why
+    return loading_stages(spec, os.environ.get("FGNN_APP_CHECKPOINT") or default_checkpoint())
+
+
+# which stages each page waits for before it draws (the others load what they need themselves)
+PAGE_STAGES = {"Session builder": {"item_map": True}, "Inspect": {"item_map": False}}
+
+
+def show_loading(page_title: str, box=None) -> None:
+    """Before a page runs: load what it needs that this server has not loaded yet (while the
+    server's preload runs, or for another dataset or checkpoint), showing each stage's message in a
+    status box (in ``box``, an ``st.empty``, which is emptied after). A stage that fails is left to
+    the page, which shows its error. Does nothing (draws nothing) when all is loaded."""
+    if page_title in PAGE_STAGES:
+        stages = loading_stages(**PAGE_STAGES[page_title])
+    else:
+        stages = loading_stages()[:1]
+    todo = _preload.pending(stages)
+    if not todo:
+        return
+    box = box if box is not None else st.empty()
+    with box.status(todo[0].message, expanded=True) as status:
+        for stage in todo:
+            status.update(label=stage.message)
+            st.caption(stage.message)
+            try:
+                _preload.run_once(stage)
+            except Exception:  # noqa: BLE001 (the page shows the error with its own message)
+                break
+    box.empty()
 
 
 MEMO_SIZE = 64
@@ -198,22 +252,12 @@ def model_key(path: str | None = None) -> tuple:
 def checkpoint_choices() -> list[str]:
     """Paths of every ``best.pt`` / ``last.pt`` under the checkpoints root, newest run first
     (re-read every few seconds so a new run shows up)."""
-    out = []
-    for run in list_runs():
-        for name in ("best.pt", "last.pt"):
-            p = Path(run["path"]) / name
-            if p.is_file():
-                out.append(str(p))
-    return out
+    return _choices.run_checkpoints(list_runs())
 
 
 def checkpoint_label(path: str) -> str:
     """``run/best.pt`` for files under the checkpoints root, the full path otherwise."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(checkpoints_root().resolve()))
-    except (ValueError, OSError):
-        return str(p)
+    return _choices.checkpoint_label(path, checkpoints_root())
 
 
 # --------------------------------------------------------------------------- page boundary
@@ -222,17 +266,15 @@ def show_errors(prefix: str = ""):
     """Show a DataError / CheckpointError / ValueError as ``st.error`` instead of a traceback."""
     try:
         yield
-    except (DataError, ValueError) as exc:  # CheckpointError is a DataError
+    except FGNNError as exc:
         st.error(f"{prefix}{exc}", icon=":material/error:")
 
 
 def serving_policy():
     """What visitors may do (:mod:`fgnn.app.serving`), or the configuration error and ``st.stop()``."""
-    from fgnn.app.serving import current_policy
-
     try:
         return current_policy()
-    except DataError as exc:
+    except FGNNError as exc:
         st.error(f"This app is misconfigured: {exc}", icon=":material/error:")
         st.stop()
 
@@ -241,7 +283,7 @@ def require_dataset() -> PreparedDataset:
     """The current dataset, or an error in the page and ``st.stop()``."""
     try:
         return get_dataset()
-    except (DataError, ValueError) as exc:
+    except FGNNError as exc:
         st.error(f"The dataset cannot be used: {exc}", icon=":material/error:")
         st.stop()
 
@@ -252,7 +294,7 @@ def require_model():
     require_dataset()
     try:
         model, ckpt, warnings = get_model()
-    except (DataError, ValueError) as exc:
+    except FGNNError as exc:
         st.error(f"The checkpoint cannot be used: {exc}", icon=":material/error:")
         _offer_a_way_out()
         st.stop()
@@ -303,24 +345,16 @@ def sidebar() -> None:
     ss = st.session_state
     with st.sidebar:
         st.markdown("### FGNN Studio")
-        datasets = [DatasetSpec(name) for name in list_datasets()]
-        if ss["dataset"] not in datasets:
-            datasets = datasets + [ss["dataset"]]
+        datasets = with_current([DatasetSpec(name) for name in list_datasets()], ss["dataset"])
         # (the current value is the server's own: a page set it, never the browser, since the
         # widget's copy into the plain key goes through the boundary's guarded callback)
         ui.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),
                     help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
                     **_bound("dataset"))
-        choices = checkpoint_choices()
-        if ss["checkpoint"] not in choices:
-            choices = choices + [ss["checkpoint"]]
-        ui.selectbox("Model checkpoint", choices, format_func=checkpoint_label,
+        ui.selectbox("Model checkpoint", with_current(checkpoint_choices(), ss["checkpoint"]), format_func=checkpoint_label,
                     help="Every best.pt / last.pt of the run folders in the checkpoints root.",
                     **_bound("checkpoint"))
-        try:
-            ss["top_k"] = max(1, min(MAX_TOP_K, int(ss["top_k"])))
-        except (TypeError, ValueError):
-            ss["top_k"] = DEFAULT_TOP_K
+        ss["top_k"] = clamped_top_k(ss["top_k"])
         ui.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
                        help="How many next items to predict and score.", **_bound("top_k"))
 
@@ -343,21 +377,10 @@ def range_slider(container, label: str, lo: int, hi: int, *, key: str, **kwargs)
     return ui.slider(label, lo, hi, key=key, where=container, **kwargs)
 
 
-def clipped_range(kept, lo: int, hi: int) -> tuple[int, int]:
-    """``kept`` (a ``(low, high)`` choice) clipped into ``lo..hi``; all of it when there is none."""
-    if not (isinstance(kept, (tuple, list)) and len(kept) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in kept)):
-        return (lo, hi)
-    a, b = (max(lo, min(int(v), hi)) for v in kept)
-    return (a, b) if a <= b else (lo, hi)
-
-
 def kept_multiselect(container, label: str, options: list, *, key: str, **kwargs):
     """A multiselect whose choice survives a visit to another page, keeping only the chosen values
     that are still options."""
-    ss = st.session_state
-    kept = ss.get(key)
-    ss[key] = [v for v in kept if v in options] if isinstance(kept, list) else []
+    st.session_state[key] = kept_choices(st.session_state.get(key), options)
     return ui.multiselect(label, options, key=key, where=container, **kwargs)
 
 
@@ -386,7 +409,7 @@ def ensure_app_shell(page: str) -> None:
     """
     keep_widget_state()
     try:
-        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.pages_manager import PagesManager  # noqa: PLC0415 (a Streamlit internal, imported where its absence is handled)
     except ImportError:  # a Streamlit without the old mode
         return
     # (AppTest resets Streamlit to that mode before every run of a session that did start in

@@ -152,8 +152,8 @@ def _install_wire_check() -> None:
     raise on some of them while storing or re-sending them, before the app could look. Installed
     once per server process on :meth:`SessionState.set_widgets_from_proto`, the one door through
     which the browser's widget values enter a session."""
-    from streamlit.proto.WidgetStates_pb2 import WidgetStates
-    from streamlit.runtime.state.session_state import SessionState
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: PLC0415 (Streamlit internals, imported where their absence is handled)
+    from streamlit.runtime.state.session_state import SessionState  # noqa: PLC0415 (Streamlit internals, imported where their absence is handled)
 
     original = SessionState.set_widgets_from_proto
     if getattr(original, "_fgnn_checked", False):
@@ -196,7 +196,7 @@ def harden() -> None:
     This uses Streamlit's session internals; where they are not found it does nothing and the
     forge test (tests/browser/test_forge_every_widget.py) says so."""
     try:
-        from streamlit.runtime.state.session_state_proxy import get_session_state
+        from streamlit.runtime.state.session_state_proxy import get_session_state  # noqa: PLC0415 (Streamlit internals, imported where their absence is handled)
 
         widgets = get_session_state()._state._new_widget_state
         metadata = widgets.widget_metadata

@@ -1,9 +1,10 @@
 """Helpers for the real-browser tests: find Chromium, run a Streamlit server, drive it with Playwright.
 
 The fixtures in ``tests/conftest.py`` are thin wrappers around these functions, so a test that needs
-something the fixtures do not offer (two servers, a different script) can call them directly. They
-live in :mod:`fgnn.benchmarks.browser` (the browser benchmark uses the same ones); here the server
-log goes to ``test-artifacts/`` by default.
+something the fixtures do not offer (two servers, a different script) can call them directly. The
+Playwright helpers live here; starting a server and finding Chromium (:func:`run_streamlit`,
+:func:`find_chromium`, :func:`wait_for_health`) come from :mod:`fgnn.benchmarks.browser`, which the
+browser benchmark uses too; here the server log goes to ``test-artifacts/`` by default.
 
 Chromium comes from Debian (``/usr/bin/chromium``) on this machine and in CI; on a user's machine a
 Playwright-managed browser (``playwright install chromium``) is found too.
@@ -13,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from fgnn.benchmarks import browser as _browser
@@ -23,10 +26,7 @@ from fgnn.benchmarks.browser import (  # noqa: F401  (re-exported for the tests)
     VIEWPORT,
     find_chromium,
     free_port,
-    launch_chromium,
-    launch_chromium_context,
     wait_for_health,
-    wait_for_streamlit_idle,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,68 @@ def run_streamlit(script: str | os.PathLike = "app.py", *, log_dir: str | os.Pat
     """:func:`fgnn.benchmarks.browser.run_streamlit` with its log in ``test-artifacts/`` by default."""
     with _browser.run_streamlit(script, log_dir=log_dir if log_dir is not None else ARTIFACTS_DIR, **kwargs) as url:
         yield url
+
+
+# --------------------------------------------------------------------------- Playwright
+@contextlib.contextmanager
+def launch_chromium_context(
+    executable_path: str,
+    *,
+    headless: bool = True,
+    viewport: Mapping[str, int] | None = None,
+    user_data_dir: str | os.PathLike | None = None,
+) -> Iterator[object]:
+    """A Playwright ``BrowserContext`` on the given Chromium binary, with a new empty profile.
+
+    Playwright cannot download its own browser here, so it always gets ``executable_path``.
+    The profile is a new temporary ``user_data_dir`` (removed afterwards) unless one is given.
+    """
+    from playwright.sync_api import sync_playwright  # on use: the unit tests run without Playwright
+
+    with contextlib.ExitStack() as stack:
+        if user_data_dir is None:
+            user_data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="fgnn-chromium-"))
+        pw = stack.enter_context(sync_playwright())
+        context = pw.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=executable_path,
+            headless=headless,
+            args=list(CHROMIUM_ARGS),
+            viewport=dict(viewport or VIEWPORT),
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+# True once no Streamlit run has been in progress for `quiet` ms: state is kept per call (`token`)
+# on the page, so that each wait sees its own quiet period start.
+_IDLE_FOR_JS = """([token, quiet]) => {
+  const state = (window.__fgnnIdle = window.__fgnnIdle || {});
+  if (document.querySelector('[data-testid="stStatusWidget"]')) { delete state[token]; return false; }
+  const now = performance.now();
+  if (state[token] === undefined) state[token] = now;
+  return now - state[token] >= quiet;
+}"""
+
+
+def wait_for_streamlit_idle(page, timeout: float = 30.0, quiet_ms: float = 200.0) -> None:
+    """Wait until the Streamlit page has rendered and no script run is in progress.
+
+    Streamlit shows ``[data-testid="stStatusWidget"]`` while a run is going; the app view
+    container appears once the first run has drawn something. A rerun triggered by the last
+    event may start a moment after it, so the page counts as idle once no run has shown for
+    ``quiet_ms`` (a condition polled in the page, not a fixed pause).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # on use, as above
+
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout * 1000)
+    try:
+        page.wait_for_function(_IDLE_FOR_JS, arg=[os.urandom(8).hex(), quiet_ms], polling=50,
+                               timeout=timeout * 1000)
+    except PlaywrightTimeout as exc:
+        raise TimeoutError(f"Streamlit page still running after {timeout:.0f} s") from exc
 
 
 # --------------------------------------------------------------------------- plotly charts
@@ -348,3 +410,91 @@ def open_builder(page, url: str):
     page.goto(url)
     wait_for_streamlit_idle(page, timeout=90)
     return chart(page, "Item map")
+
+
+# --------------------------------------------------------------------------- text overlaps in figures
+# The text of every Plotly figure on the page (titles, axis titles, tick labels, annotations,
+# legend entries, text on the traces): each SVG <text> outside the hover layer that is shown, as
+# its four corners on the page (a rotated label is a rotated box, not its axis-aligned hull).
+FIGURE_TEXTS_JS = r"""() => [...document.querySelectorAll('.js-plotly-plot')].map((gd, i) => {
+  const title = gd.querySelector('.gtitle');
+  const texts = [];
+  for (const el of gd.querySelectorAll('svg text')) {
+    if (el.closest('.hoverlayer')) continue;
+    const s = el.textContent.trim();
+    if (!s) continue;
+    let shown = true;
+    for (let e = el; e && e !== gd; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || parseFloat(cs.opacity) === 0) { shown = false; break; }
+    }
+    if (!shown) continue;
+    const b = el.getBBox(), m = el.getScreenCTM();
+    if (!m || b.width < 1 || b.height < 1) continue;
+    const at = (x, y) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
+    const kind = el.closest('.legend') ? 'legend' : (el.getAttribute('class') || el.parentElement.getAttribute('class') || 'text');
+    texts.push({text: s, kind, corners: [at(b.x, b.y), at(b.x + b.width, b.y), at(b.x + b.width, b.y + b.height), at(b.x, b.y + b.height)]});
+  }
+  return {figure: title ? title.textContent.trim() : `figure ${i + 1}`, texts};
+})"""
+
+
+def _corners(box: Mapping) -> list[tuple[float, float]]:
+    if "corners" in box:
+        return [(float(x), float(y)) for x, y in box["corners"]]
+    x, y, w, h = (float(box[k]) for k in ("x", "y", "width", "height"))
+    return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+
+
+def _penetration(a: list, b: list) -> float:
+    """How deep two convex boxes (corner lists) overlap: the smallest overlap of their projections
+    on the edge normals of both (the separating axis test); 0 when they do not overlap. For two
+    axis-aligned boxes: the smaller of the overlap's width and height."""
+    depth = float("inf")
+    for poly in (a, b):
+        for i in range(len(poly)):
+            (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % len(poly)]
+            nx, ny = y1 - y2, x2 - x1
+            norm = (nx * nx + ny * ny) ** 0.5
+            if norm == 0:
+                continue
+            nx, ny = nx / norm, ny / norm
+            pa = [x * nx + y * ny for x, y in a]
+            pb = [x * nx + y * ny for x, y in b]
+            overlap = min(max(pa), max(pb)) - max(min(pa), min(pb))
+            if overlap <= 0:
+                return 0.0
+            depth = min(depth, overlap)
+    return 0.0 if depth == float("inf") else depth
+
+
+def overlapping_texts(texts, tolerance: float = 3.0) -> list[tuple[dict, dict, float]]:
+    """The pairs of ``texts`` that overlap by more than ``tolerance`` pixels in both directions:
+    ``(first, second, depth)``, deepest first. Each text is a mapping with ``corners`` (four
+    ``(x, y)`` on the page, in order round the box) or ``x, y, width, height``; its other keys
+    (``text``, ``kind``) are passed through. Pure: the browser test reads the boxes
+    (:data:`FIGURE_TEXTS_JS`), this judges them."""
+    boxes = [(t, _corners(t)) for t in texts]
+    hulls = [(min(x for x, _ in c), min(y for _, y in c), max(x for x, _ in c), max(y for _, y in c)) for _, c in boxes]
+    order = sorted(range(len(boxes)), key=lambda i: hulls[i][0])
+    found = []
+    for n, i in enumerate(order):
+        for j in order[n + 1:]:
+            if hulls[j][0] >= hulls[i][2] - tolerance:
+                break  # sorted by left edge: no later box reaches into this one
+            if min(hulls[i][3], hulls[j][3]) - max(hulls[i][1], hulls[j][1]) <= tolerance:
+                continue
+            depth = _penetration(boxes[i][1], boxes[j][1])
+            if depth > tolerance:
+                found.append((boxes[i][0], boxes[j][0], round(depth, 1)))
+    return sorted(found, key=lambda f: -f[2])
+
+
+def figure_text_overlaps(page, tolerance: float = 3.0) -> list[str]:
+    """Every overlap of two texts in one Plotly figure of the page, as a line naming the figure
+    and the two texts (empty when none)."""
+    lines = []
+    for fig in page.evaluate(FIGURE_TEXTS_JS):
+        for a, b, depth in overlapping_texts(fig["texts"], tolerance):
+            lines.append(f"{fig['figure']!r}: {a['kind']} {a['text']!r} overlaps {b['kind']} {b['text']!r} by {depth} px")
+    return lines

@@ -1,4 +1,4 @@
-"""Forge every widget of every page over the app's own websocket (issue 23, docs/serving.md).
+"""Forge every widget of every page over the app's own websocket (docs/serving.md).
 
 A visitor of a served app can send any value for any widget: the browser is only one client of
 Streamlit's websocket (``/_stcore/stream``, protobuf ``BackMsg`` in, ``ForwardMsg`` out). This

@@ -3,7 +3,7 @@
 # print how often each test passed: the way to find a test that acts or counts before the page has
 # drawn what it asserts (docs/testing.md).
 #
-#   bash tests/stress.sh                 # 5 runs, 2 burners, tests/browser and tests/app
+#   bash tests/stress.sh                 # 5 runs, 2 burners, tests/browser and tests/pages
 #   bash tests/stress.sh -n 3 -k 1 tests/browser/test_runs_delete.py
 #
 # Exits 0 only when every test passed in every run. Each run's log and JUnit XML stay in the folder
@@ -26,7 +26,7 @@ if ! [[ "$N" =~ ^[1-9][0-9]{0,2}$ && "$K" =~ ^[0-9]{1,2}$ ]]; then
   exit 2
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(tests/browser tests/app)
+[ ${#targets[@]} -eq 0 ] && targets=(tests/browser tests/pages)
 PY=${PYTHON:-python}
 
 out=$(mktemp -d -t fgnn-stress-XXXXXX)

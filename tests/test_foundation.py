@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import browser_support
@@ -109,10 +108,9 @@ def test_dev_requirements_include_runtime_and_match_pyproject():
 
 def test_wait_for_health_fails_fast_on_a_dead_port():
     port = browser_support.free_port()
-    start = time.monotonic()
-    with pytest.raises(TimeoutError):
+    # gives up at its own deadline, naming it and the refused connection (no retry beyond it)
+    with pytest.raises(TimeoutError, match=r"within 1 s \(last: .*(refused|Errno 111)"):
         browser_support.wait_for_health(f"http://127.0.0.1:{port}", timeout=1.0)
-    assert time.monotonic() - start < 10
 
 
 SMOKE_APP = textwrap.dedent(

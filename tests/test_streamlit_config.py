@@ -16,7 +16,7 @@ def settings() -> dict:
 
 
 def test_toolbar_is_minimal_for_every_visitor(settings):
-    """Issue 28: no "Deploy" button or developer menu for a newcomer."""
+    """No "Deploy" button or developer menu for a newcomer."""
     assert settings["client"]["toolbarMode"] == "minimal"
 
 

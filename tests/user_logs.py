@@ -17,7 +17,7 @@ def retailrocket_like(path, visits: int = 600, users: int = 120, items: int = 60
     start = 1_433_116_800_000  # 2015-06-01 00:00 UTC, in milliseconds
     popular = rng.zipf(1.5, 10 * visits) % items
     k = 0
-    for v in range(visits):
+    for _ in range(visits):
         user = int(rng.integers(0, users))
         t = start + int(rng.integers(0, days * 86_400_000))
         for _ in range(int(rng.integers(2, 8))):

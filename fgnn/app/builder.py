@@ -30,13 +30,15 @@ import pandas as pd
 import torch
 
 from fgnn.app.projection import item_map_coordinates
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import SessionGraph
+from fgnn.errors import CannotExplain, DataError
 from fgnn.evaluation.metrics import item_ranks
 from fgnn.evaluation.ranking import EMPTY_SESSION, session_indices, session_scores
 from fgnn.explain.attention import edge_attention_for_view, node_attention_for_view
 from fgnn.explain.sessions import Explanation, explain_sessions
 from fgnn.models import SessionRecommender, is_neural
+from fgnn.models.checkpoint import stored_fingerprint
 
 #: What-if removes one click at a time from the last this many clicks only, so its work grows
 #: linearly with the session length (``WHATIF_LAST_CLICKS + 3`` variants at most).
@@ -46,17 +48,17 @@ WHATIF_LAST_CLICKS = 20
 def parse_item_ids(text: str) -> list[int]:
     """Item ids typed by a person: integers separated by commas, spaces, semicolons or ``->``.
 
-    Raises :class:`ValueError` naming the first token that is not an integer.
+    Raises :class:`~fgnn.errors.DataError` naming the first token that is not an integer.
     """
     tokens = [t for t in re.split(r"[\s,;]+|->|→", str(text).strip()) if t]
     out = []
     for t in tokens:
         if not re.fullmatch(r"[+-]?[0-9]+", t):  # int() would take '1_000' and non-ASCII digits too
-            raise ValueError(f"'{t[:30]}' is not an item id: type whole numbers separated by commas "
+            raise DataError(f"'{t[:30]}' is not an item id: type whole numbers separated by commas "
                              "or spaces, e.g. 12, 7, 12, 40")
         value = int(t)
         if not -2**63 <= value < 2**63:
-            raise ValueError(f"'{t[:30]}' is not an item id: ids fit in 64 bits (below 2^63)")
+            raise DataError(f"'{t[:30]}' is not an item id: ids fit in 64 bits (below 2^63)")
         out.append(value)
     return out
 
@@ -145,7 +147,7 @@ def topk_display(topk: pd.DataFrame, catalogue: pd.DataFrame | None, has_categor
     if target is not None:
         inside = table["rank"] <= len(topk)
         table["target"] = [("true next item" if inside[i] else f"target: rank {r}") if item == target["item"] else ""
-                           for i, (item, r) in enumerate(zip(table["item"], table["rank"]))]
+                           for i, (item, r) in enumerate(zip(table["item"], table["rank"], strict=True))]
     return table.reset_index(drop=True)
 
 
@@ -170,7 +172,7 @@ def whatif_variants(original_ids: Sequence[int], seed: int = 0,
     or more clicks (``last + 3`` variants at most: linear work in the session length)."""
     ids = [int(i) for i in original_ids]
     if not ids:
-        raise ValueError(EMPTY_SESSION)
+        raise DataError(EMPTY_SESSION)
     shuffled = ids.copy()
     random.Random(seed).shuffle(shuffled)
     variants = [("original", ids), (f"shuffled (seed {seed})", shuffled), ("reversed", ids[::-1])]
@@ -215,7 +217,7 @@ def whatif_summary(rows: pd.DataFrame, k: int | None = None) -> pd.DataFrame:
     ranks = np.full((len(variants), len(items)), np.nan)
     sequence = {}
     vrow = {v: i for i, v in enumerate(variants)}
-    for v, seq, item, rank in zip(rows["variant"], rows["sequence"], rows["item"], rows["rank"]):
+    for v, seq, item, rank in zip(rows["variant"], rows["sequence"], rows["item"], rows["rank"], strict=True):
         sequence.setdefault(v, seq)
         if item in col:
             ranks[vrow[v], col[item]] = rank
@@ -332,13 +334,18 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
 def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.DataFrame:
     """2-D PCA of the model's item embeddings: ``item, x, y, popularity, category``, one row per
     item index 1..N; ``category`` holds the category's name where the items file named them
-    (None unknown), else its number. Raises :class:`ValueError` for a model without an item
-    embedding table."""
-    emb = getattr(model, "embedding", None)
-    if emb is None or not hasattr(emb, "weight"):
-        raise ValueError(f"model '{model.name}' has no item embeddings to map: "
+    (None unknown), else its number. Raises :class:`~fgnn.errors.CannotExplain` for a model
+    without an item embedding table."""
+    table = model.item_table() if callable(getattr(model, "item_table", None)) else None
+    if table is None:
+        emb = getattr(model, "embedding", None)
+        table = getattr(emb, "weight", None)
+        if table is not None and table.dim() == 2 and table.size(0) == model.n_items + 1:
+            table = table[1:]  # a padding row 0 (a model of your own, docs/own-model.md)
+    if table is None or table.dim() != 2 or table.size(0) != model.n_items:
+        raise CannotExplain(f"model '{model.name}' has no item embeddings to map: "
                          "use the catalogue to add items")
-    coords = item_map_coordinates(emb.weight.detach())
+    coords = item_map_coordinates(table.detach())
     cat = item_catalogue(dataset).set_index("item")
     ids = dataset.item_ids[1:].tolist()
     category = cat.loc[ids, "category"].to_numpy()
@@ -371,20 +378,32 @@ def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> Te
 
 
 # --------------------------------------------------------------------------- other models
-def comparison_checkpoints(current: str | Path, model_name: str, dataset_name: str,
+def comparison_checkpoints(current: str | Path, model_name: str, dataset: PreparedDataset | str | None,
                            runs: Sequence[Mapping], k: int = 20, neural_only: bool = True) -> list[Path]:
-    """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same dataset
+    """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same data
     (``runs`` as :func:`fgnn.runs.folders.list_runs` gives them), never one trained elsewhere. The best run
     (by best HR@k) of the other network comes first, the default; then the others, best first.
-    ``neural_only=False`` offers the baselines' runs too."""
+    ``neural_only=False`` offers the baselines' runs too.
+
+    "The same data" is the dataset fingerprint each checkpoint stores (the content hash of the source
+    and its preparation: :func:`fgnn.models.checkpoint.stored_fingerprint`), so a run on a log given
+    by path (source ``/data/clicks.csv``, name ``clicks``) finds the other runs on it, and checkpoints
+    written before the dataset spec was stored compare as well. ``dataset``: the dataset ``current``
+    is shown with; a :class:`PreparedDataset` gives the fingerprint where ``current`` records none
+    (a name, as the pages passed it before, gives none: then nothing is offered)."""
     cur = Path(current).resolve()
+    fingerprint = stored_fingerprint(current)
+    if fingerprint is None and isinstance(dataset, PreparedDataset) and dataset.fingerprint:
+        fingerprint = dataset.fingerprint
+    if fingerprint is None:
+        return []
     scored = []
     for run in runs:
         cfg = run.get("config") or {}
-        if str(cfg.get("dataset")) != str(dataset_name) or (neural_only and not is_neural(cfg.get("model"))):
+        if neural_only and not is_neural(cfg.get("model")):
             continue
         path = Path(run["path"]) / "best.pt"
-        if not path.is_file() or path.resolve() == cur:
+        if not path.is_file() or path.resolve() == cur or stored_fingerprint(path) != fingerprint:
             continue
         best = run.get("best") or {}
         hit = best.get(f"hit@{k}", max([v for key, v in best.items() if key.startswith("hit@")], default=-1.0))

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from fgnn.models import is_neural
+from fgnn.training.config import TrainConfig
+
 
 def run_table(runs: list[dict], k: int = 20) -> pd.DataFrame:
     """One row per run of :func:`fgnn.runs.folders.list_runs`: name, state, model, kind (model or
     baseline), dataset, epochs done, best HR@k / MRR@k / NDCG@k, device, processes (the
     data-parallel world size), path."""
-    from fgnn.models import is_neural
-
     rows = []
     for r in runs:
         cfg, status, best = r.get("config") or {}, r.get("status") or {}, r.get("best") or {}
@@ -98,8 +99,6 @@ def _empty(value) -> bool:
 def train_config_defaults() -> dict:
     """The settings of a default :class:`fgnn.training.loop.TrainConfig`, flat as ``config.json`` holds them:
     what a run whose (older) config lacks a setting ran with."""
-    from fgnn.training.config import TrainConfig
-
     return TrainConfig().to_dict()
 
 

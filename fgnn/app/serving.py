@@ -23,7 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fgnn.data.dataset import DataError
+from fgnn.data.registry import cache_dir
+from fgnn.errors import DataError
+from fgnn.runs.folders import SHIPPED_RUNS, checkpoints_root, list_runs
 
 ENV_READ_ONLY = "FGNN_READ_ONLY"
 ENV_SERVER_PATHS = "FGNN_ALLOW_SERVER_PATHS"
@@ -105,8 +107,6 @@ class ServingPolicy:
         return Decision(False, READ_ONLY_REASON) if self.read_only else ALLOWED
 
     def may_delete(self, run_dir) -> Decision:
-        from fgnn.runs.folders import SHIPPED_RUNS
-
         if self.read_only:
             return Decision(False, READ_ONLY_REASON)
         if Path(run_dir).name in SHIPPED_RUNS:
@@ -132,8 +132,6 @@ class ServingPolicy:
     def training_slot(self, root=None):
         """Hold the launch lock of the checkpoints root while a run is started: two visitors who
         press Start together cannot both pass the limit. Raises :class:`DataError` when full."""
-        from fgnn.runs.folders import checkpoints_root
-
         root = Path(root) if root is not None else checkpoints_root()
         root.mkdir(parents=True, exist_ok=True)
         with open(root / ".launch.lock", "a") as lock:
@@ -182,8 +180,6 @@ class ServingPolicy:
 
 def active_runs(root=None) -> list[str]:
     """Paths of the runs under ``root`` that are queued or running (a dead process does not count)."""
-    from fgnn.runs.folders import list_runs
-
     return [r["path"] for r in list_runs(root) if r["status"].get("state") in ("queued", "running")]
 
 
@@ -223,9 +219,6 @@ def clean_uploads(root, policy: ServingPolicy, incoming: int = 0, now: float | N
 def server_folders() -> dict[str, Path]:
     """The server's folders a visitor may see files of, by the name the app gives them: the
     checkpoints root, the uploads and the dataset cache (for :func:`hide_server_paths`)."""
-    from fgnn.data.registry import cache_dir
-    from fgnn.runs.folders import checkpoints_root
-
     return {"checkpoints": checkpoints_root(), "uploads": upload_root(), "cache": cache_dir()}
 
 
@@ -251,7 +244,5 @@ def hide_server_paths(value, folders: Mapping[str, Path] | None = None):
 
 def upload_root() -> Path:
     """Where uploaded click logs are kept: ``$FGNN_UPLOAD_DIR`` or ``<dataset cache>/uploads``."""
-    from fgnn.data.registry import cache_dir
-
     return Path(os.environ.get("FGNN_UPLOAD_DIR") or cache_dir() / "uploads")
 

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from fgnn.data.graph import SessionGraph, build_session_graph
 from fgnn.data.items import ItemLabels, item_labeller
+from fgnn.errors import DataError
 from fgnn.explain.attention import graph_edge_table
 from fgnn.viz.drawing import (
     CURRENT_COLOR,
@@ -30,7 +31,7 @@ from fgnn.viz.drawing import (
     session_layout,
     shorten,
 )
-from fgnn.viz.plots import session_graph_figure
+from fgnn.viz.graph_figures import session_graph_figure
 
 SELF_LOOP_COLOR = "rgb(255,127,14)"
 ADDED_LOOP_COLOR = "rgb(150,150,150)"
@@ -85,7 +86,7 @@ def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
     w, h, gap_x, gap_y = 1.0, 0.7, 1.6, 1.5
     centres = [((t % per_row) * gap_x, -(t // per_row) * gap_y) for t in range(len(seq))]
     shapes, annotations = [], []
-    for t, (item, (cx, cy)) in enumerate(zip(seq, centres)):
+    for t, (item, (cx, cy)) in enumerate(zip(seq, centres, strict=True)):
         last = t == len(seq) - 1
         shapes.append({
             "type": "rect", "x0": cx - w / 2, "x1": cx + w / 2, "y0": cy - h / 2, "y1": cy + h / 2,
@@ -159,6 +160,8 @@ def _tensor_figure(graph: SessionGraph) -> go.Figure:
     fig.add_trace(go.Table(header={"values": ["node", "x (item id)"]},
                            cells={"values": [list(range(len(x))), x]}, name="x"), row=1, col=1)
     fig.add_trace(go.Table(
+        # the row names' column wide enough for "edge_index[1] (receiver)" however many edges
+        columnwidth=[max(4.0, len(ew) / 6)] + [1.0] * len(ew),
         header={"values": ["edge"] + [str(e) for e in range(len(ew))]},
         cells={"values": [["edge_index[0] (sender)", "edge_index[1] (receiver)", "edge_weight"]]
                    + [[ei[0][e], ei[1][e], f"{ew[e]:g}"] for e in range(len(ew))]},
@@ -180,12 +183,12 @@ def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None,
     sequence, nodes, one edge per click pair, merged weights, self-loops, degree
     normalisation, tensors. ``item_index`` (original id -> row of the embedding table, e.g.
     ``dataset.index_of()``) makes step 7 show the indices the model really receives beside the
-    ids. Raises ``ValueError`` on an empty sequence or one over :data:`MAX_CONSTRUCTION_CLICKS`."""
+    ids. Raises :class:`~fgnn.errors.DataError` on an empty sequence or one over :data:`MAX_CONSTRUCTION_CLICKS`."""
     seq = [int(v) for v in (sequence.tolist() if hasattr(sequence, "tolist") else sequence)]
     if not seq:
-        raise ValueError("the sequence is empty: a session needs at least one click")
+        raise DataError("the sequence is empty: a session needs at least one click")
     if len(seq) > MAX_CONSTRUCTION_CLICKS:
-        raise ValueError(f"the sequence has {len(seq)} clicks; this page draws at most {MAX_CONSTRUCTION_CLICKS} "
+        raise DataError(f"the sequence has {len(seq)} clicks; this page draws at most {MAX_CONSTRUCTION_CLICKS} "
                          "(every click, edge and weight is drawn): give a shorter sequence")
     graph = build_session_graph(seq)
     label = item_labeller(item_labels)
@@ -242,7 +245,7 @@ def _step_nodes(seq, graph, item_labels, items, clicks) -> Step:
     n, L = graph.num_nodes, len(seq)
     counts = [clicks.count(i) for i in range(n)]
     numbering = _listing([f"node {i} = item {it}" for i, it in enumerate(items)])
-    repeated = [f"item {it} ×{c}" for it, c in zip(items, counts) if c > 1]
+    repeated = [f"item {it} ×{c}" for it, c in zip(items, counts, strict=True) if c > 1]
     text = (f"The {_plural(L, 'click')} {'contains' if L == 1 else 'contain'} "
             f"{_plural(n, 'distinct item')}, so the graph has "
             f"{_plural(n, 'node')}. Nodes are numbered in order of first appearance: "

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from fgnn.app.serving import ENV_UPLOAD_MB, MB, clean_uploads, current_policy, upload_root
 from fgnn.atomic import write_atomic
-from fgnn.data.dataset import DataError, PreparedDataset
-from fgnn.data.readers import FORMATS
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.readers import FORMATS, content_withheld
+from fgnn.data.registry import REGISTRY, load_dataset
 from fgnn.data.spec import READ_OPTIONS, DatasetSpec
+from fgnn.errors import DataError
 
 #: The file types the Dataset page accepts for an uploaded click log.
-SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
+SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".parquet")  # a Parquet log is known by its suffix
 #: Streamlit's own cap on one uploaded file, in MB (``server.maxUploadSize``, default 200): a larger
 #: file is refused by the uploader in the browser and never reaches the app.
 UPLOADER_OPTION = "server.maxUploadSize"
@@ -119,8 +121,6 @@ def load_user_log(path, format: str | None = None, session_col: str | None = Non
     naming the file and what to change (format, columns, content): the readers and the protocol
     raise it where they find the problem (tests/test_uploads.py feeds them malformed logs). Any
     other exception is a bug and is raised as itself."""
-    from fgnn.data.registry import load_dataset
-
     if format in ("", "auto"):
         format = None
     if format is not None and format not in FORMATS:
@@ -139,9 +139,6 @@ def load_source(spec: DatasetSpec) -> PreparedDataset:
 
     Errors about a file on the server (neither a registry name nor an upload) name the column and
     line but quote none of its content (docs/serving.md); an upload in use is not cleaned for its age."""
-    from fgnn.data.readers import content_withheld
-    from fgnn.data.registry import REGISTRY
-
     source, options = spec.source, spec.load_kwargs()
     if source in REGISTRY:
         return load_user_log(source, **options)

@@ -7,7 +7,9 @@ Starts ``streamlit run app.py`` headless on a free port, drives Chromium (``/usr
 
 - ``cold_load``: a new browser context (empty cache) opens the app until the Session builder's item
   map is drawn and the run has ended (the server is warmed once first; that first visit is reported
-  apart as ``server_first_load_ms``);
+  apart as ``server_first_load_ms``: from the server's health check answering to the first page
+  ready, i.e. what the server's preload has not loaded yet plus a cold load; docs/performance.md,
+  "The first visit");
 - ``map_click``: a click on a point of the item map until the session graph shows the new click and
   the run has ended (so the top-K tables are redrawn too);
 - ``topk_click``: a click on the first bar of the top-K chart, until the same (untimed before it:
@@ -21,13 +23,23 @@ Starts ``streamlit run app.py`` headless on a free port, drives Chromium (``/usr
   ``<run>/inspect-cache/`` are removed first unless ``--keep-inspect-cache``): one sample;
 - ``inspect_revisit``: Session builder -> Inspect again, until the same.
 
+In the same run it times a **reference page** (``fgnn/benchmarks/reference_page.py``, started with
+``streamlit run``): a bare Streamlit page with one Plotly chart of as many points as the app's item map
+shows for the dataset (counted in the app's page) and one selectbox. ``reference.cold_load`` opens it
+in a new context until the chart is drawn; ``reference.rerun`` chooses another option of the
+selectbox until the chart is redrawn with it. Each app figure is then also given as a ratio to the
+reference (:func:`ratios`: a load to the reference load, an interaction to the reference rerun): a
+machine twice as slow makes both figures slower, so the ratio compares across machines, and the goals
+(:data:`GOAL_RATIOS`) are ratios.
+
 "Run has ended" is read from the page itself: no element is marked stale (Streamlit marks every
 element of a run still in progress, fragment-aware) and the running indicator is gone or leaving.
 Timings are taken in Python around the click, so they include a few ms of Playwright overhead.
 The dataset and checkpoint reach the app through ``FGNN_APP_DATASET`` / ``FGNN_APP_CHECKPOINT``.
 
-The helpers that start a server and a browser (:func:`run_streamlit`, :func:`launch_chromium`,
-:func:`wait_for_streamlit_idle`) are also the ones the browser tests use (``tests/browser_support.py``).
+:func:`run_streamlit`, :func:`find_chromium` and :func:`wait_for_health` start a server and find a
+browser; the browser tests use them too. The Playwright helpers of the tests (a browser context with
+an empty profile, waiting for an idle page, choosing options) live in ``tests/browser_support.py``.
 """
 from __future__ import annotations
 
@@ -70,6 +82,15 @@ DEBIAN_CHROMIUM = "/usr/bin/chromium"
 METRICS = ("cold_load_ms", "map_click_ms", "topk_click_ms", "remove_ms", "view_switch_ms", "page_switch_ms",
            "inspect_revisit_ms")
 INSPECT_CHART = "Rank of the target"
+REFERENCE_PAGE = Path(__file__).with_name("reference_page.py")
+REFERENCE_METRICS = ("cold_load_ms", "rerun_ms")
+# which reference figure each app figure is divided by: a load by a load, an interaction by a rerun
+REFERENCE_FOR = {m: "cold_load_ms" if m == "cold_load_ms" else "rerun_ms" for m in METRICS}
+REFERENCE_FOR["inspect_first_ms"] = "rerun_ms"
+# the goals, as medians over the reference's medians (docs/performance.md, "The app against a
+# reference page"): a map click may cost a quarter more than a bare page's rerun with a chart of the
+# same size, an attention-view switch three quarters of it; first set from one run on a loaded machine
+GOAL_RATIOS = {"cold_load_ms": 2.0, "map_click_ms": 1.25, "view_switch_ms": 0.75, "inspect_revisit_ms": 2.5}
 
 
 # --------------------------------------------------------------------------- server and browser
@@ -230,67 +251,6 @@ def launch_chromium(executable_path: str, *, headless: bool = True) -> Iterator[
             browser.close()
 
 
-@contextlib.contextmanager
-def launch_chromium_context(
-    executable_path: str,
-    *,
-    headless: bool = True,
-    viewport: Mapping[str, int] | None = None,
-    user_data_dir: str | os.PathLike | None = None,
-) -> Iterator[object]:
-    """A Playwright ``BrowserContext`` on the given Chromium binary, with a new empty profile.
-
-    Playwright cannot download its own browser here, so it always gets ``executable_path``.
-    The profile is a new temporary ``user_data_dir`` (removed afterwards) unless one is given.
-    """
-    from playwright.sync_api import sync_playwright
-
-    with contextlib.ExitStack() as stack:
-        if user_data_dir is None:
-            user_data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="fgnn-chromium-"))
-        pw = stack.enter_context(sync_playwright())
-        context = pw.chromium.launch_persistent_context(
-            str(user_data_dir),
-            executable_path=executable_path,
-            headless=headless,
-            args=list(CHROMIUM_ARGS),
-            viewport=dict(viewport or VIEWPORT),
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-# True once no Streamlit run has been in progress for `quiet` ms: state is kept per call (`token`)
-# on the page, so that each wait sees its own quiet period start.
-_IDLE_FOR_JS = """([token, quiet]) => {
-  const state = (window.__fgnnIdle = window.__fgnnIdle || {});
-  if (document.querySelector('[data-testid="stStatusWidget"]')) { delete state[token]; return false; }
-  const now = performance.now();
-  if (state[token] === undefined) state[token] = now;
-  return now - state[token] >= quiet;
-}"""
-
-
-def wait_for_streamlit_idle(page, timeout: float = 30.0, quiet_ms: float = 200.0) -> None:
-    """Wait until the Streamlit page has rendered and no script run is in progress.
-
-    Streamlit shows ``[data-testid="stStatusWidget"]`` while a run is going; the app view
-    container appears once the first run has drawn something. A rerun triggered by the last
-    event may start a moment after it, so the page counts as idle once no run has shown for
-    ``quiet_ms`` (a condition polled in the page, not a fixed pause).
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout * 1000)
-    try:
-        page.wait_for_function(_IDLE_FOR_JS, arg=[os.urandom(8).hex(), quiet_ms], polling=50,
-                               timeout=timeout * 1000)
-    except PlaywrightTimeout as exc:
-        raise TimeoutError(f"Streamlit page still running after {timeout:.0f} s") from exc
-
-
 # --------------------------------------------------------------------------- in-page probes
 # Installed in every page: small functions the waits below call through page.wait_for_function.
 PROBES_JS = r"""
@@ -343,6 +303,9 @@ window.__fgnn = {
 };
 """
 
+MAP_POINTS_JS = """(overlays) => { const gd = window.__fgnn.chart('Item map'); if (!gd) return 0;
+  return gd._fullData.filter(tr => tr.x && tr.customdata && !overlays.includes(tr.name))
+    .reduce((n, tr) => n + tr.x.length, 0); }"""
 DONE_TITLE = "([prefix, re]) => { const t = window.__fgnn.title(prefix); return !!t && new RegExp(re).test(t) && window.__fgnn.idle(); }"
 DONE_SIG = "([prefix, before]) => { const s = window.__fgnn.sig(prefix); return !!s && s !== before && window.__fgnn.idle(); }"
 DONE_H1 = """([text, chart]) => { const h = document.querySelector('h1');
@@ -375,11 +338,29 @@ class Bench:
     def _session_re(self) -> str:
         return rf"^Session graph: {self.clicks} clicks\b"
 
-    def load(self) -> float:
+    def load(self, title: str = "Session builder", chart: str | None = "Item map") -> float:
         t0 = time.perf_counter()
         self.page.goto(self.url)
-        self._wait(DONE_H1, ["Session builder", "Item map"])
+        self._wait(DONE_H1, [title, chart])
         return (time.perf_counter() - t0) * 1000
+
+    def map_points(self) -> int:
+        """How many items the item map draws as points (its overlays and density layer left out)."""
+        # here, not at the top: the browser tests import this module's server helpers, and plots
+        # would bring pandas, plotly and torch into every test session
+        from fgnn.viz.item_map import ITEM_MAP_OVERLAYS
+
+        return int(self.page.evaluate(MAP_POINTS_JS, list(ITEM_MAP_OVERLAYS)))
+
+    def reference_rerun(self, n: int) -> float:
+        """Choose option ``n`` of the reference page's selectbox; until its chart shows it."""
+        box = self.page.locator('input[aria-label="Reference option"]').first
+        box.click()
+        self.page.get_by_role("option").first.wait_for()
+        xy = self.page.evaluate(
+            "(t) => window.__fgnn.centre([...document.querySelectorAll('[role=option]')].find(o => o.textContent.trim() === t))",
+            f"option {n}")
+        return self._timed_click(xy, DONE_TITLE, ["Reference map", rf": option {n}$"])
 
     def map_click(self, n: int) -> float:
         xy = self.page.evaluate("(n) => window.__fgnn.mapPoint(n)", n)
@@ -443,6 +424,99 @@ def summarise(samples: list[float]) -> dict:
     return {"median": round(float(np.median(a)), 1), "p90": round(float(np.percentile(a, 90)), 1), "n": int(a.size)}
 
 
+def ratios(result: dict, reference: dict) -> dict:
+    """Each app figure's median over its reference median (:data:`REFERENCE_FOR`), to 2 decimals.
+
+    ``result`` holds ``{metric: {"median": ...}}`` (and ``inspect_first_ms`` as a number), ``reference``
+    ``{"cold_load_ms": {"median": ...}, "rerun_ms": {"median": ...}}``. A figure that is missing, or
+    whose reference is missing or not positive, has no ratio.
+    """
+    out = {}
+    for metric, ref_metric in REFERENCE_FOR.items():
+        value = result.get(metric)
+        value = value.get("median") if isinstance(value, dict) else value
+        ref = (reference.get(ref_metric) or {}).get("median")
+        if value is not None and ref:
+            out[metric] = round(float(value) / float(ref), 2)
+    return out
+
+
+def goals_met(ratio: dict) -> dict:
+    """``{metric: True/False}`` for each goal of :data:`GOAL_RATIOS` that has a measured ratio."""
+    return {m: ratio[m] <= goal for m, goal in GOAL_RATIOS.items() if m in ratio}
+
+
+def run_reference(browser, *, points: int, repeats: int, timeout_s: float, log_dir: str | None = None) -> dict:
+    """Time the reference page (:data:`REFERENCE_PAGE`) with ``points`` points in its chart."""
+    samples: dict[str, list[float]] = {m: [] for m in REFERENCE_METRICS}
+    with run_streamlit(REFERENCE_PAGE, name="browser-bench-reference", env={"FGNN_REFERENCE_POINTS": str(points)},
+                       timeout=timeout_s, log_dir=log_dir) as url:
+        context, page = _new_page(browser, timeout_s)
+        Bench(page, url, timeout_s).load("Reference page", "Reference map")  # the server's first run
+        context.close()
+        for _ in range(repeats):
+            context, page = _new_page(browser, timeout_s)
+            samples["cold_load_ms"].append(Bench(page, url, timeout_s).load("Reference page", "Reference map"))
+            context.close()
+        context, page = _new_page(browser, timeout_s)
+        bench = Bench(page, url, timeout_s)
+        bench.load("Reference page", "Reference map")
+        bench.reference_rerun(1)  # warm-up, as the app's first click
+        for n in range(repeats):
+            samples["rerun_ms"].append(bench.reference_rerun(2 + n % 6))
+        context.close()
+    out = {m: summarise(samples[m]) for m in REFERENCE_METRICS}
+    out["points"] = points
+    out["samples"] = {m: [round(x, 1) for x in samples[m]] for m in REFERENCE_METRICS}
+    return out
+
+
+def _new_page(browser, timeout_s: float):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(PROBES_JS)
+    page = context.new_page()
+    page.set_default_timeout(timeout_s * 1000)
+    return context, page
+
+
+def _drive_app(browser, url: str, repeats: int, timeout_s: float, settle_ms: float):
+    """The app's timed interactions: ``(samples, first visit ms, Inspect first visit ms, map points)``."""
+    samples: dict[str, list[float]] = {m: [] for m in METRICS}
+    # first visit: the server loads the dataset, the model and the item map
+    context, page = _new_page(browser, timeout_s)
+    first = Bench(page, url, timeout_s).load()
+    context.close()
+    for _ in range(repeats):
+        context, page = _new_page(browser, timeout_s)
+        samples["cold_load_ms"].append(Bench(page, url, timeout_s).load())
+        context.close()
+
+    context, page = _new_page(browser, timeout_s)
+    bench = Bench(page, url, timeout_s, settle_ms)
+    bench.load()
+    map_points = bench.map_points()
+    # the first click builds the graph panel for the first time: warm-up, not counted
+    bench.map_click(0)
+    for n in range(repeats):
+        samples["map_click_ms"].append(bench.map_click(7 * n + 3))
+    for n in range(repeats):
+        samples["view_switch_ms"].append(bench.view_switch(n))
+    for _ in range(repeats):
+        samples["remove_ms"].append(bench.remove())
+    bench.toggle_topk_chart()
+    for _ in range(repeats):
+        samples["topk_click_ms"].append(bench.topk_click())
+    for _ in range(repeats):
+        samples["page_switch_ms"].append(bench.page_switch("Graph construction", None))
+        samples["page_switch_ms"].append(bench.page_switch("Session builder", "Item map"))
+    inspect_first = bench.page_switch("Inspect", INSPECT_CHART)
+    for _ in range(repeats):
+        bench.page_switch("Session builder", "Item map")
+        samples["inspect_revisit_ms"].append(bench.page_switch("Inspect", INSPECT_CHART))
+    context.close()
+    return samples, first, inspect_first, map_points
+
+
 def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, repeats: int = 10,
                   chromium: str | None = None, timeout_s: float = 180.0, log_dir: str | None = None,
                   keep_inspect_cache: bool = False, settle_ms: float = 0.0) -> dict:
@@ -465,50 +539,17 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
 
         forget(checkpoint or REPO_ROOT / "checkpoints" / "fgnn-sample" / "best.pt")
     load_before = os.getloadavg()
-    samples: dict[str, list[float]] = {m: [] for m in METRICS}
-    with run_streamlit("app.py", name="browser-bench", env=env, timeout=timeout_s, log_dir=log_dir) as url, \
-            launch_chromium(chromium) as browser:
-        def new_page():
-            context = browser.new_context(viewport=VIEWPORT)
-            context.add_init_script(PROBES_JS)
-            page = context.new_page()
-            page.set_default_timeout(timeout_s * 1000)
-            return context, page
-
-        # first visit: the server loads the dataset, the model and the item map
-        context, page = new_page()
-        first = Bench(page, url, timeout_s).load()
-        context.close()
-        for _ in range(repeats):
-            context, page = new_page()
-            samples["cold_load_ms"].append(Bench(page, url, timeout_s).load())
-            context.close()
-
-        context, page = new_page()
-        bench = Bench(page, url, timeout_s, settle_ms)
-        bench.load()
-        # the first click builds the graph panel for the first time: warm-up, not counted
-        bench.map_click(0)
-        for n in range(repeats):
-            samples["map_click_ms"].append(bench.map_click(7 * n + 3))
-        for n in range(repeats):
-            samples["view_switch_ms"].append(bench.view_switch(n))
-        for _ in range(repeats):
-            samples["remove_ms"].append(bench.remove())
-        bench.toggle_topk_chart()
-        for _ in range(repeats):
-            samples["topk_click_ms"].append(bench.topk_click())
-        for _ in range(repeats):
-            samples["page_switch_ms"].append(bench.page_switch("Graph construction", None))
-            samples["page_switch_ms"].append(bench.page_switch("Session builder", "Item map"))
-        inspect_first = bench.page_switch("Inspect", INSPECT_CHART)
-        for _ in range(repeats):
-            bench.page_switch("Session builder", "Item map")
-            samples["inspect_revisit_ms"].append(bench.page_switch("Inspect", INSPECT_CHART))
-        context.close()
+    with launch_chromium(chromium) as browser:
+        with run_streamlit("app.py", name="browser-bench", env=env, timeout=timeout_s, log_dir=log_dir) as url:
+            samples, first, inspect_first, map_points = _drive_app(browser, url, repeats, timeout_s, settle_ms)
+        # the reference page in the same browser, right after the app (whose server is stopped)
+        reference = run_reference(browser, points=map_points, repeats=repeats, timeout_s=timeout_s, log_dir=log_dir)
     result = {m: summarise(samples[m]) for m in METRICS}
     result["server_first_load_ms"] = round(first, 1)
     result["inspect_first_ms"] = round(inspect_first, 1)
+    result["reference"] = reference
+    result["ratios"] = ratios(result, reference)
+    result["goals_met"] = goals_met(result["ratios"])
     result["samples"] = {m: [round(x, 1) for x in samples[m]] for m in METRICS}
     result["setup"] = {
         "dataset": dataset or "diginetica-sample (app default)",
@@ -521,17 +562,30 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
 
 
 def format_result(result: dict) -> str:
+    """The result as a table: each app figure, its reference figure and their ratio (with the goal)."""
     setup = result["setup"]
+    reference = result.get("reference") or {}
+    ratio = result.get("ratios") or ratios(result, reference)
     lines = [(f"FGNN Studio in Chromium: {setup['dataset']}, {setup['checkpoint']}, {setup['repeats']} repeats, "
               f"{setup['cpus']} CPUs, load average {setup['load_avg_before'][0]} before / "
               f"{setup['load_avg_after'][0]} after"),
-             f"  {'':<16}{'median ms':>10}{'p90 ms':>10}{'n':>5}"]
+             f"  {'':<16}{'median ms':>10}{'p90 ms':>10}{'n':>5}{'reference ms':>14}{'ratio':>8}{'goal':>10}"]
     for m in METRICS:
         r = result[m]
-        lines.append(f"  {m[:-3]:<16}{r['median']:>10.0f}{r['p90']:>10.0f}{r['n']:>5}")
-    lines.append(f"  first visit after the server started: {result['server_first_load_ms']:.0f} ms")
+        ref = (reference.get(REFERENCE_FOR[m]) or {}).get("median")
+        ref_text = f"{ref:>14.0f}" if ref is not None else f"{'':>14}"
+        ratio_text = f"{ratio[m]:>7.2f}x" if m in ratio else f"{'':>8}"
+        goal_text = f"<= {GOAL_RATIOS[m]:g}x" if m in GOAL_RATIOS else ""
+        lines.append(f"  {m[:-3]:<16}{r['median']:>10.0f}{r['p90']:>10.0f}{r['n']:>5}{ref_text}{ratio_text}{goal_text:>10}")
+    lines.append(f"  first visit, from the health check answering to the page ready (server_first_load): "
+                 f"{result['server_first_load_ms']:.0f} ms (a cold load: {result['cold_load_ms']['median']:.0f} ms)")
     if "inspect_first_ms" in result:
-        lines.append(f"  Inspect, first visit (every test pair ranked): {result['inspect_first_ms']:.0f} ms")
+        extra = f" ({ratio['inspect_first_ms']:.1f}x the reference rerun)" if "inspect_first_ms" in ratio else ""
+        lines.append(f"  Inspect, first visit (every test pair ranked): {result['inspect_first_ms']:.0f} ms{extra}")
+    if reference:
+        lines.append(f"  reference page ({reference.get('points', '?')} points, one selectbox): cold load "
+                     f"{reference['cold_load_ms']['median']:.0f} ms, rerun {reference['rerun_ms']['median']:.0f} ms "
+                     f"(medians; p90 {reference['cold_load_ms']['p90']:.0f} / {reference['rerun_ms']['p90']:.0f})")
     return "\n".join(lines)
 
 

@@ -22,6 +22,11 @@ from pathlib import Path
 
 import torch
 
+from fgnn.evaluation.ranking import index_session_scores
+from fgnn.explain.attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
+from fgnn.models import model_names
+from fgnn.models.checkpoint import load_checkpoint, model_from_checkpoint
+
 ROOT = Path(__file__).resolve().parents[2]
 SESSION = [5, 17, 5, 30, 2, 8, 17, 44, 9, 12]  # item indices of the sample's vocabulary
 
@@ -33,10 +38,6 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    from fgnn.evaluation.ranking import index_session_scores
-    from fgnn.explain.attribution import GNNEXPLAINER_EPOCHS, IG_STEPS, NEURAL_METHODS, explain_item
-    from fgnn.models import model_names
-    from fgnn.models.checkpoint import load_checkpoint, model_from_checkpoint
 
     print(f"explain a {len(SESSION)}-click session ({len(set(SESSION))} items) with "
           f"{', '.join(NEURAL_METHODS)}; IG {IG_STEPS} steps, GNNExplainer {GNNEXPLAINER_EPOCHS} epochs; "

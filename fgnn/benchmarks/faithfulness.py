@@ -17,6 +17,12 @@ import sys
 import time
 
 import torch
+from tqdm import tqdm
+
+from fgnn.errors import DataError
+from fgnn.evaluation.pair_ranks import load_checkpoint_dataset
+from fgnn.explain.attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
+from fgnn.models.checkpoint import load_model
 
 
 def main(argv=None) -> int:
@@ -30,12 +36,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    from tqdm import tqdm
 
-    from fgnn.data.dataset import DataError
-    from fgnn.evaluation.pair_ranks import load_checkpoint_dataset
-    from fgnn.explain.attribution import faithfulness_summary, faithfulness_table, faithfulness_verdict, sample_pairs
-    from fgnn.models.checkpoint import load_model
 
     try:
         dataset = load_checkpoint_dataset(args.checkpoint)

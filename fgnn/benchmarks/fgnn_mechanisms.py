@@ -1,4 +1,4 @@
-"""Why FGNN trails SR-GNN, shown with the studio's own tools (docs/fgnn-study.md, issue 18).
+"""Why FGNN trails SR-GNN, shown with the studio's own tools (docs/fgnn-study.md).
 
     python -m fgnn.benchmarks.fgnn_mechanisms fgnn=checkpoints/fgnn-sample/best.pt \\
         srgnn=checkpoints/srgnn-sample/best.pt [--out mechanisms.md]
@@ -140,7 +140,7 @@ def whatif_sensitivity(model, dataset: PreparedDataset, min_length: int = 3, k: 
     for p in pairs:
         ids = dataset.to_original(test.prefix(p))
         summary = whatif_summary(whatif_ranks(model, dataset, ids, k=k), k=k)
-        for v, kept, top1 in zip(summary["variant"], summary["kept_in_top_k"], summary["top1_rank"]):
+        for v, kept, top1 in zip(summary["variant"], summary["kept_in_top_k"], summary["top1_rank"], strict=True):
             kind = _variant_kind(v, len(ids))
             if kind != "original":
                 rows.append({"change": kind, "kept": kept / k, "top1_changed": top1 != 1})

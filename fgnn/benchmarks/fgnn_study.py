@@ -1,4 +1,4 @@
-"""The FGNN ablation study on one GPU (docs/fgnn-study.md, issue 18). Rerunnable; not a test.
+"""The FGNN ablation study on one GPU (docs/fgnn-study.md). Rerunnable; not a test.
 
     python -m fgnn.benchmarks.fgnn_study --dataset .gpudata/diginetica-srgnn --out OUT --budget-s 330 --device cuda
     python -m fgnn.benchmarks.fgnn_study --report OUT [--doc docs/fgnn-study.md]
@@ -44,7 +44,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fgnn.runs.folders import write_json_atomic
+from fgnn.cli import build_parser
+from fgnn.commands.train import config_from_args
+from fgnn.data.registry import load_dataset
+from fgnn.models import build_model
+from fgnn.runs.folders import read_json, read_metrics, write_json_atomic
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -132,8 +136,6 @@ class Study:
 
     # ------------------------------------------------------------------ phases
     def prepare(self):
-        from fgnn.data.registry import load_dataset
-
         os.environ["FGNN_CACHE_DIR"] = self.env["FGNN_CACHE_DIR"]
         split = {"valid_days": self.args.valid_days} if self.args.valid_days is not None else \
             {"valid_fraction": self.args.valid_fraction}
@@ -155,10 +157,6 @@ class Study:
     def preflight(self, runs: list[Run]) -> None:
         """Parse every command with the real CLI and build every model before anything starts: a bad
         flag or hyperparameter must not cost the budget (the device time cannot be had twice)."""
-        from fgnn.cli import build_parser
-        from fgnn.commands.train import config_from_args
-        from fgnn.models import build_model
-
         parser = build_parser()
         for run in runs:
             args = parser.parse_args(self.command(run, 1000, self.work / "preflight")[3:])
@@ -181,8 +179,6 @@ class Study:
         self.say(f"try {attempt}: launched {len(runs)} runs on the most recent {max_pairs} training pairs")
 
     def points(self, run: Run) -> list[tuple[int, float]]:
-        from fgnn.runs.folders import read_metrics
-
         return [(int(r["step"]), float(r["time"])) for r in read_metrics(run.run_dir)
                 if r.get("step") is not None and r.get("time") is not None and r.get("kind") in ("train", "eval")]
 
@@ -294,8 +290,6 @@ class Study:
         return runs
 
     def collect(self, runs: list[Run]) -> None:
-        from fgnn.runs.folders import read_json, read_metrics
-
         for r in runs:
             status = read_json(r.run_dir / "status.json", default={}) or {}
             evals = [x for x in read_metrics(r.run_dir) if x.get("kind") == "eval"]

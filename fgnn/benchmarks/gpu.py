@@ -43,6 +43,19 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+import torch_geometric
+
+from fgnn.data.registry import load_dataset
+from fgnn.data.sessions import GraphBatchLoader
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models import build_model
+from fgnn.models.checkpoint import load_checkpoint
+from fgnn.runs.folders import read_metrics
+from fgnn.training.config import TrainConfig
+from fgnn.training.device import resolve_device
+from fgnn.training.loop import PREFETCH_DEPTH, make_optimizer
+from fgnn.training.prefetch import BatchPrefetcher
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATASET = REPO.parent / "shared" / "data" / "diginetica-srgnn"
@@ -83,8 +96,6 @@ def device_info(device: torch.device) -> dict:
             "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "cuda_available": torch.cuda.is_available()}
     try:
-        import torch_geometric
-
         info["torch_geometric"] = torch_geometric.__version__
     except ImportError:
         info["torch_geometric"] = None
@@ -157,7 +168,7 @@ def _epoch_report(n, n_batches, done, examples, batch_size, warmup_s, elapsed, c
     out["loader_wait_share"] = out["loader_wait_ms"] / max(out["batch_ms_unsynchronised_mean"], 1e-9)
     if n_sampled:
         ms = split / n_sampled * 1000
-        out["batch_split_ms"] = {name: float(v) for name, v in zip(PHASES, ms)}
+        out["batch_split_ms"] = {name: float(v) for name, v in zip(PHASES, ms, strict=True)}
         out["batch_split_ms"]["total_synchronised"] = float(ms.sum())
     if device.type == "cuda":
         out["peak_gpu_memory_gb"] = torch.cuda.max_memory_allocated(device) / 1024 ** 3
@@ -205,11 +216,6 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
     """One shuffled epoch with the training step of :mod:`fgnn.training.loop`; see the module docstring.
     ``prefetch_depth``: batches built ahead by the loader thread (default: as training); 0 builds
     each batch in the loop."""
-    from fgnn.data.sessions import GraphBatchLoader
-    from fgnn.training.config import TrainConfig
-    from fgnn.training.loop import PREFETCH_DEPTH, make_optimizer
-    from fgnn.training.prefetch import BatchPrefetcher
-
     depth = PREFETCH_DEPTH if prefetch_depth is None else prefetch_depth
     model.to(device).train()
     opt = make_optimizer(model, TrainConfig())
@@ -261,9 +267,6 @@ def train_epoch(model, pairs, batch_size: int, device: torch.device, *, amp: boo
 
 
 def evaluate_speed(model, pairs, device: torch.device, batch_size: int = 500) -> dict:
-    from fgnn.evaluation.evaluate import rank_targets
-    from fgnn.evaluation.metrics import summarize
-
     rank_targets(model, pairs.subset(torch.arange(min(len(pairs), 1000))), batch_size, device)  # warm-up
     sync(device)
     t0 = time.perf_counter()
@@ -288,8 +291,6 @@ def cli(args: list[str], timeout: float, env: dict | None = None) -> subprocess.
 
 
 def last_eval_row(run_dir: Path) -> dict:
-    from fgnn.runs.folders import read_metrics
-
     rows = [r for r in read_metrics(run_dir) if r.get("kind") == "eval"]
     if not rows:
         raise RuntimeError(f"{run_dir}/metrics.jsonl has no eval line")
@@ -298,8 +299,6 @@ def last_eval_row(run_dir: Path) -> dict:
 
 def round_trip(device: torch.device, work: Path, max_train_pairs: int | None, timeout: float) -> dict:
     """train -> evaluate -> predict through the real CLI verbs, on ``device``."""
-    from fgnn.models.checkpoint import load_checkpoint
-
     run_dir = work / "roundtrip-srgnn"
     train_args = ["train", "--dataset", "diginetica-sample", "--model", "srgnn", "--epochs", "1",
                   "--device", device.type, "--run-dir", str(run_dir), "--quiet"]
@@ -431,8 +430,6 @@ def _device_part(part: _Parts, device: torch.device) -> None:
 
 def _dataset_part(part: _Parts, source: str):
     """The dataset, or ``None`` when it could not be loaded (recorded as a failed part)."""
-    from fgnn.data.registry import load_dataset
-
     loaded = {}
 
     def load():
@@ -450,8 +447,6 @@ def _dataset_part(part: _Parts, source: str):
 
 def _model_parts(part: _Parts, name: str, ds, device: torch.device, args) -> None:
     """One training epoch of ``name`` on ``ds``, then the evaluation speed of the model it left."""
-    from fgnn.models import build_model
-
     torch.manual_seed(0)
     holder = {}
 
@@ -498,7 +493,6 @@ def _cli_parts(part: _Parts, device: torch.device, args) -> None:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from fgnn.training.device import resolve_device
 
     start = time.perf_counter()
     if args.threads:

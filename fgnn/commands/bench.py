@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
+import os
+import pickle
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +27,15 @@ import torch
 import torch.nn.functional as F
 
 from fgnn.commands.common import add_dataset_options, fail, load_dataset_from_args
+from fgnn.data.sessions import GraphBatchLoader
+from fgnn.errors import FGNNError
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.models import build_model
+from fgnn.runs.folders import read_metrics
+from fgnn.training.config import TrainConfig
+from fgnn.training.device import resolve_device
+from fgnn.training.loop import PREFETCH_DEPTH, adam, make_optimizer
+from fgnn.training.prefetch import BatchPrefetcher
 
 # Measured on this project's 2-core CPU machine for the seed pipeline (docs/performance.md).
 SEED_REFERENCE = {"process_s": 155.0, "train_s_per_epoch": 845.0, "train_examples_per_s": 852.0,
@@ -55,9 +69,6 @@ def _sync(device):
 
 def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
     """Seconds per batch of score product + cross-entropy + backward + fused Adam on the table."""
-    from fgnn.training.config import TrainConfig
-    from fgnn.training.loop import adam
-
     g = torch.Generator().manual_seed(0)
     table = torch.nn.Parameter((torch.rand(n_items, d, generator=g) - 0.5).to(device) * 0.1)
     session = (torch.rand(batch, d, generator=g) - 0.5).to(device).requires_grad_()
@@ -76,11 +87,6 @@ def time_floor(n_items: int, d: int, batch: int, steps: int, device) -> float:
 
 
 def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
-    from fgnn.data.sessions import GraphBatchLoader
-    from fgnn.training.config import TrainConfig
-    from fgnn.training.loop import PREFETCH_DEPTH, make_optimizer
-    from fgnn.training.prefetch import BatchPrefetcher
-
     model.to(device).train()
     opt = make_optimizer(model, TrainConfig())
     loader = GraphBatchLoader(pairs, batch_size, shuffle=True, generator=torch.Generator().manual_seed(0),
@@ -100,8 +106,6 @@ def time_training(model, pairs, batch_size: int, steps: int, device) -> float:
 
 
 def time_evaluation(model, pairs, batch_size: int, device) -> float:
-    from fgnn.evaluation.evaluate import rank_targets
-
     rank_targets(model, pairs.subset(torch.arange(min(len(pairs), 1000))), batch_size, device)  # warm-up
     _sync(device)
     t0 = time.perf_counter()
@@ -119,14 +123,10 @@ def time_graph_building(pairs, chunk: int = 10000) -> float:
 
 def time_seed(seed_path: str, ds, batch_size: int, n_train: int, n_test: int, device) -> dict:
     """The seed pipeline's own graph building, training and evaluation code on a subset."""
-    import importlib.util
-    import pickle
-    import tempfile
-
     spec = importlib.util.spec_from_file_location("seed_pipeline", seed_path)
     seed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(seed)
-    from torch_geometric.loader import DataLoader
+    from torch_geometric.loader import DataLoader  # noqa: PLC0415 (PyG's loader only for the loader comparison)
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +135,7 @@ def time_seed(seed_path: str, ds, batch_size: int, n_train: int, n_test: int, de
         for name, pairs, n in (("train", ds.train, n_train), ("test", ds.test, n_test)):
             idx = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(0))[:n]
             seqs, lengths = pairs.prefixes(idx)
-            prefixes = [s[:l].tolist() for s, l in zip(seqs, lengths.tolist())]
+            prefixes = [s[:l].tolist() for s, l in zip(seqs, lengths.tolist(), strict=True)]
             with open(raw / f"{name}.txt", "wb") as fh:
                 pickle.dump((prefixes, pairs.targets[idx].tolist()), fh)
         t0 = time.perf_counter()
@@ -160,11 +160,6 @@ def time_seed(seed_path: str, ds, batch_size: int, n_train: int, n_test: int, de
 def compare_ddp(args) -> dict:
     """Two real `fgnn train` runs of ``--batches`` batches: 1 process x N threads, then N processes x
     1 thread (DDP); training examples/s as each run's rank 0 measured its training loop."""
-    import os
-    import subprocess
-    import tempfile
-
-    from fgnn.runs.folders import read_metrics
 
     n = args.nproc
     common = ["train", "--dataset", args.dataset or "diginetica-sample", "--model", args.model, "--epochs", "1",
@@ -191,41 +186,23 @@ def compare_ddp(args) -> dict:
 
 def run_defaults(args) -> None:
     """Options left out take the value a training run would use (:class:`fgnn.training.loop.TrainConfig`)."""
-    from fgnn.training.config import TrainConfig
-
     for name in ("batch_size", "eval_batch_size", "device"):
         if getattr(args, name) is None:
             setattr(args, name, getattr(TrainConfig, name))
 
 
-def run(args) -> int:
-    from fgnn.data.dataset import DataError
-    from fgnn.models import build_model
-    from fgnn.training.device import resolve_device
+def _print_ddp(r: dict) -> None:
+    n = r["nproc"]
+    print(f"dataset {r['dataset']}, model {r['model']}, global batch {r['batch_size']}, {r['batches']} batches, cpu")
+    print(f"  1 process x {n} threads   {r['one_process']['train_examples_per_s']:8.0f} examples/s "
+          f"({r['one_process']['train_s']:.1f} s training)")
+    print(f"  {n} processes x 1 thread  {r['ddp']['train_examples_per_s']:8.0f} examples/s "
+          f"({r['ddp']['train_s']:.1f} s training, DDP over gloo)")
+    print(f"  ratio (DDP / one process) {r['ddp_over_one_process']:.2f}x")
 
-    run_defaults(args)
-    if args.nproc:
-        r = compare_ddp(args)
-        if args.json:
-            print(json.dumps(r, indent=2))
-            return 0
-        n = r["nproc"]
-        print(f"dataset {r['dataset']}, model {r['model']}, global batch {r['batch_size']}, {r['batches']} batches, cpu")
-        print(f"  1 process x {n} threads   {r['one_process']['train_examples_per_s']:8.0f} examples/s "
-              f"({r['one_process']['train_s']:.1f} s training)")
-        print(f"  {n} processes x 1 thread  {r['ddp']['train_examples_per_s']:8.0f} examples/s "
-              f"({r['ddp']['train_s']:.1f} s training, DDP over gloo)")
-        print(f"  ratio (DDP / one process) {r['ddp_over_one_process']:.2f}x")
-        return 0
-    try:
-        device = resolve_device(args.device)
-        t0 = time.perf_counter()
-        ds = load_dataset_from_args(args, default="diginetica-sample")
-        load_s = time.perf_counter() - t0
-    except DataError as exc:
-        return fail(exc)
-    r: dict = {"dataset": ds.name, "n_items": ds.n_items, "model": args.model, "batch_size": args.batch_size,
-               "device": str(device), "threads": torch.get_num_threads(), "load_s": load_s}
+
+def _measure(args, ds, device, r: dict) -> None:
+    """Graph building, one training batch against the floor, evaluation and peak memory, into ``r``."""
     r["graph_build_s_all_train_pairs"] = time_graph_building(ds.train)
     torch.manual_seed(0)
     model = build_model(args.model, ds.n_items)
@@ -245,9 +222,13 @@ def run(args) -> int:
     r["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     if device.type == "cuda":
         r["peak_cuda_gb"] = torch.cuda.max_memory_allocated() / 1024 ** 3
+    del model
+    gc.collect()
+
+
+def _against_seed(args, ds, device, r: dict) -> dict:
+    """The speedups over the seed implementation (measured here with --seed-ref, else the reference)."""
     if args.seed_ref:
-        del model
-        gc.collect()
         r["seed_measured_here"] = time_seed(args.seed_ref, ds, args.batch_size, 20000, 5000, device)
     seed = r.get("seed_measured_here", {})
     ref_train = seed.get("train_examples_per_s", SEED_REFERENCE["train_examples_per_s"])
@@ -256,13 +237,14 @@ def run(args) -> int:
     r["speedup_eval_vs_seed"] = r["eval_examples_per_s"] / ref_eval
     r["graph_build_speedup_vs_seed_process_s"] = SEED_REFERENCE["process_s"] / r["graph_build_s_all_train_pairs"]
     r["memory_vs_seed"] = r["peak_rss_gb"] / SEED_REFERENCE["peak_rss_gb"]
-    if args.json:
-        print(json.dumps(r, indent=2))
-        return 0
+    return seed
+
+
+def _print_measures(args, ds, device, r: dict, seed: dict) -> None:
     src = "measured here on a subset" if seed else "reference measurement (README)"
     print(f"dataset {ds.name}: {ds.n_items} items, {len(ds.train)} train / {len(ds.test)} test pairs; "
           f"model {args.model}, batch {args.batch_size}, {device} ({r['threads']} threads)")
-    print(f"  dataset load (cached)          {load_s:8.2f} s")
+    print(f"  dataset load (cached)          {r['load_s']:8.2f} s")
     print(f"  graphs for all train pairs     {r['graph_build_s_all_train_pairs']:8.2f} s   "
           f"({r['graph_build_speedup_vs_seed_process_s']:.0f}x faster than the seed's 155 s process_s)")
     print(f"  floor (score+CE+bwd+Adam)      {r['floor_ms_per_batch']:8.1f} ms/batch")
@@ -274,4 +256,30 @@ def run(args) -> int:
           f"memory {r['memory_vs_seed']:.2f}x")
     if seed:
         print("  seed measured here: " + ", ".join(f"{k} {v:.1f}" for k, v in seed.items()))
+
+
+def run(args) -> int:
+    run_defaults(args)
+    if args.nproc:
+        r = compare_ddp(args)
+        if args.json:
+            print(json.dumps(r, indent=2))
+        else:
+            _print_ddp(r)
+        return 0
+    try:
+        device = resolve_device(args.device)
+        t0 = time.perf_counter()
+        ds = load_dataset_from_args(args, default="diginetica-sample")
+        load_s = time.perf_counter() - t0
+    except FGNNError as exc:
+        return fail(exc)
+    r: dict = {"dataset": ds.name, "n_items": ds.n_items, "model": args.model, "batch_size": args.batch_size,
+               "device": str(device), "threads": torch.get_num_threads(), "load_s": load_s}
+    _measure(args, ds, device, r)
+    seed = _against_seed(args, ds, device, r)
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        _print_measures(args, ds, device, r, seed)
     return 0

@@ -1,12 +1,49 @@
-"""Options shared by several verbs: choosing a dataset, reporting errors."""
+"""Options shared by several verbs: choosing a dataset, ranking options, checking them, reporting errors."""
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
+from fgnn.data.options import ProtocolSettings
 from fgnn.data.readers import FORMATS
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import READ_OPTIONS, DatasetSpec
+from fgnn.settings import add_arguments, config_error, given, rule_of, setting, value_problems
+from fgnn.training.config import DEVICES, K_HELP, TrainConfig, device_problem
+
+
+@dataclass
+class RankingOptions:
+    """The options of the verbs that rank items with a checkpoint (``evaluate``, ``predict``)."""
+
+    top_k: int = setting(20, low=1, help=K_HELP.replace(" after every epoch (papers: 20)", ""))
+    batch_size: int | None = setting(None, low=1, help="Evaluation batch (default: as fgnn train's, "
+                                     f"{TrainConfig.eval_batch_size}).")
+    device: str = setting("cpu", choices=DEVICES, help="Where to rank (or cuda:N).")
+
+
+def add_ranking_options(p: argparse.ArgumentParser, only=("top_k", "batch_size", "device")) -> None:
+    """``--top-k``, ``--batch-size``, ``--device`` with :class:`RankingOptions`' defaults."""
+    add_arguments(p, RankingOptions, only=only)
+    p.set_defaults(**{k: v for k, v in vars(RankingOptions()).items() if k in only})
+
+
+def validate_args(args) -> None:
+    """Check the options every verb shares (the dataset's protocol options, ``--top-k``,
+    ``--batch-size``, ``--device``) on a parsed argparse namespace; raise
+    :class:`~fgnn.errors.ConfigError` naming the first bad one. The rules are the settings' own."""
+    device = getattr(args, "device", None)
+    if device is not None and device_problem(device):
+        raise config_error(device_problem(device))
+    checks = [(k, rule_of(ProtocolSettings, k)) for k in ProtocolSettings.__dataclass_fields__]
+    checks += [("top_k", rule_of(TrainConfig, "ks")), ("batch_size", rule_of(TrainConfig, "batch_size"))]
+    for key, rule in checks:
+        value = getattr(args, key, None)
+        if value is not None:
+            found = value_problems(key, rule, value, many=isinstance(value, list))
+            if found:
+                raise config_error(found[0])
 
 
 def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
@@ -27,40 +64,17 @@ def add_dataset_options(p: argparse.ArgumentParser, positional: bool = False) ->
     p.add_argument("--time-col", default=None,
                    help="time column of a generic CSV/TSV or RecBole file (unix seconds or milliseconds, "
                         "or ISO dates)")
-    p.add_argument("--session-gap", type=float, default=None, metavar="MINUTES",
-                   help="with --user-col: a new session starts after this many minutes without an event "
-                        "(default 30)")
     p.add_argument("--event-col", default=None, help="event-type column (e.g. event: view, addtocart, transaction)")
-    p.add_argument("--keep", default=None, metavar="EVENTS",
-                   help="with --event-col: keep only these event types, comma-separated (e.g. view)")
-    p.add_argument("--collapse-repeats", action="store_true", default=None,
-                   help="drop a click on the item just clicked in the same session (off by default)")
     p.add_argument("--items", default=None, metavar="FILE",
                    help="items file with one row per item: item,name[,category] (any delimiter); names are "
                         "shown wherever an item is")
-    p.add_argument("--min-item-support", type=int, default=None,
-                   help="drop items clicked fewer times than this (default 5)")
-    p.add_argument("--min-session-length", type=int, default=None,
-                   help="drop sessions shorter than this (default 2)")
-    p.add_argument("--test-days", type=float, default=None,
-                   help="test window in days before the last date (default 7 DIGINETICA, 1 otherwise)")
-    p.add_argument("--fraction", type=int, default=None,
-                   help="keep the most recent 1/FRACTION of the training pairs (e.g. 4 or 64; default 1)")
-    p.add_argument("--valid-days", type=float, default=None,
-                   help="validation split: the training sessions of the last N days of the training period "
-                        "(default: none, the paper protocol); runs then choose their best epoch on it")
-    p.add_argument("--valid-fraction", type=float, default=None,
-                   help="validation split: the most recent fraction of the training sessions (e.g. 0.05; "
-                        "for SR-GNN pickles, which have no dates; default: none)")
-
-
-PROTOCOL_FLAGS = ("min_item_support", "min_session_length", "test_days", "fraction", "valid_days",
-                  "valid_fraction", "session_gap", "keep", "collapse_repeats")
+    # the protocol settings, with their words and ranges (fgnn.data.options.ProtocolSettings)
+    add_arguments(p, ProtocolSettings)
 
 
 def protocol_options(args) -> dict:
     """The protocol settings (and the steps before it) given on the command line."""
-    return {k: getattr(args, k) for k in PROTOCOL_FLAGS if getattr(args, k, None) is not None}
+    return given(args, ProtocolSettings)
 
 
 def read_options(args) -> dict:
@@ -87,7 +101,7 @@ def load_checkpoint_model(path):
     """``(ckpt, model)`` of a checkpoint for a command: a model setting the checkpoint predates
     (built with its default) is named on stderr (fgnn.models.checkpoint.missing_config_fields).
     Raises :class:`~fgnn.data.dataset.DataError`."""
-    from fgnn.models.checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint
+    from fgnn.models.checkpoint import load_checkpoint, missing_config_fields, model_from_checkpoint  # noqa: PLC0415 (torch only for the verbs that load one)
 
     ckpt = load_checkpoint(path)
     for warning in missing_config_fields(ckpt, path):

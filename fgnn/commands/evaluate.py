@@ -10,6 +10,7 @@ import sys
 
 from fgnn.commands.common import (
     add_dataset_options,
+    add_ranking_options,
     dataset_spec,
     fail,
     load_checkpoint_model,
@@ -17,6 +18,12 @@ from fgnn.commands.common import (
     read_options,
 )
 from fgnn.data.spec import DatasetSpec
+from fgnn.errors import FGNNError
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.evaluation.metrics import summarize
+from fgnn.models.checkpoint import check_dataset
+from fgnn.training.config import TrainConfig
+from fgnn.training.device import resolve_device
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -26,9 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                           "MRR@K and NDCG@K in percent.")
     p.add_argument("--checkpoint", required=True, help="a best.pt / last.pt of a run folder")
     add_dataset_options(p)
-    p.add_argument("--top-k", type=int, default=20, help="K (default 20)")
-    p.add_argument("--batch-size", type=int, default=None, help="evaluation batch (default: as fgnn train's)")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
+    add_ranking_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object: hit@K, mrr@K, ndcg@K, n")
     p.set_defaults(func=run)
     return p
@@ -43,20 +48,13 @@ def dataset_for_checkpoint(args, ckpt) -> DatasetSpec:
 
 
 def run(args) -> int:
-    from fgnn.data.dataset import DataError
-    from fgnn.evaluation.evaluate import rank_targets
-    from fgnn.evaluation.metrics import summarize
-    from fgnn.models.checkpoint import check_dataset
-    from fgnn.training.config import TrainConfig
-    from fgnn.training.device import resolve_device
-
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)
         ds = dataset_for_checkpoint(args, ckpt).load()
         for w in check_dataset(ckpt, ds, args.checkpoint):
             print(f"warning: {w}", file=sys.stderr)
         device = resolve_device(args.device)
-    except DataError as exc:
+    except FGNNError as exc:
         return fail(exc)
     batch_size = args.batch_size if args.batch_size is not None else TrainConfig.eval_batch_size
     ranks = rank_targets(model.to(device), ds.test, batch_size=batch_size, device=device)

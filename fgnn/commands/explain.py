@@ -9,6 +9,8 @@ import argparse
 import json
 
 from fgnn.commands.common import fail, load_checkpoint_model
+from fgnn.errors import FGNNError
+from fgnn.explain.attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
 
 METHOD_CHOICES = ("attention", "ig", "gnnexplainer", "exact", "random", "all")
 
@@ -37,9 +39,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from fgnn.data.dataset import DataError
-    from fgnn.explain.attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
-
     opts = {"seed": args.seed}
     if args.ig_steps is not None:
         if args.ig_steps < 1:
@@ -54,7 +53,7 @@ def run(args) -> int:
         methods = methods_for(model) if args.method == "all" else [args.method]
         result = explain_ids(model, ckpt["item_ids"], args.session, args.item, methods,
                              owner=f"checkpoint {args.checkpoint}", **opts)
-    except DataError as exc:  # a bad checkpoint, unknown ids, a method the model has none of
+    except FGNNError as exc:  # a bad checkpoint, unknown ids, a method the model has none of
         return fail(exc)
     objects = [attribution_json(a) for a in result.values()]
     if args.json:

@@ -7,7 +7,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from fgnn.commands.common import fail, load_checkpoint_model
+from fgnn.commands.common import add_ranking_options, fail, load_checkpoint_model
+from fgnn.data.dataset import ids_to_indices
+from fgnn.errors import FGNNError
+from fgnn.explain.sessions import explain_sessions, explanation_json
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -17,7 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                           "vocabulary, so no dataset is needed.")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--session", required=True, nargs="+", type=int, metavar="ITEM", help="clicked item ids, in order")
-    p.add_argument("--top-k", type=int, default=20)
+    add_ranking_options(p, only=("top_k",))
     p.add_argument("--explain", action="store_true", help="also the attention over edges and nodes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -25,14 +28,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from fgnn.data.dataset import DataError, ids_to_indices
-    from fgnn.explain.sessions import explain_sessions, explanation_json
-
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)
         ids = ckpt["item_ids"]
         session = ids_to_indices(ids, args.session, f"checkpoint {args.checkpoint}", "use ids of its dataset")
-    except DataError as exc:
+    except FGNNError as exc:
         return fail(exc)
     expl = explain_sessions(model, [session], ids, k=args.top_k)
     out = explanation_json(expl)

@@ -12,17 +12,17 @@ import json
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from fgnn.commands.common import add_dataset_options, fail, load_dataset_from_args
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data import recbole
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.progress import reporting
 from fgnn.data.sessions import SessionPairs
+from fgnn.errors import FGNNError
 
 OUT_FORMATS = ("srgnn", "recbole")
-RECBOLE_INTER_HEADER = ("session_id:token", "item_id:token", "timestamp:float")
 _COLUMNS = ("step", "part", "clicks", "sessions", "items", "pairs", "mean_length", "note")
 
 
@@ -39,8 +39,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="write the prepared sessions to DIR (see --out-format)")
     p.add_argument("--out-format", choices=OUT_FORMATS, default="srgnn",
                    help="srgnn: train.txt and test.txt (SR-GNN pickle layout) and items.csv; recbole: "
-                        "NAME.inter (RecBole atomic file, one row per click) and NAME.item when items have "
-                        "names (default srgnn)")
+                        "DIR/NAME/ with NAME.inter (one row per click), NAME.item and the split as RecBole's "
+                        "benchmark files NAME.train.inter, [NAME.valid.inter,] NAME.test.inter (default srgnn)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the dataset cache")
     p.set_defaults(func=run)
@@ -65,7 +65,7 @@ def format_stats_table(stats: list[dict]) -> str:
 
     def line(cells):
         return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
@@ -74,7 +74,7 @@ def _pairs_as_lists(pairs: SessionPairs) -> tuple[list, list]:
     flat = pairs.items.tolist()
     starts = pairs.offsets[pairs.pair_session].tolist()
     lengths = pairs.pair_length.tolist()
-    return [flat[a:a + n] for a, n in zip(starts, lengths)], pairs.targets.tolist()
+    return [flat[a:a + n] for a, n in zip(starts, lengths, strict=True)], pairs.targets.tolist()
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -113,58 +113,47 @@ def write_srgnn_layout(ds: PreparedDataset, out: Path) -> list[Path]:
     return written
 
 
-def recbole_clicks(ds: PreparedDataset) -> pd.DataFrame:
-    """Every click of the prepared sessions (train, then test, in protocol order) as the rows of a
-    RecBole ``.inter`` file: ``session_id`` (1..S), original ``item_id``, ``timestamp``.
-
-    The prepared dataset keeps each session's day, not its clicks' times, so a click's timestamp
-    is its session's day (seconds since 1970) plus its place among that day's clicks, spread
-    over the day: reading the file back gives the same sessions in the same order, and, for a
-    source dated by day (DIGINETICA), the same train/test split (docs/data-formats.md).
-    """
-    lengths = np.concatenate([p.session_lengths().numpy() for p in (ds.train, ds.test)]).astype(np.int64)
-    index = np.concatenate([p.items.numpy() for p in (ds.train, ds.test)])
-    n = int(lengths.sum())
-    if ds.train_dates is not None and ds.test_dates is not None:
-        days = np.repeat(np.concatenate([ds.train_dates.numpy(), ds.test_dates.numpy()]).astype(np.int64), lengths)
-        _, first, count = np.unique(days, return_index=True, return_counts=True)
-        run = np.repeat(np.arange(first.size), count)
-        place = np.arange(n) - first[run]
-        time = days * 86400.0 + 86399.0 * place / count[run]
-    else:  # SR-GNN pickles carry no dates: the click order is all there is
-        time = np.arange(n, dtype=np.float64)
-    return pd.DataFrame({"session_id": np.repeat(np.arange(1, lengths.size + 1), lengths),
-                         "item_id": ds.item_ids.numpy()[index], "timestamp": time})
-
-
 def write_recbole(ds: PreparedDataset, out: Path) -> list[Path]:
-    """Write ``out/<name>.inter`` (RecBole atomic file: tab-separated, typed header
-    ``session_id:token item_id:token timestamp:float``) and, when the items have names,
-    ``out/<name>.item`` (``item_id:token name:token_seq [category:token]``)."""
-    out.mkdir(parents=True, exist_ok=True)
-    stem = ds.name or "dataset"
-    table = recbole_clicks(ds)
-    table.columns = list(RECBOLE_INTER_HEADER)
-    inter = out / f"{stem}.inter"
-    _atomic_write(inter, lambda tmp: table.to_csv(tmp, sep="\t", index=False, float_format="%.6f"))
-    written = [inter]
-    if ds.item_names:
-        items = {"item_id:token": ds.item_ids.numpy()[1:],
-                 "name:token_seq": [n.replace("\t", " ") for n in ds.item_names[1:]]}
-        if ds.categories is not None:
-            items["category:token"] = [ds.category_label(c) for c in ds.categories.tolist()[1:]]
-        item_file = out / f"{stem}.item"
-        _atomic_write(item_file, lambda tmp: pd.DataFrame(items).to_csv(tmp, sep="\t", index=False))
-        written.append(item_file)
-    return written
+    """Write ``out/NAME/``: ``NAME.inter``, ``NAME.item`` and RecBole's benchmark files of the split
+    (:func:`fgnn.data.recbole.write_recbole`, docs/data-formats.md)."""
+    return recbole.write_recbole(ds, out).written
+
+
+def recbole_config_hint(ds: PreparedDataset) -> str:
+    """The RecBole settings that make it read the written split as it is (docs/data-formats.md)."""
+    parts = [(n, p) for n, p in (("train", ds.train), ("valid", ds.valid), ("test", ds.test)) if p is not None]
+    longest = max(int(p.pair_length.max()) for _, p in parts if len(p))
+    splits = [n for n, _ in parts] if ds.valid is not None else ["train", "test", "test"]
+    return (f"RecBole: benchmark_filename: [{', '.join(splits)}], MAX_ITEM_LIST_LENGTH: {longest} "
+            f"(the longest prefix; the whole config is in docs/data-formats.md)")
+
+
+#: A source at least this large (or a terminal on stderr) gets stage lines on stderr while it is prepared.
+PROGRESS_MIN_BYTES = 16 * 2**20
+
+
+def progress_printer(source, stream=None):
+    """A progress listener (fgnn.data.progress) printing ``[  12.3 s] stage...`` lines to stderr, or
+    ``None`` for a small source on a non-terminal stderr (tests and scripts keep their one-line errors)."""
+    stream = stream if stream is not None else sys.stderr
+    path = Path(str(source or ""))
+    size = path.stat().st_size if path.is_file() else 0
+    if size < PROGRESS_MIN_BYTES and not stream.isatty():
+        return None
+    start = time.perf_counter()
+
+    def show(message: str, fraction: float | None = None) -> None:  # noqa: ARG001 (the listener's signature)
+        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=stream, flush=True)
+    return show
 
 
 def run(args) -> int:
     try:
-        ds = load_dataset_from_args(args, use_cache=not args.no_cache)
+        with reporting(progress_printer(args.dataset)):
+            ds = load_dataset_from_args(args, use_cache=not args.no_cache)
         writer = write_recbole if args.out_format == "recbole" else write_srgnn_layout
         written = writer(ds, Path(args.out)) if args.out else []
-    except DataError as exc:
+    except FGNNError as exc:
         return fail(exc)
     except OSError as exc:
         print(f"error: {exc.filename or args.out}: {exc.strerror}; check the path and its permissions",
@@ -183,4 +172,6 @@ def run(args) -> int:
     print(format_stats_table(ds.stats))
     for p in written:
         print(f"wrote {p}")
+    if written and args.out_format == "recbole":
+        print(recbole_config_hint(ds))
     return 0

@@ -13,43 +13,36 @@ import uuid
 from pathlib import Path
 
 from fgnn.commands.common import add_dataset_options, dataset_spec, fail
-from fgnn.data.dataset import DataError
-from fgnn.models.hyperparams import cli_hyperparameters
+from fgnn.data.spec import DEFAULT_SOURCE
+from fgnn.errors import DataError, FGNNError, RunFailed
+from fgnn.models import is_neural
+from fgnn.models.options import cli_hyperparameters
 from fgnn.models.registry import model_names, preset_names, preset_params
-from fgnn.runs.folders import checkpoints_root, unique_run_dir
+from fgnn.runs.folders import checkpoints_root, read_json, unique_run_dir, write_json_atomic
+from fgnn.runs.guard import open_run_folder
 from fgnn.runs.launch import fail_queued_run
+from fgnn.settings import PARSERS, add_arguments, argument
+from fgnn.settings import given as given_settings
+from fgnn.training import distributed
+from fgnn.training.config import TrainConfig, validate_train_config
+from fgnn.training.loop import train
 
-
-def yes_no(text: str) -> bool:
-    """A boolean flag's value: yes/no, true/false, 1/0."""
-    value = text.strip().lower()
-    if value in ("yes", "true", "1", "on"):
-        return True
-    if value in ("no", "false", "0", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected yes or no, got {text!r}")
-
-
-# every model's hyperparameters, from their config dataclasses (fgnn.models.hyperparams): flag name -> parser;
+# every model's hyperparameters, from their config dataclasses (fgnn.models.options): flag name -> parser;
 # only the flags given are passed on as model_params, over the model's (or its preset's) defaults
-PARSERS = {bool: yes_no, int: int, float: float, str: str}
-MODEL_FLAGS = {name: PARSERS[hp.type] for name, (hp, _) in cli_hyperparameters().items()}
+MODEL_FLAGS = {name: PARSERS.get(hp.type, str) for name, (hp, _) in cli_hyperparameters().items()}
+# TrainConfig's fields that have a flag (their words and ranges beside their defaults, fgnn.training.config);
+# one left out keeps TrainConfig's default
+RUN_FIELDS = ("model", "epochs", "device", "batch_size", "lr", "weight_decay", "lr_step", "lr_gamma", "seed",
+              "ks", "eval_batch_size", "max_train_pairs", "max_test_pairs", "num_threads", "nproc", "amp", "log_every")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """One flag per model hyperparameter, with the Train page's words and the value rule."""
-    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults; ranges: fgnn/models/validation.py)")
+    g = p.add_argument_group("model hyperparameters (defaults: the model's paper defaults; ranges: the model's "
+                             "config, fgnn/models/configs.py)")
     for name, (hp, models) in cli_hyperparameters().items():
-        words = [hp.help or "", f"Must be {hp.rule.describe()}." if hp.rule else "", f"[{', '.join(models)}]"]
-        choices = hp.rule.choices if hp.rule else ()
-        metavar = "yes|no" if hp.type is bool else "{" + ",".join(choices) + "}" if choices else None
-        g.add_argument(hp.flag, dest=name, type=MODEL_FLAGS[name], default=None, metavar=metavar,
-                       help=" ".join(w for w in words if w).replace("%", "%%"))
-
-
-# options that set the TrainConfig field of the same name; one left out keeps TrainConfig's default
-CONFIG_OPTIONS = ("epochs", "batch_size", "lr", "weight_decay", "lr_step", "lr_gamma", "seed", "eval_batch_size",
-                  "device")
+        args, kw = argument(hp.config_class, name, f"[{', '.join(models)}]")
+        g.add_argument(*args, **kw)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -60,35 +53,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "gets config.json, status.json, metrics.jsonl, best.pt, last.pt and TensorBoard events. "
                     "SIGTERM or a STOP file in the run folder cancels cleanly; --resume continues.")
     add_dataset_options(p)
-    p.add_argument("--model", default="fgnn", help=" | ".join(model_names()) + " (default fgnn)")
     p.add_argument("--preset", default=None,
                    help="a named configuration that is not the paper's model ("
                         + "; ".join(f"{m}: {', '.join(preset_names(m))}" for m in model_names() if preset_names(m))
                         + "; docs/fgnn-study.md); hyperparameter flags given beside it win")
-    p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/<model>-<dataset>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last.pt")
     p.add_argument("--config", default=None, help="read the whole run config from this JSON file (the app uses it)")
     # the run's settings left out take TrainConfig's defaults (config_from_args)
-    p.add_argument("--device", default=None, help="auto | cpu | cuda (default auto: CUDA when present)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--weight-decay", type=float, default=None)
-    p.add_argument("--lr-step", type=int, default=None, help="decay the learning rate every N epochs")
-    p.add_argument("--lr-gamma", type=float, default=None)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--top-k", type=int, nargs="+", default=None, help="K values to evaluate")
-    p.add_argument("--eval-batch-size", type=int, default=None)
-    p.add_argument("--max-train-pairs", type=int, default=None,
-                   help="train on the most recent N pairs only (0 or absent: all)")
-    p.add_argument("--max-test-pairs", type=int, default=None,
-                   help="evaluate on the first N test pairs only (0 or absent: all)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
-    p.add_argument("--nproc", type=int, default=None,
-                   help="data-parallel processes on this machine, started through torchrun's API: one per GPU "
-                        "(NCCL), or CPU processes (gloo); same as `torchrun --nproc-per-node N -m fgnn train ...`. "
-                        "Neural models only (docs/distributed.md)")
-    p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    add_arguments(p, TrainConfig, only=RUN_FIELDS, extra_help={"model": " | ".join(model_names())})
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--launch-token", default=None, help=argparse.SUPPRESS)  # set by fgnn.runs.folders.launch_run
     add_model_options(p)
@@ -98,11 +71,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def config_from_args(args):
     """The run config from the options (or ``--config``), range-checked: a bad value raises a
-    :class:`~fgnn.models.validation.ConfigError` naming the option (or the file's key)."""
-    from fgnn.data.spec import DEFAULT_SOURCE
-    from fgnn.models.validation import validate_train_config
-    from fgnn.training.config import TrainConfig
-
+    :class:`~fgnn.errors.ConfigError` naming the option (or the file's key)."""
     if args.config:
         try:
             raw = json.loads(Path(args.config).read_text())
@@ -116,32 +85,22 @@ def config_from_args(args):
             raise DataError(f"run config {args.config}: {exc}") from None
         validate_train_config(cfg, where=f"run config {args.config}: ", by_key=True)
         return cfg
-    try:
-        preset = preset_params(args.model, getattr(args, "preset", None))
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    model = args.model or TrainConfig.model
+    preset = preset_params(model, getattr(args, "preset", None))  # an unknown preset: a ConfigError
     params = {**preset, **{k: getattr(args, k) for k in MODEL_FLAGS if getattr(args, k, None) is not None}}
-    given = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k, None) is not None}
-    if getattr(args, "top_k", None) is not None:
-        given["ks"] = sorted(set(args.top_k))
-    cfg = TrainConfig(
-        data=dataset_spec(args, default=DEFAULT_SOURCE), model=args.model, model_params=params, **given,
-        amp=not args.no_amp, max_train_pairs=args.max_train_pairs or None, max_test_pairs=args.max_test_pairs or None,
-        num_threads=args.threads, nproc=args.nproc or 1,
-    )
-    if args.max_train_pairs is not None and args.max_train_pairs < 0:
-        cfg.max_train_pairs = args.max_train_pairs  # kept so that the check below names it
-    if args.max_test_pairs is not None and args.max_test_pairs < 0:
-        cfg.max_test_pairs = args.max_test_pairs
+    given = given_settings(args, TrainConfig, RUN_FIELDS)
+    given.pop("model", None)
+    if "ks" in given:
+        given["ks"] = sorted(set(given["ks"]))
+    for key in ("max_train_pairs", "max_test_pairs", "nproc"):  # 0: all pairs / one process
+        if given.get(key) == 0:
+            del given[key]
+    cfg = TrainConfig(data=dataset_spec(args, default=DEFAULT_SOURCE), model=model, model_params=params, **given)
     validate_train_config(cfg)
     return cfg
 
 
 def run(args) -> int:
-    from fgnn.runs.guard import RunFailed
-    from fgnn.training import distributed
-    from fgnn.training.loop import train
-
     rank = distributed.env_world()[0]
     try:
         cfg = config_from_args(args)
@@ -161,7 +120,7 @@ def run(args) -> int:
     except RunFailed as exc:  # the run ran and failed (diverged, its folder full): status.json says so
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except DataError as exc:
+    except FGNNError as exc:
         if args.launch_token and args.run_dir:  # started by the app: its queued status.json shows why
             fail_queued_run(args.run_dir, args.launch_token, str(exc))
         return fail(exc)
@@ -178,12 +137,6 @@ def run(args) -> int:
 def _launch(args, cfg, run_dir: Path) -> int:
     """``--nproc N``: ``fgnn train --config run_dir/config.json`` N times under torchrun's elastic
     agent (fgnn.training.distributed.launch), as the app starts a run."""
-    from fgnn.models import is_neural
-    from fgnn.runs.folders import read_json, write_json_atomic
-    from fgnn.runs.guard import open_run_folder
-    from fgnn.training import distributed
-    from fgnn.training.config import TrainConfig
-
     if not is_neural(cfg.model):
         raise DataError(f"'{cfg.model}' is a baseline: it fits in seconds on one process and is not data-parallel; "
                         "drop --nproc")

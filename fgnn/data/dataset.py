@@ -7,11 +7,7 @@ import torch
 from torch import Tensor
 
 from fgnn.data.sessions import SessionPairs
-
-
-class DataError(ValueError):
-    """A data source cannot be used. The message names the source and the problem and says
-    what to do; the app shows it as is."""
+from fgnn.errors import DataError  # its home is fgnn.errors; this name stays for older importers
 
 
 def vocabulary_lookup(item_ids: Tensor) -> dict[int, int]:
@@ -55,6 +51,9 @@ class PreparedDataset:
     valid_dates: Tensor | None = None  # [valid sessions] day number, when the source has dates
     item_names: list | None = None  # [n_items + 1] name of each item ("" unknown), from an items file
     category_names: list | None = None  # name of each category code, when the items file named them
+    # {"train", "valid", "test"} -> each click's time (seconds since 1970, float64, in the order of
+    # ``items``), where the source has clock times: what the RecBole export writes (fgnn.data.recbole)
+    click_times: dict | None = None
 
     def item_labels(self) -> dict[int, str]:
         """Original id -> name of every named item: the one label lookup of the app and the figures
@@ -63,7 +62,7 @@ class PreparedDataset:
             return {}
         key, labels = self.__dict__.get("_labels", (None, None))
         if key != id(self.item_names):  # built once per list of names
-            labels = {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:]) if n}
+            labels = {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:], strict=True) if n}
             self.__dict__["_labels"] = (id(self.item_names), labels)
         return labels
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
 
+from fgnn.errors import DataError
+
 
 @dataclass
 class SessionGraph:
@@ -126,7 +128,7 @@ def build_session_graph(sequence: Sequence[int]) -> SessionGraph:
     """
     seq = _as_long(sequence)
     if seq.numel() == 0:
-        raise ValueError("a session needs at least one click")
+        raise DataError("a session needs at least one click")
     node_of: dict[int, int] = {}
     items: list[int] = []
     click_nodes: list[int] = []
@@ -248,7 +250,7 @@ def build_graph_batch(
 def make_batch(sessions: Sequence[Sequence[int]]) -> GraphBatch:
     """Graph batch of sessions given as item indices (1..N)."""
     if not sessions or any(len(s) == 0 for s in sessions):
-        raise ValueError("every session needs at least one click")
+        raise DataError("every session needs at least one click")
     seqs, lengths = pad_sequences(sessions)
     return build_graph_batch(seqs, lengths)
 

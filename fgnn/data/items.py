@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.readers import _read_head, _sniff_delimiter, parse_id_column, quoting_content
+from fgnn.data.recbole import item_columns, typed_fields
+from fgnn.errors import DataError
 
 
 def read_items(path, known_ids=None) -> pd.DataFrame:
@@ -34,13 +36,18 @@ def read_items(path, known_ids=None) -> pd.DataFrame:
     """
     path = Path(path)
     text = _read_head(path)
-    sep = _sniff_delimiter(path, text)
+    typed = item_columns(typed_fields(text.lstrip("\ufeff").splitlines()[0]))
+    sep = "\t" if typed is not None else _sniff_delimiter(path, text)
     try:
-        table = pd.read_csv(path, sep=sep, header=None, dtype=str, keep_default_na=False,
-                            encoding_errors="replace", quoting=csv.QUOTE_MINIMAL)
+        table = pd.read_csv(path, sep=sep, header=None, dtype=str, keep_default_na=False, encoding_errors="replace",
+                            quoting=csv.QUOTE_NONE if typed is not None else csv.QUOTE_MINIMAL)
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot be read as an items file ({exc}); give one row per item: "
                         f"item,name[,category]") from None
+    if typed is not None:  # a RecBole .item file: columns by their names and types, never by position
+        id_col, name_col, cat_col = typed
+        table = pd.DataFrame({0: table[id_col], 1: table[name_col] if name_col is not None else "",
+                              **({2: table[cat_col].str.split().str[0].fillna("")} if cat_col is not None else {})})
     if table.shape[1] < 2:
         raise DataError(f"{path}: has {table.shape[1]} column with delimiter {sep!r}; an items file has "
                         f"item,name[,category] on each row")

@@ -34,23 +34,26 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.options import SESSION_DATES, protocol_default, protocol_rule
+from fgnn.data.progress import report
 from fgnn.data.readers import SrgnnFolder
 from fgnn.data.sessions import SessionPairs
+from fgnn.errors import DataError
 
 SECONDS_PER_DAY = 86400
 DEFAULT_TEST_DAYS = {"diginetica": 7, "yoochoose": 1, "csv": 1}
-SESSION_DATE_RULES = ("last_click", "last_row")
+SESSION_DATE_RULES = SESSION_DATES
 
 
 def default_settings(format: str = "diginetica") -> dict:
     """The protocol's parameters with their docs/protocol.md values for a source format."""
     return {
-        "min_session_length": 2,
-        "min_item_support": 5,
+        "min_session_length": protocol_default("min_session_length"),
+        "min_item_support": protocol_default("min_item_support"),
         "test_days": DEFAULT_TEST_DAYS.get(format, 1),
-        "fraction": 1,
-        "session_date": "last_click",
+        "fraction": protocol_default("fraction"),
+        "session_date": protocol_default("session_date"),
     }
 
 
@@ -62,17 +65,25 @@ def resolve_settings(format: str, **overrides) -> dict:
         raise TypeError(f"unknown protocol setting(s): {', '.join(sorted(unknown))}; "
                         f"known: {', '.join(settings)}")
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    if int(settings["min_session_length"]) < 2:
-        raise DataError("min_session_length must be at least 2: a pair needs a prefix and a target")
-    if int(settings["min_item_support"]) < 1:
-        raise DataError("min_item_support must be at least 1")
-    if float(settings["test_days"]) <= 0:
-        raise DataError("test_days must be positive")
-    if int(settings["fraction"]) < 1:
-        raise DataError("fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)")
-    if settings["session_date"] not in SESSION_DATE_RULES:
-        raise DataError(f"session_date must be one of {', '.join(SESSION_DATE_RULES)}")
+    # the ranges are the settings' own (fgnn.data.options.ProtocolSettings); the words say why
+    for key, why in (("min_session_length", "min_session_length must be at least 2: a pair needs a prefix and a target"),
+                     ("min_item_support", "min_item_support must be at least 1"),
+                     ("test_days", "test_days must be positive"),
+                     ("fraction", "fraction must be 1 (all training pairs) or more (keep the latest 1/fraction)"),
+                     ("session_date", f"session_date must be one of {', '.join(SESSION_DATE_RULES)}")):
+        if protocol_rule(key).broken(_number(settings[key])):
+            raise DataError(why)
     return settings
+
+
+def _number(value):
+    """A setting as its rule reads it: a numeric text (``"5"``) as a number, as ``int(...)`` read it before."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _stat(step: str, part: str, clicks: int, sessions: int, items: int, pairs: int | None = None,
@@ -108,6 +119,7 @@ class _Sessions:
     first_row: np.ndarray  # per session code: its first row in the file
     source: str
     stats: list = field(default_factory=list)
+    clock: np.ndarray | None = None  # seconds since 1970 of each click, for writers (fgnn.data.recbole)
 
     @property
     def n_sessions(self) -> int:
@@ -115,34 +127,100 @@ class _Sessions:
 
     def keep(self, mask: np.ndarray) -> None:
         self.sess, self.item = self.sess[mask], self.item[mask]
+        if self.clock is not None:
+            self.clock = self.clock[mask]
 
     def record(self, step: str, part: str = "all", mask: np.ndarray | None = None, **extra) -> None:
         sess, item = (self.sess, self.item) if mask is None else (self.sess[mask], self.item[mask])
-        self.stats.append(_stat(step, part, item.size, np.unique(sess).size, np.unique(item).size, **extra))
+        n_sessions = _runs(sess)
+        self.stats.append(_stat(step, part, item.size, n_sessions, _distinct(item), **extra))
+        report(f"{step}{'' if part == 'all' else f' ({part})'}: {item.size:,} clicks, {n_sessions:,} sessions")
 
 
-def _order_and_date(clicks: pd.DataFrame, session_date: str, source: str) -> _Sessions:
+def _runs(grouped: np.ndarray) -> int:
+    """Distinct values of an array whose equal values sit together (session codes): runs, no sort."""
+    return int(grouped.size and 1 + np.count_nonzero(grouped[1:] != grouped[:-1]))
+
+
+def _distinct(values: np.ndarray) -> int:
+    """Distinct values, by hashing (no sorted copy of a large array)."""
+    return int(pd.unique(values).size)
+
+
+def _order_and_date(clicks: pd.DataFrame, session_date: str, source: str, consume: bool = False) -> _Sessions:
     """Step 1: clicks grouped by session, by time within it (file order on ties); a session is
-    dated by its last click (or by its last row in file order, as SR-GNN's script does)."""
+    dated by its last click (or by its last row in file order, as SR-GNN's script does).
+    ``consume`` empties ``clicks`` once its columns are read, so that a large log's table is freed here."""
     session = clicks["session"].to_numpy(np.int64)
     item = clicks["item"].to_numpy(np.int64)
     time = clicks["time"].to_numpy()
     date = clicks["date"].to_numpy() if "date" in clicks else time
-    row = np.arange(session.size)
     if session.size == 0:
         raise DataError(f"{source}: holds no clicks; give a log with one click per row")
-    order = np.lexsort((row, time, session))
-    c_session, c_row = session[order], row[order]
-    starts = _segment_starts(c_session)
-    s_len = np.diff(np.r_[starts, c_session.size])
+    clock = _click_clock(clicks)
+    if consume:
+        for column in list(clicks.columns):
+            del clicks[column]
+    report(f"sessions: ordering {session.size:,} clicks by session and time...")
+    order = np.lexsort((time, session))  # stable: equal times keep file order (the order is the row)
+    del time
+    starts = _segment_starts(session[order])
+    del session
+    s_len = np.diff(np.r_[starts, order.size])
     if session_date == "last_click":
-        s_date = date[order][starts + s_len - 1]
+        s_date = date[order[starts + s_len - 1]]
     else:
-        s_date = date[np.maximum.reduceat(c_row, starts)]
-    s = _Sessions(sess=np.repeat(np.arange(starts.size), s_len), item=item[order], date=s_date,
-                  first_row=np.minimum.reduceat(c_row, starts), source=source)
+        s_date = date[np.maximum.reduceat(order, starts)]
+    del date
+    codes = np.arange(starts.size, dtype=np.int32 if starts.size < 2**31 else np.int64)
+    s = _Sessions(sess=np.repeat(codes, s_len), item=item[order], date=s_date,
+                  first_row=np.minimum.reduceat(order, starts), source=source, clock=clock[order])
     s.record("read", note="clicks ordered by time within each session")
     return s
+
+
+def _click_clock(clicks: pd.DataFrame) -> np.ndarray:
+    """Each click's time in seconds since 1970: ``time`` where it is a clock; for DIGINETICA (``time`` is
+    the ``timeframe`` in milliseconds since the session began) its day plus that offset."""
+    time = clicks["time"].to_numpy().astype(np.float64, copy=False)  # no copy of a large log's times
+    if clicks.attrs.get("format") == "diginetica" and "date" in clicks:
+        return clicks["date"].to_numpy().astype(np.float64) + time / 1000.0
+    return time
+
+
+def _run_index(first: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``first[0] .. first[0]+lengths[0]-1, first[1] ..``: the indices of runs, as one int64 array,
+    made by one cumulative sum in place (no temporary array of the same size)."""
+    keep = lengths > 0
+    first, lengths = first[keep], lengths[keep]
+    out = np.ones(int(lengths.sum()), dtype=np.int64)
+    if lengths.size:
+        last = first + lengths - 1
+        out[np.cumsum(lengths) - lengths] = first - np.r_[0, last[:-1]]  # jump from the previous run's end
+        np.cumsum(out, out=out)
+    return out
+
+
+def _click_times(s: _Sessions, known: np.ndarray | None, parts: list[np.ndarray]) -> list[np.ndarray] | None:
+    """The clock of every click of the final sessions: for each array of session codes in order, the
+    times of those sessions' clicks on items of the vocabulary (``known``, per click), in order
+    (:func:`_latest_clicks` keeps the last ones: the fraction cut and the validation split keep the
+    latest sessions)."""
+    if s.clock is None:
+        return None
+    out = []
+    for sessions in parts:
+        # the clicks of a session sit together (s.sess is grouped): whole runs in the sessions' order,
+        # no rank per click and no sort (a large log's clicks, docs/performance.md)
+        first = np.searchsorted(s.sess, sessions, side="left")
+        sel = _run_index(first, np.searchsorted(s.sess, sessions, side="right") - first)
+        out.append(s.clock[sel[known[sel]]])
+    return out
+
+
+def _latest_clicks(clock: np.ndarray, n: int) -> torch.Tensor:
+    """The last ``n`` click times of a part, as their own tensor."""
+    return torch.from_numpy(clock[clock.size - n:].copy() if n < clock.size else clock)
 
 
 def _drop_short_sessions(s: _Sessions, min_len: int) -> None:
@@ -157,8 +235,9 @@ def _drop_short_sessions(s: _Sessions, min_len: int) -> None:
 def _drop_rare_items(s: _Sessions, min_len: int, min_support: int) -> np.ndarray:
     """Step 3: items seen fewer than ``min_support`` times go, then sessions left short.
     Returns the session codes still alive."""
-    _, inverse, counts = np.unique(s.item, return_inverse=True, return_counts=True)
-    s.keep(counts[inverse] >= min_support)
+    codes, _ = pd.factorize(s.item, sort=False)  # hashing: no sorted copy nor inverse of a large log
+    s.keep(np.bincount(codes)[codes] >= min_support)
+    del codes
     s.keep(np.bincount(s.sess, minlength=s.n_sessions)[s.sess] >= min_len)
     alive = np.unique(s.sess)
     s.record(f"drop items < {min_support} clicks, then sessions < {min_len}")
@@ -186,15 +265,13 @@ def _split_by_date(s: _Sessions, alive: np.ndarray, test_days: float) -> tuple[n
 
 def _in_date_order(s: _Sessions, alive: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sessions of ``mask`` ordered by date (ties: first row), and their clicks in that order:
-    (session codes, rank of each click's session, item of each click)."""
+    (session codes, each session's number of clicks, item of each click)."""
     sessions = alive[mask[alive]]
     sessions = sessions[np.lexsort((s.first_row[sessions], s.date[sessions]))]
-    rank = np.full(s.n_sessions, -1, dtype=np.int64)
-    rank[sessions] = np.arange(sessions.size)
-    r = rank[s.sess]
-    sel = np.flatnonzero(r >= 0)
-    sel = sel[np.argsort(r[sel], kind="stable")]
-    return sessions, r[sel], s.item[sel]
+    # the clicks of a session sit together (s.sess is grouped): gather whole runs in the new order
+    first = np.searchsorted(s.sess, sessions, side="left")
+    lengths = np.searchsorted(s.sess, sessions, side="right") - first
+    return sessions, lengths, s.item[_run_index(first, lengths)]
 
 
 def _reindex(s: _Sessions, alive: np.ndarray, is_train: np.ndarray, is_test: np.ndarray, min_len: int,
@@ -202,16 +279,18 @@ def _reindex(s: _Sessions, alive: np.ndarray, is_train: np.ndarray, is_test: np.
     """Step 5: sessions in date order; items numbered 1..N by first appearance in training; test
     clicks on unseen items removed and test sessions left short dropped.
     Returns (train sessions, item codes, lengths), the same for test, and the vocabulary."""
-    tr_sessions, tr_rank, tr_items = _in_date_order(s, alive, is_train)
+    tr_sessions, tr_len, tr_items = _in_date_order(s, alive, is_train)
     if tr_sessions.size == 0:
         raise DataError(f"{s.source}: no session is dated before the split date {_iso(split)} "
                         f"(the log spans less than the {test_days}-day test window); "
                         f"give a longer log or a smaller --test-days")
-    codes, vocab = pd.factorize(tr_items, sort=False)
-    tr_codes = codes.astype(np.int64) + 1
-    tr_len = np.bincount(tr_rank, minlength=tr_sessions.size)
+    tr_codes, vocab = pd.factorize(tr_items, sort=False)
+    del tr_items
+    tr_codes = tr_codes.astype(np.int64, copy=False)
+    tr_codes += 1  # in place: no second array of a large log's clicks
 
-    te_sessions, te_rank, te_items = _in_date_order(s, alive, is_test)
+    te_sessions, te_len, te_items = _in_date_order(s, alive, is_test)
+    te_rank = np.repeat(np.arange(te_sessions.size), te_len)
     te_codes = pd.Index(vocab).get_indexer(te_items).astype(np.int64) + 1
     seen = te_codes > 0
     te_rank, te_codes = te_rank[seen], te_codes[seen]
@@ -231,6 +310,7 @@ def _reindex(s: _Sessions, alive: np.ndarray, is_train: np.ndarray, is_test: np.
 def _expand_pairs(s: _Sessions, part: str, sessions: np.ndarray, codes: np.ndarray, lengths: np.ndarray,
                   n_items: int) -> tuple[SessionPairs, np.ndarray]:
     """Step 6: every session ``[v1..vn]`` gives its prefix/target pairs; also each session's day."""
+    report(f"pairs ({part}): expanding {sessions.size:,} sessions...")
     pairs = SessionPairs.from_csr(torch.from_numpy(codes), torch.from_numpy(lengths))
     s.stats.append(_stat("expand into prefix/target pairs", part, codes.size, sessions.size, n_items, len(pairs)))
     return pairs, np.floor_divide(s.date[sessions], SECONDS_PER_DAY).astype(np.int64)
@@ -275,7 +355,7 @@ def _carve_validation_by_date(s: _Sessions, train: SessionPairs, train_days: np.
 def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "",
                    categories: pd.DataFrame | None = None, format: str | None = None,
                    valid_days: float | None = None, valid_fraction: float | None = None,
-                   **settings) -> PreparedDataset:
+                   consume: bool = False, **settings) -> PreparedDataset:
     """Apply the protocol of docs/protocol.md to a tidy click table (``session, item, time, date``).
 
     Args:
@@ -287,6 +367,8 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
         format: the source format, choosing the default test window (else ``attrs['format']``).
         valid_days, valid_fraction: carve a validation split from the end of the training period
             (off by default; docs/fgnn-study.md).
+        consume: empty ``clicks`` once its columns are read (the caller is done with it), so that a
+            large log's table is freed before the pairs are made (docs/performance.md).
         **settings: ``min_session_length``, ``min_item_support``, ``test_days``, ``fraction``,
             ``session_date`` ("last_click" = docs/protocol.md; "last_row" = the SR-GNN script, which dates
             a session by its last row in file order).
@@ -296,13 +378,18 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     cfg = resolve_settings(fmt, **settings)
     min_len, min_support = int(cfg["min_session_length"]), int(cfg["min_item_support"])
 
-    s = _order_and_date(clicks, cfg["session_date"], source)
+    s = _order_and_date(clicks, cfg["session_date"], source, consume=consume)
     _drop_short_sessions(s, min_len)
     alive = _drop_rare_items(s, min_len, min_support)
     is_train, is_test, split = _split_by_date(s, alive, cfg["test_days"])
     (tr_sessions, tr_codes, tr_len), (te_sessions, te_codes, te_len), vocab = _reindex(
         s, alive, is_train, is_test, min_len, split, cfg["test_days"])
     n_items = int(vocab.size)
+    # the clicks are done with: a large log's memory goes before the pairs (docs/performance.md)
+    known = None if s.clock is None else pd.Series(s.item, copy=False).isin(vocab).to_numpy()
+    s.item = None
+    clocks = _click_times(s, known, [tr_sessions, te_sessions])
+    s.sess = s.clock = known = None
     train, train_days = _expand_pairs(s, "train", tr_sessions, tr_codes, tr_len, n_items)
     test, test_days = _expand_pairs(s, "test", te_sessions, te_codes, te_len, np.unique(te_codes).size)
     train, train_days, valid, valid_days_out = _carve_validation_by_date(
@@ -311,6 +398,13 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
     if kept is not None:
         train_days = train_days[kept]
 
+    times = None if clocks is None else [
+        _latest_clicks(clocks[0], int(train.items.numel()) + (0 if valid is None else int(valid.items.numel()))),
+        _latest_clicks(clocks[1], int(test.items.numel()))]
+    if times is not None:  # the validation sessions are the last training sessions
+        n_valid = 0 if valid is None else int(valid.items.numel())
+        times = {"train": times[0][:times[0].numel() - n_valid], "valid": times[0][times[0].numel() - n_valid:],
+                 "test": times[1]}
     item_ids = torch.from_numpy(np.r_[-1, vocab.to_numpy(np.int64) if hasattr(vocab, "to_numpy")
                                       else np.asarray(vocab, dtype=np.int64)].astype(np.int64))
     return PreparedDataset(
@@ -319,6 +413,7 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
         train_dates=torch.from_numpy(train_days), test_dates=torch.from_numpy(test_days),
         split_date=_iso(split), settings={"format": fmt, **cfg, **validation_settings(valid_days, valid_fraction)},
         valid=valid, valid_dates=None if valid_days_out is None else torch.from_numpy(valid_days_out),
+        click_times=times,
     )
 
 
@@ -327,9 +422,9 @@ def check_validation(valid_days: float | None, valid_fraction: float | None) -> 
     """Refuse impossible validation settings with a message that says what to give."""
     if valid_days is not None and valid_fraction is not None:
         raise DataError("give --valid-days or --valid-fraction, not both")
-    if valid_days is not None and not float(valid_days) > 0:
+    if valid_days is not None and protocol_rule("valid_days").broken(_number(valid_days)):
         raise DataError("valid_days must be positive (the last N days of the training period become validation)")
-    if valid_fraction is not None and not 0 < float(valid_fraction) < 1:
+    if valid_fraction is not None and protocol_rule("valid_fraction").broken(_number(valid_fraction)):
         raise DataError("valid_fraction must be between 0 and 1 (e.g. 0.05: the most recent 5% of the "
                         "training sessions become validation)")
 
@@ -443,7 +538,10 @@ def sessions_from_augmented(items: np.ndarray, lengths: np.ndarray, targets: np.
     return out, s_len
 
 
-def _pairs_from_srgnn(p) -> tuple[SessionPairs, bool]:
+def pairs_from_prefixes(p) -> tuple[SessionPairs, bool]:
+    """Pairs given as prefixes and targets (``p.items`` flat, ``p.lengths``, ``p.targets``: SR-GNN's pickles,
+    RecBole's benchmark files), rebuilt into sessions where each session's prefixes come longest first
+    (True), else each prefix its own session (False)."""
     rebuilt = sessions_from_augmented(p.items, p.lengths, p.targets)
     if rebuilt is not None:
         pairs = SessionPairs.from_csr(torch.from_numpy(rebuilt[0]), torch.from_numpy(rebuilt[1]))
@@ -478,10 +576,10 @@ def prepared_from_srgnn(folder: SrgnnFolder, *, name: str = "", fingerprint: str
             notes.append(f"{int((lengths < 2).sum())} training session(s) shorter than 2 give no pair")
         train = SessionPairs.from_csr(torch.from_numpy(items), torch.from_numpy(lengths))
     else:
-        train, rebuilt = _pairs_from_srgnn(folder.train)
+        train, rebuilt = pairs_from_prefixes(folder.train)
         if not rebuilt:
             notes.append("train.txt is not in augmented order: each training prefix counts as a session")
-    test, rebuilt = _pairs_from_srgnn(folder.test)
+    test, rebuilt = pairs_from_prefixes(folder.test)
     if not rebuilt:
         notes.append("test.txt is not in augmented order: each test prefix counts as a session")
     if len(train) == 0:

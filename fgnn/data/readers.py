@@ -36,9 +36,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fgnn.data.dataset import DataError
+from fgnn.data.progress import report
+from fgnn.errors import DataError
 
-FORMATS = ("diginetica", "yoochoose", "csv", "recbole", "srgnn")
+FORMATS = ("diginetica", "yoochoose", "csv", "parquet", "recbole", "srgnn")
+#: A Parquet click log is known by its suffix (or by the magic bytes ``PAR1`` that open the file).
+PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Rows per chunk when a large CSV is read with compact dtypes (fgnn.benchmarks.large_log).
+CSV_CHUNK_ROWS = 2_000_000
 DIGINETICA_HEADERS = (
     ("session_id", "user_id", "item_id", "timeframe", "eventdate"),
     ("sessionId", "userId", "itemId", "timeframe", "eventdate"),
@@ -163,13 +168,18 @@ def detect_format(path) -> str:
     if path.is_dir():
         if any((path / name).is_file() for name in SRGNN_FILES):
             return "srgnn"
-        raise _fail(path, "is a folder without SR-GNN pickles (all_train_seq.txt / train.txt / test.txt)",
-                    "point at a click log file or at a folder holding those pickles")
+        if any(path.glob("*.train.inter")):  # RecBole's benchmark files (fgnn.data.recbole)
+            return "recbole"
+        raise _fail(path, "is a folder without SR-GNN pickles (all_train_seq.txt / train.txt / test.txt) or "
+                          "RecBole benchmark files (NAME.train.inter / NAME.test.inter)",
+                    "point at a click log file or at a folder holding those files")
     if not path.exists():
         raise _fail(path, "does not exist", "check the path, or use a registry name such as 'diginetica-sample'")
     check_regular_file(path)
     if path.name in SRGNN_FILES and _looks_like_pickle(path):
         return "srgnn"
+    if path.suffix.lower() in PARQUET_SUFFIXES or _looks_like_parquet(path):
+        return "parquet"
     line = _first_line(_read_head(path))
     if tuple(c.strip() for c in line.split(";")) in DIGINETICA_HEADERS:
         return "diginetica"
@@ -182,7 +192,14 @@ def detect_format(path) -> str:
 
 def _is_recbole_header(line: str) -> bool:
     fields = line.rstrip("\r\n").split("\t")
+    while len(fields) > 2 and not fields[-1].strip():  # a stray trailing field, tolerated as RecBole does
+        fields.pop()
     return len(fields) >= 2 and all(_RECBOLE_FIELD.match(f.strip()) for f in fields)
+
+
+def _looks_like_parquet(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == b"PAR1"
 
 
 def _looks_like_pickle(path: Path) -> bool:
@@ -242,15 +259,15 @@ def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tup
     unit numbers were read in: ``s``, or ``ms``/``us``/``ns`` for numbers too large to be seconds."""
     numeric = pd.to_numeric(values, errors="coerce")
     if len(numeric) and not np.isnan(numeric.iloc[0]):  # a column of numbers (its first row is one)
-        seconds = numeric.to_numpy().astype(np.float64)
+        seconds = numeric.to_numpy().astype(np.float64, copy=False)
         _check_one_unit(seconds, path, column, header_lines)
-        finite = np.abs(seconds[np.isfinite(seconds)])
-        smallest = float(finite.min()) if finite.size else 0.0  # a unit holds when no value can be seconds
+        smallest = _smallest_finite_magnitude(seconds)  # a unit holds when no value can be seconds
         unit, per_second = next(((u, p) for limit, u, p in _TIME_UNITS if smallest >= limit), ("s", 1.0))
-        seconds = seconds / per_second
-        bad = ~((seconds >= _MIN_SECONDS) & (seconds <= _MAX_SECONDS))  # also nan and inf
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        if per_second != 1.0:
+            seconds = seconds / per_second
+        bad = _first_unusable(seconds)
+        if bad is not None:
+            row = bad
             raise _fail(path, f"time {shown(values.iloc[row], 40)} in column '{column}' on line "
                               f"{row + 1 + header_lines} is not a usable unix time",
                         "times must be finite unix seconds (or milliseconds) between the years 1678 and 2262, "
@@ -265,22 +282,58 @@ def _seconds(values: pd.Series, path, column: str, header_lines: int = 1) -> tup
     return ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64), "s"
 
 
+#: Values per block where a check over a whole time column makes temporary arrays (a large log's
+#: column is checked block by block, so the temporaries stay a few MB).
+_BLOCK = 1 << 20
+
+
+def _first_unusable(seconds: np.ndarray) -> int | None:
+    """Index of the first time outside the years 1678..2262 (or nan, inf), block by block; else None."""
+    for lo in range(0, seconds.size, _BLOCK):
+        block = seconds[lo:lo + _BLOCK]
+        bad = ~((block >= _MIN_SECONDS) & (block <= _MAX_SECONDS))  # also nan and inf
+        if bad.any():
+            return lo + int(np.flatnonzero(bad)[0])
+    return None
+
+
+def _smallest_finite_magnitude(values: np.ndarray) -> float:
+    """The smallest ``abs`` of the finite values (0.0 when there is none), block by block."""
+    smallest = np.inf
+    for lo in range(0, values.size, _BLOCK):
+        block = np.abs(values[lo:lo + _BLOCK])
+        smallest = min(smallest, float(np.min(block, where=np.isfinite(block), initial=np.inf)))
+    return 0.0 if smallest == np.inf else smallest
+
+
+def _unit_levels(values: np.ndarray) -> dict[int, int]:
+    """Unit level (0 = seconds, 1 = milliseconds, 2 = microseconds, 3 = nanoseconds: _TIME_UNITS,
+    smallest first) -> index of its first value that is a usable time in that unit (1e30 or -1e12
+    is no time in any), block by block."""
+    per_second_of = np.array([1.0, *(p for _, _, p in reversed(_TIME_UNITS))])
+    first: dict[int, int] = {}
+    for lo in range(0, values.size, _BLOCK):
+        block = values[lo:lo + _BLOCK]
+        level = np.zeros(block.shape, dtype=np.int8)
+        for limit, _, _ in _TIME_UNITS:
+            level += block >= limit
+        with np.errstate(invalid="ignore"):
+            usable = np.isfinite(block) & (block >= 0) & (block / per_second_of[level] <= _MAX_SECONDS)
+        for found in np.unique(level[usable]):
+            first.setdefault(int(found), lo + int(np.flatnonzero(usable & (level == found))[0]))
+    return first
+
+
 def _check_one_unit(values: np.ndarray, path, column: str, header_lines: int) -> None:
     """Refuse a numeric time column whose values fall in two units (seconds beside milliseconds, say):
     read as one unit, one part would be dated thousands of years away. Names lines, quotes no value."""
-    # 0 = seconds, 1 = milliseconds, 2 = microseconds, 3 = nanoseconds (_TIME_UNITS, smallest first)
-    level = sum((values >= limit).astype(np.int64) for limit, _, _ in _TIME_UNITS)
-    # a value counts where it is a usable time in its unit (1e30 or -1e12 is no time in any: refused below)
-    per_second = np.array([1.0, *(p for _, _, p in reversed(_TIME_UNITS))])[level]
-    with np.errstate(invalid="ignore"):
-        finite = np.isfinite(values) & (values >= 0) & (values / per_second <= _MAX_SECONDS)
-    found = np.unique(level[finite])
-    if found.size < 2:
+    first = _unit_levels(values)
+    if len(first) < 2:
         return
     units = [_UNIT_NAMES[u] for u in ("s", *(u for _, u, _ in reversed(_TIME_UNITS)))]
-    low, high = int(found[0]), int(found[-1])
-    first_low = int(np.flatnonzero(finite & (level == low))[0]) + 1 + header_lines
-    first_high = int(np.flatnonzero(finite & (level == high))[0]) + 1 + header_lines
+    low, high = min(first), max(first)
+    first_low = first[low] + 1 + header_lines
+    first_high = first[high] + 1 + header_lines
     raise _fail(path, f"time column '{column}' mixes {units[low]} and {units[high]}: line {first_low} reads as "
                       f"{units[low]}, line {first_high} as {units[high]}",
                 f"convert one of them so that the whole column is in one unit (e.g. multiply the "
@@ -307,7 +360,8 @@ def check_unique_columns(path, names: list[str], header_line: int = 1) -> None:
 
 def _tidy(path, fmt: str, session, item, time, date, owner: str = "session", event=None,
           unit: str = "s") -> pd.DataFrame:
-    df = pd.DataFrame({owner: session, "item": item, "time": time, "date": date})
+    # copy=False: the columns are these arrays (time and date may be one array), no copy of a large log
+    df = pd.DataFrame({owner: session, "item": item, "time": time, "date": date}, copy=False)
     if event is not None:
         df["event"] = event
     df.attrs["source"] = str(path)
@@ -333,7 +387,7 @@ def read_diginetica(path) -> pd.DataFrame:
             raise _fail(path, f"is not ';'-separated (header on line 1: {shown(line.strip())})",
                         "DIGINETICA views files use ';'; for another layout use --format csv "
                         "with --session-col/--item-col/--time-col")
-        missing = [a for a, b in zip(*DIGINETICA_HEADERS) if a not in header and b not in header]
+        missing = [a for a, b in zip(*DIGINETICA_HEADERS, strict=True) if a not in header and b not in header]
         raise _fail(path, f"header on line 1 {shown(line.strip())} is not a DIGINETICA header"
                           + (f" (missing column(s) {', '.join(missing)})" if missing else ""),
                     "expected 'session_id;user_id;item_id;timeframe;eventdate' or "
@@ -437,19 +491,27 @@ def _owner_column(columns: list[str], session_col: str | None, user_col: str | N
 
 
 def _table_to_tidy(df: pd.DataFrame, path, fmt: str, session_col, user_col, item_col,
-                   time_col, event_col) -> pd.DataFrame:
-    """The tidy table from a text table read with string cells (CSV/TSV and RecBole alike)."""
+                   time_col, event_col, file_order: bool = False) -> pd.DataFrame:
+    """The tidy table from a text table read with string cells (CSV/TSV and RecBole alike).
+    With ``file_order`` a table without a time column (none named, none found) is timed by its
+    rows: row n is dated day n (:data:`FILE_ORDER_NOTE`)."""
     columns = [str(c) for c in df.columns]
     owner, o_col = _owner_column(columns, session_col, user_col, path)
     i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
-    t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
+    untimed = file_order and time_col is None and not any(c.lower().replace(" ", "") in TIME_ALIASES for c in columns)
+    t_col = None if untimed else _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
     e_col = _pick(columns, event_col, (), "event", path, "--event-col") if event_col is not None else None
     _check_rows(df, path)
     group = parse_id_column(df[o_col], path, o_col, f"{owner} id", key=True)
     item = parse_id_column(df[i_col], path, i_col, "item id")
-    seconds, unit = _seconds(df[t_col], path, t_col)
+    seconds, unit = (np.arange(len(df), dtype=np.float64) * 86400.0, "rows") if untimed else _seconds(df[t_col], path, t_col)
     event = df[e_col].str.strip().to_numpy(dtype=object) if e_col is not None else None
     return _tidy(path, fmt, group, item, seconds, seconds, owner=owner, event=event, unit=unit)
+
+
+#: The statistics' note for a RecBole file without a time column (``time_unit`` ``rows``).
+FILE_ORDER_NOTE = ("no time column: file order is the time order (row n is dated day n, so --test-days "
+                   "counts rows)")
 
 
 def read_csv_log(path, session_col: str | None = None, item_col: str | None = None,
@@ -467,6 +529,10 @@ def read_csv_log(path, session_col: str | None = None, item_col: str | None = No
     sep = delimiter or _sniff_delimiter(path, text)
     header = _first_line(text)
     check_unique_columns(path, next(csv.reader([header], delimiter=sep), []) if len(sep) == 1 else header.split(sep))
+    compact = _read_csv_compact(path, sep, text, session_col, user_col, item_col, time_col, event_col)
+    if compact is not None:
+        return compact
+    report(f"reading {path.name} (every cell as text)...")
     try:
         df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding_errors="replace")
     except (pd.errors.ParserError, ValueError) as exc:
@@ -477,6 +543,159 @@ def read_csv_log(path, session_col: str | None = None, item_col: str | None = No
                           f"{shown(_first_line(text).strip())}): wrong delimiter?",
                     "give a delimited file with session (or user), item and time columns")
     return _table_to_tidy(df, path, "csv", session_col, user_col, item_col, time_col, event_col)
+
+
+def _csv_columns(path: Path, sep: str, session_col, user_col, item_col, time_col) -> tuple | None:
+    """``(owner, owner column, item column, time column)`` from a CSV header as pandas reads it,
+    or ``None`` where the exact text path must decide (and word the message)."""
+    try:
+        columns = [str(c) for c in pd.read_csv(path, sep=sep, nrows=0, encoding_errors="replace").columns]
+        if len(columns) < 3:
+            return None
+        owner, o_col = _owner_column(columns, session_col, user_col, path)
+        i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
+        t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
+    except (DataError, pd.errors.ParserError, ValueError):
+        return None
+    return (owner, o_col, i_col, t_col) if len({o_col, i_col, t_col}) == 3 else None
+
+
+def _chunk_times(values: pd.Series) -> tuple[str, np.ndarray | None]:
+    """A chunk's time column: ``("numeric", float64 as written)`` or ``("iso", seconds)``;
+    ``None`` for the array where a value is no ISO date."""
+    if values.dtype.kind in "iuf":
+        return "numeric", values.to_numpy(np.float64)
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+    if parsed.isna().any():
+        return "iso", None
+    return "iso", ((parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64)
+
+
+def _read_csv_compact(path: Path, sep: str, head: str, session_col, user_col, item_col, time_col,
+                      event_col) -> pd.DataFrame | None:
+    """The tidy table of a CSV log read chunk by chunk (:data:`CSV_CHUNK_ROWS` rows), only the three
+    columns it needs, ids as int64 and times as float64 straight from the parser: a fraction of the
+    memory of every cell as a Python string (docs/performance.md, large logs), with progress reported.
+
+    Returns ``None`` where the file needs the exact text path (an id written ``5.0`` or beyond 64
+    bits, an unusable value, an event column, a delimiter of several characters); that path reads
+    it again and gives the same table, or the message naming the column and line."""
+    found = _csv_columns(path, sep, session_col, user_col, item_col, time_col) \
+        if event_col is None and len(sep) == 1 else None
+    if found is None:
+        return None
+    owner, o_col, i_col, t_col = found
+    per_row = max(len(head.encode()) / max(head.count("\n"), 1), 1.0)
+    expected = max(os.stat(path).st_size / per_row, 1.0)
+    owners, items, times, mode, rows = [], [], [], None, 0
+    try:
+        # no dtype given: pandas's C parser reads a column as int64 only where every value is an integer
+        # literal (digits, a sign), so an int64 column is exact; anything else goes the text path
+        with pd.read_csv(path, sep=sep, usecols=[o_col, i_col, t_col], keep_default_na=False,
+                         encoding_errors="replace", chunksize=CSV_CHUNK_ROWS) as reader:
+            for chunk in reader:
+                if chunk[o_col].dtype != np.int64 or chunk[i_col].dtype != np.int64:
+                    return None
+                kind, seconds = _chunk_times(chunk[t_col])
+                if seconds is None or mode not in (None, kind):
+                    return None
+                mode = kind
+                owners.append(chunk[o_col].to_numpy(np.int64))
+                items.append(chunk[i_col].to_numpy(np.int64))
+                times.append(seconds)
+                rows += len(chunk)
+                report(f"reading {path.name}: {rows:,} rows...", rows / expected)
+    except (pd.errors.ParserError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    if rows == 0:
+        return None
+    owner_ids, item_ids = _concatenate(owners), _concatenate(items)
+    raw = _concatenate(times)
+    unit = "s"
+    if mode == "numeric":
+        try:
+            raw, unit = _seconds(pd.Series(raw, copy=False), path, t_col)
+        except DataError:  # the text path quotes the value as written
+            return None
+    report(f"read {rows:,} rows of {path.name}", 1.0)
+    return _tidy(path, "csv", owner_ids, item_ids, raw, raw, owner=owner, unit=unit)
+
+
+def _concatenate(parts: list) -> np.ndarray:
+    """One array from chunks, emptying the list as it goes (the chunks are freed before the next column)."""
+    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    parts.clear()
+    return out
+
+
+def read_parquet_log(path, session_col: str | None = None, item_col: str | None = None,
+                     time_col: str | None = None, user_col: str | None = None,
+                     event_col: str | None = None) -> pd.DataFrame:
+    """A Parquet click log: the same columns and rules as a CSV log (:func:`read_csv_log`), read with
+    pyarrow, only the columns needed. Integer ids are taken as they are; ids stored as text or as
+    floats go through :func:`parse_id_column` (whole numbers only, as in a CSV). Times: numbers
+    (seconds, milliseconds detected), Parquet timestamps, or ISO date strings. Problems are a
+    :class:`DataError` naming the file (rows are counted from 1; a Parquet file has no header line)."""
+    path = Path(path)
+    check_regular_file(path)
+    import pyarrow as pa  # noqa: PLC0415 (reason: import cost: pyarrow only for a Parquet log)
+    import pyarrow.parquet as pq  # noqa: PLC0415 (reason: import cost)
+
+    try:
+        meta = pq.ParquetFile(path)
+        columns, n_rows = [str(c) for c in meta.schema_arrow.names], meta.metadata.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        why = f" ({exc})" if quoting_content() else ""
+        raise _fail(path, f"is not a readable Parquet file{why}",
+                    "give a Parquet file (as written by pandas, pyarrow, Spark or polars), or a CSV log") from None
+    check_unique_columns(path, columns)
+    try:
+        owner, o_col = _owner_column(columns, session_col, user_col, path)
+        i_col = _pick(columns, item_col, ITEM_ALIASES, "item", path, "--item-col")
+        t_col = _pick(columns, time_col, TIME_ALIASES, "time", path, "--time-col")
+        e_col = _pick(columns, event_col, (), "event", path, "--event-col") if event_col is not None else None
+    except DataError as exc:
+        raise DataError(str(exc).replace("columns found on line 1:", "columns found in the file:")) from None
+    if n_rows == 0:
+        raise _fail(path, "holds no rows", "give a log with one click per row")
+    def column(name: str, done: int) -> pd.Series:
+        """One column, read alone (only one column's Arrow copy is held at a time)."""
+        report(f"reading {path.name}: {n_rows:,} rows, column '{name}'...", done / 4)
+        try:
+            return meta.read(columns=[name]).column(0).to_pandas()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            why = f" ({exc})" if quoting_content() else ""
+            raise _fail(path, f"cannot be read as Parquet{why}",
+                        "check the file (write it again with pandas or pyarrow)") from None
+
+    group = _parquet_ids(column(o_col, 0), path, o_col, f"{owner} id", key=True)
+    item = _parquet_ids(column(i_col, 1), path, i_col, "item id")
+    seconds, unit = _parquet_times(column(t_col, 2), path, t_col)
+    event = column(e_col, 3).astype(str).str.strip().to_numpy(dtype=object) if e_col is not None else None
+    report(f"read {n_rows:,} rows of {path.name}", 1.0)
+    return _tidy(path, "parquet", group, item, seconds, seconds, owner=owner, event=event, unit=unit)
+
+
+def _parquet_ids(values: pd.Series, path, column: str, what: str, key: bool = False) -> np.ndarray:
+    """An id column of a Parquet file as int64: integers as stored, anything else by the CSV rule."""
+    if values.dtype.kind == "i":
+        return values.to_numpy(np.int64)
+    if values.dtype.kind == "u" and (values.size == 0 or int(values.max()) <= np.iinfo(np.int64).max):
+        return values.to_numpy(np.int64)
+    return parse_id_column(values.astype(object).astype(str), path, column, what, header_lines=0, key=key)
+
+
+def _parquet_times(values: pd.Series, path, column: str) -> tuple[np.ndarray, str]:
+    """A time column of a Parquet file as seconds since 1970 UTC, and the unit numbers were read in."""
+    if values.dtype.kind == "M":  # a Parquet timestamp (naive ones are taken as UTC)
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise _fail(path, f"missing time in column '{column}' on row {row + 1}", "every click needs a time")
+        stamps = values.dt.tz_localize("UTC") if values.dt.tz is None else values.dt.tz_convert("UTC")
+        return ((stamps - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy().astype(np.float64), "s"
+    if values.dtype.kind in "iuf":
+        return _seconds(values, path, column, header_lines=0)
+    return _seconds(values.astype(object).astype(str), path, column, header_lines=0)
 
 
 def read_recbole(path, session_col: str | None = None, item_col: str | None = None,
@@ -495,14 +714,18 @@ def read_recbole(path, session_col: str | None = None, item_col: str | None = No
         raise _fail(path, f"header on line 1 {shown(line.strip())} is not a RecBole header (tab-separated name:type "
                           "fields)", "RecBole .inter files start with e.g. "
                     "'session_id:token<TAB>item_id:token<TAB>timestamp:float'; for another layout use --format csv")
-    check_unique_columns(path, [f.rsplit(":", 1)[0] for f in line.rstrip("\r\n").split("\t")])
-    try:
+    names = [f.strip().lstrip("\ufeff").rsplit(":", 1)[0] for f in line.rstrip("\r\n").split("\t")]
+    while names and not names[-1]:  # a stray trailing field, tolerated as RecBole does
+        names.pop()
+    check_unique_columns(path, names)
+    try:  # columns by their names; a stray trailing field on a row is ignored (RecBole reads only its columns)
         df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding_errors="replace",
-                         quoting=csv.QUOTE_NONE)
+                         quoting=csv.QUOTE_NONE, header=None, skiprows=1, names=names, usecols=range(len(names)),
+                         index_col=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise _fail(path, f"cannot be parsed as tab-separated text ({exc})", "check the file") from None
-    df.columns = [str(c).strip().lstrip("\ufeff").rsplit(":", 1)[0] for c in df.columns]
-    return _table_to_tidy(df, path, "recbole", session_col, user_col, item_col, time_col, event_col)
+    return _table_to_tidy(df, path, "recbole", session_col, user_col, item_col, time_col, event_col,
+                          file_order=True)
 
 
 def read_clicks(path, format: str | None = None, session_col: str | None = None,
@@ -511,7 +734,7 @@ def read_clicks(path, format: str | None = None, session_col: str | None = None,
     """Read a click-log file of the given (or detected) format into the tidy table."""
     fmt = format or detect_format(path)
     if fmt in ("diginetica", "yoochoose") and (user_col or event_col):
-        raise _fail(path, f"--user-col/--event-col apply to csv and recbole logs, not to {fmt}",
+        raise _fail(path, f"--user-col/--event-col apply to csv, parquet and recbole logs, not to {fmt}",
                     "drop them, or read the file with --format csv")
     if fmt == "diginetica":
         return read_diginetica(path)
@@ -519,6 +742,8 @@ def read_clicks(path, format: str | None = None, session_col: str | None = None,
         return read_yoochoose(path)
     if fmt == "csv":
         return read_csv_log(path, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
+    if fmt == "parquet":
+        return read_parquet_log(path, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
     if fmt == "recbole":
         return read_recbole(path, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
     if fmt == "srgnn":

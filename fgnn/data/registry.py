@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 
 from fgnn.atomic import torch_save_atomic
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.items import attach_items, read_items
 from fgnn.data.protocol import (
     apply_protocol,
@@ -34,9 +34,20 @@ from fgnn.data.protocol import (
     resolve_settings,
     validation_settings,
 )
-from fgnn.data.readers import FORMATS, SRGNN_FILES, check_regular_file, detect_format, read_clicks, read_srgnn_folder
+from fgnn.data.readers import (
+    FILE_ORDER_NOTE,
+    FORMATS,
+    SRGNN_FILES,
+    check_regular_file,
+    detect_format,
+    read_clicks,
+    read_srgnn_folder,
+)
+from fgnn.data.recbole import benchmark_files, item_columns_of, item_ids_in_order, read_benchmark
+from fgnn.data.recbole import item_file as recbole_item_file
 from fgnn.data.sessionize import LOG_SETTINGS, prepare_log, resolve_log_settings
 from fgnn.data.sessions import SessionPairs
+from fgnn.errors import DataError
 
 #: Bump when a change to readers/protocol changes what a prepared dataset holds.
 PIPELINE_VERSION = "fgnn-data-1"
@@ -49,6 +60,13 @@ REGISTRY = {
         "format": "diginetica",
         "description": "DIGINETICA (CIKM Cup 2016) sample shipped with SR-GNN: 12,391 clicks, "
                        "309 items after the protocol",
+        # where the bytes come from and on what terms (fgnn/data/bundled/SOURCE.txt; python -m fgnn datasets)
+        "source": "CIKM Cup 2016 Track 2 (DIGINETICA): the sample train-item-views.csv shipped with SR-GNN "
+                  "(https://github.com/CRIPAC-DIG/SR-GNN, datasets/sample_train-item-views.csv, bytes unchanged); "
+                  "full data: http://cikm2016.cs.iupui.edu/cikm-cup",
+        "licence": "none stated: the SR-GNN repository has no LICENSE file and states no licence for the data; "
+                   "the CIKM Cup 2016 data was released by DIGINETICA and its partners for the challenge, "
+                   "no licence text found",
     },
 }
 
@@ -139,7 +157,7 @@ def dataset_state(ds: PreparedDataset) -> dict:
         "train_dates": ds.train_dates, "test_dates": ds.test_dates, "split_date": ds.split_date,
         "settings": ds.settings, "valid": None if ds.valid is None else ds.valid.state(),
         "valid_dates": ds.valid_dates, "item_names": ds.item_names,
-        "category_names": ds.category_names,
+        "category_names": ds.category_names, "click_times": ds.click_times,
     }
 
 
@@ -153,6 +171,7 @@ def dataset_from_state(state: dict) -> PreparedDataset:
         valid=SessionPairs.from_state(state["valid"]) if state.get("valid") is not None else None,
         valid_dates=state.get("valid_dates"),
         item_names=state.get("item_names"), category_names=state.get("category_names"),
+        click_times=state.get("click_times"),
     )
 
 
@@ -161,11 +180,11 @@ def _cache_read(path: Path) -> PreparedDataset | None:
         return None
     try:
         state = torch.load(path, weights_only=True)
-        if state.get("pipeline_version") != PIPELINE_VERSION:
-            return None
+        if state.get("pipeline_version") != PIPELINE_VERSION or "click_times" not in state:
+            return None  # (an entry from before click times were kept is rebuilt once)
         return dataset_from_state(state)
     except Exception as exc:  # noqa: BLE001 (a damaged cache entry of any kind is rebuilt); a truncated or foreign file: prepare again, overwrite it
-        warnings.warn(f"ignoring unreadable cache entry {path}: {exc}")
+        warnings.warn(f"ignoring unreadable cache entry {path}: {exc}", stacklevel=2)
         return None
 
 
@@ -202,9 +221,47 @@ def _items_path(name: str, items) -> Path | None:
     return path
 
 
-def _srgnn_settings(path: Path, given: dict, valid: dict, log: dict, user_col, event_col) -> dict:
-    """The settings an SR-GNN pickle folder takes: only ``fraction`` and ``valid_fraction`` (the
-    protocol has already been applied to it); anything else is refused by name."""
+def _note_file_order(ds: PreparedDataset, clicks: pd.DataFrame) -> None:
+    """A log without a time column (RecBole files may have none) says so in its statistics, and
+    keeps no click times (its rows are its clock)."""
+    if clicks.attrs.get("time_unit") != "rows":
+        return
+    ds.click_times = None
+    for row in ds.stats:
+        if row["step"] == "read":
+            row["note"] = FILE_ORDER_NOTE
+
+
+def _benchmark_inputs(files: dict) -> list[Path]:
+    """The RecBole benchmark files and the ``NAME.item`` beside them (hashed into the fingerprint)."""
+    item = recbole_item_file(files)
+    return list(files.values()) + ([item] if item is not None else [])
+
+
+def _prepare_benchmark(files: dict, name: str, fingerprint: str, fraction: int, items_path):
+    """A prepared dataset from RecBole benchmark files (their pairs as they are), its items table
+    (``--items``, else the ``NAME.item`` beside them) and the items file read."""
+    beside = recbole_item_file(files)
+    ds = read_benchmark(files, name=name, fingerprint=fingerprint,
+                        items=item_ids_in_order(beside) if beside is not None else None)
+    items_path = items_path or beside
+    named = items_path is not None and (items_path != beside or item_columns_of(beside) is not None)
+    table = read_items(items_path) if named else None  # (a .item of ids alone only numbers the items)
+    if table is not None:
+        table = table[table["item"].isin(ds.item_ids[1:].numpy())]
+    ds.train, _ = keep_latest_fraction(ds.train, fraction, str(files["train"]), ds.stats)
+    ds.settings["fraction"] = fraction
+    return ds, table, items_path
+
+
+def _srgnn_settings(path: Path, given: dict, valid: dict, log: dict, user_col, event_col,
+                    what: str = "SR-GNN pickles") -> dict:
+    """The settings an SR-GNN pickle folder (or RecBole benchmark files) takes: only ``fraction`` and
+    ``valid_fraction`` (the protocol has already been applied to it); anything else is refused by name."""
+    if what != "SR-GNN pickles" and valid:
+        raise DataError(f"{path}: {what} carry their own split; a validation split is the .valid.inter file "
+                        f"(prepare --valid-days ... --out-format recbole writes one); drop --valid-days / "
+                        f"--valid-fraction")
     if "valid_days" in valid:
         raise DataError(f"{path}: SR-GNN pickles carry no dates, so --valid-days cannot apply; use "
                         f"--valid-fraction (the most recent fraction of the training sessions, which the "
@@ -212,7 +269,7 @@ def _srgnn_settings(path: Path, given: dict, valid: dict, log: dict, user_col, e
     unknown = set(given) - {"fraction"}
     unknown |= set(log) | {f for f, v in (("user_col", user_col), ("event_col", event_col)) if v}
     if unknown:
-        raise DataError(f"{path}: SR-GNN pickles are already preprocessed, so "
+        raise DataError(f"{path}: {what} are already preprocessed, so "
                         f"{', '.join(sorted(unknown))} cannot apply; drop those options")
     settings = {"fraction": int(given.get("fraction", 1))}
     if settings["fraction"] < 1:
@@ -262,13 +319,15 @@ def load_dataset(source, format: str | None = None, session_col: str | None = No
     given = {k: v for k, v in protocol_settings.items() if v is not None}
     valid = {k: given.pop(k) for k in ("valid_days", "valid_fraction") if k in given}
     check_validation(valid.get("valid_days"), valid.get("valid_fraction"))
-    if fmt == "srgnn":
-        settings = _srgnn_settings(path, given, valid, log, user_col, event_col)
-        inputs = _srgnn_inputs(path)
+    bench = benchmark_files(path) if fmt == "recbole" else None
+    if fmt == "srgnn" or bench is not None:
+        settings = _srgnn_settings(path, given, valid, log, user_col, event_col,
+                                   what="SR-GNN pickles" if bench is None else "RecBole benchmark files")
+        inputs = _srgnn_inputs(path) if bench is None else _benchmark_inputs(bench[1])
     else:
         settings = resolve_settings(fmt, **given)
         inputs = [path] + ([cats_path] if cats_path else [])
-    columns = {"session": session_col, "item": item_col, "time": time_col} if fmt in ("csv", "recbole") else {}
+    columns = {"session": session_col, "item": item_col, "time": time_col} if fmt in ("csv", "parquet", "recbole") else {}
     columns.update({k: v for k, v in (("user", user_col), ("event", event_col)) if v})
     # the validation and log keys join the fingerprint only when set: without them it is the paper protocol's
     fingerprint = dataset_fingerprint(inputs + ([items_path] if items_path else []), fmt, columns,
@@ -280,7 +339,9 @@ def load_dataset(source, format: str | None = None, session_col: str | None = No
             cached.name, cached.fingerprint = name, fingerprint
             return cached
 
-    if fmt == "srgnn":
+    if bench is not None:
+        ds, table, items_path = _prepare_benchmark(bench[1], bench[0], fingerprint, settings["fraction"], items_path)
+    elif fmt == "srgnn":
         ds = _prepare_srgnn(path, name, fingerprint, settings["fraction"], valid.get("valid_fraction"))
         table = read_items(items_path, ds.item_ids[1:].numpy()) if items_path else None
     else:
@@ -288,9 +349,12 @@ def load_dataset(source, format: str | None = None, session_col: str | None = No
         table = read_items(items_path, np.unique(clicks["item"].to_numpy())) if items_path else None
         clicks, before = prepare_log(clicks, log)
         categories = _read_categories(cats_path) if cats_path else None
+        # consume: the click table is emptied once read (only its attrs are used below): a large log's
+        # columns are freed before the pairs are made (docs/performance.md)
         ds = apply_protocol(clicks, name=name, fingerprint=fingerprint, categories=categories,
-                            format=fmt, **valid, **settings)
+                            format=fmt, consume=True, **valid, **settings)
         ds.stats = before + ds.stats
+        _note_file_order(ds, clicks)
         ds.settings.update(log)
     if table is not None:
         attach_items(ds, table)

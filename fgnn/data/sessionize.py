@@ -4,7 +4,7 @@ immediate repeats (see ``docs/data-formats.md``).
 A log with a user column and no session column (RetailRocket's ``events.csv``, a listening
 history, a shop's server log) is cut the way session-rec does it: each user's events in time
 order, a new session wherever the gap to the user's previous event is longer than the threshold
-(30 minutes by default; a gap exactly equal to it stays in the session). Everything is vectorised
+(:data:`~fgnn.data.options.DEFAULT_SESSION_GAP_MINUTES` by default; a gap exactly equal to it stays in the session). Everything is vectorised
 (one sort, one comparison, one cumulative sum); no Python loop runs per event or per user.
 
 :func:`prepare_log` applies the steps that were asked for to the tidy table of
@@ -19,11 +19,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from fgnn.data.dataset import DataError
+from fgnn.data.options import DEFAULT_SESSION_GAP_MINUTES, protocol_rule
 from fgnn.data.protocol import _stat
 from fgnn.data.readers import shown
+from fgnn.errors import DataError
 
-DEFAULT_SESSION_GAP_MINUTES = 30.0
 #: The options of the steps before the protocol, with their "not asked for" values.
 LOG_SETTINGS = {"session_gap": None, "keep": None, "collapse_repeats": False}
 
@@ -34,9 +34,10 @@ def check_session_gap(minutes) -> float:
         value = float(minutes)
     except (TypeError, ValueError):
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
+    if protocol_rule("session_gap").broken(value):
         raise DataError(f"session gap {minutes!r} is not a positive number of minutes; give e.g. "
-                        f"--session-gap 30 (a new session starts after 30 minutes without an event)")
+                        f"--session-gap {DEFAULT_SESSION_GAP_MINUTES:g} (a new session starts after "
+                        f"{DEFAULT_SESSION_GAP_MINUTES:g} minutes without an event)")
     return value
 
 
@@ -163,7 +164,7 @@ def prepare_log(clicks: pd.DataFrame, settings: dict) -> tuple[pd.DataFrame, lis
     Args:
         clicks: from a reader; ``session`` or ``user`` (int64), ``item``, ``time``, ``date``, and
             ``event`` (str) where the log has an event column. ``attrs['source']`` names the file.
-        settings: from :func:`resolve_log_settings`; ``session_gap`` defaults to 30 minutes for a
+        settings: from :func:`resolve_log_settings`; ``session_gap`` defaults to DEFAULT_SESSION_GAP_MINUTES for a
             user log.
 
     Returns:

@@ -14,8 +14,10 @@ validation split, the steps before the protocol). It is the one shape "which dat
   (``pages/_shared.py``); :meth:`DatasetSpec.to_text` / :meth:`DatasetSpec.from_text` are its form
   in an environment variable (``FGNN_APP_DATASET``).
 
-The values are checked where they are used (:mod:`fgnn.models.validation`, the readers); the spec only
-refuses what is not a dataset specification at all (no source, an unknown option).
+The protocol settings are one typed value, :class:`fgnn.data.options.ProtocolSettings`, whose fields
+carry their words and ranges (:mod:`fgnn.settings`). The values are checked where they are used
+(:func:`fgnn.training.config.problems`, the CLI, the readers); the spec only refuses what is not a
+dataset specification at all (no source, an unknown option).
 """
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fgnn.data.dataset import DataError, PreparedDataset
-from fgnn.data.protocol import default_settings
-from fgnn.data.sessionize import LOG_SETTINGS
+from fgnn.data.dataset import PreparedDataset
+from fgnn.data.options import PROTOCOL_FIELDS, ProtocolSettings
+from fgnn.data.registry import load_dataset
+from fgnn.errors import DataError
 
 DEFAULT_SOURCE = "diginetica-sample"
 
@@ -36,7 +39,7 @@ DEFAULT_SOURCE = "diginetica-sample"
 READ_OPTIONS = ("format", "session_col", "user_col", "item_col", "time_col", "event_col", "items")
 #: The protocol settings a spec may carry: the protocol's, the validation split, and the steps
 #: before the protocol (:mod:`fgnn.data.sessionize`).
-PROTOCOL_KEYS = (*default_settings(), "valid_days", "valid_fraction", *LOG_SETTINGS)
+PROTOCOL_KEYS = PROTOCOL_FIELDS
 #: The keys of a run config (``config.json``, a checkpoint's ``train_config``) that hold the spec,
 #: in the order those files have always had them.
 CONFIG_KEYS = ("dataset", "format", "session_col", "item_col", "time_col", "user_col", "event_col", "items",
@@ -56,9 +59,10 @@ class DatasetSpec:
             ``"auto"``) detects it.
         session_col, user_col, item_col, time_col, event_col: column names (blank = ``None``).
         items: an items file ``item,name[,category]``.
-        protocol: the protocol settings (:data:`PROTOCOL_KEYS`), given as a dict; kept as sorted
-            ``(key, value)`` pairs without ``None`` values, so that equal choices are equal specs
-            and a spec can be hashed. :attr:`settings` gives them back as a dict.
+        protocol: the protocol settings (:class:`~fgnn.data.options.ProtocolSettings`), given as
+            settings, a dict or ``(key, value)`` pairs; kept as a frozen :class:`ProtocolSettings`
+            (``None`` and ``""`` = not set), so that equal choices are equal specs and a spec can be
+            hashed. :attr:`settings` gives the ones set as a dict.
     """
 
     source: str = DEFAULT_SOURCE
@@ -69,7 +73,7 @@ class DatasetSpec:
     time_col: str | None = None
     event_col: str | None = None
     items: str | None = None
-    protocol: tuple = ()
+    protocol: ProtocolSettings = dataclasses.field(default_factory=ProtocolSettings)
 
     def __post_init__(self):
         source = str(self.source) if isinstance(self.source, Path) else self.source
@@ -85,19 +89,14 @@ class DatasetSpec:
             if key == "format" and value == "auto":
                 value = None
             object.__setattr__(self, key, value)
-        protocol = self.protocol
-        if isinstance(protocol, dict):
-            protocol = protocol.items()
-        elif not isinstance(protocol, (tuple, list)):
-            raise DataError(f"protocol must be an object, got {protocol!r}")
-        pairs = sorted(((str(k), v) for k, v in protocol if v is not None and v != ""), key=lambda kv: kv[0])
-        object.__setattr__(self, "protocol", tuple(pairs))
+        protocol = ProtocolSettings.of(self.protocol)
+        object.__setattr__(self, "protocol", ProtocolSettings(**protocol.to_dict()))  # "" = not set
 
     # ------------------------------------------------------------------ views
     @property
     def settings(self) -> dict:
         """The protocol settings as a dict (only those set)."""
-        return dict(self.protocol)
+        return self.protocol.to_dict()
 
     def read_options(self) -> dict:
         """The read options, ``None`` included (keyword arguments of ``load_dataset``)."""
@@ -134,7 +133,7 @@ class DatasetSpec:
     def to_dict(self) -> dict:
         """``{"source": ..., <read options that are set>, "protocol": {...} (when any)}``."""
         out = {"source": self.source, **{k: v for k, v in self.read_options().items() if v is not None}}
-        if self.protocol:
+        if self.settings:
             out["protocol"] = self.settings
         return out
 
@@ -209,8 +208,6 @@ class DatasetSpec:
 
     def load(self, **kw) -> PreparedDataset:
         """The prepared dataset (through the registry and its cache; ``kw``: e.g. ``use_cache``)."""
-        from fgnn.data.registry import load_dataset
-
         return load_dataset(self.source, **self.load_kwargs(), **kw)
 
 

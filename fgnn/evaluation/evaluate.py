@@ -18,7 +18,7 @@ def batch_ranks(model: SessionRecommender, batch) -> Tensor:
     matrices by :func:`fgnn.evaluation.metrics.target_ranks`."""
     cols = batch.targets - 1
     item_table = getattr(model, "item_table", None)
-    if callable(item_table):
+    if callable(item_table) and callable(getattr(model, "session_embedding", None)):
         return embedding_ranks(model.session_embedding(batch)[0], item_table(), cols)
     return target_ranks(model(batch), cols, inplace=True)
 

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.spec import DatasetSpec
+from fgnn.errors import DataError
 from fgnn.evaluation.evaluate import rank_targets
 from fgnn.evaluation.metrics import length_buckets, popularity_buckets, slice_metrics
+from fgnn.evaluation.ranking import predict_topk, target_rank
 from fgnn.models.checkpoint import load_checkpoint, load_model
 
 OUTCOMES = ("all", "hit", "miss")
@@ -56,7 +58,7 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
     table = pd.DataFrame({
         "pair": np.arange(len(test)),
         "session": test.pair_session.numpy(),
-        "prefix": [flat_ids[s:s + n] for s, n in zip(starts, lengths)],
+        "prefix": [flat_ids[s:s + n] for s, n in zip(starts, lengths, strict=True)],
         "length": test.pair_length.numpy(),
         "target": ids[targets].numpy(),
         "rank": ranks.numpy(),
@@ -146,8 +148,6 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
 def pair_prediction(model, dataset: PreparedDataset, prefix, target: int) -> dict:
     """What the model predicted for one test pair: its top-1 (``top1``, ``top1_score``) and where the
     true next item stands (``target``, ``rank``, ``score``), e.g. for a miss on the Inspect page."""
-    from fgnn.evaluation.ranking import predict_topk, target_rank
-
     top = predict_topk(model, dataset, [int(i) for i in prefix], 1).iloc[0]
     t = target_rank(model, dataset, [int(i) for i in prefix], int(target))
     return {"top1": int(top["item"]), "top1_score": float(top["score"]), "target": t["item"],

@@ -34,6 +34,10 @@ from torch import Tensor
 
 from fgnn.atomic import torch_save_atomic
 from fgnn.data.dataset import PreparedDataset
+from fgnn.data.registry import cache_dir
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.models.checkpoint import load_model
+from fgnn.runs.folders import checkpoints_root
 
 FORMAT = "fgnn-inspect-ranks"
 VERSION = 1
@@ -64,8 +68,6 @@ def checkpoint_sha256(path) -> str:
 def cache_folder(checkpoint) -> Path:
     """Where the ranks of ``checkpoint`` are kept: ``inspect-cache/`` in its run folder, or under
     ``$FGNN_CACHE_DIR`` when the run folder cannot be written."""
-    from fgnn.data.registry import cache_dir
-
     run = Path(os.path.abspath(checkpoint)).parent  # as given: a link on the way must stay visible
     beside = run / CACHE_DIR
     if not _through_a_link(run) and os.access(beside if beside.is_dir() else run, os.W_OK):
@@ -76,8 +78,6 @@ def cache_folder(checkpoint) -> Path:
 def _through_a_link(run: Path) -> bool:
     """Whether writing ``run/inspect-cache`` would follow a symbolic link: the run folder or its
     inspect-cache is a link, or a run under the checkpoints root leads out of it (docs/run-folders.md)."""
-    from fgnn.runs.folders import checkpoints_root
-
     if run.is_symlink() or (run / CACHE_DIR).is_symlink():
         return True
     root = Path(os.path.abspath(checkpoints_root()))
@@ -160,9 +160,6 @@ def target_ranks_cached(checkpoint, dataset: PreparedDataset, *, batch_size: int
 
     Raises :class:`fgnn.models.checkpoint.CheckpointError` for a checkpoint that cannot be used.
     """
-    from fgnn.evaluation.evaluate import rank_targets
-    from fgnn.models.checkpoint import load_model
-
     ranks = load_cached_ranks(checkpoint, dataset)
     if ranks is not None:
         return ranks, True

@@ -14,6 +14,7 @@ import torch
 
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import make_batch
+from fgnn.errors import DataError
 from fgnn.evaluation.metrics import item_ranks
 from fgnn.models import SessionRecommender
 
@@ -29,13 +30,13 @@ EMPTY_SESSION = ("the session is empty: add at least one item (click a point on 
 def session_indices(dataset: PreparedDataset, original_ids: Sequence[int]) -> list[int]:
     """Model indices (1..N) of a session of original ids.
 
-    Raises :class:`ValueError` for an empty session and :class:`DataError` naming unknown ids.
+    Raises :class:`~fgnn.errors.DataError` for an empty or too long session and naming unknown ids.
     """
     ids = [int(i) for i in original_ids]
     if not ids:
-        raise ValueError(EMPTY_SESSION)
+        raise DataError(EMPTY_SESSION)
     if len(ids) > MAX_SESSION_CLICKS:
-        raise ValueError(f"the session has {len(ids)} clicks, more than the {MAX_SESSION_CLICKS} the builder "
+        raise DataError(f"the session has {len(ids)} clicks, more than the {MAX_SESSION_CLICKS} the builder "
                          "scores: remove clicks (or undo), or score long sessions with `python -m fgnn predict`")
     return dataset.to_indices(ids)
 

@@ -76,7 +76,7 @@ def _on_graph_edges(agg: pd.DataFrame, graph: SessionGraph) -> pd.DataFrame:
         "src": table["src"], "dst": table["dst"], "weight": table["weight"].astype(float),
         "added_self_loop": False,
         "attention": [float(found[(s, d)].attention) if (s, d) in found else np.nan
-                      for s, d in zip(table["src_node"], table["dst_node"])],
+                      for s, d in zip(table["src_node"], table["dst_node"], strict=True)],
     })
 
 
@@ -134,12 +134,12 @@ def attention_per_edge(view: pd.DataFrame, graph: SessionGraph) -> tuple[np.ndar
     added_mask = (view["added_self_loop"].astype(bool) if "added_self_loop" in view.columns
                   else pd.Series(False, index=view.index))
     pairs = {(int(s), int(d)): float(a) for s, d, a, m in
-             zip(view["src_node"], view["dst_node"], view["attention"], added_mask) if not m}
+             zip(view["src_node"], view["dst_node"], view["attention"], added_mask, strict=True) if not m}
     per_edge = np.array([pairs.get((s, d), np.nan)
                          for s, d in graph.edge_index.t().tolist()], dtype=float)
     existing = {(s, d) for s, d in graph.edge_index.t().tolist()}
     added = sorted({int(s): float(a) for s, d, a, m in
-                    zip(view["src_node"], view["dst_node"], view["attention"], added_mask)
+                    zip(view["src_node"], view["dst_node"], view["attention"], added_mask, strict=True)
                     if (m or (int(s) == int(d) and (int(s), int(d)) not in existing))
                     and int(s) == int(d) and int(s) < graph.num_nodes}.items())
     return per_edge, added

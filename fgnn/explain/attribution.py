@@ -22,6 +22,12 @@ contributed to that item's score, by four methods (``docs/explanations.md``):
   exactly. POP and S-POP are not explained (:data:`NOT_EXPLAINABLE`).
 * ``random``: a seeded random number per node and edge, the reference of the faithfulness test.
 
+Models of your own (docs/own-model.md): a :class:`GraphSessionModel` takes ``ig`` and
+``gnnexplainer`` as the built-in networks do, and ``attention`` only where it returns some
+(:func:`exposes_attention`); a sequence model (any other trainable model) takes ``ig`` over the
+output of its ``embedding`` (:func:`sequence_integrated_gradients`), and ``attention`` where its
+``attention(batch)`` returns some.
+
 The neural models take item ids, so every gradient method runs them from embedded nodes
 (:class:`EmbeddedSessionModel`: ``x`` = the nodes' rows of the item table, ``edge_index``,
 ``edge_weight``). A click's attribution is its item's (node's) attribution.
@@ -46,9 +52,11 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from fgnn.data.dataset import DataError
+from fgnn.data.dataset import ids_to_indices
 from fgnn.data.graph import GraphBatch, SessionGraph, make_batch
+from fgnn.errors import CannotExplain
 from fgnn.evaluation.metrics import item_ranks
+from fgnn.evaluation.ranking import MAX_SESSION_CLICKS, index_session_scores
 from fgnn.models import SessionRecommender
 from fgnn.models.baselines import SKNN, VSKNN, Markov
 from fgnn.models.baselines.counting import expand_ranges, take
@@ -89,27 +97,60 @@ class Attribution:
 
 
 # --------------------------------------------------------------------------- which methods
+def exposes_attention(model: SessionRecommender) -> bool:
+    """True when the model returns attention (``layers`` or ``readout``, docs/own-model.md): a
+    built-in network always does; a plugin may not. Asked once per model, on a two-click session."""
+    known = model.__dict__.get("_fgnn_exposes_attention")
+    if known is None:
+        known = False
+        if callable(getattr(model, "attention", None)) and getattr(model, "trainable", False):
+            was = model.training
+            model.eval()
+            try:
+                raw = model.attention(make_batch([[1, min(2, model.n_items)]])) or {}
+            finally:
+                model.train(was)
+            known = bool(raw.get("readout")) or bool(raw.get("layers"))
+        model.__dict__["_fgnn_exposes_attention"] = known
+    return known
+
+
+def clicks_embedding(model: SessionRecommender) -> nn.Module | None:
+    """The module a sequence model (a trainable model that is not a :class:`GraphSessionModel`)
+    embeds its clicks with, ``model.embedding`` (docs/own-model.md); integrated gradients run over
+    its output. None: the model has none, and no integrated gradients."""
+    emb = getattr(model, "embedding", None)
+    return emb if isinstance(emb, nn.Module) else None
+
+
 def methods_for(model: SessionRecommender) -> list[str]:
-    """The attribution methods that apply to ``model`` (``random`` always does)."""
+    """The attribution methods that apply to ``model`` (``random`` always does): networks over the
+    session graph (built-in or plugins) take integrated gradients and GNNExplainer, sequence models
+    with an item embedding integrated gradients; attention where the model returns it."""
+    attention = ["attention"] if exposes_attention(model) else []
     if isinstance(model, GraphSessionModel):
-        return list(NEURAL_METHODS) + ["random"]
+        return attention + ["ig", "gnnexplainer", "random"]
     if isinstance(model, (Markov, SKNN, VSKNN)):
         return ["exact", "random"]
+    if getattr(model, "trainable", False):
+        return attention + (["ig"] if clicks_embedding(model) is not None else []) + ["random"]
     return ["random"]
-
-
-class CannotExplain(DataError):
-    """An explanation that cannot be made as asked (a method the model has none of, an empty
-    session): the message says what applies. Anything else raised while explaining is a bug."""
 
 
 def check_method(model: SessionRecommender, method: str) -> None:
     """Raise :class:`CannotExplain` naming the methods that apply when ``method`` does not."""
     ok = methods_for(model)
     if method not in ok:
-        what = ("has no exact per-click contributions (its scores do not depend on the clicks "
-                "in a way that splits over them): it is " + NOT_EXPLAINABLE
-                if ok == ["random"] else f"cannot be explained by '{method}'")
+        if method == "attention" and getattr(model, "trainable", False):
+            what = "exposes no attention (it returns no 'layers' or 'readout', docs/own-model.md)"
+        elif method == "ig" and getattr(model, "trainable", False):
+            what = ("has no item embedding 'embedding' that embeds its clicks, so no integrated gradients "
+                    "(docs/own-model.md)")
+        elif ok == ["random"]:
+            what = ("has no exact per-click contributions (its scores do not depend on the clicks "
+                    "in a way that splits over them): it is " + NOT_EXPLAINABLE)
+        else:
+            what = f"cannot be explained by '{method}'"
         raise CannotExplain(f"model '{model.name}' {what}; methods for it: {', '.join(ok)}")
 
 
@@ -137,7 +178,7 @@ def node_embeddings(model: GraphSessionModel, batch: GraphBatch) -> Tensor:
 
 
 def _explainer(model: nn.Module, algorithm, node_mask_type, edge_mask_type):
-    from torch_geometric.explain import Explainer
+    from torch_geometric.explain import Explainer  # noqa: PLC0415 (torch_geometric's explain modules load only when an explanation is asked for)
 
     return Explainer(model=model, algorithm=algorithm, explanation_type="phenomenon",
                      node_mask_type=node_mask_type, edge_mask_type=edge_mask_type,
@@ -149,15 +190,18 @@ def _explainer(model: nn.Module, algorithm, node_mask_type, edge_mask_type):
 def attention_values(model: GraphSessionModel, batch: GraphBatch) -> tuple[np.ndarray, np.ndarray]:
     """``(per node [n], per edge [E] or NaN)``: readout attention (mean over steps) and edge
     attention of the given edges (mean over layers and heads; added self-loops left out)."""
-    raw = model.attention(batch)
-    node = torch.stack([a.float() for a in raw["readout"]]).mean(0)
+    raw = model.attention(batch) or {}
     E = batch.edge_index.size(1)
-    if raw["layers"]:
+    if raw.get("readout"):
+        node = torch.stack([a.float().cpu() for a in raw["readout"]]).mean(0).numpy().astype(float)
+    else:
+        node = np.full(batch.num_nodes, np.nan)
+    if raw.get("layers"):
         edge = torch.stack([alpha[:E].float().mean(-1) for _, alpha, _, _ in raw["layers"]]).mean(0)
         edge_np = edge.numpy().astype(float)
     else:
         edge_np = np.full(E, np.nan)
-    return node.numpy().astype(float), edge_np
+    return node, edge_np
 
 
 def integrated_gradients(model: GraphSessionModel, batch: GraphBatch, item_index: int,
@@ -165,7 +209,7 @@ def integrated_gradients(model: GraphSessionModel, batch: GraphBatch, item_index
     """Integrated gradients of the raw score of ``item_index`` (1..N) through PyG's
     ``CaptumExplainer('IntegratedGradients')``: ``(per node [n], per edge [E])``; see the module
     docstring for the baselines and what the numbers add up to."""
-    from torch_geometric.explain.algorithm import CaptumExplainer
+    from torch_geometric.explain.algorithm import CaptumExplainer  # noqa: PLC0415 (torch_geometric's explain modules load only when an explanation is asked for)
 
     wrapped = EmbeddedSessionModel(model, batch)
     x = node_embeddings(model, batch)
@@ -184,11 +228,61 @@ def integrated_gradients(model: GraphSessionModel, batch: GraphBatch, item_index
     return node, edge
 
 
+def gauss_legendre(steps: int) -> tuple[Tensor, Tensor]:
+    """``(points, weights)`` of ``steps``-point Gauss-Legendre quadrature on [0, 1] (as captum's)."""
+    x, w = np.polynomial.legendre.leggauss(int(steps))
+    return torch.tensor((x + 1) / 2, dtype=torch.float32), torch.tensor(w / 2, dtype=torch.float32)
+
+
+def sequence_integrated_gradients(model: SessionRecommender, batch: GraphBatch, item_index: int,
+                                  steps: int = IG_STEPS, alphas: Sequence[float] | None = None) -> np.ndarray:
+    """Integrated gradients of the raw score of ``item_index`` over the embedded clicks of a
+    sequence model (:func:`clicks_embedding`), baseline all-zero embeddings, summed per node (all
+    clicks of an item): the numbers add up to ``score(session) - score(zero embeddings)``. Every
+    point of the path is one row of one batch, so it is one forward and one backward pass.
+    ``alphas``: score the session with its click embeddings scaled by each instead, and return the
+    scores (the ends of the path, for :func:`fgnn.testing.check_model`)."""
+    emb = clicks_embedding(model)
+    if emb is None:
+        raise CannotExplain(f"model '{model.name}' has no item embedding 'embedding': no integrated gradients")
+    length = int(batch.lengths[0])
+    session = batch.sequences[0, :length].tolist()
+    points, weights = gauss_legendre(steps) if alphas is None else (torch.tensor(list(alphas), dtype=torch.float32),
+                                                                    None)
+    path = make_batch([session] * len(points))
+    held = {}
+
+    def scale(_module, inputs, output):
+        if not inputs or not isinstance(inputs[0], Tensor) or tuple(inputs[0].shape) != tuple(path.sequences.shape):
+            return None  # another use of the table (e.g. scoring every item): left as it is
+        held["e"] = output.detach()
+        x = (output.detach() * points.to(output.dtype).view(-1, *([1] * (output.dim() - 1)))).requires_grad_()
+        held["x"] = x
+        return x
+
+    handle = emb.register_forward_hook(scale)
+    try:
+        with torch.enable_grad():
+            scores = model(path)[:, int(item_index) - 1]
+            if alphas is not None:
+                return scores.detach().double().numpy()
+            if "x" not in held:
+                raise CannotExplain(f"model '{model.name}' did not embed its clicks with 'embedding' "
+                                    "(called on the padded click sequences): no integrated gradients")
+            (grad,) = torch.autograd.grad(scores.sum(), held["x"])
+    finally:
+        handle.remove()
+    per_click = (held["e"][0] * (grad * weights.view(-1, *([1] * (grad.dim() - 1)))).sum(0)).sum(-1)
+    node = torch.zeros(batch.num_nodes, dtype=torch.float64)
+    node.index_add_(0, batch.click_nodes[0, :length], per_click[:length].double())
+    return node.detach().numpy()
+
+
 def _forget_edge_masks(model: nn.Module) -> None:
     """GNNExplainer leaves ``_edge_mask`` registered as a parameter slot of every message-passing
     layer; a later ``set_masks`` would then wrap captum's mask in a new leaf and cut it off the
     graph. Drop the slot so every explainer starts from a clean model."""
-    from torch_geometric.nn import MessagePassing
+    from torch_geometric.nn import MessagePassing  # noqa: PLC0415 (torch_geometric's explain modules load only when an explanation is asked for)
 
     for module in model.modules():
         if isinstance(module, MessagePassing):
@@ -200,7 +294,7 @@ def gnnexplainer_masks(model: GraphSessionModel, batch: GraphBatch, item_index: 
                        epochs: int = GNNEXPLAINER_EPOCHS, lr: float = GNNEXPLAINER_LR,
                        seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """GNNExplainer's node and edge masks (in [0, 1]) for ``item_index``; seeded."""
-    from torch_geometric.explain.algorithm import GNNExplainer
+    from torch_geometric.explain.algorithm import GNNExplainer  # noqa: PLC0415 (torch_geometric's explain modules load only when an explanation is asked for)
 
     wrapped = EmbeddedSessionModel(model, batch)
     x = node_embeddings(model, batch)
@@ -242,7 +336,7 @@ def exact_contributions(model: SessionRecommender, batch: GraphBatch, item_index
         raise CannotExplain(f"model '{model.name}' is {NOT_EXPLAINABLE} by exact contributions")
     _, ns, sim, step = model.neighbors(batch)
     _, qi, qw, _ = model._query(batch)
-    weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist())}
+    weight = {int(i): float(w) for i, w in zip(qi.tolist(), qw.tolist(), strict=True)}
     node_of = {it: n for n, it in enumerate(items)}
     target = torch.tensor([item_index])
     owner, idx = expand_ranges(take(model.session_indptr, ns), take(model.session_indptr, ns + 1))
@@ -297,8 +391,6 @@ def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_o
     ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
     :func:`fgnn.evaluation.metrics.item_ranks`.
     """
-    from fgnn.evaluation.ranking import index_session_scores
-
     variants = deletion_sessions(session, items_in_order)
     scores = index_session_scores(model, variants)
     col = int(item_index) - 1
@@ -336,6 +428,8 @@ def attribution_values(model: SessionRecommender, batch: GraphBatch, item_index:
     model.eval()
     if method == "attention":
         return attention_values(model, batch)
+    if method == "ig" and not isinstance(model, GraphSessionModel):  # a sequence model: over its embedded clicks
+        return sequence_integrated_gradients(model, batch, item_index, steps=ig_steps), np.full(E, np.nan)
     if method == "ig":
         return integrated_gradients(model, batch, item_index, steps=ig_steps)
     if method == "gnnexplainer":
@@ -352,7 +446,7 @@ def explain_item(model: SessionRecommender, session: Sequence[int], item_index: 
     """Attributions of the score of ``item_index`` for ``session`` (item indices 1..N) by
     ``method``, with the deletion curve of its order. ``item_ids`` maps indices to original ids."""
     if not session:
-        raise ValueError("the session is empty: add at least one click")
+        raise CannotExplain("the session is empty: add at least one click")
     n_items = int(item_ids.numel()) - 1
     if not 1 <= int(item_index) <= n_items:
         raise ValueError(f"item index {item_index} is outside the vocabulary (1..{n_items})")
@@ -418,7 +512,6 @@ def faithfulness_table(model: SessionRecommender, test, item_ids: Tensor, pairs:
     methods = list(methods or methods_for(model))
     for m in methods:
         check_method(model, m)
-    from fgnn.evaluation.ranking import index_session_scores
 
     rows = []
     for done, p in enumerate(pairs, 1):
@@ -464,11 +557,8 @@ def faithfulness_summary(table: pd.DataFrame) -> pd.DataFrame:
 def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequence[int], item_id: int,
                 methods: Sequence[str], owner: str = "the checkpoint", **opts) -> dict[str, Attribution]:
     """:func:`explain_item` for a session and an item given as original ids, by each of
-    ``methods``. Raises :class:`~fgnn.data.dataset.DataError` naming unknown ids and
+    ``methods``. Raises :class:`~fgnn.errors.DataError` naming unknown ids and
     :class:`CannotExplain` (a DataError) for an empty session or a method that does not apply."""
-    from fgnn.data.dataset import ids_to_indices
-    from fgnn.evaluation.ranking import MAX_SESSION_CLICKS
-
     if not list(session_ids):
         raise CannotExplain("the session is empty: give at least one clicked item id")
     if len(session_ids) > MAX_SESSION_CLICKS:  # the Session builder's limit, for the same reason

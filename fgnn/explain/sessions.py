@@ -75,16 +75,17 @@ def explain_sessions(model: SessionRecommender, sessions: Sequence[Sequence[int]
                      k: int = 20) -> Explanation:
     """Top-K and attention of ``model`` for sessions of item indices (1..N).
 
-    Baselines have no attention: their tables are empty.
+    Baselines, and models of your own that return no attention, have empty attention tables.
     """
     model.eval()
     batch = make_batch(sessions)
     item_ids = item_ids.cpu()
-    if hasattr(model, "attention"):
-        raw = model.attention(batch)
-        scores = raw["scores"]
-        edges = _edge_rows(batch, [(e.cpu(), a.cpu(), ad.cpu(), v.cpu()) for e, a, ad, v in raw["layers"]], item_ids)
-        nodes = _node_rows(batch, [a.cpu() for a in raw["readout"]], item_ids)
+    if callable(getattr(model, "attention", None)):  # a network; a plugin's may return no attention
+        raw = model.attention(batch) or {}
+        scores = raw["scores"] if "scores" in raw else model(batch)
+        edges = _edge_rows(batch, [(e.cpu(), a.cpu(), ad.cpu(), v.cpu()) for e, a, ad, v in raw.get("layers") or []],
+                           item_ids)
+        nodes = _node_rows(batch, [a.cpu() for a in raw.get("readout") or []], item_ids)
     else:
         scores = model(batch)
         edges = pd.DataFrame(columns=EDGE_COLUMNS)

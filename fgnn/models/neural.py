@@ -70,7 +70,9 @@ class GraphSessionModel(SessionRecommender):
     def session_embedding(self, batch: GraphBatch, explain: bool = False, x: Tensor = None):
         """``(session embeddings [B, d], attention dict)``. ``x`` replaces the looked-up node
         embeddings (rows of the item table) when given: attributions run the model from them
-        (:mod:`fgnn.explain.attribution`)."""
+        (:mod:`fgnn.explain.attribution`). The dict holds ``layers`` (edge attention per layer)
+        and ``readout`` (node attention per step), either or both may be left out (an empty dict:
+        the model exposes no attention; docs/own-model.md)."""
         raise NotImplementedError
 
     def forward(self, batch: GraphBatch) -> Tensor:
@@ -81,5 +83,8 @@ class GraphSessionModel(SessionRecommender):
         """Raw attention of one forward pass: ``{"scores", "layers": [(edge_index, alpha [E', H],
         added_self_loop [E'] bool, valid [E'] bool)], "readout": [node attention per step]}``."""
         session, extra = self.session_embedding(batch, explain=True)
+        extra = dict(extra or {})  # a model of your own may return no attention (docs/own-model.md)
+        extra.setdefault("layers", [])
+        extra.setdefault("readout", [])
         extra["scores"] = self.score(session)
         return extra

@@ -6,6 +6,9 @@
     is_neural("srgnn")             -> True: trained by gradient (epochs, data-parallel, attention)
     build_model("fgnn", n_items, hidden_size=64)
 
+Models of your own join the registry without a fork (:mod:`fgnn.models.plugins`, docs/own-model.md):
+the entry-point group ``fgnn.models`` of any installed package and ``FGNN_MODELS=module:Class``.
+
 A checkpoint stores its model's ``name`` and config (``fgnn.models.checkpoint``), so a name here is part of
 the checkpoint format: rename one and old checkpoints no longer load. The model classes are imported
 on first use: the CLI and the forms read the configs (:mod:`fgnn.models.hyperparams`) without loading the
@@ -13,11 +16,10 @@ layers and torch-geometric.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
+from fgnn.errors import ConfigError
 from fgnn.models.configs import (
     FGNNConfig,
     MarkovConfig,
@@ -27,50 +29,11 @@ from fgnn.models.configs import (
     SRGNNConfig,
     VSKNNConfig,
 )
-
-KINDS = ("neural", "baseline")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model: ``name`` (the CLI's ``--model``, a checkpoint's ``model_name``), a ``label`` for
-    people, its ``kind`` (``"neural"``: trained by gradient; ``"baseline"``: fitted by counting),
-    its config dataclass, where its class lives (``"module:Class"``, imported on first build) and its
-    named presets, configurations that are NOT the paper's model (docs/fgnn-study.md)."""
-
-    name: str
-    label: str
-    kind: str
-    config_class: type
-    class_path: str
-    presets: Mapping[str, Mapping] = field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"model kind must be one of {KINDS}, got {self.kind!r}")
-        object.__setattr__(self, "presets", MappingProxyType({k: MappingProxyType(dict(v))
-                                                              for k, v in self.presets.items()}))
-
-    @property
-    def model_class(self) -> type:
-        module, cls = self.class_path.split(":")
-        return getattr(importlib.import_module(module), cls)
-
-    def hyperparameters(self) -> list:
-        """The config's fields a person sets (every one but ``n_items``), in declaration order."""
-        return [f for f in fields(self.config_class) if f.name != "n_items"]
-
-    def build(self, n_items: int, **params):
-        """An unfitted, freshly initialised model; unknown hyperparameters are refused with the valid names."""
-        valid = {f.name for f in self.hyperparameters()}
-        unknown = set(params) - valid
-        if unknown:
-            raise ValueError(f"model '{self.name}' has no hyperparameter(s) {sorted(unknown)}; valid: {sorted(valid)}")
-        return self.model_class(self.config_class(n_items=n_items, **params))
-
+from fgnn.models.plugins import not_registered, registered
+from fgnn.models.spec import KINDS, ModelSpec
 
 _MODELS = "fgnn.models"
-MODELS: Mapping[str, ModelSpec] = MappingProxyType({spec.name: spec for spec in (
+BUILTIN: Mapping[str, ModelSpec] = MappingProxyType({spec.name: spec for spec in (
     ModelSpec("fgnn", "FGNN", "neural", FGNNConfig, f"{_MODELS}.fgnn:FGNN", presets={
         "last-click": {"last_click": True},  # s = W [readout || h_last]; not in the paper
         "senders": {"attention_norm": "src"},  # attention normalised over senders, as the authors' code
@@ -85,6 +48,30 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType({spec.name: spec for spec in 
 )})
 
 
+class _Registry(Mapping):
+    """The built-in models, then the plugins (:mod:`fgnn.models.plugins`: the ``fgnn.models`` entry
+    points and ``FGNN_MODELS``), found once on first read. The registry is the allowlist: a
+    checkpoint or a config file names a model, and only a name found here is ever built."""
+
+    def _all(self) -> Mapping[str, ModelSpec]:
+        return registered(BUILTIN)
+
+    def __getitem__(self, name):
+        return self._all()[name]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self):
+        return len(self._all())
+
+    def __repr__(self):
+        return f"MODELS({', '.join(self._all())})"
+
+
+MODELS: Mapping[str, ModelSpec] = _Registry()
+
+
 def model_names(kind: str | None = None) -> list[str]:
     """Every model's name, or those of one kind (``"neural"`` or ``"baseline"``)."""
     if kind is not None and kind not in KINDS:
@@ -94,14 +81,19 @@ def model_names(kind: str | None = None) -> list[str]:
 
 def model_spec(name: str) -> ModelSpec:
     """The model called ``name``; case, ``-`` and ``_`` are ignored (``"V-SKNN"`` is ``vsknn``)."""
+    if name in MODELS:
+        return MODELS[name]
     key = str(name).lower().replace("-", "").replace("_", "")
     if key not in MODELS:
-        raise ValueError(f"unknown model '{name}': choose one of {', '.join(MODELS)}")
+        raise ValueError(f"unknown model '{name}': choose one of {', '.join(MODELS)}; a model of your own is "
+                         "registered by installing its package (entry point 'fgnn.models') or setting "
+                         "FGNN_MODELS=module:Class (docs/own-model.md)")
     return MODELS[key]
 
 
 def is_neural(name) -> bool:
-    """True for a model trained by gradient (FGNN, SR-GNN); False for a baseline or an unknown name."""
+    """True for a model trained by gradient (FGNN, SR-GNN, a plugin with ``trainable = True``); False
+    for a baseline or an unknown name."""
     spec = MODELS.get(name)
     return spec is not None and spec.kind == "neural"
 
@@ -131,5 +123,17 @@ def preset_params(model: str, preset) -> dict:
     presets = model_spec(model).presets
     if preset not in presets:
         have = f"its presets are {', '.join(presets)}" if presets else "it has no presets"
-        raise ValueError(f"model '{model}' has no preset '{preset}': {have}")
+        raise ConfigError(f"model '{model}' has no preset '{preset}': {have}")
     return dict(presets[preset])
+
+
+def plugin_names() -> list[str]:
+    """The models registered by plugins (docs/own-model.md), in the order they were found."""
+    return [name for name, spec in MODELS.items() if spec.plugin is not None]
+
+
+def not_registered_message(name, recorded=None) -> str:
+    """The one message for a model name that is not registered (a checkpoint's ``model_name``);
+    ``recorded`` is the plugin the checkpoint records (``{"class", "package", "version"}``), named
+    in the message and never imported."""
+    return not_registered(name, list(MODELS), recorded)

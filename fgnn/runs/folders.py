@@ -287,7 +287,6 @@ def _gone(run_dir: Path, seen: dict) -> dict:
     status.update(state="failed", error=GONE + next_step(run_dir),
                   finished=status.get("updated") or last_write or time.time())
     if status.get("processes"):  # a data-parallel run: name the processes that are gone
-        from fgnn.runs.folders import lost_message, lost_processes
 
         lost = lost_processes(status)
         if lost:

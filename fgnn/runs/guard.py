@@ -19,8 +19,10 @@ from pathlib import Path
 
 import torch
 
-from fgnn.data.dataset import DataError
-from fgnn.runs.folders import process_start_time
+from fgnn.atomic import is_full, remove_orphans
+from fgnn.errors import CheckpointError, RunFailed, RunFolderError
+from fgnn.models.checkpoint import load_checkpoint
+from fgnn.runs.folders import pid_alive, process_start_time, read_json, read_status
 
 try:
     import fcntl
@@ -32,15 +34,6 @@ LOCK_FILE = "run.lock"
 RESUME_MAY_CHANGE = ("epochs", "num_threads", "device", "amp", "eval_batch_size", "log_every", "name", "nproc")
 RUN_FILES = ("config.json", "status.json", "metrics.jsonl", "best.pt", "last.pt")
 CHECKPOINTS = ("best.pt", "last.pt")
-
-
-class RunFolderError(DataError):
-    """The run folder cannot be used as asked: in use, holds another run, not writable, full."""
-
-
-class RunFailed(DataError):
-    """The run started and ended ``failed`` (status.json says why, where it could be written):
-    ``fgnn train`` exits with code 1, not 2 (a refusal before any work)."""
 
 
 class TrainingDiverged(RunFailed):
@@ -56,8 +49,6 @@ def folder_error(run_dir: Path, exc: OSError, doing: str = "write to", needed: i
     """One line for an OS error on a run folder (not writable, a file, full): the folder, the file,
     the cause, for a full disk the space needed (``needed`` bytes, where known) and what is free,
     and how to go on (:func:`restart_hint`). ``during_run``: the run had started (exit code 1)."""
-    from fgnn.atomic import is_full
-
     run_dir = Path(run_dir)
     what = exc.strerror or type(exc).__name__
     name = Path(exc.filename).name if getattr(exc, "filename", None) else None
@@ -209,8 +200,6 @@ def _saved_nothing_and_ended(run_dir: Path) -> str | None:
     """The state (failed / cancelled) of the run in ``run_dir`` when it is over and saved no
     checkpoint, so that starting it again loses nothing; None otherwise (a run queued or running,
     or one with a checkpoint)."""
-    from fgnn.runs.folders import read_status
-
     if _has_checkpoint(run_dir):
         return None
     state = read_status(run_dir).get("state")  # a run whose process is gone reads as failed
@@ -230,9 +219,6 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
 
     Once the folder is ours, temporary files that a killed write left behind are removed.
     """
-    from fgnn.models.checkpoint import load_checkpoint
-    from fgnn.runs.folders import read_json
-
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise RunFolderError(f"run folder {run_dir} exists and is a file, not a folder: choose another --run-dir")
@@ -242,57 +228,73 @@ def open_run_folder(run_dir, config: dict, defaults: dict, resume: bool,
         raise folder_error(run_dir, exc, "create") from None
     lock = RunLock(run_dir).acquire()
     try:
-        if not resume:
-            status = read_json(run_dir / "status.json", default=None)
-            queued_for_us = (launch_token is not None and isinstance(status, dict)
-                             and status.get("state") == "queued" and status.get("launch_token") == launch_token)
-            ended = None if queued_for_us or not _holds_run(run_dir) else _saved_nothing_and_ended(run_dir)
-            if _holds_run(run_dir) and not queued_for_us and not ended:
-                state = status.get("state") if isinstance(status, dict) else None
-                raise RunFolderError(
-                    f"run folder {run_dir} already holds a run{f' ({state})' if state else ''}: pass --resume to "
-                    "continue it with the same configuration, or choose another --run-dir")
-            if ended:
-                print(f"run folder {run_dir} holds a run that {ended} before it saved a checkpoint: "
-                      "it starts again from the beginning", file=sys.stderr, flush=True)
-                _forget_run(run_dir)
-            _tidy(run_dir)
-            return lock
-        last = run_dir / "last.pt"
-        status = read_json(run_dir / "status.json", default=None)
-        # cancelled while its data loaded (and maybe queued again by the app's Resume): nothing to lose
-        never_trained = (isinstance(status, dict) and status.get("state") in ("cancelled", "queued")
-                         and not status.get("step") and not (run_dir / "best.pt").exists())
-        if not last.is_file() and not never_trained:
-            if not _holds_run(run_dir):
-                why = " (it holds no run): drop --resume to start a new run in an empty folder"
-            elif (run_dir / "best.pt").exists():
-                why = (": it has best.pt but no last.pt, so the run cannot go on; start a new run in another "
-                       "--run-dir (best.pt stays)")
-            else:
-                why = ": its run saved no checkpoint, so there is nothing to go on from; start it again without --resume"
-            raise RunFolderError(f"run folder {run_dir} has no last.pt to resume from{why}"
-                                 + (" (or choose another --run-dir)" if not _holds_run(run_dir) else ""))
-        if not last.is_file():
-            print(f"run folder {run_dir} was cancelled before its first batch: it starts from the beginning",
-                  file=sys.stderr, flush=True)
-        stored = load_checkpoint(last).get("train_config") if last.is_file() else None
-        if not isinstance(stored, dict):
-            stored = read_json(run_dir / "config.json", default=None)
-        if not isinstance(stored, dict):
-            raise RunFolderError(f"run folder {run_dir}: neither last.pt nor config.json says how the run was "
-                                 "configured, so --resume cannot check it is the same run; start a new run")
-        diffs = config_differences(stored, config, defaults)
-        if diffs:
-            raise RunFolderError(
-                f"run folder {run_dir} holds a run with another configuration ({'; '.join(diffs)}): --resume "
-                f"continues the same run (only {', '.join(RESUME_MAY_CHANGE)} may change); start a new run "
-                "in another --run-dir")
+        if resume:
+            _check_resumable(run_dir, config, defaults)
+        else:
+            _check_fresh(run_dir, launch_token)
         _tidy(run_dir)
         return lock
     except BaseException:
         lock.release()
         raise
+
+
+def _check_fresh(run_dir: Path, launch_token: str | None) -> None:
+    """A fresh run may write here: the folder holds no run, the one queued for it, or one that ended
+    without a checkpoint (that run starts again, its old rows removed)."""
+    status = read_json(run_dir / "status.json", default=None)
+    queued_for_us = (launch_token is not None and isinstance(status, dict)
+                     and status.get("state") == "queued" and status.get("launch_token") == launch_token)
+    ended = None if queued_for_us or not _holds_run(run_dir) else _saved_nothing_and_ended(run_dir)
+    if _holds_run(run_dir) and not queued_for_us and not ended:
+        state = status.get("state") if isinstance(status, dict) else None
+        raise RunFolderError(
+            f"run folder {run_dir} already holds a run{f' ({state})' if state else ''}: pass --resume to "
+            "continue it with the same configuration, or choose another --run-dir")
+    if ended:
+        print(f"run folder {run_dir} holds a run that {ended} before it saved a checkpoint: "
+              "it starts again from the beginning", file=sys.stderr, flush=True)
+        _forget_run(run_dir)
+
+
+def _no_last_checkpoint(run_dir: Path) -> RunFolderError:
+    """Why ``--resume`` cannot go on in a folder without ``last.pt``."""
+    if not _holds_run(run_dir):
+        why = " (it holds no run): drop --resume to start a new run in an empty folder"
+    elif (run_dir / "best.pt").exists():
+        why = (": it has best.pt but no last.pt, so the run cannot go on; start a new run in another "
+               "--run-dir (best.pt stays)")
+    else:
+        why = ": its run saved no checkpoint, so there is nothing to go on from; start it again without --resume"
+    return RunFolderError(f"run folder {run_dir} has no last.pt to resume from{why}"
+                          + (" (or choose another --run-dir)" if not _holds_run(run_dir) else ""))
+
+
+def _check_resumable(run_dir: Path, config: dict, defaults: dict) -> None:
+    """``--resume`` may go on here: a ``last.pt`` (or a run cancelled before its first batch) of the
+    same configuration but for :data:`RESUME_MAY_CHANGE`."""
+    last = run_dir / "last.pt"
+    status = read_json(run_dir / "status.json", default=None)
+    # cancelled while its data loaded (and maybe queued again by the app's Resume): nothing to lose
+    never_trained = (isinstance(status, dict) and status.get("state") in ("cancelled", "queued")
+                     and not status.get("step") and not (run_dir / "best.pt").exists())
+    if not last.is_file() and not never_trained:
+        raise _no_last_checkpoint(run_dir)
+    if not last.is_file():
+        print(f"run folder {run_dir} was cancelled before its first batch: it starts from the beginning",
+              file=sys.stderr, flush=True)
+    stored = load_checkpoint(last).get("train_config") if last.is_file() else None
+    if not isinstance(stored, dict):
+        stored = read_json(run_dir / "config.json", default=None)
+    if not isinstance(stored, dict):
+        raise RunFolderError(f"run folder {run_dir}: neither last.pt nor config.json says how the run was "
+                             "configured, so --resume cannot check it is the same run; start a new run")
+    diffs = config_differences(stored, config, defaults)
+    if diffs:
+        raise RunFolderError(
+            f"run folder {run_dir} holds a run with another configuration ({'; '.join(diffs)}): --resume "
+            f"continues the same run (only {', '.join(RESUME_MAY_CHANGE)} may change); start a new run "
+            "in another --run-dir")
 
 
 def _forget_run(run_dir: Path) -> None:
@@ -307,16 +309,11 @@ def _forget_run(run_dir: Path) -> None:
 
 def _tidy(run_dir: Path) -> None:
     """Temporary files of writes a killed process never finished (docs/run-folders.md)."""
-    from fgnn.atomic import remove_orphans
-    from fgnn.runs.folders import pid_alive
-
     remove_orphans(run_dir, RUN_FILES, pid_alive)
 
 
 def best_from_checkpoint(path) -> dict:
     """The best figures a run has reached, read from its ``best.pt`` (``{}`` when there is none)."""
-    from fgnn.models.checkpoint import CheckpointError, load_checkpoint
-
     path = Path(path)
     if not path.is_file():
         return {}

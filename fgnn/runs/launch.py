@@ -12,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+from fgnn.errors import DataError
 from fgnn.runs.folders import (
     _CHILDREN,
     LAUNCHER_FILE,
@@ -25,6 +26,7 @@ from fgnn.runs.folders import (
     verified_run_pid,
     write_json_atomic,
 )
+from fgnn.runs.guard import _forget_run, describe_holder, lock_holder
 
 
 def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool = False,
@@ -45,12 +47,9 @@ def launch_run(config: dict, run_dir, python: str = sys.executable, resume: bool
     run_dir = Path(run_dir).resolve()  # the child runs from the repository, not from our cwd
     token = uuid.uuid4().hex
     if resume and start_again:
-        from fgnn.data.dataset import DataError
-
         raise DataError("a run either resumes (resume=True) or starts again (start_again=True), not both")
     if start_again:
         _refuse_unless_startable_again(run_dir)
-        from fgnn.runs.guard import _forget_run  # (here: run_guard imports this module and torch)
 
         (run_dir / "STOP").unlink(missing_ok=True)  # the cancel that stopped it is done
         (run_dir / LAUNCHER_FILE).unlink(missing_ok=True)  # the old launcher's pid is not this one
@@ -103,7 +102,6 @@ def _start_again_refusal(run_dir: Path, status: dict) -> str | None:
     if saved:
         return (f"it saved {' and '.join(saved)}, which a new run would replace: resume it, or start a "
                 "new run in another folder")
-    from fgnn.runs.guard import describe_holder, lock_holder  # (here: run_guard imports this module and torch)
 
     holder = lock_holder(run_dir)
     if holder is not None:
@@ -112,8 +110,6 @@ def _start_again_refusal(run_dir: Path, status: dict) -> str | None:
 
 
 def _refuse_unless_startable_again(run_dir: Path) -> None:
-    from fgnn.data.dataset import DataError
-
     why = _start_again_refusal(run_dir, read_status(run_dir)) if run_dir.is_dir() else "there is no such folder"
     if why is not None:
         raise DataError(f"run {run_dir.name} cannot be started again: {why}")
@@ -131,8 +127,6 @@ def start_again_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
     """Start a failed or cancelled run that saved no checkpoint again, from the beginning, in its own
     folder with the config.json there (:func:`can_start_again`); a run that cannot is refused with a
     :class:`~fgnn.data.dataset.DataError` saying why."""
-    from fgnn.data.dataset import DataError
-
     run_dir = Path(run_dir)
     config = read_json(run_dir / "config.json", default=None)
     if not isinstance(config, dict) or not config:
@@ -144,8 +138,6 @@ def start_again_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
 def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
     """Go on with a cancelled or failed run in its own folder (``fgnn train --resume``); a run that
     cannot go on is refused with a :class:`~fgnn.data.dataset.DataError` saying why."""
-    from fgnn.data.dataset import DataError
-
     run_dir = Path(run_dir)
     run = {"path": str(run_dir), "status": read_status(run_dir), "config": read_json(run_dir / "config.json")}
     if not can_resume(run):
@@ -157,8 +149,6 @@ def resume_run(run_dir, python: str = sys.executable) -> subprocess.Popen:
 def fail_queued_run(run_dir, launch_token: str, error: str) -> None:
     """Record ``error`` in a folder launch_run queued for this token, when the run is refused before
     it could write its own status (a bad value in its config, say)."""
-    from fgnn.runs.guard import lock_holder
-
     status = read_json(Path(run_dir) / "status.json", default=None)
     if (isinstance(status, dict) and status.get("state") == "queued" and status.get("launch_token") == launch_token
             and lock_holder(run_dir) is None):  # not while another process writes the folder
@@ -237,8 +227,6 @@ def delete_run(run_dir, root=None) -> None:
 
     A symbolic link in the root is removed as a link: its target, inside the root or not, stays
     (docs/run-folders.md). The folder's name is taken as it is (a trailing space is part of it)."""
-    from fgnn.data.dataset import DataError
-
     root = Path(root) if root is not None else checkpoints_root()
     given = Path(os.path.abspath(run_dir))  # not resolved: the last part may be a link, removed as one
     run_dir = given.parent.resolve() / given.name
@@ -251,7 +239,6 @@ def delete_run(run_dir, root=None) -> None:
         return
     if read_status(run_dir).get("state") in ("running", "queued"):
         raise DataError(f"run {run_dir.name} is still running: cancel it first")
-    from fgnn.runs.guard import describe_holder, lock_holder
 
     holder = lock_holder(run_dir)
     if holder is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from fgnn.data.dataset import DataError
+from fgnn.errors import DataError
 
 
 def resolve_device(name: str) -> torch.device:

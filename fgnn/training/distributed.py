@@ -36,9 +36,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import Tensor
+from torch.nn.parallel import DistributedDataParallel
 
-from fgnn.runs.folders import lost_processes
+from fgnn.errors import DataError
+from fgnn.evaluation.evaluate import rank_targets
+from fgnn.runs.folders import lost_processes, read_json, write_json_atomic
+from fgnn.training.device import device_description, resolve_device
 
 # Several processes agree on a stop request once every STOP_EVERY batches: one 4-byte gloo
 # all-reduce (measured 0.6 ms on the loaded 2-core machine, tens of microseconds on a quiet one),
@@ -90,8 +95,6 @@ class Context:
         """True when any process asks to stop; every process gets the same answer."""
         if not self.active:
             return bool(flag)
-        import torch.distributed as dist
-
         t = torch.tensor([1 if flag else 0], dtype=torch.int32)
         dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self.control)
         return bool(t.item())
@@ -100,8 +103,6 @@ class Context:
         """Sum over processes divided by ``world`` (a copy; ``value`` may live on the GPU)."""
         if not self.active:
             return value
-        import torch.distributed as dist
-
         out = value.detach().clone()
         dist.all_reduce(out)
         return out / self.world
@@ -109,8 +110,6 @@ class Context:
     def gather_objects(self, obj) -> list:
         if not self.active:
             return [obj]
-        import torch.distributed as dist
-
         out = [None] * self.world
         dist.all_gather_object(out, obj, group=self.control)
         return out
@@ -119,16 +118,12 @@ class Context:
         """Rank 0's ``obj`` on every process (resume: only rank 0 reads the run folder)."""
         if not self.active:
             return obj
-        import torch.distributed as dist
-
         box = [obj if self.is_main else None]
         dist.broadcast_object_list(box, src=0, group=self.control)
         return box[0]
 
     def barrier(self) -> None:
         if self.active:
-            import torch.distributed as dist
-
             dist.barrier(group=self.control)
 
     def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
@@ -137,20 +132,14 @@ class Context:
         autograd has accumulated it, so nothing may be added to it afterwards (fgnn.models.neural)."""
         if not self.active:
             return model
-        from torch.nn.parallel import DistributedDataParallel
-
         model.lookup_grad_in_place = False
         return DistributedDataParallel(model)  # batches are already on this process's device
 
     # ---- evaluation -----------------------------------------------------------------------
     def rank_targets(self, model, pairs, batch_size: int, device) -> Tensor:
         """:func:`fgnn.evaluation.evaluate.rank_targets` over all processes: same ranks, same order."""
-        from fgnn.evaluation.evaluate import rank_targets
-
         if not self.active:
             return rank_targets(model, pairs, batch_size=batch_size, device=device)
-        import torch.distributed as dist
-
         n = len(pairs)
         mine = eval_index(n, batch_size, self.rank, self.world)
         local = rank_targets(model, pairs.subset(mine), batch_size=batch_size, device=device)
@@ -171,8 +160,6 @@ class Context:
         return lost_processes({"processes": self.processes})
 
     def describe(self, device: torch.device) -> str:
-        from fgnn.training.device import device_description
-
         return f"{self.world} x {device_description(device)}, {self.backend}" if self.active else device_description(device)
 
 
@@ -200,14 +187,9 @@ def timeout_s() -> float:
 
 def init(device_name: str) -> tuple[Context, torch.device]:
     """Join the process group torchrun set up; the device of this process. Alone: no-op."""
-    from fgnn.data.dataset import DataError
-    from fgnn.training.device import resolve_device
-
     rank, world, local = env_world()
     if world <= 1:
         return SINGLE, resolve_device(device_name)
-    import torch.distributed as dist
-
     want_cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
     if want_cuda:
         if not torch.cuda.is_available():
@@ -233,11 +215,8 @@ def init(device_name: str) -> tuple[Context, torch.device]:
 
 
 def shutdown(ctx: Context) -> None:
-    if ctx.active:
-        import torch.distributed as dist
-
-        if dist.is_initialized():
-            dist.destroy_process_group()
+    if ctx.active and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 
@@ -245,10 +224,9 @@ def launch(argv: list[str], nproc: int, run_dir: Path) -> int:
     """``fgnn train --nproc N``: start ``python -m fgnn train ARGV`` N times through torchrun's API
     (the elastic agent, rendezvous on localhost). Returns an exit code; when a process fails, the
     run's status names the rank that failed first (a killed one before those it took down)."""
-    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
-
-    from fgnn.runs.folders import read_json, write_json_atomic
+    # (here: the elastic launcher's modules are only needed by the process that starts torchrun workers)
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError  # noqa: PLC0415
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch  # noqa: PLC0415
 
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=f"fgnn-{uuid.uuid4().hex[:12]}",
                           rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0,

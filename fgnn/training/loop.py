@@ -9,6 +9,7 @@ import dataclasses
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -16,20 +17,20 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from fgnn.atomic import tensor_bytes
-from fgnn.data.dataset import DataError, PreparedDataset
+from fgnn.data.dataset import PreparedDataset
 from fgnn.data.sessions import GraphBatchLoader
+from fgnn.errors import DataError, FGNNError, RunFailed
 from fgnn.evaluation.evaluate import rank_targets
 from fgnn.evaluation.metrics import summarize
 from fgnn.models import build_model
 from fgnn.models.checkpoint import check_dataset, checkpoint_dict, load_checkpoint, save_checkpoint
-from fgnn.models.validation import validate_train_config
 from fgnn.runs import folders
 from fgnn.runs.folders import MetricsWriter, RunStatus, process_start_time, read_json, write_json_atomic
 from fgnn.runs.guard import (
     FiniteLossGuard,
-    RunFailed,
     RunLock,
     best_from_checkpoint,
     check_finite_state,
@@ -37,7 +38,7 @@ from fgnn.runs.guard import (
     open_run_folder,
 )
 from fgnn.training import distributed
-from fgnn.training.config import TrainConfig
+from fgnn.training.config import TrainConfig, validate_train_config
 from fgnn.training.prefetch import BatchPrefetcher
 
 
@@ -103,7 +104,7 @@ class _Tensorboard:
         if run_dir is None:  # a process other than rank 0 writes no events
             return
         try:
-            from torch.utils.tensorboard import SummaryWriter
+            from torch.utils.tensorboard import SummaryWriter  # noqa: PLC0415 (tensorboard is optional and slow to import: only with --tensorboard)
 
             self.writer = SummaryWriter(str(run_dir))
         except (ImportError, OSError):  # tensorboard is optional; a folder it cannot write is not fatal
@@ -271,15 +272,15 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
     stop.immediate = False  # a second SIGTERM must not interrupt writing the final status
     if _interrupted(exc) and not isinstance(exc, KeyboardInterrupt):  # a cancel that some code wrapped
         exc = KeyboardInterrupt("cancelled (SIGTERM)")
-    if isinstance(exc, OSError) and not isinstance(exc, DataError):  # a full or read-only run folder
+    if isinstance(exc, OSError) and not isinstance(exc, FGNNError):  # a full or read-only run folder
         exc = folder_error(run_dir, exc, during_run=True)
     status.update(state="failed", finished=time.time(), updated=time.time(),
-                  error=str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}")
+                  error=str(exc) if isinstance(exc, FGNNError) else f"{type(exc).__name__}: {exc}")
     if isinstance(exc, KeyboardInterrupt):
         status.update(state="cancelled", error=None)
         if status.writes:
             stop.stop_file.unlink(missing_ok=True)  # the cancel is done
-    lost = ctx.lost_processes() if ctx.active and not isinstance(exc, DataError) else []
+    lost = ctx.lost_processes() if ctx.active and not isinstance(exc, FGNNError) else []
     if lost:  # a peer died: name it rather than the broken connection it left behind
         status.update(error=folders.lost_message(lost), lost_rank=lost[0]["rank"])
     try:
@@ -290,7 +291,7 @@ def _record_failure(exc: BaseException, status: RunStatus, stop: _StopFlag, ctx:
             exc = type(exc)(f"{exc}; {also}")
         else:
             print(f"error: {folder_error(run_dir, write_exc)}", file=sys.stderr)
-    if not isinstance(exc, (DataError, KeyboardInterrupt)) and not lost:
+    if not isinstance(exc, (FGNNError, KeyboardInterrupt)) and not lost:
         traceback.print_exc()
     return exc
 
@@ -310,8 +311,6 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def _main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
@@ -325,7 +324,7 @@ def _fit_baseline(model, ds, test_pairs, cfg: TrainConfig, records: RunRecords) 
     row = {"kind": "eval", "epoch": 1, "step": 0, "split": records.status.get("selected_on", "test"), **metrics,
            "fit_s": fit_s, "eval_s": time.time() - t0, "time": time.time()}
     records.log(row, 1)
-    ckpt = checkpoint_dict(model, ds, epoch=1, metrics=metrics, extra={"train_config": cfg.to_dict()})
+    ckpt = checkpoint_dict(model, ds, epoch=1, metrics=metrics, extra={"train_config": cfg.to_dict()}, spec=cfg.data)
     records.save(ckpt, "best.pt")
     records.save(ckpt, "last.pt")
     records.status.end("finished", epoch=1, best={**metrics, "epoch": 1}, last=metrics)
@@ -421,8 +420,6 @@ class NeuralRun:
 
     def run_epoch(self, epoch: int, first: int, loss_so_far: float, progress: bool) -> EpochDone:
         """Train epoch ``epoch`` (0-based) from batch ``first`` of its order until its end or a stop."""
-        from tqdm import tqdm
-
         cfg, ctx, device = self.cfg, self.ctx, self.device
         self.model.train()
         gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
@@ -490,7 +487,7 @@ class NeuralRun:
         if partial:  # where in the epoch's batch order to go on, and the loss so far
             extra.update(epoch_batches_done=batches_done, epoch_loss_sum=loss_sum)
         self.records.save(checkpoint_dict(self.model, self.ds, epoch=epoch_done, metrics=metrics,
-                                          global_step=self.global_step, extra=extra), "last.pt")
+                                          global_step=self.global_step, extra=extra, spec=self.cfg.data), "last.pt")
 
     def save_cancelled(self, epoch: int, done: EpochDone) -> None:
         """A stop mid-epoch: ``last.pt`` with the batch position, the run marked cancelled."""
@@ -521,7 +518,8 @@ class NeuralRun:
         if not self.best or metrics[self.key] > self.best.get(self.key, -1):
             self.best = {**metrics, "epoch": epoch + 1}
             self.records.save(checkpoint_dict(self.model, self.ds, epoch=epoch + 1, metrics=metrics,
-                                              global_step=self.global_step, extra={"train_config": cfg.to_dict()}),
+                                              global_step=self.global_step, extra={"train_config": cfg.to_dict()},
+                                              spec=cfg.data),
                               "best.pt")
         self.save_last(epoch + 1, metrics, partial=False)
         self.status.write(epoch=epoch + 1, step=self.global_step, best=self.best, last=metrics, updated=time.time())

@@ -13,6 +13,7 @@ drawing that spans about ``[-1, 1]``; sizes in pixels are named ``*_px``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import networkx as nx
@@ -222,7 +223,7 @@ def parallel_edge_bends(pairs: Sequence[tuple[int, int]]) -> tuple[list[float], 
     for t, p in enumerate(pairs):
         occurrences.setdefault(tuple(p), []).append(t)
     bends, scales = [], []
-    for t, (base, (s, d)) in enumerate(zip(edge_bends(pairs), pairs)):
+    for t, (base, (s, d)) in enumerate(zip(edge_bends(pairs), pairs, strict=True)):
         copies = occurrences[(s, d)]
         j = copies.index(t)
         bends.append(0.0 if s == d else base + (j - (len(copies) - 1) / 2) * 0.25)
@@ -347,7 +348,13 @@ def _side_rank(name: str, order: tuple[str, str]) -> int:
 
 
 def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[str]:
-    """A text position per node that keeps its label clear of its edges and of its self-loop
+    """A text position per node: the first of its :func:`label_side_ranking`."""
+    return [ranked[0][0] for ranked in label_side_ranking(pos, edges)]
+
+
+def label_side_ranking(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[list[tuple[str, float]]]:
+    """Per node, every compass text position with its room (radians, up to a quarter turn), best
+    first; the best is the text position that keeps its label clear of its edges and of its self-loop
     (drawn into the widest empty angle, as :func:`edge_objects` does, and filling
     :data:`LOOP_SPREAD` either side of it): the compass direction
     farthest, in angle, from all of them, where a quarter turn counts as clear (among clear sides,
@@ -360,7 +367,7 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
             loops.add(s)
         neighbours.setdefault(s, set()).add(d)
         neighbours.setdefault(d, set()).add(s)
-    out = []
+    out: list[list[tuple[str, float]]] = []
     for node in range(len(pos)):
         taken = [math.atan2(*(pos[m] - pos[node])[::-1]) for m in neighbours.get(node, ())
                  if m != node and float(np.hypot(*(pos[m] - pos[node]))) > 0]
@@ -370,7 +377,7 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
             # a loop is a circle, not a line: it fills the angles either side of its direction
             taken += [a - LOOP_SPREAD, a, a + LOOP_SPREAD]
         if not taken:
-            out.append("top center")
+            out.append([("top center", math.pi / 2)] + [(name, math.pi / 2) for name in _COMPASS if name != "top center"])
             continue
 
         def room(direction, taken=taken) -> float:
@@ -381,9 +388,120 @@ def label_positions(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> list[s
         # a quarter turn from everything is clear enough; among clear sides, above or below first
         # (a label beside a node at the drawing's edge runs off the figure)
         order = ("top center", "bottom center") if node % 2 == 0 else ("bottom center", "top center")
-        out.append(max(_COMPASS, key=lambda name, order=order: (
-            round(min(room(_COMPASS[name]), math.pi / 2), 6), _side_rank(name, order))))
+        rooms = {name: round(min(room(_COMPASS[name]), math.pi / 2), 6) for name in _COMPASS}
+        out.append([(name, rooms[name]) for name in sorted(
+            _COMPASS, key=lambda name, order=order: (rooms[name], _side_rank(name, order)), reverse=True)])
     return out
+
+
+# --------------------------------------------------------------------------- labels clear of each other
+#: A side of a node whose room (angle from its edges) is below this is never taken to dodge a label.
+DODGE_MIN_ROOM = math.pi / 4
+EDGE_TEXT_SIDES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def text_size_px(text: str, font: float = 12.0) -> tuple[float, float]:
+    """An estimate of the ``(width, height)`` in px of a plotly text (``<br>`` lines, tags dropped)."""
+    lines = [re.sub(r"<[^>]+>", "", line) for line in str(text).split("<br>")] or [""]
+    return 0.62 * font * max(len(line) for line in lines) + 4.0, 1.3 * font * len(lines) + 2.0
+
+
+def side_rect(centre, side: str, clear: float, size) -> tuple[float, float, float, float]:
+    """The box ``(x0, y0, x1, y1)`` (px, y up) of a text of ``size`` written on ``side`` of
+    ``centre``, starting ``clear`` px from it (as :func:`node_label_annotations` anchors it)."""
+    dx, dy = _COMPASS[side]
+    ax, ay = centre[0] + dx * clear, centre[1] + dy * clear
+    w, h = size
+    x0 = ax if dx > 0.1 else ax - w if dx < -0.1 else ax - w / 2
+    y0 = ay if dy > 0.1 else ay - h if dy < -0.1 else ay - h / 2
+    return x0, y0, x0 + w, y0 + h
+
+
+def _area(r, rects) -> float:
+    """How much of box ``r`` the ``rects`` cover (px², summed)."""
+    return sum(max(0.0, min(r[2], q[2]) - max(r[0], q[0])) * max(0.0, min(r[3], q[3]) - max(r[1], q[1])) for q in rects)
+
+
+def overlaps_any(r, rects, gap: float = 2.0) -> bool:
+    """Whether box ``r`` comes within ``gap`` px of any of ``rects`` (boxes ``(x0, y0, x1, y1)``)."""
+    return any(r[0] < q[2] + gap and q[0] < r[2] + gap and r[1] < q[3] + gap and q[1] < r[3] + gap for q in rects)
+
+
+def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[tuple[str, float]]],
+                     clear_px: Sequence[float], node_px: Sequence[float], *, font: float = 12.0,
+                     edge_px=None, edge_text: Sequence[str] = (), edge_clear: float = 5.0,
+                     edge_font: float = 12.0) -> tuple[list[str], list[str]]:
+    """``(node label sides, edge text positions)`` that keep the texts of a drawing clear of each
+    other and of the nodes. Each node's label takes the first side of its ranking
+    (:func:`label_side_ranking`) whose box (an estimate: :func:`text_size_px`) meets no text placed
+    before it and no other node, among the sides clear of its edges (room at least
+    :data:`DODGE_MIN_ROOM`); else the first such side whatever its room; else the first that meets
+    no text (over a node); else the side where it meets the least text. Then each edge's text (at ``edge_px``, the edges'
+    midpoints) takes the first of :data:`EDGE_TEXT_SIDES` that meets no text and no node, else no
+    text, else the least text. Positions are in px with y up; ``pos_px`` / ``edge_px`` may hold several layouts (one
+    per scale the figure may be drawn at, stacked on a first axis): a side must be clear in all."""
+    nodes = np.asarray(pos_px, dtype=float).reshape(-1, len(ranking), 2) if len(ranking) else np.zeros((1, 0, 2))
+    n_layouts = nodes.shape[0]
+    edges = None if edge_px is None else np.asarray(edge_px, dtype=float).reshape(n_layouts, -1, 2)
+    node_boxes = [[(x - r / 2, y - r / 2, x + r / 2, y + r / 2) for (x, y), r in zip(layout, node_px, strict=True)]
+                  for layout in nodes]
+    placed: list[list[tuple]] = [[] for _ in range(n_layouts)]
+
+    def clear_of(rects_of, centres, side, clear, size, skip=None) -> bool:
+        return all(not overlaps_any(side_rect(centres[k], side, clear, size), rects_of(k)) for k in range(n_layouts))
+
+    sides = []
+    for i, ranked in enumerate(ranking):
+        label = labels[i] if i < len(labels) else ""
+        if not label:
+            sides.append(ranked[0][0])
+            continue
+        size = text_size_px(label, font)
+        centres = nodes[:, i]
+        no_text = [side for side, _ in ranked if clear_of(lambda k: placed[k], centres, side, clear_px[i], size)]
+        no_node = [side for side in no_text if clear_of(
+            lambda k: node_boxes[k][:i] + node_boxes[k][i + 1:], centres, side, clear_px[i], size)]
+        roomy = [side for side, room in ranked if side in no_node and (room >= DODGE_MIN_ROOM or side == ranked[0][0])]
+        choice = (roomy or no_node or no_text or [min(
+            (side for side, _ in ranked),
+            key=lambda side: sum(_area(side_rect(centres[k], side, clear_px[i], size), placed[k]) for k in range(n_layouts)))])[0]
+        sides.append(choice)
+        for k in range(n_layouts):
+            placed[k].append(side_rect(centres[k], choice, clear_px[i], size))
+    edge_sides = []
+    for j, text in enumerate(edge_text):
+        if not text or edges is None:
+            edge_sides.append(EDGE_TEXT_SIDES[0])
+            continue
+        size = text_size_px(text, edge_font)
+        centres = edges[:, j]
+        no_text = [side for side in EDGE_TEXT_SIDES if clear_of(lambda k: placed[k], centres, side, edge_clear, size)]
+        no_node = [side for side in no_text if clear_of(lambda k: node_boxes[k], centres, side, edge_clear, size)]
+        choice = (no_node or no_text or [min(EDGE_TEXT_SIDES, key=lambda side: sum(
+            _area(side_rect(centres[k], side, edge_clear, size), placed[k]) for k in range(n_layouts)))])[0]
+        edge_sides.append(choice)
+        for k in range(n_layouts):
+            placed[k].append(side_rect(centres[k], choice, edge_clear, size))
+    return sides, edge_sides
+
+
+def graph_height(n_nodes: int) -> int:
+    """The height (px) of a node-link drawing of ``n_nodes``: 480, and taller from 9 nodes on (up
+    to 800), so that the labels of a larger graph find room beside each other."""
+    return int(min(800, 480 + 30 * max(0, n_nodes - 8)))
+
+
+#: The scales (relative to the height-limited one) a drawing's labels are placed for: a figure in a
+#: narrow column is limited by its width and drawn smaller, its labels keeping their size.
+LABEL_SCALES = (1.0, 0.75)
+
+
+def graph_pixels(points: np.ndarray, height: int = 480) -> float:
+    """Pixels per unit of a :func:`graph_layout` of ``points`` (equal-aspect axes, the height the
+    limit: its plot area is ``height`` less the margins)."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    span_y = float(hi[1] - lo[1]) + 2 * GRAPH_PAD
+    return (height - GRAPH_MARGIN["t"] - GRAPH_MARGIN["b"]) / span_y
 
 
 #: Pixels between a node's outermost mark (the node, or a ring around it) and its label.
@@ -422,7 +540,7 @@ def node_label_annotations(pos: np.ndarray, text: Sequence[str], sides: Sequence
     that it clears the node and any ring around it (a marker's own text starts 1.25 x its radius
     out, on a "current interest" ring's line)."""
     out = []
-    for i, (label, side, clear) in enumerate(zip(text, sides, clear_px)):
+    for i, (label, side, clear) in enumerate(zip(text, sides, clear_px, strict=True)):
         if not label:
             continue
         dx, dy = _COMPASS[side]
@@ -436,13 +554,17 @@ def node_label_annotations(pos: np.ndarray, text: Sequence[str], sides: Sequence
     return out
 
 
+GRAPH_PAD = 0.3  # data units around a drawing's points
+GRAPH_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
+
+
 def graph_layout(points: np.ndarray, title: str, annotations: list[dict], height: int = 480) -> dict:
     """Layout of a node-link drawing: hidden equal-aspect axes that fit every point."""
     lo, hi = points.min(axis=0), points.max(axis=0)
-    pad = 0.3
+    pad = GRAPH_PAD
     return {
         "title": {"text": title}, "annotations": annotations, "height": height, "plot_bgcolor": "white",
-        "showlegend": False, "hovermode": "closest", "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "showlegend": False, "hovermode": "closest", "margin": dict(GRAPH_MARGIN),
         "xaxis": {"visible": False, "range": [float(lo[0] - pad), float(hi[0] + pad)]},
         "yaxis": {"visible": False, "range": [float(lo[1] - pad), float(hi[1] + pad)],
                    "scaleanchor": "x", "scaleratio": 1},
@@ -463,16 +585,27 @@ def graph_figure(pos: np.ndarray, edges: list[dict], node_px: np.ndarray, nodes:
     trace records the side in ``textposition``) but do not draw it: plotly writes a marker's text
     1.25 x its radius out, on the line of a ring around it."""
     traces, annotations, paths = edge_objects(pos, edges, node_px)
-    if edges:
-        traces.append(edge_info_trace(paths, edges, edge_marker or {}, edge_textfont))
     pairs = [(e["src"], e["dst"]) for e in edges]
     captions, ring_px = ring_captions(pos, rings)
-    traces.extend({**ring, "mode": "markers"} for ring in rings)  # their text goes with the node's label
-    sides = label_positions(pos, pairs)
     clear = [max(float(node_px[i]) / 2, ring_px.get(i, 0.0)) + LABEL_GAP_PX for i in range(len(pos))]
     text = list(nodes.get("text") or [""] * len(pos))
     labels = ["<br>".join(([t] if t else []) + captions.get(i, [])) for i, t in enumerate(text)]
+    points = np.vstack([pos] + paths) if paths else pos
+    # every label and edge text on a side where it meets no other text (estimated in px)
+    height = graph_height(len(pos))
+    scales = [graph_pixels(points, height) * f for f in LABEL_SCALES]
+    info = edge_info_trace(paths, edges, edge_marker or {}, edge_textfont) if edges else None
+    edge_px = np.stack([np.column_stack([info["x"], info["y"]]) * sc for sc in scales]) if info else None
+    marks = [max(float(node_px[i]), 2 * ring_px.get(i, 0.0)) for i in range(len(pos))]
+    sides, edge_sides = declutter_labels(
+        np.stack([pos * sc for sc in scales]), labels, label_side_ranking(pos, pairs), clear, marks,
+        edge_px=edge_px, edge_text=info["text"] if info else (),
+        edge_clear=float((edge_marker or {}).get("size", 6)) / 2 + 3,
+        edge_font=float((edge_textfont or {}).get("size", 12)))
+    if info:
+        info["textposition"] = edge_sides
+        traces.append(info)
+    traces.extend({**ring, "mode": "markers"} for ring in rings)  # their text goes with the node's label
     annotations += node_label_annotations(pos, labels, sides, clear)
     traces.append({**nodes, "mode": "markers", "textposition": sides})
-    points = np.vstack([pos] + paths) if paths else pos
-    return go.Figure(data=traces, layout=graph_layout(points, title, annotations))
+    return go.Figure(data=traces, layout=graph_layout(points, title, annotations, height=height))

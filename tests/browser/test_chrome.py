@@ -1,4 +1,4 @@
-"""Real browser: what every visitor sees around the pages (issue 28). No "Deploy" button or
+"""Real browser: what every visitor sees around the pages. No "Deploy" button or
 developer menu (`.streamlit/config.toml`), and no absolute server path on any page: not the
 checkpoints root, the dataset cache, the uploads folder or the repository, even for a run whose
 config, error and log name them (fgnn.app.serving.hide_server_paths)."""

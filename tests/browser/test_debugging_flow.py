@@ -1,5 +1,5 @@
 """Real browser: follow a miss from Inspect into the builder, see the true next item's rank there,
-choose another checkpoint of the same dataset and see its rank too (issue 14's debugging flow)."""
+choose another checkpoint of the same dataset and see its rank too."""
 from __future__ import annotations
 
 import re

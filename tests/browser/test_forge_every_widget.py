@@ -1,6 +1,6 @@
 """Every page, every widget, values that were not offered, sent over the app's own websocket
 (tests/forge_support.py): nothing outside what was offered is read, nothing of a server file is
-shown, no traceback, and no run folder is touched (issue 23, docs/serving.md "One boundary").
+shown, no traceback, and no run folder is touched (docs/serving.md "One boundary").
 
 The server is served read-only, so a forged click on a disabled button (Start training, Delete
 run, Cancel) is a forgery too. Planted outside the checkpoints root: a real checkpoint and a click

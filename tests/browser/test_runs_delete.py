@@ -1,5 +1,5 @@
 """Real browser: Runs -> Delete. Typing the run's name and clicking "Delete run" at once (the click
-also ends the typing) deletes the run with that one click (issue 14, bug 7: the first click after
+also ends the typing) deletes the run with that one click (the first click after
 typing used to be swallowed); a wrong name deletes nothing; a shipped run cannot be deleted."""
 from __future__ import annotations
 

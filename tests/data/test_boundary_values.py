@@ -1,4 +1,4 @@
-"""Values that cross the boundary into the readers (issue 23): a header naming one column twice, a time
+"""Values that cross the boundary into the readers: a header naming one column twice, a time
 column mixing seconds and milliseconds, and messages about a server file that name the column and the
 line but never quote what the file holds."""
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from fgnn.app.uploads import load_source
-from fgnn.data.dataset import DataError
 from fgnn.data.readers import content_withheld
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec
+from fgnn.errors import DataError
 
 MARKER = "SECRET-LINE-123"
 

@@ -1,4 +1,4 @@
-"""Values in the right format but out of range (issue 13, item 2 and the weak cases): ids stay
+"""Values in the right format but out of range: ids stay
 exact or are refused naming the line; devices, FIFOs, gzip and UTF-16 files get one message."""
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fgnn.data.dataset import DataError
 from fgnn.data.readers import content_withheld, parse_id_column, read_csv_log, read_diginetica
 from fgnn.data.registry import load_dataset
+from fgnn.errors import DataError
 
 from .conftest import cache_entries
 

@@ -1,4 +1,4 @@
-"""A dataset cache on a full disk (issue 23, docs/data-formats.md): loading works without the cache,
+"""A dataset cache on a full disk (docs/data-formats.md): loading works without the cache,
 with one warning line naming the cache folder, and no temporary file left behind."""
 from __future__ import annotations
 

@@ -38,11 +38,11 @@ def check_invariants(seq, g):
     assert set(g.x.tolist()) <= set(seq)  # every node appears in the sequence
     assert g.x[g.click_nodes].tolist() == seq
     assert g.sequence.tolist() == seq and g.length == n
-    pairs = list(zip(g.edge_index[0].tolist(), g.edge_index[1].tolist()))
+    pairs = list(zip(g.edge_index[0].tolist(), g.edge_index[1].tolist(), strict=True))
     assert len(set(pairs)) == len(pairs)  # repeated transitions merged
-    transitions = Counter(zip(g.click_nodes[:-1].tolist(), g.click_nodes[1:].tolist()))
-    assert dict(zip(pairs, g.edge_weight.tolist())) == {k: float(v) for k, v in transitions.items()}
-    assert pairs == list(dict.fromkeys(zip(g.click_nodes[:-1].tolist(), g.click_nodes[1:].tolist())))
+    transitions = Counter(zip(g.click_nodes[:-1].tolist(), g.click_nodes[1:].tolist(), strict=True))
+    assert dict(zip(pairs, g.edge_weight.tolist(), strict=True)) == {k: float(v) for k, v in transitions.items()}
+    assert pairs == list(dict.fromkeys(zip(g.click_nodes[:-1].tolist(), g.click_nodes[1:].tolist(), strict=True)))
     out_deg = Counter(s for s, _ in pairs)
     in_deg = Counter(r for _, r in pairs)
     assert torch.equal(g.out_degree_inv, torch.tensor([1.0 / out_deg[s] for s, _ in pairs], dtype=torch.float))

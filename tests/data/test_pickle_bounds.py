@@ -1,4 +1,4 @@
-"""SR-GNN pickles that would allocate gigabytes from a few bytes are refused first (issue 13):
+"""SR-GNN pickles that would allocate gigabytes from a few bytes are refused first:
 an id of 10^9 (every table would be sized by it) and one list referenced many times."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
-from fgnn.data.dataset import DataError
 from fgnn.data.readers import read_srgnn_folder
 from fgnn.data.registry import load_dataset
+from fgnn.errors import DataError
 
 from .conftest import cache_entries
 

@@ -11,10 +11,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fgnn.data.dataset import DataError
 from fgnn.data.protocol import apply_protocol, prepared_from_srgnn, sessions_from_augmented
 from fgnn.data.readers import read_diginetica, read_srgnn_folder
 from fgnn.data.sessions import SessionPairs
+from fgnn.errors import DataError
 
 from .conftest import SAMPLE_VIEWS, shared_folder
 
@@ -72,7 +72,7 @@ def pairs_as_lists(pairs: SessionPairs):
 
 def sample_rows():
     df = read_diginetica(SAMPLE_VIEWS)
-    return list(zip(df.session.tolist(), df.item.tolist(), df.time.tolist(), df.date.tolist())), df
+    return list(zip(df.session.tolist(), df.item.tolist(), df.time.tolist(), df.date.tolist(), strict=True)), df
 
 
 def test_sample_checked_values():

@@ -6,7 +6,6 @@ import pickle
 import numpy as np
 import pytest
 
-from fgnn.data.dataset import DataError
 from fgnn.data.readers import (
     RestrictedUnpickler,
     detect_format,
@@ -18,6 +17,7 @@ from fgnn.data.readers import (
     read_yoochoose,
 )
 from fgnn.data.registry import load_dataset
+from fgnn.errors import DataError
 
 from .conftest import SAMPLE_VIEWS, cache_entries, shared_folder
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from fgnn.data import registry
-from fgnn.data.dataset import DataError
 from fgnn.data.registry import PIPELINE_VERSION, list_datasets, load_dataset
+from fgnn.errors import DataError
 
 from .conftest import SAMPLE_VIEWS, SHARED_DATA, cache_entries, shared_folder
 
@@ -27,7 +27,7 @@ def test_bundled_sample_checked_values_and_categories():
     assert ds.summary() == {"name": "diginetica-sample", "n_items": 309, "train_sessions": 469,
                             "test_sessions": 39, "train_pairs": 1205, "test_pairs": 99}
     cats = pd.read_csv(SAMPLE_VIEWS.parent / "product-categories.csv", sep=";")
-    lookup = dict(zip(cats.itemId, cats.categoryId))
+    lookup = dict(zip(cats.itemId, cats.categoryId, strict=True))
     assert ds.categories.shape == (310,) and int(ds.categories[0]) == -1
     assert ds.categories[1:].tolist() == [lookup.get(i, -1) for i in ds.item_ids[1:].tolist()]
 

@@ -9,11 +9,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fgnn.data.dataset import DataError
 from fgnn.data.items import read_items
 from fgnn.data.readers import read_csv_log
 from fgnn.data.registry import load_dataset
 from fgnn.data.sessionize import collapse_repeats, prepare_log, resolve_log_settings, sessionize
+from fgnn.errors import DataError
 
 from .conftest import cache_entries
 
@@ -26,7 +26,7 @@ def reference_sessions(users, times, gap):
     out = [None] * len(users)
     next_id = 0
     for u in sorted(set(users)):
-        events = sorted((t, i) for i, (uu, t) in enumerate(zip(users, times)) if uu == u)
+        events = sorted((t, i) for i, (uu, t) in enumerate(zip(users, times, strict=True)) if uu == u)
         previous = None
         for t, i in events:
             if previous is None or t - previous > gap:
@@ -50,7 +50,7 @@ def test_sessionize_matches_the_reference(events, kind):
     users = [u for u, _, _ in events]
     times = [float(t) for _, t, _ in events]
     if kind == "sub-microsecond":
-        times = [t + f * 1e-7 for t, (_, _, f) in zip(times, events)]
+        times = [t + f * 1e-7 for t, (_, _, f) in zip(times, events, strict=True)]
     elif kind == "huge ids and span":
         users = [u * (1 << 50) - (1 << 60) for u in users]
         times = [t * 1e6 for t in times]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
 from fgnn.data.spec import DatasetSpec, dataset_label
+from fgnn.errors import DataError
 from fgnn.models.checkpoint import load_checkpoint
 from fgnn.training.config import TrainConfig
 

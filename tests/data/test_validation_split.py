@@ -6,8 +6,8 @@ import json
 import pytest
 import torch
 
-from fgnn.data.dataset import DataError
 from fgnn.data.registry import load_dataset
+from fgnn.errors import DataError
 
 from .conftest import shared_folder
 

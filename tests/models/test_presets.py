@@ -5,7 +5,7 @@ import pytest
 
 from fgnn.cli import build_parser
 from fgnn.commands.train import config_from_args
-from fgnn.data.dataset import DataError
+from fgnn.errors import ConfigError, DataError
 from fgnn.models import build_model, preset_names, preset_params
 
 
@@ -19,9 +19,9 @@ def test_presets_live_in_the_model_registry_and_build():
     assert preset_params("fgnn", "last-click") == {"last_click": True}
     assert preset_params("fgnn", None) == {} and preset_params("fgnn", "") == {}
     assert build_model("fgnn", 10, hidden_size=4, **preset_params("fgnn", "last-click")).last_click is not None
-    with pytest.raises(ValueError, match="its presets are last-click, senders, last-click-senders"):
+    with pytest.raises(ConfigError, match="its presets are last-click, senders, last-click-senders"):
         preset_params("fgnn", "best")
-    with pytest.raises(ValueError, match="has no presets"):
+    with pytest.raises(ConfigError, match="has no presets"):
         preset_params("srgnn", "last-click")
 
 

@@ -202,7 +202,7 @@ def test_fgnn_last_activation_applies_the_activation_after_the_last_layer():
 def test_old_fgnn_checkpoint_config_loads_with_the_paper_defaults(tmp_path):
     from fgnn.models.checkpoint import load_checkpoint, load_model, save_checkpoint
 
-    # a checkpoint written before the switches existed (the shipped one now states them: issue 23)
+    # a checkpoint written before the switches existed (the shipped one now states them)
     shipped = load_checkpoint("checkpoints/fgnn-sample/best.pt")
     switches = ("last_click", "attention_norm", "concat_heads", "last_activation")
     old = dict(shipped, model_config={k: v for k, v in shipped["model_config"].items() if k not in switches})

@@ -45,7 +45,7 @@ def dense_reference(conv, x, normalize):
     """The docstring's equations with dense loops: softmax over the edges into each node
     (``dst``) or over the edges out of each node (``src``), messages always summed into the receiver."""
     h = conv.lin(x).view(4, 2, 3)
-    edges = {(int(s), int(d)): float(w) for s, d, w in zip(EDGE_INDEX[0], EDGE_INDEX[1], EDGE_WEIGHT)}
+    edges = {(int(s), int(d)): float(w) for s, d, w in zip(EDGE_INDEX[0], EDGE_INDEX[1], EDGE_WEIGHT, strict=True)}
     for n in range(4):
         edges.setdefault((n, n), 1.0)
 
