@@ -57,7 +57,7 @@ def import_modules() -> None:
 
 
 def _imports_stage():
-    from fgnn.app.preload import Stage
+    from fgnn.app.preload import Stage  # noqa: PLC0415 (light; kept with the stage it makes)
 
     return Stage("imports", IMPORTS_MESSAGE, import_modules)
 
@@ -71,10 +71,10 @@ def server_stages():
     and loads into the caches once the runtime has started)."""
     yield _imports_stage()
     RUNTIME_STARTED.wait()
-    from pages._shared import server_stages as data_stages
+    from pages._shared import server_stages as data_stages  # noqa: PLC0415 (torch: only once the imports stage ran)
 
     yield from data_stages()
-    from fgnn.app.gcfreeze import freeze_after_imports
+    from fgnn.app.gcfreeze import freeze_after_imports  # noqa: PLC0415 (after the heavy imports)
 
     freeze_after_imports()  # (the first visit's run would otherwise pay the collection)
 
@@ -82,7 +82,7 @@ def server_stages():
 def start_preload() -> None:
     """Start the preload in a background thread (when the server imports this file, before the
     runtime starts: the imports need no runtime; the loads wait for :data:`RUNTIME_STARTED`)."""
-    from fgnn.app.preload import start_in_background
+    from fgnn.app.preload import start_in_background  # noqa: PLC0415 (only where the server imports this file)
 
     # (the cached loaders look for a visitor's session, which the preload has not: no warning for it)
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
@@ -100,7 +100,7 @@ async def preload_lifespan(_app):
 
 def render() -> None:
     st.set_page_config(page_title="FGNN Studio", page_icon=":material/hub:", layout="wide")
-    from fgnn.app import preload
+    from fgnn.app import preload  # noqa: PLC0415 (this file is also imported by the server: no import there but st)
 
     box = None
     imports = _imports_stage()
@@ -111,9 +111,10 @@ def render() -> None:
             preload.run_once(imports)
         box.empty()
 
-    from fgnn.app.gcfreeze import freeze_after_imports
-    from pages._shared import follow_deep_link, show_loading, sidebar
-    from pages._widgets import harden
+    # the heavy imports, after the status box that says they are loading (noqa: PLC0415 for them)
+    from fgnn.app.gcfreeze import freeze_after_imports  # noqa: PLC0415
+    from pages._shared import follow_deep_link, show_loading, sidebar  # noqa: PLC0415
+    from pages._widgets import harden  # noqa: PLC0415
 
     nav = st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon in PAGES
                          if (HERE / path).exists()])

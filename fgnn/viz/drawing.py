@@ -371,9 +371,10 @@ def label_side_ranking(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> lis
     for node in range(len(pos)):
         taken = [math.atan2(*(pos[m] - pos[node])[::-1]) for m in neighbours.get(node, ())
                  if m != node and float(np.hypot(*(pos[m] - pos[node]))) > 0]
+        loop_at = None
         if node in loops:
             v = loop_direction(pos, node, sorted(neighbours.get(node, ())))
-            a = math.atan2(v[1], v[0])
+            a = loop_at = math.atan2(v[1], v[0])
             # a loop is a circle, not a line: it fills the angles either side of its direction
             taken += [a - LOOP_SPREAD, a, a + LOOP_SPREAD]
         if not taken:
@@ -389,6 +390,9 @@ def label_side_ranking(pos: np.ndarray, edges: Sequence[tuple[int, int]]) -> lis
         # (a label beside a node at the drawing's edge runs off the figure)
         order = ("top center", "bottom center") if node % 2 == 0 else ("bottom center", "top center")
         rooms = {name: round(min(room(_COMPASS[name]), math.pi / 2), 6) for name in _COMPASS}
+        if loop_at is not None:  # a side inside the self-loop's circle has no room at all
+            rooms.update({name: 0.0 for name, (dx, dy) in _COMPASS.items()
+                          if abs((math.atan2(dy, dx) - loop_at + math.pi) % (2 * math.pi) - math.pi) < LOOP_SPREAD})
         out.append([(name, rooms[name]) for name in sorted(
             _COMPASS, key=lambda name, order=order: (rooms[name], _side_rank(name, order)), reverse=True)])
     return out
@@ -422,7 +426,7 @@ def _area(r, rects) -> float:
     return sum(max(0.0, min(r[2], q[2]) - max(r[0], q[0])) * max(0.0, min(r[3], q[3]) - max(r[1], q[1])) for q in rects)
 
 
-def overlaps_any(r, rects, gap: float = 2.0) -> bool:
+def overlaps_any(r, rects, gap: float = 4.0) -> bool:
     """Whether box ``r`` comes within ``gap`` px of any of ``rects`` (boxes ``(x0, y0, x1, y1)``)."""
     return any(r[0] < q[2] + gap and q[0] < r[2] + gap and r[1] < q[3] + gap and q[1] < r[3] + gap for q in rects)
 
@@ -447,7 +451,7 @@ def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[t
                   for layout in nodes]
     placed: list[list[tuple]] = [[] for _ in range(n_layouts)]
 
-    def clear_of(rects_of, centres, side, clear, size, skip=None) -> bool:
+    def clear_of(rects_of, centres, side, clear, size) -> bool:
         return all(not overlaps_any(side_rect(centres[k], side, clear, size), rects_of(k)) for k in range(n_layouts))
 
     sides = []
@@ -458,12 +462,14 @@ def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[t
             continue
         size = text_size_px(label, font)
         centres = nodes[:, i]
-        no_text = [side for side, _ in ranked if clear_of(lambda k: placed[k], centres, side, clear_px[i], size)]
+        # (a side without room, inside a self-loop, is never taken to dodge)
+        allowed = [side for side, room in ranked if room > 0 or side == ranked[0][0]]
+        no_text = [side for side in allowed if clear_of(lambda k: placed[k], centres, side, clear_px[i], size)]
         no_node = [side for side in no_text if clear_of(
-            lambda k: node_boxes[k][:i] + node_boxes[k][i + 1:], centres, side, clear_px[i], size)]
+            lambda k, i=i: node_boxes[k][:i] + node_boxes[k][i + 1:], centres, side, clear_px[i], size)]
         roomy = [side for side, room in ranked if side in no_node and (room >= DODGE_MIN_ROOM or side == ranked[0][0])]
         choice = (roomy or no_node or no_text or [min(
-            (side for side, _ in ranked),
+            allowed,
             key=lambda side: sum(_area(side_rect(centres[k], side, clear_px[i], size), placed[k]) for k in range(n_layouts)))])[0]
         sides.append(choice)
         for k in range(n_layouts):
@@ -493,7 +499,7 @@ def graph_height(n_nodes: int) -> int:
 
 #: The scales (relative to the height-limited one) a drawing's labels are placed for: a figure in a
 #: narrow column is limited by its width and drawn smaller, its labels keeping their size.
-LABEL_SCALES = (1.0, 0.75)
+LABEL_SCALES = (1.0, 0.8, 0.6)
 
 
 def graph_pixels(points: np.ndarray, height: int = 480) -> float:

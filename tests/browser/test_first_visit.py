@@ -12,11 +12,11 @@ from browser_support import PROBES_JS, chart, choose_option, wait_for_streamlit_
 
 pytestmark = pytest.mark.browser
 
-RECORD_STATUS_JS = """
+RECORD_STATUS_JS = r"""
 window.__statusSeen = [];
 new MutationObserver(() => {
   for (const e of document.querySelectorAll('[data-testid="stExpander"] summary')) {
-    const t = e.innerText.trim();
+    const t = e.innerText.trim().split('\n').filter(l => l.trim()).pop() || '';  // (not the icon's name)
     if (t && window.__statusSeen[window.__statusSeen.length - 1] !== t) window.__statusSeen.push(t);
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});

@@ -6,8 +6,8 @@ import numpy as np
 from fgnn.viz.drawing import (
     _COMPASS,
     declutter_labels,
-    label_side_ranking,
     label_positions,
+    label_side_ranking,
     overlaps_any,
     side_rect,
     text_size_px,

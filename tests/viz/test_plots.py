@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from attention_tables import edge_attention_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plotly.colors import sample_colorscale
-from test_attention import edge_attention_table
 
 from fgnn.data.graph import build_session_graph
 from fgnn.data.spec import DatasetSpec
