@@ -114,7 +114,7 @@ def find_chromium() -> str | None:
 
 def _playwright_managed_chromium() -> str | None:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 (playwright: only when a browser runs)
     except ImportError:
         return None
     try:
@@ -241,7 +241,7 @@ def run_streamlit(
 @contextlib.contextmanager
 def launch_chromium(executable_path: str, *, headless: bool = True) -> Iterator[object]:
     """A Playwright ``Browser`` on the given Chromium binary (new contexts have empty profiles)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (playwright: only when a browser runs)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable_path, headless=headless, args=list(CHROMIUM_ARGS))
@@ -348,7 +348,7 @@ class Bench:
         """How many items the item map draws as points (its overlays and density layer left out)."""
         # here, not at the top: the browser tests import this module's server helpers, and plots
         # would bring pandas, plotly and torch into every test session
-        from fgnn.viz.item_map import ITEM_MAP_OVERLAYS
+        from fgnn.viz.item_map import ITEM_MAP_OVERLAYS  # noqa: PLC0415 (see above)
 
         return int(self.page.evaluate(MAP_POINTS_JS, list(ITEM_MAP_OVERLAYS)))
 
@@ -526,7 +526,7 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
         raise SystemExit("no Chromium found: install Debian's `chromium`, run `playwright install chromium`, "
                          "or set FGNN_CHROMIUM to a Chromium binary")
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401, PLC0415 (is it installed: checked before a browser starts)
     except ImportError as exc:
         raise SystemExit(f"playwright is not installed ({exc}): pip install -r requirements-dev.txt") from None
     env = {}
@@ -535,7 +535,7 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
     if checkpoint:
         env["FGNN_APP_CHECKPOINT"] = str(Path(checkpoint).resolve())
     if not keep_inspect_cache:
-        from fgnn.evaluation.rank_cache import forget
+        from fgnn.evaluation.rank_cache import forget  # noqa: PLC0415 (torch: only when the cache is cleared)
 
         forget(checkpoint or REPO_ROOT / "checkpoints" / "fgnn-sample" / "best.pt")
     load_before = os.getloadavg()
