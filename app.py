@@ -118,8 +118,8 @@ def render() -> None:
 
     nav = st.navigation([st.Page(path, title=title, icon=icon) for path, title, icon in PAGES
                          if (HERE / path).exists()])
+    follow_deep_link()  # (the state a link or a reload carries, before the sidebar draws it)
     sidebar()
-    follow_deep_link()
     try:
         show_loading(nav.title, box)  # the data, the model, the item map, when not loaded yet
         nav.run()

@@ -32,6 +32,7 @@ from fgnn.evaluation import ranking
 from fgnn.explain import attribution
 from fgnn.models import model_label
 from fgnn.runs.folders import list_runs
+from fgnn.viz.drawing import COLUMN_LABEL_SCALES
 from fgnn.viz.explanation_figures import METHOD_LABELS, deletion_curves_figure
 from fgnn.viz.graph_figures import session_graph_figure
 from fgnn.viz.item_map import item_map_base, item_map_overlays
@@ -45,6 +46,7 @@ from pages._shared import (
     get_baseline,
     get_model,
     item_map_cached,
+    keep_url,
     keep_widget_state,
     model_key,
     require_dataset,
@@ -317,7 +319,8 @@ def _graph_panel(expl, dataset) -> None:
                       help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
                            "views, steps and sessions compare by colour.")
     fig = session_graph_figure(graph, item_labels=dataset.item_labels(), node_attention=node_att, edge_attention=edge_att,
-                               highlight_item=st.session_state.get("highlight_item"), fixed_scale=fixed)
+                               highlight_item=st.session_state.get("highlight_item"), fixed_scale=fixed,
+                               label_scales=COLUMN_LABEL_SCALES)
     live_plotly_chart(fig, key="builder_graph", height=int(fig.layout.height or 480))
     st.caption(f"{graph.num_nodes} nodes, {graph.num_edges} edges. Edge width = transition "
                "count; dotted loops are self-loops the attention layer adds; the red ring is the "
@@ -542,7 +545,7 @@ def _explanation_figures(result: dict, item: int, method: str, dataset) -> None:
     edge_values = chosen.edges["attribution"].to_numpy()
     fig = session_graph_figure(chosen.graph, item_labels=dataset.item_labels(), node_attention=chosen.nodes["attribution"].to_numpy(),
                                edge_attention=edge_values if chosen.edges["attribution"].notna().any() else None,
-                               highlight_item=item, highlight_label="explained item",
+                               highlight_item=item, highlight_label="explained item", label_scales=COLUMN_LABEL_SCALES,
                                node_label=label, edge_label=label,
                                title=f"Why item {item}?<br><sup>session graph coloured by {label}</sup>")
     g.plotly_chart(fig, key="builder_explain_graph", width="stretch")
@@ -574,6 +577,7 @@ class _Clock:
 def _builder(dataset, model, ckpt) -> None:
     """Everything that follows the session: strip, ways to add, graph, top-K, what-if."""
     ss = st.session_state
+    keep_url()  # (a click reruns this fragment only, without the sidebar that writes the URL)
     clock = _Clock()
     k = int(ss["top_k"])
     items = [int(i) for i in ss["session_items"]]

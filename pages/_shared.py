@@ -20,6 +20,12 @@ page may set them at any time. To open a session in the builder from another pag
     st.session_state["highlight_item"] = true_next_item   # or None
     st.switch_page("pages/1_Session_builder.py")
 
+The page's URL carries ``dataset`` (a bundled name or an upload's id), ``checkpoint`` (its label),
+``k`` and ``session`` (:mod:`fgnn.app.url_state`, docs/serving.md): :func:`keep_url` writes them
+(the sidebar on every run, the Session builder's fragment after each click), and
+:func:`follow_deep_link` reads them once per visitor's session, each checked against what the page
+offers (a value refused keeps the default and the sidebar names it in one warning).
+
 Every page loads a dataset through :func:`get_dataset` (one cache of prepared datasets, keyed by
 the spec); :func:`checkpoint_dataset_spec` says which one a checkpoint was trained on.
 
@@ -37,14 +43,15 @@ import torch
 
 from fgnn.app import choices as _choices
 from fgnn.app import preload as _preload
+from fgnn.app import url_state as _url
 from fgnn.app.builder import item_map_table
 from fgnn.app.choices import DEFAULT_TOP_K, MAX_TOP_K, clamped_top_k, clipped_range, kept_choices, with_current
 from fgnn.app.serving import current_policy
-from fgnn.app.uploads import load_source
+from fgnn.app.uploads import live_uploads, load_source, upload_id
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.registry import list_datasets
 from fgnn.data.spec import DatasetSpec, dataset_label
-from fgnn.errors import FGNNError
+from fgnn.errors import DataError, FGNNError
 from fgnn.models import build_model
 from fgnn.models.checkpoint import check_dataset, load_checkpoint, missing_config_fields, model_from_checkpoint
 from fgnn.runs.folders import checkpoints_root, list_runs
@@ -357,6 +364,73 @@ def sidebar() -> None:
         ss["top_k"] = clamped_top_k(ss["top_k"])
         ui.number_input("K (top-K)", min_value=1, max_value=MAX_TOP_K, step=1,
                        help="How many next items to predict and score.", **_bound("top_k"))
+    params = keep_url()
+    refused = ss.get("_link_refused")
+    if refused and refused[1] == params:  # shown until the visitor changes what the link set
+        st.warning(_url.refused_message(refused[0]), icon=":material/link_off:")
+    elif refused:
+        del ss["_link_refused"]
+
+
+# --------------------------------------------------------------------------- the page's URL
+def _url_name(source) -> str | None:
+    """A dataset source's name in a URL: a bundled name, an upload's id; ``None`` for a server path."""
+    return source if source in list_datasets() else upload_id(source)
+
+
+def url_params() -> dict[str, str]:
+    """The app's state as the URL carries it (:mod:`fgnn.app.url_state`): labels and ids, no path."""
+    ss = st.session_state
+    labels = {checkpoint_label(p) for p in checkpoint_choices()}
+    label = checkpoint_label(ss["checkpoint"])
+    try:
+        session = [int(i) for i in ss["session_items"]]
+    except (TypeError, ValueError):
+        session = []
+    return _url.encode(_url.dataset_param(current_dataset(), _url_name), label if label in labels else None,
+                       clamped_top_k(ss["top_k"]), session)
+
+
+def keep_url() -> dict[str, str]:
+    """Write the app's state into the page's URL (a reload keeps it, a link shares it); the
+    URL's other parameters are left alone. Returns the parameters."""
+    params = url_params()
+    shown = st.query_params
+    for name in _url.PARAMS:
+        if name in params and shown.get(name) != params[name]:
+            shown[name] = params[name]
+        elif name not in params and name in shown:
+            del shown[name]
+    return params
+
+
+def link_offers() -> _url.Offered:
+    """What a link may choose: the bundled datasets and the uploads kept now, the checkpoints
+    listed (by label), the items of the dataset (loaded only for a session to check)."""
+    return _url.Offered(datasets={**{n: n for n in list_datasets()}, **live_uploads()},
+                        checkpoints={checkpoint_label(p): p for p in checkpoint_choices()},
+                        items_of=_items_of)
+
+
+def _items_of(spec: DatasetSpec) -> dict:
+    """The item ids of a link's dataset (loaded through the one cache); a DataError when it cannot be loaded."""
+    try:
+        return get_dataset(spec).index_of()
+    except (OSError, ValueError) as exc:
+        raise DataError(f"the dataset cannot be loaded ({type(exc).__name__})") from None
+
+
+def _apply_link(params) -> None:
+    """Set the state a link's ``params`` choose, each checked against what the page offers; the
+    parameters refused are kept for the one warning the sidebar shows."""
+    if not any(name in params for name in _url.PARAMS):
+        return
+    decoded = _url.decode(params, link_offers(), current_dataset())
+    st.session_state.update(decoded.state)
+    if decoded.state.get("session_items"):
+        st.session_state["highlight_item"] = None
+    if decoded.refused:
+        st.session_state["_link_refused"] = (decoded.refused, url_params())
 
 
 # Widgets whose value should survive a visit to another page (Streamlit drops the state of a
@@ -416,12 +490,21 @@ def ensure_app_shell(page: str) -> None:
     # app.py: the session flag tells the two apart)
     if PagesManager.uses_pages_directory and not st.session_state.get("app_shell"):
         st.session_state["deep_link"] = page
+        st.session_state["deep_link_params"] = st.query_params.to_dict()  # (the switch drops them)
         st.switch_page("app.py")
 
 
 def follow_deep_link() -> None:
-    """In ``app.py``: open the page that :func:`ensure_app_shell` was asked for."""
-    st.session_state["app_shell"] = True
-    page = st.session_state.pop("deep_link", None)
+    """In ``app.py``, before the sidebar: follow the link this session was opened with. On its
+    first run, the state its URL carries (:mod:`fgnn.app.url_state`: dataset, checkpoint, K,
+    session; a reload's or a shared link's) is checked and set; then the page that
+    :func:`ensure_app_shell` was asked for is opened."""
+    ss = st.session_state
+    ss["app_shell"] = True
+    init_state()
+    if not ss.get("_link_read"):
+        ss["_link_read"] = True
+        _apply_link(ss.pop("deep_link_params", None) or st.query_params.to_dict())
+    page = ss.pop("deep_link", None)
     if page:
         st.switch_page(page)

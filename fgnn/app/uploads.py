@@ -114,6 +114,40 @@ def is_upload(path, root=None) -> bool:
         return False
 
 
+#: How an upload is named in a page's URL (fgnn.app.url_state): ``upload:<hash>/<file name>``.
+UPLOAD_ID_PREFIX = "upload:"
+_UPLOAD_FOLDER = re.compile(r"[0-9a-f]{16}")
+
+
+def upload_id(path, root=None) -> str | None:
+    """The id of a kept upload (``upload:<hash>/<file name>``, its place under the upload folder),
+    ``None`` for any other path: what a URL carries instead of the server's path."""
+    root = Path(root) if root is not None else upload_root()
+    try:
+        parts = Path(path).resolve().relative_to(root.resolve()).parts
+    except (ValueError, OSError, RuntimeError):
+        return None
+    if len(parts) != 2 or not _UPLOAD_FOLDER.fullmatch(parts[0]) or safe_file_name(parts[1]) != parts[1]:
+        return None
+    return f"{UPLOAD_ID_PREFIX}{parts[0]}/{parts[1]}"
+
+
+def live_uploads(root=None) -> dict[str, str]:
+    """Every upload kept now: its id (:func:`upload_id`) -> its path. Only the folders and regular
+    files the uploads made are listed (no link, nothing else); no file is opened."""
+    root = Path(root) if root is not None else upload_root()
+    out = {}
+    try:
+        folders = [f for f in root.iterdir() if _UPLOAD_FOLDER.fullmatch(f.name) and f.is_dir() and not f.is_symlink()]
+        for folder in folders:
+            for file in folder.iterdir():
+                if safe_file_name(file.name) == file.name and file.is_file() and not file.is_symlink():
+                    out[f"{UPLOAD_ID_PREFIX}{folder.name}/{file.name}"] = str(file)
+    except OSError:
+        pass
+    return out
+
+
 def load_user_log(path, format: str | None = None, session_col: str | None = None,
                   item_col: str | None = None, time_col: str | None = None,
                   **protocol) -> PreparedDataset:

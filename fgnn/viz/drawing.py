@@ -434,7 +434,7 @@ def overlaps_any(r, rects, gap: float = 4.0) -> bool:
 def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[tuple[str, float]]],
                      clear_px: Sequence[float], node_px: Sequence[float], *, font: float = 12.0,
                      edge_px=None, edge_text: Sequence[str] = (), edge_clear: float = 5.0,
-                     edge_font: float = 12.0) -> tuple[list[str], list[str]]:
+                     edge_font: float = 12.0, hide_crowded: bool = False) -> tuple[list, list]:
     """``(node label sides, edge text positions)`` that keep the texts of a drawing clear of each
     other and of the nodes. Each node's label takes the first side of its ranking
     (:func:`label_side_ranking`) whose box (an estimate: :func:`text_size_px`) meets no text placed
@@ -443,7 +443,9 @@ def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[t
     no text (over a node); else the side where it meets the least text. Then each edge's text (at ``edge_px``, the edges'
     midpoints) takes the first of :data:`EDGE_TEXT_SIDES` that meets no text and no node, else no
     text, else the least text. Positions are in px with y up; ``pos_px`` / ``edge_px`` may hold several layouts (one
-    per scale the figure may be drawn at, stacked on a first axis): a side must be clear in all."""
+    per scale the figure may be drawn at, stacked on a first axis): a side must be clear in all.
+    ``hide_crowded``: a text with no side clear of the texts placed before it is not written (its
+    side is ``None``; the drawing keeps it in the hover), so no two written texts meet."""
     nodes = np.asarray(pos_px, dtype=float).reshape(-1, len(ranking), 2) if len(ranking) else np.zeros((1, 0, 2))
     n_layouts = nodes.shape[0]
     edges = None if edge_px is None else np.asarray(edge_px, dtype=float).reshape(n_layouts, -1, 2)
@@ -465,6 +467,9 @@ def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[t
         # (a side without room, inside a self-loop, is never taken to dodge)
         allowed = [side for side, room in ranked if room > 0 or side == ranked[0][0]]
         no_text = [side for side in allowed if clear_of(lambda k: placed[k], centres, side, clear_px[i], size)]
+        if hide_crowded and not no_text:
+            sides.append(None)
+            continue
         no_node = [side for side in no_text if clear_of(
             lambda k, i=i: node_boxes[k][:i] + node_boxes[k][i + 1:], centres, side, clear_px[i], size)]
         roomy = [side for side, room in ranked if side in no_node and (room >= DODGE_MIN_ROOM or side == ranked[0][0])]
@@ -482,6 +487,9 @@ def declutter_labels(pos_px, labels: Sequence[str], ranking: Sequence[Sequence[t
         size = text_size_px(text, edge_font)
         centres = edges[:, j]
         no_text = [side for side in EDGE_TEXT_SIDES if clear_of(lambda k: placed[k], centres, side, edge_clear, size)]
+        if hide_crowded and not no_text:
+            edge_sides.append(None)
+            continue
         no_node = [side for side in no_text if clear_of(lambda k: node_boxes[k], centres, side, edge_clear, size)]
         choice = (no_node or no_text or [min(EDGE_TEXT_SIDES, key=lambda side: sum(
             _area(side_rect(centres[k], side, edge_clear, size), placed[k]) for k in range(n_layouts)))])[0]
@@ -500,6 +508,8 @@ def graph_height(n_nodes: int) -> int:
 #: The scales (relative to the height-limited one) a drawing's labels are placed for: a figure in a
 #: narrow column is limited by its width and drawn smaller, its labels keeping their size.
 LABEL_SCALES = (1.0, 0.8, 0.6)
+#: ... and for a drawing in a narrow column (the Session builder's, about half the height-limited size)
+COLUMN_LABEL_SCALES = (1.0, 0.8, 0.6, 0.45)
 
 
 def graph_pixels(points: np.ndarray, height: int = 480) -> float:
@@ -579,7 +589,7 @@ def graph_layout(points: np.ndarray, title: str, annotations: list[dict], height
 
 def graph_figure(pos: np.ndarray, edges: list[dict], node_px: np.ndarray, nodes: dict, title: str,
                  edge_marker: dict | None = None, edge_textfont: dict | None = None,
-                 rings: Sequence[dict] = ()) -> go.Figure:
+                 rings: Sequence[dict] = (), label_scales: Sequence[float] = LABEL_SCALES) -> go.Figure:
     """A node-link drawing: the edges (:func:`edge_objects`), an :func:`edge_info_trace` with
     ``edge_marker`` when there are edges, the ``rings`` (:func:`ring_trace`), then the ``nodes``
     trace (:func:`node_trace`) on top, on a :func:`graph_layout` that fits every node and curve.
@@ -599,7 +609,7 @@ def graph_figure(pos: np.ndarray, edges: list[dict], node_px: np.ndarray, nodes:
     points = np.vstack([pos] + paths) if paths else pos
     # every label and edge text on a side where it meets no other text (estimated in px)
     height = graph_height(len(pos))
-    scales = [graph_pixels(points, height) * f for f in LABEL_SCALES]
+    scales = [graph_pixels(points, height) * f for f in label_scales]
     info = edge_info_trace(paths, edges, edge_marker or {}, edge_textfont) if edges else None
     edge_px = np.stack([np.column_stack([info["x"], info["y"]]) * sc for sc in scales]) if info else None
     marks = [max(float(node_px[i]), 2 * ring_px.get(i, 0.0)) for i in range(len(pos))]
@@ -607,9 +617,14 @@ def graph_figure(pos: np.ndarray, edges: list[dict], node_px: np.ndarray, nodes:
         np.stack([pos * sc for sc in scales]), labels, label_side_ranking(pos, pairs), clear, marks,
         edge_px=edge_px, edge_text=info["text"] if info else (),
         edge_clear=float((edge_marker or {}).get("size", 6)) / 2 + 3,
-        edge_font=float((edge_textfont or {}).get("size", 12)))
+        edge_font=float((edge_textfont or {}).get("size", 12)), hide_crowded=True)
+    # a text that finds no side clear of the others is not written: its node's or edge's hover has it
+    ranking_first = [ranked[0][0] for ranked in label_side_ranking(pos, pairs)]
+    labels = [label if side is not None else "" for label, side in zip(labels, sides, strict=True)]
+    sides = [side if side is not None else first for side, first in zip(sides, ranking_first, strict=True)]
     if info:
-        info["textposition"] = edge_sides
+        info["text"] = [text if side is not None else "" for text, side in zip(info["text"], edge_sides, strict=True)]
+        info["textposition"] = [side or EDGE_TEXT_SIDES[0] for side in edge_sides]
         traces.append(info)
     traces.extend({**ring, "mode": "markers"} for ring in rings)  # their text goes with the node's label
     annotations += node_label_annotations(pos, labels, sides, clear)

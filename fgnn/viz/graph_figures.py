@@ -1,6 +1,7 @@
 """The session graph with attention: nodes shaded by readout attention, edges by layer attention."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from fgnn.viz.drawing import (
     EDGE_GREY,
     HIGHLIGHT_COLOR,
     HIGHLIGHT_TRACE,
+    LABEL_SCALES,
     NODE_COLOR,
     NODE_COLORSCALE,
     color_range,
@@ -161,7 +163,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                          title: str | None = None,
                          highlight_label: str = "true next item",
                          node_label: str = "readout attention",
-                         edge_label: str = "attention", fixed_scale: bool = False) -> go.Figure:
+                         edge_label: str = "attention", fixed_scale: bool = False,
+                         label_scales: Sequence[float] = LABEL_SCALES) -> go.Figure:
     """Draw a session graph: nodes, weighted directed edges with arrows, self-loops.
 
     Args:
@@ -173,6 +176,8 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
             from :func:`fgnn.explain.attention.edge_attention_for_view` whose added self-loop rows are
             drawn dashed. Colours the edges (scale 0 .. largest value shown).
         highlight_item: an original item id to mark (e.g. the true next item), if in the graph.
+        label_scales: the sizes (relative to the height-limited one) the labels are placed for:
+            :data:`~fgnn.viz.drawing.COLUMN_LABEL_SCALES` for a drawing in a narrow column.
         seed: seed of the fallback layout.
         node_label, edge_label: what the node and edge numbers are (colour bars and hover), e.g.
             ``"integrated gradients"`` for an attribution. Where some value is negative the
@@ -204,4 +209,5 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
                         f"{num_edges} edge{'s' * (num_edges != 1)}")
     return graph_figure(pos, edges, node_px, nodes, heading + title_note,
                         edge_marker=_edge_marker(edge_shading, edges, edge_label),
-                        edge_textfont={"size": 12, "color": "rgb(60,60,60)"}, rings=rings)
+                        edge_textfont={"size": 12, "color": "rgb(60,60,60)"}, rings=rings,
+                        label_scales=label_scales)

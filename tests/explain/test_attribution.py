@@ -240,7 +240,7 @@ def test_cli_lets_a_bug_be_a_bug(capsys, ds, monkeypatch):
     def broken(*args, **kw):
         raise ValueError("a bug inside an explanation method")
 
-    monkeypatch.setattr(A, "explain_ids", broken)
+    monkeypatch.setattr("fgnn.commands.explain.explain_ids", broken)
     with pytest.raises(ValueError, match="a bug inside"):
         _explain_cli(capsys, "--checkpoint", str(CKPT["fgnn"]), "--session", str(ds.item_ids[3].item()),
                      "--item", str(ds.item_ids[4].item()))
