@@ -51,16 +51,20 @@ def check_builder_and_train_page(page, url: str, model: str, fields: tuple[str, 
     assert not page.locator('[data-testid="stException"]').count()
 
 
-def test_plugin_model_on_the_train_page_and_in_the_builder(tmp_path, streamlit_server_factory, browser_page):
+@pytest.mark.parametrize("model, fields", [
+    ("narm", (r"embedding[ _]size", r"context[ _]dropout")),  # NARM's own hyperparameters (NARMConfig)
+    ("gcsan", (r"^blocks$", r"^weight$")),  # GC-SAN's (GCSANConfig)
+])
+def test_example_plugin_on_the_train_page_and_in_the_builder(model, fields, tmp_path, streamlit_server_factory,
+                                                             browser_page):
     from fgnn.models import model_names
 
-    if "narm" not in model_names():
-        pytest.fail("the example plugin narm is not installed: pip install -r requirements-dev.txt", pytrace=False)
+    if model not in model_names():
+        pytest.fail(f"the example plugin {model} is not installed: pip install -r requirements-dev.txt", pytrace=False)
     root = tmp_path / "checkpoints"
-    train_one_epoch("narm", root / "narm-sample")
+    train_one_epoch(model, root / f"{model}-sample")
     url = streamlit_server_factory(env={"FGNN_CHECKPOINT_DIR": str(root)}, timeout=90)
-    # NARM's own hyperparameters (fields of NARMConfig) in the form
-    check_builder_and_train_page(browser_page, url, "narm", (r"embedding[ _]size", r"context[ _]dropout"))
+    check_builder_and_train_page(browser_page, url, model, fields)
 
 
 def test_a_model_registered_with_fgnn_models_on_the_train_page_and_in_the_builder(tmp_path, streamlit_server_factory,

@@ -3,6 +3,7 @@
 model), each through the command line."""
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -43,3 +44,15 @@ def test_example_plugin_through_the_cli(model, package, tmp_path):
         ok(gnn)
     else:  # a sequence model has no graph to mask
         assert gnn.returncode == 2 and "cannot be explained by 'gnnexplainer'" in gnn.stderr
+
+
+def test_example_graph_plugin_trains_on_two_processes(tmp_path):
+    """``--nproc 2`` (data-parallel, docs/distributed.md) trains a plugin like a built-in model: the
+    run finishes and records its world size."""
+    _installed("gcsan")
+    run = tmp_path / "gcsan-ddp"
+    ok(fgnn("train", "--model", "gcsan", "--dataset", "diginetica-sample", "--epochs", 1, "--max-train-pairs", 300,
+            "--batch-size", 50, "--hidden-size", 16, "--nproc", 2, "--run-dir", run, "--quiet"))
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "finished" and json.loads((run / "config.json").read_text())["nproc"] == 2
+    assert torch.load(run / "best.pt", weights_only=True)["model_name"] == "gcsan"
