@@ -245,7 +245,7 @@ def _compare(path: str, table, info: dict, k: int) -> None:
     ss = st.session_state
     st.subheader("Compare with another checkpoint")
     # only runs on the same dataset; the best run of the other network first (the default)
-    others = [str(p) for p in comparison_checkpoints(path, info["model"], info["dataset"], list_runs(), k=k,
+    others = [str(p) for p in comparison_checkpoints(path, info["model"], _dataset_of(path), list_runs(), k=k,
                                                      neural_only=False)]
     if not others:
         st.caption("No other checkpoint on this dataset to compare with: train one on the Train page.")

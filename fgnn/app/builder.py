@@ -378,7 +378,7 @@ def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> Te
 
 
 # --------------------------------------------------------------------------- other models
-def comparison_checkpoints(current: str | Path, model_name: str, dataset: PreparedDataset | str | None,
+def comparison_checkpoints(current: str | Path, model_name: str, dataset: PreparedDataset | None,
                            runs: Sequence[Mapping], k: int = 20, neural_only: bool = True) -> list[Path]:
     """Checkpoints to compare ``current`` with: the ``best.pt`` of every run on the same data
     (``runs`` as :func:`fgnn.runs.folders.list_runs` gives them), never one trained elsewhere. The best run
@@ -389,11 +389,11 @@ def comparison_checkpoints(current: str | Path, model_name: str, dataset: Prepar
     and its preparation: :func:`fgnn.models.checkpoint.stored_fingerprint`), so a run on a log given
     by path (source ``/data/clicks.csv``, name ``clicks``) finds the other runs on it, and checkpoints
     written before the dataset spec was stored compare as well. ``dataset``: the dataset ``current``
-    is shown with; a :class:`PreparedDataset` gives the fingerprint where ``current`` records none
-    (a name, as the pages passed it before, gives none: then nothing is offered)."""
+    is shown with, whose fingerprint counts where ``current`` records none (none either: nothing is
+    offered)."""
     cur = Path(current).resolve()
     fingerprint = stored_fingerprint(current)
-    if fingerprint is None and isinstance(dataset, PreparedDataset) and dataset.fingerprint:
+    if fingerprint is None and dataset is not None and dataset.fingerprint:
         fingerprint = dataset.fingerprint
     if fingerprint is None:
         return []

@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from fgnn.data.sessions import SessionPairs
-from fgnn.errors import DataError  # its home is fgnn.errors; this name stays for older importers
+from fgnn.errors import DataError
 
 
 def vocabulary_lookup(item_ids: Tensor) -> dict[int, int]:

@@ -296,9 +296,9 @@ def test_comparison_checkpoints_same_dataset_other_network_first(tmp_path):
 
     runs = [run("f1", "fgnn", "sample", 50), run("f2", "fgnn", "sample", 60), run("s1", "srgnn", "sample", 40),
             run("s2", "srgnn", "sample", 45), run("s-full", "srgnn", "full", 90), run("v", "vsknn", "sample", 70)]
-    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", "sample", runs)]
+    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", None, runs)]
     assert got == ["s2", "s1", "f2"]  # other network best first, never another dataset, no baseline
-    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", "sample", runs,
+    got = [p.parent.name for p in comparison_checkpoints(tmp_path / "f1" / "best.pt", "fgnn", None, runs,
                                                          neural_only=False)]
     assert got == ["s2", "s1", "v", "f2"]
 

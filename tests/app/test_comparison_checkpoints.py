@@ -70,9 +70,9 @@ def test_a_run_on_a_log_given_by_path_is_offered_the_other_checkpoint_of_that_lo
 
     runs = list_runs(root)
     # what the Session builder passes: the checkpoint's model and its dataset's name
-    assert comparison_checkpoints(fgnn, "fgnn", record["name"], runs) == [srgnn]
-    assert comparison_checkpoints(fgnn, "fgnn", record["name"], runs, neural_only=False) == [srgnn, pop]
-    assert comparison_checkpoints(srgnn, "srgnn", record["name"], runs) == [fgnn]
+    assert comparison_checkpoints(fgnn, "fgnn", None, runs) == [srgnn]
+    assert comparison_checkpoints(fgnn, "fgnn", None, runs, neural_only=False) == [srgnn, pop]
+    assert comparison_checkpoints(srgnn, "srgnn", None, runs) == [fgnn]
     assert comparison_checkpoints(other, "srgnn", None, runs) == []
     model, _ = load_model(fgnn, spec.load())  # it loads and checks against its dataset
     assert model.name == "fgnn"
@@ -97,9 +97,9 @@ def test_a_checkpoint_written_before_the_spec_loads_checks_and_compares(tmp_path
     new = _train(DatasetSpec("diginetica-sample"), "srgnn", root / "srgnn-new", **NETWORK)
     assert set(load_checkpoint(new)["dataset"]) == {"source", "name", "fingerprint", "n_items"}
     runs = list_runs(root)
-    offered = comparison_checkpoints(old, "fgnn", "diginetica-sample", runs)
+    offered = comparison_checkpoints(old, "fgnn", None, runs)
     assert set(offered) == {root / "srgnn-sample" / "best.pt", new}
-    assert old in comparison_checkpoints(new, "srgnn", "diginetica-sample", runs)
+    assert old in comparison_checkpoints(new, "srgnn", None, runs)
 
 
 def test_comparison_needs_a_readable_checkpoint_with_a_fingerprint(tmp_path, sample):
@@ -112,4 +112,4 @@ def test_comparison_needs_a_readable_checkpoint_with_a_fingerprint(tmp_path, sam
     assert stored_fingerprint(broken / "best.pt") is None and stored_fingerprint(tmp_path / "none.pt") is None
     # a current checkpoint that records no fingerprint: the dataset it is shown with says which data
     assert comparison_checkpoints(broken / "best.pt", "srgnn", sample, runs) == [root / "srgnn-sample" / "best.pt"]
-    assert comparison_checkpoints(broken / "best.pt", "srgnn", "diginetica-sample", runs) == []
+    assert comparison_checkpoints(broken / "best.pt", "srgnn", None, runs) == []

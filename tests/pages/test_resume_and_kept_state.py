@@ -214,7 +214,7 @@ def test_inspect_sliders_survive_a_visit_and_fit_another_checkpoint(root):
 
 
 def test_a_kept_range_is_clipped_into_the_range_of_other_data():
-    from pages._shared import clipped_range
+    from fgnn.app.choices import clipped_range
 
     assert clipped_range(None, 1, 8) == (1, 8)
     assert clipped_range((2, 3), 1, 8) == (2, 3)
