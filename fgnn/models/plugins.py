@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from fgnn.errors import FGNNError
 from fgnn.models.base import SessionRecommender
 from fgnn.models.spec import ModelSpec
 
@@ -35,7 +36,7 @@ NAME = re.compile(r"^[a-z][a-z0-9]*$")
 HOW = f"install its package (entry point '{ENTRY_POINT_GROUP}') or set {ENV}=module:Class"
 
 
-class PluginError(ValueError):
+class PluginError(FGNNError):
     """A plugin that cannot be registered: the message names it and what is wrong."""
 
 
@@ -137,16 +138,15 @@ def registered(builtin: Mapping[str, ModelSpec]) -> Mapping[str, ModelSpec]:
     reported once as a :class:`PluginWarning` and listed by :func:`problems`."""
     key = os.environ.get(ENV) or ""
     if _cache.get("key") != key or "models" not in _cache:
-        BUILTIN = builtin
         models: dict[str, ModelSpec] = dict(builtin)
         found: list[str] = []
         classes: dict[str, str] = {}
         for value, source, package, version in _sources():
             try:
                 spec = _load(value, source, package, version)
-                if spec.name in BUILTIN:
+                if spec.name in builtin:
                     raise PluginError(f"plugin {value} ({source}) is named '{spec.name}', the name of the "
-                                      f"built-in model {BUILTIN[spec.name].label}: a plugin may not replace a "
+                                      f"built-in model {builtin[spec.name].label}: a plugin may not replace a "
                                       "built-in model; give its class another name")
                 if spec.name in models:
                     if classes.get(spec.name) == spec.class_path:
