@@ -27,6 +27,7 @@ from fgnn.app import builder
 from fgnn.app import builder_page as bp
 from fgnn.app.choices import kept_or_first
 from fgnn.app.paging import table_page
+from fgnn.data.ids import plain_id
 from fgnn.errors import FGNNError
 from fgnn.evaluation import ranking
 from fgnn.explain import attribution
@@ -77,13 +78,13 @@ def render() -> None:
 def _set_session(items, *, keep_highlight: bool = False) -> None:
     ss = st.session_state
     ss["builder_history"] = bp.pushed_history(ss["builder_history"], ss["session_items"])
-    ss["session_items"] = [int(i) for i in items]
+    ss["session_items"] = [plain_id(i) for i in items]
     if not keep_highlight:
         ss["highlight_item"] = None
 
 
-def _add(item: int) -> None:
-    _set_session(list(st.session_state["session_items"]) + [int(item)], keep_highlight=True)
+def _add(item) -> None:
+    _set_session(list(st.session_state["session_items"]) + [plain_id(item)], keep_highlight=True)
 
 
 def _undo() -> None:
@@ -102,8 +103,9 @@ def _picked_once(name: str) -> None:
     picks[name] = picks.get(name, 0) + 1
 
 
-def _on_chart_pick(name: str) -> None:
-    for item in bp.picked_items(st.session_state.get(_pick_key(name)))[:1]:
+def _on_chart_pick(name: str, dataset) -> None:
+    picked = bp.picked_items(st.session_state.get(_pick_key(name)))
+    for item in bp.known_items(picked, dataset.index_of())[:1]:  # a visitor can post any value
         _add(item)
     _picked_once(name)
 
@@ -140,10 +142,11 @@ def _on_typed(dataset) -> None:
     _set_session(items, keep_highlight=keep_highlight)
 
 
-def _on_strip_edit() -> None:
+def _on_strip_edit(dataset) -> None:
     ss = st.session_state
-    edited = builder.strip_edit(ss["session_items"], ui.trigger_value(
-        "builder_strip", "edit", lambda v: builder.strip_edit(ss["session_items"], v) is not None))
+    items = bp.session_ids(ss["session_items"], dataset)  # as the strip shows them
+    edited = builder.strip_edit(items, ui.trigger_value(
+        "builder_strip", "edit", lambda v: builder.strip_edit(items, v) is not None))
     if edited is not None:  # anything else (forged, or a press on a session that changed since) is ignored
         _set_session(edited, keep_highlight=True)
 
@@ -168,7 +171,7 @@ def _session_strip(items: list[int], dataset, ckpt) -> None:
                        "item is ringed in green.")
         if items:
             clicks, hidden = bp.shown_clicks(items, dataset.item_label, MAX_SHOWN_CLICKS)
-            session_strip(clicks, len(items), key="builder_strip", on_edit=_on_strip_edit)
+            session_strip(clicks, len(items), key="builder_strip", on_edit=lambda: _on_strip_edit(dataset))
             if hidden:
                 st.caption(bp.hidden_clicks_caption(len(items), MAX_SHOWN_CLICKS))
         if ss.get("highlight_item") is not None:
@@ -302,7 +305,7 @@ def _add_from_catalogue(catalogue, dataset) -> None:
 
 
 def _add_by_typing(dataset) -> None:
-    ui.text_input("Item ids", key="builder_typed", placeholder="e.g. 12889, 5, 12889")
+    ui.text_input("Item ids", key="builder_typed", placeholder=bp.typed_placeholder(dataset.has_tokens))
     ui.radio("Mode", ["Append", bp.REPLACE_MODE], key="builder_typed_mode", horizontal=True)
     ui.button("Add", key="builder_typed_add", on_click=_on_typed, args=(dataset,))
     if st.session_state.get("builder_typed_error"):
@@ -314,7 +317,7 @@ def _add_by_typing(dataset) -> None:
 def _graph_panel(expl, dataset) -> None:
     """The attention view controls and the session graph (a view switch reruns only this)."""
     step, layer, head = _attention_view(builder.attention_choices(expl))
-    graph, node_att, edge_att = builder.graph_view(expl, dataset.item_ids, step, layer, head)
+    graph, node_att, edge_att = builder.graph_view(expl, dataset.original_ids(), step, layer, head)
     fixed = ui.toggle("Fixed 0-1 colour scale", key="builder_fixed_scale",
                       help="Colour attention on 0-1 instead of 0 .. the largest value shown, so that "
                            "views, steps and sessions compare by colour.")
@@ -443,7 +446,7 @@ def _topk_chart(topk, dataset) -> None:
     if ui.toggle("Show the top-K as a chart (click a bar to add the item)", key="builder_topk_chart"):
         fig = topk_figure(topk["item"], topk["score"], topk["probability"], target=st.session_state.get("highlight_item"),
                           item_labels=dataset.item_labels())
-        st.plotly_chart(fig, key=_pick_key("topk_chart"), on_select=lambda: _on_chart_pick("topk_chart"),
+        st.plotly_chart(fig, key=_pick_key("topk_chart"), on_select=lambda: _on_chart_pick("topk_chart", dataset),
                         selection_mode="points", width="stretch")
 
 
@@ -490,7 +493,7 @@ def _explain_view(items: list[int], topk_items: list[int], dataset, model) -> No
                      "faithfulness check", key="builder_explain"):
         return
     methods = attribution.methods_for(model)
-    item, method = _explain_choice(topk_items, methods, model)
+    item, method = _explain_choice(topk_items, methods, model, dataset.has_tokens)
     result = _explanation(items, item, methods, dataset, model)
     if result is None:
         return
@@ -499,7 +502,7 @@ def _explain_view(items: list[int], topk_items: list[int], dataset, model) -> No
     _explanation_figures(result, item, method, dataset)
 
 
-def _explain_choice(topk_items: list[int], methods, model) -> tuple[int, str]:
+def _explain_choice(topk_items: list, methods, model, tokens: bool) -> tuple:
     """``(item, method)``: the item to explain (one of the top-K, the true next item or one typed)
     and the method the graph is coloured by."""
     c1, c2, c3 = st.columns([1.4, 1, 1.6])
@@ -507,7 +510,9 @@ def _explain_choice(topk_items: list[int], methods, model) -> tuple[int, str]:
     choice = ui.selectbox("Item to explain", options, key="builder_explain_item", where=c1,
                           format_func=lambda o: bp.explain_option_label(o, topk_items))
     item = choice[1]
-    if item is None:
+    if item is None and tokens:  # ids are text: taken as typed, checked when explained
+        item = ui.text_input("Item id", value=str(topk_items[0]), key="builder_explain_typed_token", where=c2).strip()
+    elif item is None:
         item = int(ui.number_input("Item id", min_value=0, value=int(topk_items[0]), step=1,
                                    key="builder_explain_typed", where=c2))
     shown = bp.shown_methods(methods)
@@ -524,12 +529,12 @@ def _explanation(items: list[int], item: int, methods, dataset, model):
     the error shown) when the item cannot be explained."""
     ss = st.session_state
     cache = ss.setdefault("builder_explain_cache", {})
-    key = (str(ss.get("checkpoint")), tuple(items), int(item))
+    key = (str(ss.get("checkpoint")), tuple(items), plain_id(item))
     if key not in cache:
         try:
             with st.spinner("Explaining…"):
                 cache.clear()  # one explanation kept: the session or the item moves on
-                cache[key] = attribution.explain_ids(model, dataset.item_ids, items, item, methods,
+                cache[key] = attribution.explain_ids(model, dataset.original_ids(), items, item, methods,
                                                      owner=f"dataset '{dataset.name}'")
         except FGNNError as exc:
             st.error(f"Cannot explain item {item}: {exc}", icon=":material/error:")
@@ -580,7 +585,7 @@ def _builder(dataset, model, ckpt) -> None:
     keep_url()  # (a click reruns this fragment only, without the sidebar that writes the URL)
     clock = _Clock()
     k = int(ss["top_k"])
-    items = [int(i) for i in ss["session_items"]]
+    items = bp.session_ids(ss["session_items"], dataset)
     _session_strip(items, dataset, ckpt)
     # ---- is the session usable? (notes go into one container that is always there, so that a
     # note coming or going does not shift the charts below and remount them)

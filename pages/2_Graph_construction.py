@@ -19,6 +19,7 @@ from fgnn.app.construction_page import (
     step_tables,
 )
 from fgnn.app.teaching import construction_steps
+from fgnn.data.ids import plain_id
 from fgnn.errors import FGNNError
 from pages import _widgets as ui
 from pages._shared import ensure_app_shell, get_dataset
@@ -39,21 +40,30 @@ def render() -> None:
             st.divider()
 
 
-def _sequence() -> list[int]:
+def _tokens() -> bool:
+    """Whether the app dataset's item ids are tokens (text): a typed sequence is then read as text."""
+    try:
+        return get_dataset().has_tokens
+    except FGNNError:
+        return False
+
+
+def _sequence() -> list:
     """The click sequence, typed or the builder's session; an error or an empty one stops the page."""
     ss = st.session_state
-    builder_items = [int(i) for i in ss.get("session_items") or []]
+    builder_items = [plain_id(i) for i in ss.get("session_items") or []]
     ss.setdefault("construction_source", default_source(builder_items))
     ss.setdefault("construction_text", EXAMPLE)
     c1, c2 = st.columns([1, 2])
     source = ui.radio("Sequence", SOURCES, key="construction_source", where=c1)
-    sequence: list[int] = []
+    sequence: list = []
     error = None
     if source == SOURCES[0]:
         text = ui.text_input("Item ids in click order", key="construction_text", where=c2,
-                             help="Whole numbers separated by commas or spaces; any ids work here.")
+                             help="Ids separated by commas or spaces: whole numbers (text, read exactly as "
+                                  "typed, where the app dataset's ids are tokens); any ids work here.")
         try:
-            sequence = parse_item_ids(text)
+            sequence = parse_item_ids(text, tokens=_tokens())
         except FGNNError as exc:
             error = str(exc)
     else:
@@ -70,7 +80,7 @@ def _sequence() -> list[int]:
     return sequence
 
 
-def _steps(sequence: list[int]):
+def _steps(sequence: list):
     """The construction steps of ``sequence``, with the app dataset's item names and embedding rows where they apply."""
     try:  # names of the app dataset's items, where its items file gave them (any ids work here)
         labels = get_dataset().item_labels() or None

@@ -25,6 +25,7 @@ from fgnn.app.inspect_page import (
     with_arrow_prefixes,
 )
 from fgnn.app.paging import table_page
+from fgnn.data.ids import plain_id
 from fgnn.errors import FGNNError
 from fgnn.evaluation.pair_ranks import (
     compare_tables,
@@ -95,8 +96,8 @@ def _model_of(path: str, mtime: int, size: int):  # noqa: ARG001 (mtime, size: t
 def open_in_builder(prefix, target, other: str | None = None) -> None:
     """A test pair in the session builder, its true next item ringed (and B as the comparison)."""
     ss = st.session_state
-    ss["session_items"] = [int(i) for i in prefix]
-    ss["highlight_item"] = int(target)
+    ss["session_items"] = [plain_id(i) for i in prefix]
+    ss["highlight_item"] = plain_id(target)
     if other:
         ss["builder_other"] = other
     st.switch_page("pages/1_Session_builder.py")
@@ -232,7 +233,7 @@ def _faithfulness_table(path: str, version: tuple, n: int, which: str):
         pairs = attribution.sample_pairs(dataset.test, n, seed=0)
         bar = st.progress(0.0, text=f"0 of {len(pairs)} pairs")
         return attribution.faithfulness_table(
-            model, dataset.test, dataset.item_ids, pairs, which=which,
+            model, dataset.test, dataset.original_ids(), pairs, which=which,
             progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} pairs"))
     except FGNNError as exc:
         st.error(f"Cannot test the explanations of {checkpoint_label(path)}: {exc}", icon=":material/error:")

@@ -81,7 +81,8 @@ def live_plotly_chart(fig, *, key: str, height: int, clickable: bool = False, on
     return mount(data=data, key=key, height=int(height), on_click_change=on_click or (lambda: None))
 
 
-def clicked_item(key: str) -> int | None:
+def clicked_item(key: str) -> int | str | None:
     """The item id of the live chart's click in this run, or ``None`` when there is none or the
-    value is not one the page sends (a visitor can post any value: only a plain integer id)."""
-    return trigger_value(key, "click", lambda v: isinstance(v, int) and not isinstance(v, bool))
+    value is not one the page sends (a visitor can post any value: only a plain integer id, or
+    text where ids are tokens; the page checks it is an item of its dataset)."""
+    return trigger_value(key, "click", lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)))

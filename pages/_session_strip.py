@@ -15,6 +15,8 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v2 as components_v2
 
+from fgnn.data.ids import plain_id
+
 _HERE = Path(__file__).with_name("_session_strip")
 
 
@@ -28,6 +30,6 @@ def session_strip(clicks: list[tuple[int, int, str]], total: int, *, key: str, o
     """Draw the cards of ``clicks`` (``(position, item id, label)``, positions 0-based in a
     session of ``total`` clicks); ``on_edit`` (no arguments) runs when a button is pressed: read
     the edit with ``pages._widgets.trigger_value(key, "edit", accepts)``."""
-    _component()(data={"clicks": [{"pos": int(p), "item": int(i), "label": str(lab)} for p, i, lab in clicks],
+    _component()(data={"clicks": [{"pos": int(p), "item": plain_id(i), "label": str(lab)} for p, i, lab in clicks],
                        "total": int(total)},
                  key=key, on_edit_change=on_edit)

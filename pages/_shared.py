@@ -384,7 +384,7 @@ def url_params() -> dict[str, str]:
     labels = {checkpoint_label(p) for p in checkpoint_choices()}
     label = checkpoint_label(ss["checkpoint"])
     try:
-        session = [int(i) for i in ss["session_items"]]
+        session = _url.session_values(ss["session_items"])  # whole numbers, or text where ids are tokens
     except (TypeError, ValueError):
         session = []
     return _url.encode(_url.dataset_param(current_dataset(), _url_name), label if label in labels else None,

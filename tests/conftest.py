@@ -178,3 +178,22 @@ def root(tmp_path, monkeypatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(REPO_ROOT)
     return root
+
+
+@pytest.fixture(scope="session")
+def token_dataset_log(tmp_path_factory) -> Path:
+    """A small click log whose item ids are tokens (``tests/token_data.py``: "7" and "007" are two items)."""
+    from token_data import token_log
+
+    return token_log(tmp_path_factory.mktemp("token-log") / "clicks.csv")
+
+
+@pytest.fixture(scope="session")
+def token_run(tmp_path_factory, token_dataset_log) -> Path:
+    """``best.pt`` of a tiny FGNN trained once on :func:`token_dataset_log` (its run folder beside it),
+    the prepared dataset in the test session's cache (as ``private_cache``)."""
+    from token_data import train_token_run
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FGNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "fgnn-cache"))
+        return train_token_run(token_dataset_log, token_dataset_log.parent / "fgnn-tokens")

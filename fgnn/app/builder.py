@@ -18,7 +18,6 @@ least as high as the item, so ties never flatter an item.
 """
 from __future__ import annotations
 
-import dataclasses
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -27,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from fgnn.app.projection import item_map_coordinates
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import SessionGraph
+from fgnn.data.ids import plain_id
 from fgnn.errors import CannotExplain, DataError
 from fgnn.evaluation.metrics import item_ranks
 from fgnn.evaluation.ranking import EMPTY_SESSION, session_indices, session_scores
@@ -45,14 +44,18 @@ from fgnn.models.checkpoint import stored_fingerprint
 WHATIF_LAST_CLICKS = 20
 
 # --------------------------------------------------------------------------- sessions
-def parse_item_ids(text: str) -> list[int]:
-    """Item ids typed by a person: integers separated by commas, spaces, semicolons or ``->``.
+def parse_item_ids(text: str, tokens: bool = False) -> list:
+    """Item ids typed by a person, separated by commas, spaces, semicolons or ``->``.
 
-    Raises :class:`~fgnn.errors.DataError` naming the first token that is not an integer.
+    Whole numbers (``tokens=False``): raises :class:`~fgnn.errors.DataError` naming the first
+    part that is not one. Tokens (``tokens=True``, a dataset whose ids are text): each part is
+    kept exactly as typed (``"007"`` and ``"7"`` are two items), so an id cannot hold a separator.
     """
-    tokens = [t for t in re.split(r"[\s,;]+|->|→", str(text).strip()) if t]
+    parts = [t for t in re.split(r"[\s,;]+|->|→", str(text).strip()) if t]
+    if tokens:
+        return parts
     out = []
-    for t in tokens:
+    for t in parts:
         if not re.fullmatch(r"[+-]?[0-9]+", t):  # int() would take '1_000' and non-ASCII digits too
             raise DataError(f"'{t[:30]}' is not an item id: type whole numbers separated by commas "
                              "or spaces, e.g. 12, 7, 12, 40")
@@ -90,7 +93,8 @@ STRIP_EDITS = {"left": -1, "right": 1, "remove": 0}
 def strip_edit(items: Sequence[int], value) -> list[int] | None:
     """The session after the session strip's edit ``value`` (``{"op", "pos", "item"}``, sent by
     the browser), or ``None`` when it is not an edit of ``items``: an unknown ``op``, a position
-    or item that is not a plain integer, a position outside the session, a move past an end, or
+    that is not a plain integer, an item that is not an id (a plain integer, or text where ids are
+    tokens), a position outside the session, a move past an end, or
     a stale edit (the click at ``pos`` is no longer ``item``: the session changed since it was
     drawn). A visitor can post any value; only these edits change the session."""
     if not isinstance(value, Mapping):
@@ -98,9 +102,9 @@ def strip_edit(items: Sequence[int], value) -> list[int] | None:
     op, pos, item = value.get("op"), value.get("pos"), value.get("item")
     if not isinstance(op, str) or op not in STRIP_EDITS:
         return None
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in (pos, item)):
+    if isinstance(pos, bool) or not isinstance(pos, int) or isinstance(item, bool) or not isinstance(item, (int, str)):
         return None
-    items = [int(i) for i in items]
+    items = [plain_id(i) for i in items]
     if not 0 <= pos < len(items) or items[pos] != item:
         return None
     if op == "remove":
@@ -111,10 +115,10 @@ def strip_edit(items: Sequence[int], value) -> list[int] | None:
 
 
 # --------------------------------------------------------------------------- predictions
-def explain_session(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
+def explain_session(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence,
                     k: int = 20) -> Explanation:
     """Top-K (original ids, score, probability) and attention tables of one session."""
-    return explain_sessions(model, [session_indices(dataset, original_ids)], dataset.item_ids, k)
+    return explain_sessions(model, [session_indices(dataset, original_ids)], dataset.original_ids(), k)
 
 
 
@@ -170,7 +174,7 @@ def whatif_variants(original_ids: Sequence[int], seed: int = 0,
     """The session and its variants: ``original``, ``shuffled (seed s)``, ``reversed`` and
     ``without click t (item i)`` for each of the ``last`` most recent clicks of a session of two
     or more clicks (``last + 3`` variants at most: linear work in the session length)."""
-    ids = [int(i) for i in original_ids]
+    ids = [plain_id(i) for i in original_ids]
     if not ids:
         raise DataError(EMPTY_SESSION)
     shuffled = ids.copy()
@@ -195,12 +199,12 @@ def whatif_ranks(model: SessionRecommender, dataset: PreparedDataset, original_i
     top = scores[0].topk(k).indices + 1  # item indices of the original top-K
     ranks = item_ranks(scores, top - 1)
     own = scores[:, top - 1]
-    items = dataset.item_ids[top].tolist()
+    items = dataset.original_ids()[top.numpy()].tolist()
     rows = []
     for v, (name, seq) in enumerate(variants):
         text = " → ".join(map(str, seq))
         for j, item in enumerate(items):
-            rows.append((name, text, int(item), int(ranks[v, j]), float(own[v, j])))
+            rows.append((name, text, plain_id(item), int(ranks[v, j]), float(own[v, j])))
     return pd.DataFrame(rows, columns=["variant", "sequence", "item", "rank", "score"])
 
 
@@ -250,15 +254,15 @@ def attention_choices(expl: Explanation) -> AttentionChoices:
     return AttentionChoices(steps, layers, heads)
 
 
-def graph_view(expl: Explanation, item_ids: torch.Tensor, step: int | str | None = "mean",
+def graph_view(expl: Explanation, item_ids, step: int | str | None = "mean",
                layer: int | None = None, head: int | str = "mean", session: int = 0):
     """``(graph, node_attention or None, edge_attention DataFrame or None)`` for
     :func:`fgnn.viz.plots.session_graph_figure`: readout attention of one step (or the mean over
     steps), WGAT attention of one layer and head (or the mean over heads). ``None`` where the
     model has no such attention or it is not asked for. The graph's ``x`` and ``sequence`` hold
-    original item ids (``item_ids`` maps the model's indices), as every table shown does."""
-    graph: SessionGraph = expl.batch.graph(session)
-    graph = dataclasses.replace(graph, x=item_ids[graph.x], sequence=item_ids[graph.sequence])
+    original item ids (``item_ids``, :meth:`~fgnn.data.dataset.PreparedDataset.original_ids` or an
+    ``item_ids`` tensor, maps the model's indices), as every table shown does."""
+    graph: SessionGraph = expl.batch.graph(session).with_original_ids(item_ids)
     choices = attention_choices(expl)
     node_att = None
     if step is not None and choices.steps:
@@ -271,9 +275,10 @@ def graph_view(expl: Explanation, item_ids: torch.Tensor, step: int | str | None
 
 # --------------------------------------------------------------------------- adding items
 def item_catalogue(dataset: PreparedDataset) -> pd.DataFrame:
-    """Every item: ``item`` (original id), its ``name`` where the dataset has names, ``category``
-    (-1 unknown), ``popularity`` (training clicks); most popular first, ties by item id."""
-    ids = dataset.item_ids[1:].numpy().astype(np.int64)
+    """Every item: ``item`` (original id: a whole number, or text where ids are tokens), its ``name``
+    where the dataset has names, ``category`` (-1 unknown), ``popularity`` (training clicks); most
+    popular first, ties by item id."""
+    ids = dataset.original_ids()[1:]
     cats = (dataset.categories[1:].numpy().astype(np.int64) if dataset.categories is not None
             else np.full(len(ids), -1, dtype=np.int64))
     pop = dataset.popularity[1:].numpy().astype(np.int64)
@@ -284,13 +289,13 @@ def item_catalogue(dataset: PreparedDataset) -> pd.DataFrame:
 
 def filter_catalogue(table: pd.DataFrame, query: str = "", categories: Sequence[int] = (),
                      min_popularity: int = 0) -> pd.DataFrame:
-    """Rows whose item id contains ``query`` (digits, as typed) or whose name contains it (any
-    case, where the table has a ``name`` column), in one of ``categories`` (all when empty) and
-    with at least ``min_popularity`` clicks."""
+    """Rows whose item id contains ``query`` (as typed; any case for tokens) or whose name contains
+    it (any case, where the table has a ``name`` column), in one of ``categories`` (all when empty)
+    and with at least ``min_popularity`` clicks."""
     mask = table["popularity"] >= int(min_popularity)
     q = str(query or "").strip()
     if q:
-        hit = table["item"].astype(str).str.contains(re.escape(q), regex=True)
+        hit = table["item"].astype(str).str.contains(q, case=False, regex=False)
         if "name" in table:
             hit |= table["name"].astype(str).str.contains(q, case=False, regex=False)
         mask &= hit
@@ -304,8 +309,9 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
     """Items of a catalogue (:func:`item_catalogue`) that match what a person typed, searched on
     the server so that any item of a full-size catalogue can be found (docs/research-scale.md).
 
-    The item whose id is the typed number comes first, then items whose id contains the typed
-    digits, then (with ``names``, item id -> name) items whose name contains the text, ignoring
+    The item whose id is the typed number (or, where ids are tokens, the typed text exactly) comes
+    first, then items whose id contains the typed digits (the typed text, ignoring case, for
+    tokens), then (with ``names``, item id -> name) items whose name contains the text, ignoring
     case; each group in catalogue order (most popular first); at most ``limit`` rows, with a
     ``name`` column when ``names`` are given (a catalogue with a ``name`` column of its own is
     searched by it too). Nothing typed: no rows.
@@ -322,7 +328,10 @@ def search_items(catalogue: pd.DataFrame, query: str, limit: int = 20,
     if "name" in catalogue:
         hit = catalogue["name"].astype("string").str.contains(q, case=False, regex=False).fillna(False)
         group[hit.to_numpy(dtype=bool)] = 2
-    if q.isdigit():
+    if not pd.api.types.is_numeric_dtype(catalogue["item"]):  # tokens: the text as typed
+        group[catalogue["item"].astype(str).str.contains(q, case=False, regex=False).to_numpy()] = 1
+        group[(catalogue["item"] == q).to_numpy()] = 0
+    elif q.isdigit():
         group[catalogue["item"].astype(str).str.contains(q, regex=False).to_numpy()] = 1
         if len(q) < 19:  # an id beyond int64 matches no item exactly
             group[(catalogue["item"] == int(q)).to_numpy()] = 0
@@ -347,7 +356,7 @@ def item_map_table(model: SessionRecommender, dataset: PreparedDataset) -> pd.Da
                          "use the catalogue to add items")
     coords = item_map_coordinates(table.detach())
     cat = item_catalogue(dataset).set_index("item")
-    ids = dataset.item_ids[1:].tolist()
+    ids = dataset.original_ids()[1:].tolist()
     category = cat.loc[ids, "category"].to_numpy()
     if dataset.category_names:
         category = [dataset.category_label(c) if c >= 0 else None for c in category.tolist()]
@@ -362,8 +371,8 @@ class TestSession:
     """A real test session cut before its last click: ``items`` lead to ``next_item``."""
 
     index: int
-    items: list[int]  # original ids
-    next_item: int
+    items: list  # original ids (whole numbers, or text where ids are tokens)
+    next_item: int | str
 
 
 def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> TestSession:
@@ -374,7 +383,7 @@ def random_test_session(dataset: PreparedDataset, seed: int | None = None) -> Te
         raise DataError(f"dataset '{dataset.name}' has no test sessions to draw from")
     s = random.Random(seed).randrange(n)
     ids = dataset.to_original(dataset.test.session(s))
-    return TestSession(index=s, items=[int(i) for i in ids[:-1]], next_item=int(ids[-1]))
+    return TestSession(index=s, items=[plain_id(i) for i in ids[:-1]], next_item=plain_id(ids[-1]))
 
 
 # --------------------------------------------------------------------------- other models

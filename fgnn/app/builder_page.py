@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from fgnn.app.builder import parse_item_ids
+from fgnn.data.ids import plain_id
 from fgnn.errors import DataError
 
 HISTORY_LIMIT = 50
@@ -15,6 +16,7 @@ MAX_SHOWN_CLICKS = 40
 WHATIF_MAX_K = 20
 REPLACE_MODE = "Replace the session"
 TYPE_HINT = "type at least one item id, e.g. 12889, 5, 12889"
+TOKEN_TYPE_HINT = "type at least one item id, separated by spaces or commas, e.g. 85123A, 22423, 85123A"
 
 ATTRIBUTION_CAPTIONS = {
     "attention": "readout attention (mean over steps); edges: WGAT attention (mean over layers "
@@ -34,14 +36,18 @@ def pushed_history(history: Sequence[list], current: Sequence[int], limit: int =
     return (list(history) + [list(current)])[-limit:]
 
 
-def picked_items(value) -> list[int]:
-    """Item ids from a plotly selection event (``customdata`` of each point)."""
+def picked_items(value) -> list:
+    """Item ids from a plotly selection event (``customdata`` of each point): whole numbers, or
+    text where ids are tokens; anything else (a visitor can post any value) is left out. Check
+    them against the dataset (:func:`known_items`) before use."""
     out = []
     for point in (value or {}).get("selection", {}).get("points", []) or []:
-        data = point.get("customdata")
+        data = point.get("customdata") if isinstance(point, dict) else None
         if isinstance(data, (list, tuple)):
             data = data[0] if data else None
-        if data is not None:
+        if isinstance(data, str) or (isinstance(data, int) and not isinstance(data, bool)):
+            out.append(data)
+        elif isinstance(data, float) and data.is_integer():
             out.append(int(data))
     return out
 
@@ -52,12 +58,23 @@ def pick_key(picks: dict, name: str) -> str:
     return f"{name}_{picks.get(name, 0)}"
 
 
-def typed_ids(text: str, dataset) -> list[int]:
-    """The item ids typed in the Type ids tab, each checked to be an item of ``dataset``. Raises
+def type_hint(tokens: bool) -> str:
+    """What the Type ids tab asks for: whole numbers, or tokens (text) where the dataset's ids are."""
+    return TOKEN_TYPE_HINT if tokens else TYPE_HINT
+
+
+def typed_placeholder(tokens: bool) -> str:
+    """The Type ids field's example."""
+    return "e.g. 85123A, 22423, 85123A" if tokens else "e.g. 12889, 5, 12889"
+
+
+def typed_ids(text: str, dataset) -> list:
+    """The item ids typed in the Type ids tab, each checked to be an item of ``dataset``: whole
+    numbers, or where its ids are tokens the text exactly as typed. Raises
     :class:`~fgnn.errors.DataError`: nothing typed, not ids, or an unknown item."""
-    ids = parse_item_ids(text)
+    ids = parse_item_ids(text, tokens=dataset.has_tokens)
     if not ids:
-        raise DataError(TYPE_HINT)
+        raise DataError(type_hint(dataset.has_tokens))
     dataset.to_indices(ids)
     return ids
 
@@ -70,9 +87,21 @@ def typed_session(current: Sequence[int], ids: Sequence[int], mode: str | None) 
     return list(current) + list(ids), True
 
 
-def known_items(items: Sequence[int], index_of) -> list[int]:
-    """The items of the session that the dataset knows (``index_of``: its id -> row mapping)."""
-    return [i for i in items if int(i) in index_of]
+def known_items(items: Sequence, index_of) -> list:
+    """The items of the session that the dataset knows (``index_of``: its id -> row mapping,
+    keyed by whole numbers or, where ids are tokens, by their text)."""
+    return [plain_id(i) for i in items if i in index_of]
+
+
+def session_ids(items: Sequence, dataset) -> list:
+    """The session's items as ``dataset`` keys its ids (:meth:`~fgnn.data.dataset.PreparedDataset.id_key`):
+    text where ids are tokens, whole numbers otherwise; an item that is none is kept as it is (the
+    builder then names it unknown)."""
+    out = []
+    for item in items:
+        key = None if isinstance(item, bool) else dataset.id_key(item)
+        out.append(item if key is None else key)
+    return out
 
 
 # --------------------------------------------------------------------------- strip
@@ -161,7 +190,7 @@ def explain_options(topk_items: Sequence[int], truth) -> list[tuple[str, int | N
     is one) and one typed in."""
     options: list[tuple[str, int | None]] = [("top", i) for i in topk_items]
     if truth is not None:
-        options.append(("true next item", int(truth)))
+        options.append(("true next item", plain_id(truth)))
     options.append(("typed", None))
     return options
 

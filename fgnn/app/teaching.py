@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from fgnn.data.graph import SessionGraph, build_session_graph
+from fgnn.data.ids import plain_id
 from fgnn.data.items import ItemLabels, item_labeller
 from fgnn.errors import DataError
 from fgnn.explain.attention import graph_edge_table
@@ -73,14 +74,14 @@ def _num(v: float) -> str:
 
 
 # --------------------------------------------------------------------------- figures
-def sequence_figure(sequence: Sequence[int], item_labels: ItemLabels = None,
+def sequence_figure(sequence: Sequence, item_labels: ItemLabels = None,
                     per_row: int = 10) -> go.Figure:
     """Clicks as a row of boxes joined by arrows; one colour per distinct item, the last click
     ringed as the current interest. Box centres carry a hover trace ``"clicks"`` whose
     ``customdata`` holds the item ids."""
-    seq = [int(v) for v in sequence]
+    seq = [plain_id(v) for v in sequence]
     label = item_labeller(item_labels)
-    node_of: dict[int, int] = {}
+    node_of: dict = {}
     for item in seq:
         node_of.setdefault(item, len(node_of))
     w, h, gap_x, gap_y = 1.0, 0.7, 1.6, 1.5
@@ -136,7 +137,7 @@ def _drawing(graph: SessionGraph, edges: list[dict], title: str,
     ``hover``), drawn as :func:`fgnn.viz.plots.session_graph_figure` draws: same layout, edges,
     arrows and edge markers (:func:`fgnn.viz.drawing.graph_figure`); one colour per node."""
     pos = session_layout(graph)
-    items = [int(i) for i in graph.x.tolist()]
+    items = [plain_id(i) for i in graph.x.tolist()]
     label = item_labeller(item_labels)
     if node_text is None:
         node_text = [f"node {i}: item {it}" for i, it in enumerate(items)]
@@ -177,22 +178,33 @@ def _tensor_figure(graph: SessionGraph) -> go.Figure:
 MAX_CONSTRUCTION_CLICKS = 200
 
 
-def construction_steps(sequence: Sequence[int], item_labels: ItemLabels = None,
-                       item_index: Mapping[int, int] | None = None) -> list[Step]:
+def sequence_graph(seq: Sequence) -> SessionGraph:
+    """The session graph of ``seq`` with its ids in ``x`` and ``sequence``: built on the ids where
+    they are whole numbers; where they are tokens (text) built on their order of first appearance
+    and shown with the text (:meth:`~fgnn.data.graph.SessionGraph.with_original_ids`)."""
+    if not any(isinstance(v, str) for v in seq):
+        return build_session_graph(seq)
+    vocabulary = list(dict.fromkeys(seq))
+    code = {v: c for c, v in enumerate(vocabulary, start=1)}
+    return build_session_graph([code[v] for v in seq]).with_original_ids(np.asarray([""] + vocabulary, dtype=object))
+
+
+def construction_steps(sequence: Sequence, item_labels: ItemLabels = None,
+                       item_index: Mapping | None = None) -> list[Step]:
     """The construction of a session graph from ``sequence``, one :class:`Step` per idea:
     sequence, nodes, one edge per click pair, merged weights, self-loops, degree
     normalisation, tensors. ``item_index`` (original id -> row of the embedding table, e.g.
     ``dataset.index_of()``) makes step 7 show the indices the model really receives beside the
-    ids. Raises :class:`~fgnn.errors.DataError` on an empty sequence or one over :data:`MAX_CONSTRUCTION_CLICKS`."""
-    seq = [int(v) for v in (sequence.tolist() if hasattr(sequence, "tolist") else sequence)]
+    ids. Ids are whole numbers, or tokens (text, kept exactly: ``"007"`` and ``"7"`` are two items). Raises :class:`~fgnn.errors.DataError` on an empty sequence or one over :data:`MAX_CONSTRUCTION_CLICKS`."""
+    seq = [plain_id(v) for v in (sequence.tolist() if hasattr(sequence, "tolist") else sequence)]
     if not seq:
         raise DataError("the sequence is empty: a session needs at least one click")
     if len(seq) > MAX_CONSTRUCTION_CLICKS:
         raise DataError(f"the sequence has {len(seq)} clicks; this page draws at most {MAX_CONSTRUCTION_CLICKS} "
                          "(every click, edge and weight is drawn): give a shorter sequence")
-    graph = build_session_graph(seq)
+    graph = sequence_graph(seq)
     label = item_labeller(item_labels)
-    items = [int(i) for i in graph.x.tolist()]
+    items = [plain_id(i) for i in graph.x.tolist()]
     clicks = graph.click_nodes.tolist()
     n, E, L = graph.num_nodes, graph.num_edges, len(seq)
 
@@ -417,10 +429,14 @@ def _step_degrees(graph, item_labels, items, table) -> Step:
 
 def _step_tensors(graph, items, n, E, L, item_index=None) -> Step:
     ei = graph.edge_index.tolist() if E else [[], []]
-    x = [int(item_index[i]) for i in items] if item_index is not None else items
+    tokens = any(isinstance(i, str) for i in items)
+    x = [int(item_index[i]) for i in items] if item_index is not None else list(range(1, n + 1)) if tokens else items
     x_text = "[" + ", ".join(map(str, x[:12])) + (", …" if n > 12 else "") + "]"
     what = ("the row of each node's item in the item embedding table (the ids map to rows as the "
             "table beside shows)" if item_index is not None else
+            "a number for each node's item, here its order of first appearance (the ids are text: "
+            "a model maps them to rows of its embedding table by its dataset's vocabulary; these ids "
+            "are not all from the app's dataset)" if tokens else
             "the item id of each node (a model maps ids to rows of its embedding table by its "
             "dataset's vocabulary; these ids are not from the app's dataset)")
     text = (f"The model receives x = {x_text}, {what} ({_plural(n, 'node')}), and edge_index, a 2 × {E} matrix whose "
@@ -437,7 +453,8 @@ def _step_tensors(graph, items, n, E, L, item_index=None) -> Step:
     })
     tables = {
         "x": pd.DataFrame({"node": pd.Series(range(n), dtype="int64"),
-                           "x": pd.Series(x, dtype="int64"), "original id": pd.Series(items, dtype="int64")}),
+                           "x": pd.Series(x, dtype="int64"),
+                           "original id": pd.Series(items, dtype=object if tokens else "int64")}),
         "edge_index": pd.DataFrame(np.asarray(ei, dtype=np.int64).reshape(2, E),
                                    index=["sender", "receiver"]),
         "edge_weight": pd.DataFrame({"edge_weight": table["edge_weight"]}),

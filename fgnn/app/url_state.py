@@ -8,7 +8,9 @@ A page's URL carries (``?dataset=...&checkpoint=...&k=...&session=...``, docs/se
   of the server: a dataset read from a server path is not carried;
 - ``checkpoint``: the label the sidebar shows (``fgnn-sample/best.pt``), never a path;
 - ``k``: K;
-- ``session``: the Session builder's session, its item ids separated by commas.
+- ``session``: the Session builder's session, its item ids separated by commas (where ids are
+  tokens, text, and a JSON list of strings when one of them holds a comma or the first starts
+  with ``[``: any token round-trips exactly, ``"007"`` and ``"7"`` stay two items).
 
 :func:`encode` writes them; :func:`decode` reads them back and checks each against what the
 page offers (:class:`Offered`), as the widget boundary (``pages/_widgets.py``) checks a widget's
@@ -23,6 +25,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fgnn.app.choices import MAX_TOP_K
+from fgnn.data.ids import plain_id
 from fgnn.data.options import ProtocolSettings
 from fgnn.data.readers import FORMATS
 from fgnn.data.spec import READ_OPTIONS, DatasetSpec
@@ -50,13 +53,14 @@ class Offered:
         datasets: the URL name of each dataset offered -> its source on the server (a bundled
             name -> itself; an upload's id -> its kept copy, :func:`fgnn.app.uploads.live_uploads`).
         checkpoints: the label of each checkpoint listed -> its path.
-        items_of: the original item ids of a dataset (called only for a session to check; may
-            raise :class:`~fgnn.errors.FGNNError` for a dataset that cannot be loaded).
+        items_of: the original item ids of a dataset, whole numbers or, where its ids are tokens,
+            their text (called only for a session to check; may raise
+            :class:`~fgnn.errors.FGNNError` for a dataset that cannot be loaded).
     """
 
     datasets: Mapping[str, str] = field(default_factory=dict)
     checkpoints: Mapping[str, str] = field(default_factory=dict)
-    items_of: Callable[[DatasetSpec], Collection[int]] | None = None
+    items_of: Callable[[DatasetSpec], Collection] | None = None
     max_k: int = MAX_TOP_K
     max_clicks: int = MAX_SESSION_CLICKS
 
@@ -91,12 +95,30 @@ def dataset_param(spec: DatasetSpec, url_name: Callable[[str], str | None]) -> s
     return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
 
-def encode(dataset: str | None, checkpoint: str | None, top_k: int, session: Sequence[int]) -> dict[str, str]:
+def session_values(items: Sequence) -> list:
+    """The session's item ids as the URL carries them: whole numbers, or text where ids are
+    tokens (raises ``TypeError`` / ``ValueError`` for a value that is neither)."""
+    return [plain_id(i) for i in items]
+
+
+def session_param(session: Sequence) -> str | None:
+    """The ``session`` parameter: the ids separated by commas; a JSON list of the texts where a
+    token holds a comma or the first starts with ``[`` (:func:`decode_session` reads both)."""
+    ids = session_values(session)
+    if not ids:
+        return None
+    texts = [str(i) for i in ids]
+    if any(isinstance(i, str) for i in ids) and (any("," in t for t in texts) or texts[0].startswith("[")):
+        return json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+    return ",".join(texts)
+
+
+def encode(dataset: str | None, checkpoint: str | None, top_k: int, session: Sequence) -> dict[str, str]:
     """The URL's parameters of the app's state: ``dataset`` (:func:`dataset_param`), ``checkpoint``
-    (its label), K and the session's item ids; a value that cannot be carried (``None``) or an
-    empty session is left out."""
+    (its label), K and the session's item ids (:func:`session_param`); a value that cannot be
+    carried (``None``) or an empty session is left out."""
     out = {"dataset": dataset, "checkpoint": checkpoint, "k": str(int(top_k)),
-           "session": ",".join(str(int(i)) for i in session) or None}
+           "session": session_param(session)}
     return {k: v for k, v in out.items() if v}
 
 
@@ -170,20 +192,38 @@ def decode_k(value, offered: Offered) -> int:
     return int(text)
 
 
-def decode_session(value, offered: Offered, spec: DatasetSpec) -> list[int]:
-    """The session: at most ``max_clicks`` item ids, each an item of the dataset ``spec``."""
-    tokens = _text(value).split(",")
-    if len(tokens) > offered.max_clicks or not all(_ITEM_ID.fullmatch(t) for t in tokens):
+def _session_parts(text: str) -> list[str]:
+    """The ids of a ``session`` value as text: a JSON list of strings (``[...]``), else the parts
+    between commas."""
+    if not text.startswith("["):
+        return text.split(",")
+    try:
+        parts = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Refused from None
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
         raise Refused
-    ids = [int(t) for t in tokens]
-    if offered.items_of is None:
+    return parts
+
+
+def decode_session(value, offered: Offered, spec: DatasetSpec) -> list:
+    """The session: at most ``max_clicks`` item ids, each an item of the dataset ``spec``: its
+    exact text where the dataset's ids are tokens, else a whole number."""
+    parts = _session_parts(_text(value))
+    if not parts or len(parts) > offered.max_clicks or offered.items_of is None:
         raise Refused
     try:
         known = offered.items_of(spec)
     except FGNNError:
         raise Refused from None
-    if not all(i in known for i in ids):
-        raise Refused
+    ids = []
+    for part in parts:
+        if part in known:  # a token (ids that are text are known by their text)
+            ids.append(part)
+        elif _ITEM_ID.fullmatch(part) and int(part) in known:
+            ids.append(int(part))
+        else:
+            raise Refused
     return ids
 
 

@@ -11,6 +11,7 @@ import json
 from fgnn.commands.common import fail, load_checkpoint_model
 from fgnn.errors import FGNNError
 from fgnn.explain.attribution import METHOD_NAMES, attribution_json, explain_ids, methods_for
+from fgnn.models.checkpoint import checkpoint_ids
 
 METHOD_CHOICES = ("attention", "ig", "gnnexplainer", "exact", "random", "all")
 
@@ -24,8 +25,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "their exact contributions. Then delete the clicked items most-important-first and "
                     "print the item's score and rank after each deletion. Item ids are original ids.")
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--session", required=True, nargs="+", type=int, metavar="ITEM", help="clicked item ids, in order")
-    p.add_argument("--item", required=True, type=int, help="the item whose score is explained (original id)")
+    p.add_argument("--session", required=True, nargs="+", metavar="ITEM",
+                   help="clicked item ids, in order, as the dataset writes them (whole numbers or tokens)")
+    p.add_argument("--item", required=True, help="the item whose score is explained (original id)")
     p.add_argument("--method", choices=METHOD_CHOICES, default="all",
                    help="attribution method; 'all' = every method that applies to the model "
                         "(neural: attention, ig, gnnexplainer, random; markov/sknn/vsknn: exact, random)")
@@ -51,7 +53,7 @@ def run(args) -> int:
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)
         methods = methods_for(model) if args.method == "all" else [args.method]
-        result = explain_ids(model, ckpt["item_ids"], args.session, args.item, methods,
+        result = explain_ids(model, checkpoint_ids(ckpt), args.session, args.item, methods,
                              owner=f"checkpoint {args.checkpoint}", **opts)
     except FGNNError as exc:  # a bad checkpoint, unknown ids, a method the model has none of
         return fail(exc)
@@ -67,7 +69,7 @@ def run(args) -> int:
               f"{'-' if obj['deletion_auc'] is None else format(obj['deletion_auc'], '.3f')} (lower = more faithful)")
         for n in obj["nodes"]:
             a = n["attribution"]
-            print(f"  item {n['item']:>10} (click {', '.join(map(str, n['clicks']))}): "
+            print(f"  item {n['item']!s:>10} (click {', '.join(map(str, n['clicks']))}): "
                   f"{'-' if a is None else format(a, '+.4f')}")
         for e in obj["edges"]:
             a = e["attribution"]

@@ -8,9 +8,10 @@ import argparse
 import json
 
 from fgnn.commands.common import add_ranking_options, fail, load_checkpoint_model
-from fgnn.data.dataset import ids_to_indices
+from fgnn.data.ids import ids_to_indices
 from fgnn.errors import FGNNError
 from fgnn.explain.sessions import explain_sessions, explanation_json
+from fgnn.models.checkpoint import checkpoint_ids
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -19,7 +20,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                           "Item ids are the dataset's original ids; the checkpoint carries its "
                                           "vocabulary, so no dataset is needed.")
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--session", required=True, nargs="+", type=int, metavar="ITEM", help="clicked item ids, in order")
+    p.add_argument("--session", required=True, nargs="+", metavar="ITEM",
+                   help="clicked item ids, in order, as the dataset writes them (whole numbers or tokens)")
     add_ranking_options(p, only=("top_k",))
     p.add_argument("--explain", action="store_true", help="also the attention over edges and nodes")
     p.add_argument("--json", action="store_true")
@@ -30,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     try:
         ckpt, model = load_checkpoint_model(args.checkpoint)
-        ids = ckpt["item_ids"]
+        ids = checkpoint_ids(ckpt)
         session = ids_to_indices(ids, args.session, f"checkpoint {args.checkpoint}", "use ids of its dataset")
     except FGNNError as exc:
         return fail(exc)
@@ -43,7 +45,7 @@ def run(args) -> int:
         return 0
     print(f"top {args.top_k} after {' '.join(map(str, args.session))} ({ckpt['model_name']}):")
     for rank, row in enumerate(out["topk"], 1):
-        print(f"{rank:3d}. item {row['item']:>10}  score {row['score']:8.4f}  p {row['probability']:.4f}")
+        print(f"{rank:3d}. item {row['item']!s:>10}  score {row['score']:8.4f}  p {row['probability']:.4f}")
     if args.explain:
         for row in out["node_attention"]:
             print(f"readout step {row['step']}: item {row['item']} attention {row['attention']:.3f}")

@@ -101,7 +101,7 @@ def write_srgnn_layout(ds: PreparedDataset, out: Path) -> list[Path]:
         written.append(path)
 
     def items_csv(tmp):
-        ids = ds.item_ids.tolist()
+        ids = ds.original_ids().tolist()
         cats = ds.categories.tolist() if ds.categories is not None else None
         with open(tmp, "w", newline="") as f:
             w = csv.writer(f)

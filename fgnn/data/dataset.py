@@ -3,27 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from fgnn.data.ids import id_key, ids_to_indices, original_ids, vocabulary_lookup
 from fgnn.data.sessions import SessionPairs
-from fgnn.errors import DataError
-
-
-def vocabulary_lookup(item_ids: Tensor) -> dict[int, int]:
-    """Original id -> item index for a vocabulary ``item_ids`` (index 0 is padding)."""
-    return {int(v): i for i, v in enumerate(item_ids.tolist()) if i > 0}
-
-
-def ids_to_indices(item_ids: Tensor, original_ids, owner: str, advice: str) -> list[int]:
-    """Map original ids to indices of the vocabulary ``item_ids`` of ``owner`` (a dataset or a
-    checkpoint); raises :class:`DataError` naming the unknown ids and ``advice``."""
-    lookup = vocabulary_lookup(item_ids)
-    unknown = [i for i in original_ids if int(i) not in lookup]
-    if unknown:
-        shown = ", ".join(str(u) for u in unknown[:10])
-        raise DataError(f"item id(s) {shown} are not in the vocabulary of {owner} ({len(lookup)} items): {advice}")
-    return [lookup[int(i)] for i in original_ids]
 
 
 @dataclass
@@ -31,7 +16,8 @@ class PreparedDataset:
     """Train/test sessions and pairs after the preprocessing protocol (docs/protocol.md).
 
     Items are indexed ``1..n_items`` (0 is padding). ``item_ids[i]`` is the original id of
-    index ``i`` (``item_ids[0] = -1``).
+    index ``i`` (``item_ids[0] = -1``), or its code where ids are tokens: ``item_tokens[i]`` is
+    then the id as written (``item_tokens[0] = ""``). :meth:`original_ids` gives either.
     """
 
     name: str
@@ -54,15 +40,33 @@ class PreparedDataset:
     # {"train", "valid", "test"} -> each click's time (seconds since 1970, float64, in the order of
     # ``items``), where the source has clock times: what the RecBole export writes (fgnn.data.recbole)
     click_times: dict | None = None
+    item_tokens: list | None = None  # [n_items + 1] the id as written, where ids are tokens (docs/data-formats.md)
 
-    def item_labels(self) -> dict[int, str]:
+    @property
+    def has_tokens(self) -> bool:
+        """Whether item ids are tokens (text) rather than whole numbers."""
+        return self.item_tokens is not None
+
+    def original_ids(self) -> np.ndarray:
+        """The original id of every index (:func:`original_ids`): int64, or ``str`` where ids are tokens."""
+        key, ids = self.__dict__.get("_originals", (None, None))
+        if key != (id(self.item_ids), id(self.item_tokens)):
+            ids = original_ids(self.item_ids, self.item_tokens)
+            self.__dict__["_originals"] = ((id(self.item_ids), id(self.item_tokens)), ids)
+        return ids
+
+    def id_key(self, value):
+        """A given original id as this vocabulary's key (:func:`id_key`)."""
+        return id_key(value, self.has_tokens)
+
+    def item_labels(self) -> dict:
         """Original id -> name of every named item: the one label lookup of the app and the figures
-        (``item_labels=`` of :mod:`fgnn.viz.plots`); empty when the dataset has no names."""
+        (``item_labels=`` of :mod:`fgnn.viz`); empty when the dataset has no names."""
         if not self.item_names:
             return {}
         key, labels = self.__dict__.get("_labels", (None, None))
         if key != id(self.item_names):  # built once per list of names
-            labels = {int(i): n for i, n in zip(self.item_ids.tolist()[1:], self.item_names[1:], strict=True) if n}
+            labels = {i: n for i, n in zip(self.original_ids().tolist()[1:], self.item_names[1:], strict=True) if n}
             self.__dict__["_labels"] = (id(self.item_names), labels)
         return labels
 
@@ -74,14 +78,15 @@ class PreparedDataset:
             return table
         out = table.copy()
         out.insert(out.columns.get_loc(column) + 1, name_column,
-                   out[column].map(lambda i: labels.get(int(i), "")).astype("object"))
+                   out[column].map(lambda i: labels.get(self.id_key(i), "")).astype("object"))
         return out
 
-    def item_label(self, item: int, labels: dict | None = None) -> str:
+    def item_label(self, item, labels: dict | None = None) -> str:
         """``"35980 · running shoes"`` for a named item, ``"35980"`` otherwise (``labels``: a
-        precomputed :meth:`item_labels`, to label many items)."""
-        name = (self.item_labels() if labels is None else labels).get(int(item))
-        return f"{int(item)} · {name}" if name else str(int(item))
+        precomputed :meth:`item_labels`, to label many items). ``item`` is an original id."""
+        key = self.id_key(item)
+        name = (self.item_labels() if labels is None else labels).get(key)
+        return f"{key} · {name}" if name else str(key)
 
     def category_label(self, code: int) -> str:
         """The name of a category code (its number when the categories are numbered, ``"?"`` for -1)."""
@@ -97,17 +102,24 @@ class PreparedDataset:
         """Clicks of each item index in the training sessions ([n_items + 1], index 0 = 0)."""
         return torch.bincount(self.train.items, minlength=self.n_items + 1)
 
-    def index_of(self) -> dict[int, int]:
+    def index_of(self) -> dict:
         """Original id -> item index."""
-        return vocabulary_lookup(self.item_ids)
+        return vocabulary_lookup(self.original_ids())
 
     def to_indices(self, original_ids) -> list[int]:
         """Map original item ids to indices; raises :class:`DataError` naming unknown ids."""
-        return ids_to_indices(self.item_ids, original_ids, f"dataset '{self.name}'",
+        return ids_to_indices(self.original_ids(), original_ids, f"dataset '{self.name}'",
                               "pick items that occur in its training sessions")
 
-    def to_original(self, indices) -> list[int]:
-        return self.item_ids[torch.as_tensor(indices, dtype=torch.long)].tolist()
+    def to_original(self, indices) -> list:
+        """The original ids of item indices (whole numbers, or text where ids are tokens)."""
+        return self.original_ids()[np.asarray(indices, dtype=np.int64)].tolist()
+
+    def token_codes(self) -> dict[str, int] | None:
+        """Where ids are tokens, text -> the code ``item_ids`` holds (to read an items file); else ``None``."""
+        if self.item_tokens is None:
+            return None
+        return {t: int(c) for t, c in zip(self.item_tokens[1:], self.item_ids.tolist()[1:], strict=True)}
 
     def summary(self) -> dict:
         return {

@@ -15,6 +15,7 @@ Python loop per session. Both give identical graphs (property-tested).
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -22,6 +23,7 @@ from dataclasses import dataclass, fields
 import torch
 from torch import Tensor
 
+from fgnn.data.ids import as_original_ids
 from fgnn.errors import DataError
 
 
@@ -29,7 +31,7 @@ from fgnn.errors import DataError
 class SessionGraph:
     """The graph of one click sequence."""
 
-    x: Tensor  # [n] item id of each node, in first-appearance order
+    x: Tensor  # [n] item id of each node, in first-appearance order (shown: see with_original_ids)
     edge_index: Tensor  # [2, E] (sender node, receiver node)
     edge_weight: Tensor  # [E] float, transition count
     out_degree_inv: Tensor  # [E] float
@@ -39,7 +41,7 @@ class SessionGraph:
 
     @property
     def num_nodes(self) -> int:
-        return int(self.x.numel())
+        return len(self.x)
 
     @property
     def num_edges(self) -> int:
@@ -47,12 +49,22 @@ class SessionGraph:
 
     @property
     def length(self) -> int:
-        return int(self.sequence.numel())
+        return len(self.sequence)
 
     @property
     def last_node(self) -> int:
         """Node of the last click: the session's "current interest"."""
         return int(self.click_nodes[-1])
+
+    def with_original_ids(self, ids) -> SessionGraph:
+        """The graph as shown: ``x`` and ``sequence`` hold original ids instead of item indices
+        (``ids``: :func:`fgnn.data.dataset.original_ids`, or an ``item_ids`` tensor). Whole-number
+        ids stay a tensor; token ids (text) become a numpy array of ``str``."""
+        ids = as_original_ids(ids)
+        if ids.dtype == object:
+            return dataclasses.replace(self, x=ids[self.x.numpy()], sequence=ids[self.sequence.numpy()])
+        ids = torch.from_numpy(ids)
+        return dataclasses.replace(self, x=ids[self.x], sequence=ids[self.sequence])
 
 
 @dataclass

@@ -24,12 +24,16 @@ from fgnn.data.recbole import item_columns, typed_fields
 from fgnn.errors import DataError
 
 
-def read_items(path, known_ids=None) -> pd.DataFrame:
+def read_items(path, known_ids=None, token_codes: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Read an items file as ``item`` (int64), ``name`` (str) and, when present, ``category`` (str).
 
     Args:
         path: the items file.
         known_ids: the item ids of the click log it belongs to; an id outside them is an error.
+        token_codes: where the log's item ids are tokens, its text -> code
+            (:meth:`fgnn.data.readers.ItemTokens.codes`): the file's ids are read as that text,
+            exactly, and ``item`` holds their codes; a first row whose id is no item of the log is
+            its header.
 
     Raises:
         DataError: unreadable file, non-integer or duplicate ids, ids not in the log.
@@ -53,18 +57,21 @@ def read_items(path, known_ids=None) -> pd.DataFrame:
                         f"item,name[,category] on each row")
     first = str(table.iat[0, 0]).strip().lstrip("\ufeff")
     header_lines = 0
-    if not first.lstrip("-").isdigit():
+    if (first not in token_codes and str(table.iat[0, 0]) not in token_codes) if token_codes is not None \
+            else not first.lstrip("-").isdigit():
         table = table.iloc[1:].reset_index(drop=True)
         header_lines = 1
     if table.empty:
         raise DataError(f"{path}: has a header but no item rows; give one row per item: item,name[,category]")
     table = table.rename(columns={0: "item", 1: "name", 2: "category"})
-    item = parse_id_column(table["item"], path, "1 (item)", "item id", header_lines=header_lines)
+    item = parse_id_column(table["item"], path, "1 (item)", "item id", header_lines=header_lines, tokens=False) \
+        if token_codes is None else _token_codes(table["item"], token_codes, path, header_lines)
     duplicated = pd.Series(item).duplicated(keep=False).to_numpy()
     if duplicated.any():
         dup = int(item[duplicated][0])
         lines = (np.flatnonzero(item == dup) + 1 + header_lines).tolist()
-        raise DataError(f"{path}: item id {dup if quoting_content() else '(not shown)'} appears {len(lines)} times (lines "
+        written = table["item"].iloc[lines[0] - 1 - header_lines] if token_codes is not None else dup
+        raise DataError(f"{path}: item id {written if quoting_content() else '(not shown)'} appears {len(lines)} times (lines "
                         f"{', '.join(map(str, lines[:5]))}); keep one row per item")
     if known_ids is not None:
         unknown = np.setdiff1d(item, np.asarray(known_ids, dtype=np.int64))
@@ -76,6 +83,18 @@ def read_items(path, known_ids=None) -> pd.DataFrame:
     if "category" in table:
         out["category"] = table["category"].str.strip().to_numpy(dtype=object)
     return out
+
+
+def _token_codes(texts: pd.Series, token_codes: Mapping[str, int], path, header_lines: int) -> np.ndarray:
+    """The codes of the ids of an items file whose log has token ids; an id the log lacks is an error."""
+    codes = texts.map(token_codes)
+    if codes.isna().any():
+        unknown = texts[codes.isna()]
+        shown = f" (e.g. {', '.join(repr(u) for u in unknown.iloc[:5])})" if quoting_content() else ""
+        raise DataError(f"{path}: {unknown.size} item id(s) do not occur in the click log{shown}, first on line "
+                        f"{int(np.flatnonzero(codes.isna().to_numpy())[0]) + 1 + header_lines}; ids are compared as "
+                        f"text, exactly: check that the items file belongs to this log, or remove those rows")
+    return codes.to_numpy(np.int64)
 
 
 def attach_items(ds: PreparedDataset, table: pd.DataFrame) -> None:

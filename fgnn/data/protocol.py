@@ -37,7 +37,7 @@ import torch
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.options import SESSION_DATES, protocol_default, protocol_rule
 from fgnn.data.progress import report
-from fgnn.data.readers import SrgnnFolder
+from fgnn.data.readers import SrgnnFolder, item_tokens
 from fgnn.data.sessions import SessionPairs
 from fgnn.errors import DataError
 
@@ -407,7 +407,9 @@ def apply_protocol(clicks: pd.DataFrame, *, name: str = "", fingerprint: str = "
                  "test": times[1]}
     item_ids = torch.from_numpy(np.r_[-1, vocab.to_numpy(np.int64) if hasattr(vocab, "to_numpy")
                                       else np.asarray(vocab, dtype=np.int64)].astype(np.int64))
+    tokens = item_tokens(clicks)
     return PreparedDataset(
+        item_tokens=None if tokens is None else [""] + tokens.texts[item_ids[1:].numpy()].tolist(),
         name=name, fingerprint=fingerprint, n_items=n_items, item_ids=item_ids, train=train, test=test,
         stats=s.stats, categories=_category_tensor(item_ids, categories),
         train_dates=torch.from_numpy(train_days), test_dates=torch.from_numpy(test_days),

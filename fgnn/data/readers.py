@@ -2,7 +2,8 @@
 
 Every reader returns a :class:`pandas.DataFrame` with one row per click, in file order:
 
-* ``session`` (int64) and ``item`` (int64): the original ids; a user log without session ids has
+* ``session`` (int64) and ``item`` (int64): the original ids, or codes where they are tokens (text:
+  ``attrs["item_tokens"]`` keeps the item ids as written, :func:`item_tokens`); a user log without session ids has
   ``user`` (int64) instead of ``session`` and is cut into sessions by
   :func:`fgnn.data.sessionize.prepare_log` before the protocol;
 * ``time`` (int64 or float64): what orders the clicks of a session (DIGINETICA ``timeframe``,
@@ -211,43 +212,107 @@ def _looks_like_pickle(path: Path) -> bool:
 _ID = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
 
 
+class ItemTokens:
+    """The text of a log's item ids where they are tokens (docs/data-formats.md, "Ids"): the item
+    column then holds codes ``0..K-1`` and ``texts[code]`` is the id as written. Carried in
+    ``df.attrs["item_tokens"]``; shared, never copied (pandas deep-copies ``attrs``)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: np.ndarray):
+        self.texts = texts
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def codes(self) -> dict[str, int]:
+        """Text -> code."""
+        return {t: i for i, t in enumerate(self.texts.tolist())}
+
+
+def item_tokens(df: pd.DataFrame) -> ItemTokens | None:
+    """The :class:`ItemTokens` of a tidy click table, ``None`` where its item ids are whole numbers."""
+    return df.attrs.get("item_tokens")
+
+
+# A control character (C0, DEL, C1): an id holding one is refused (it cannot be shown or typed), as is
+# one holding U+FFFD, what bytes that are not UTF-8 were decoded to (the id as written is lost).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_tokens(text: pd.Series, values: pd.Series, path, column: str, what: str, header_lines: int) -> None:
+    """Refuse an empty id or one holding a control character, naming the line."""
+    bad = (text.str.len() == 0) | text.str.contains(_CONTROL) | text.str.contains("\ufffd", regex=False)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
+        problem = ("is empty" if not text.iloc[row] else
+                   f"holds bytes that are not UTF-8 text ({shown(values.iloc[row], 40)}; save the file as UTF-8)"
+                   if "\ufffd" in text.iloc[row] else f"holds a control character ({shown(values.iloc[row], 40)})")
+        raise _fail(path, f"{what} on line {row + 1 + header_lines} in column '{column}' {problem}",
+                    f"every row needs a {what} of visible text (any text or whole number); fix or drop that row")
+
+
+def is_whole_number_column(values: pd.Series) -> bool:
+    """Whether every value of an id column (strings as read) is a whole number written in digits
+    (surrounding spaces, a sign and a trailing ``.0`` allowed): then the ids are numbers, else tokens."""
+    return bool(values.astype(str).str.strip().str.fullmatch(_ID).all())
+
+
 def parse_id_column(values: pd.Series, path, column: str, what: str, header_lines: int = 1,
-                    key: bool = False) -> np.ndarray:
-    """An id column (strings as read) as exact ``int64``: one parser for every id of every reader.
+                    key: bool = False, tokens: bool = True) -> np.ndarray:
+    """An id column (strings as read) as ``int64``: one parser for every id of every reader
+    (docs/data-formats.md, "Ids").
 
-    A value is taken when it is a whole number written in digits (surrounding spaces, a sign and
-    a trailing ``.0`` allowed) that fits in 64 bits. Anything else (text, ``1.5``, ``1e30``,
-    ``inf``, ``2**63``) raises :class:`DataError` naming the column and the line: ids are never
-    routed through floats, where ids near 2^60 collapse into one.
+    Where every value is a whole number written in digits (surrounding spaces, a sign and a
+    trailing ``.0`` allowed) fitting in 64 bits, the ids are those numbers: never routed through
+    floats, where ids near 2^60 collapse into one. Any other column is a column of tokens: each
+    value is its own id exactly as read (``007`` and ``7`` differ); the column becomes codes
+    ``0..K-1`` in order of first appearance (:func:`parse_item_column` keeps their text). An empty
+    id or one holding a control character raises :class:`DataError` naming the column and line.
 
-    With ``key=True`` (session ids, which only group clicks) ids beyond 64 bits are kept
-    distinct instead: the whole column becomes codes ``0..S-1`` in order of first appearance,
-    one per distinct id (``007`` and ``7`` are the same id).
+    With ``key=True`` (session and user ids, which only group clicks) ids beyond 64 bits are kept
+    distinct too: the whole column becomes codes, one per distinct id (``007`` and ``7`` are one
+    number). With ``tokens=False`` (a number that is no id, DIGINETICA's ``timeframe``) a value that
+    is no whole number is refused instead.
     """
-    text = values.astype(str).str.strip()
+    return parse_item_column(values, path, column, what, header_lines, key=key, tokens=tokens)[0]
+
+
+def parse_item_column(values: pd.Series, path, column: str, what: str = "item id", header_lines: int = 1,
+                      key: bool = False, tokens: bool = True) -> tuple[np.ndarray, ItemTokens | None]:
+    """:func:`parse_id_column`, and the :class:`ItemTokens` of a column of tokens (``None`` for numbers)."""
+    values = values.astype(str)
+    text = values.str.strip()
     ok = text.str.fullmatch(_ID).to_numpy(dtype=bool)
-    if not ok.all():
+    if not ok.all() and not tokens:
         row = int(np.flatnonzero(~ok)[0])
         raise _fail(path, f"non-numeric {what} {shown(values.iloc[row], 40)} in column '{column}' on line "
                           f"{row + 1 + header_lines}",
                     f"{what}s must be whole numbers written in digits (no text, fractions, exponents or "
                     f"'inf'); fix or drop those rows")
+    if not ok.all():
+        _check_tokens(values, values, path, column, what, header_lines)
+        codes, uniques = pd.factorize(values, sort=False)
+        return codes.astype(np.int64), ItemTokens(np.asarray(uniques, dtype=object))
     if text.str.contains(".", regex=False).any():
         text = text.str.replace(r"\.0*$", "", regex=True)
     try:
-        return text.to_numpy(dtype=str).astype(np.int64)
+        return text.to_numpy(dtype=str).astype(np.int64), None
     except OverflowError:
         pass
     if key:
         canonical = text.str.replace(r"^\+", "", regex=True).str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
         codes, _ = pd.factorize(canonical, sort=False)
-        return codes.astype(np.int64)
+        return codes.astype(np.int64), None
     lo, hi = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
     long = np.flatnonzero(text.str.len().to_numpy() >= 19)
     row = next(int(r) for r in long if not lo <= int(text.iloc[r]) <= hi)
     raise _fail(path, f"{what} {shown(values.iloc[row], 40)} in column '{column}' on line {row + 1 + header_lines} "
                       f"does not fit in 64 bits (ids run from -2^63 to 2^63-1)",
-                f"re-number the {what}s, or drop those rows")
+                f"re-number the {what}s, or write them as text (a letter makes the column a column of tokens)")
 
 
 #: Times beyond these (about the years 1678 and 2262) are no clock: pandas cannot date them.
@@ -359,7 +424,7 @@ def check_unique_columns(path, names: list[str], header_line: int = 1) -> None:
 
 
 def _tidy(path, fmt: str, session, item, time, date, owner: str = "session", event=None,
-          unit: str = "s") -> pd.DataFrame:
+          unit: str = "s", tokens: ItemTokens | None = None) -> pd.DataFrame:
     # copy=False: the columns are these arrays (time and date may be one array), no copy of a large log
     df = pd.DataFrame({owner: session, "item": item, "time": time, "date": date}, copy=False)
     if event is not None:
@@ -367,6 +432,8 @@ def _tidy(path, fmt: str, session, item, time, date, owner: str = "session", eve
     df.attrs["source"] = str(path)
     df.attrs["format"] = fmt
     df.attrs["time_unit"] = unit
+    if tokens is not None:
+        df.attrs["item_tokens"] = tokens
     return df
 
 
@@ -399,15 +466,15 @@ def read_diginetica(path) -> pd.DataFrame:
         raise _fail(path, f"cannot be parsed as ';'-separated text ({exc})", "check the file") from None
     _check_rows(df, path)
     session = parse_id_column(df[s_col], path, s_col, "session id", key=True)
-    item = parse_id_column(df[i_col], path, i_col, "item id")
-    time = parse_id_column(df[t_col], path, t_col, "timeframe")
+    item, tokens = parse_item_column(df[i_col], path, i_col)
+    time = parse_id_column(df[t_col], path, t_col, "timeframe", tokens=False)
     days = pd.to_datetime(df[d_col], errors="coerce", format="%Y-%m-%d", utc=True)
     if days.isna().any():
         row = int(np.flatnonzero(days.isna().to_numpy())[0])
         raise _fail(path, f"unreadable eventdate {shown(df[d_col].iloc[row], 40)} in column '{d_col}' on line {row + 2}",
                     "eventdate must read YYYY-MM-DD")
     date = ((days - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
-    return _tidy(path, "diginetica", session, item, time, date)
+    return _tidy(path, "diginetica", session, item, time, date, tokens=tokens)
 
 
 def read_yoochoose(path) -> pd.DataFrame:
@@ -428,9 +495,9 @@ def read_yoochoose(path) -> pd.DataFrame:
         raise _fail(path, f"cannot be parsed as ','-separated text ({exc})", "check the file") from None
     _check_rows(df, path)
     session = parse_id_column(df["session"], path, "session", "session id", header_lines=0, key=True)
-    item = parse_id_column(df["item"], path, "item", "item id", header_lines=0)
+    item, tokens = parse_item_column(df["item"], path, "item", header_lines=0)
     seconds, _ = _seconds(df["timestamp"], path, "timestamp", header_lines=0)
-    return _tidy(path, "yoochoose", session, item, seconds, seconds)
+    return _tidy(path, "yoochoose", session, item, seconds, seconds, tokens=tokens)
 
 
 def _sniff_delimiter(path: Path, text: str) -> str:
@@ -503,10 +570,10 @@ def _table_to_tidy(df: pd.DataFrame, path, fmt: str, session_col, user_col, item
     e_col = _pick(columns, event_col, (), "event", path, "--event-col") if event_col is not None else None
     _check_rows(df, path)
     group = parse_id_column(df[o_col], path, o_col, f"{owner} id", key=True)
-    item = parse_id_column(df[i_col], path, i_col, "item id")
+    item, tokens = parse_item_column(df[i_col], path, i_col)
     seconds, unit = (np.arange(len(df), dtype=np.float64) * 86400.0, "rows") if untimed else _seconds(df[t_col], path, t_col)
     event = df[e_col].str.strip().to_numpy(dtype=object) if e_col is not None else None
-    return _tidy(path, fmt, group, item, seconds, seconds, owner=owner, event=event, unit=unit)
+    return _tidy(path, fmt, group, item, seconds, seconds, owner=owner, event=event, unit=unit, tokens=tokens)
 
 
 #: The statistics' note for a RecBole file without a time column (``time_unit`` ``rows``).
@@ -632,8 +699,9 @@ def read_parquet_log(path, session_col: str | None = None, item_col: str | None 
                      time_col: str | None = None, user_col: str | None = None,
                      event_col: str | None = None) -> pd.DataFrame:
     """A Parquet click log: the same columns and rules as a CSV log (:func:`read_csv_log`), read with
-    pyarrow, only the columns needed. Integer ids are taken as they are; ids stored as text or as
-    floats go through :func:`parse_id_column` (whole numbers only, as in a CSV). Times: numbers
+    pyarrow, only the columns needed. Integer ids are taken as they are; ids stored as text go
+    through :func:`parse_id_column` as in a CSV (tokens unless all are whole numbers), floats must
+    be whole numbers. Times: numbers
     (seconds, milliseconds detected), Parquet timestamps, or ISO date strings. Problems are a
     :class:`DataError` naming the file (rows are counted from 1; a Parquet file has no header line)."""
     path = Path(path)
@@ -668,21 +736,27 @@ def read_parquet_log(path, session_col: str | None = None, item_col: str | None 
             raise _fail(path, f"cannot be read as Parquet{why}",
                         "check the file (write it again with pandas or pyarrow)") from None
 
-    group = _parquet_ids(column(o_col, 0), path, o_col, f"{owner} id", key=True)
-    item = _parquet_ids(column(i_col, 1), path, i_col, "item id")
+    group, _ = _parquet_ids(column(o_col, 0), path, o_col, f"{owner} id", key=True)
+    item, tokens = _parquet_ids(column(i_col, 1), path, i_col, "item id")
     seconds, unit = _parquet_times(column(t_col, 2), path, t_col)
     event = column(e_col, 3).astype(str).str.strip().to_numpy(dtype=object) if e_col is not None else None
     report(f"read {n_rows:,} rows of {path.name}", 1.0)
-    return _tidy(path, "parquet", group, item, seconds, seconds, owner=owner, event=event, unit=unit)
+    return _tidy(path, "parquet", group, item, seconds, seconds, owner=owner, event=event, unit=unit, tokens=tokens)
 
 
-def _parquet_ids(values: pd.Series, path, column: str, what: str, key: bool = False) -> np.ndarray:
-    """An id column of a Parquet file as int64: integers as stored, anything else by the CSV rule."""
+def _parquet_ids(values: pd.Series, path, column: str, what: str, key: bool = False) -> tuple[np.ndarray, ItemTokens | None]:
+    """An id column of a Parquet file as int64 (and its :class:`ItemTokens`): integers as stored,
+    anything else by the CSV rule; text is tokens, floats are numbers (whole ones only), a missing
+    value is refused."""
     if values.dtype.kind == "i":
-        return values.to_numpy(np.int64)
+        return values.to_numpy(np.int64), None
     if values.dtype.kind == "u" and (values.size == 0 or int(values.max()) <= np.iinfo(np.int64).max):
-        return values.to_numpy(np.int64)
-    return parse_id_column(values.astype(object).astype(str), path, column, what, header_lines=0, key=key)
+        return values.to_numpy(np.int64), None
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise _fail(path, f"missing {what} in column '{column}' on row {row + 1}", f"every click needs a {what}")
+    return parse_item_column(values.astype(object).astype(str), path, column, what, header_lines=0, key=key,
+                             tokens=values.dtype.kind not in "fc")
 
 
 def _parquet_times(values: pd.Series, path, column: str) -> tuple[np.ndarray, str]:

@@ -29,7 +29,7 @@ import torch
 
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.protocol import pairs_from_prefixes
-from fgnn.data.readers import check_regular_file, parse_id_column, shown
+from fgnn.data.readers import check_regular_file, parse_id_column, parse_item_column, shown
 from fgnn.data.sessions import SessionPairs
 from fgnn.errors import DataError
 
@@ -60,7 +60,8 @@ def item_columns_of(path) -> list[int] | None:
 
 
 def item_ids_in_order(path) -> np.ndarray | None:
-    """The ``item_id`` column of a typed ``.item`` file (ids alone are enough), else ``None``."""
+    """The ``item_id`` column of a typed ``.item`` file (ids alone are enough), as written (text:
+    :func:`read_benchmark` reads them with the pairs, as numbers or tokens), else ``None``."""
     check_regular_file(path)
     with open(path, encoding="utf-8", errors="replace") as f:
         fields = typed_fields(f.readline())
@@ -70,7 +71,8 @@ def item_ids_in_order(path) -> np.ndarray | None:
     column = names.index("item_id")
     table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, header=None, skiprows=1,
                         usecols=[column], quoting=3, encoding_errors="replace")
-    return parse_id_column(table[column], path, "item_id", "item id")
+    parse_id_column(table[column], path, "item_id", "item id")  # an empty id or a control character: refused here
+    return table[column].to_numpy(dtype=object)
 
 
 def item_columns(fields: list[tuple[str, str]]) -> list[int] | None:
@@ -134,7 +136,7 @@ def _pair_rows(pairs: SessionPairs, first_session: int, ids: np.ndarray) -> pd.D
 
 
 def _item_table(ds: PreparedDataset) -> pd.DataFrame:
-    table = {"item_id:token": ds.item_ids.numpy()[1:]}
+    table = {"item_id:token": ds.original_ids()[1:]}
     if ds.item_names:
         table["name:token_seq"] = [str(n).replace("\t", " ").replace("\n", " ") for n in ds.item_names[1:]]
     if ds.categories is not None:
@@ -143,13 +145,25 @@ def _item_table(ds: PreparedDataset) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+def _check_exportable_tokens(ds: PreparedDataset) -> None:
+    """RecBole separates a ``token_seq`` by spaces: a token id holding whitespace cannot be written."""
+    if not ds.has_tokens:
+        return
+    spaced = [t for t in ds.item_tokens[1:] if any(c.isspace() for c in t)]
+    if spaced:
+        raise DataError(f"{len(spaced)} item id(s) of dataset '{ds.name}' hold a space (e.g. {shown(spaced[0], 40)}), "
+                        f"which RecBole's item_id_list:token_seq cannot carry (it splits on spaces): replace the "
+                        f"spaces in those ids (e.g. with '_') in the source log, or export with --out-format srgnn")
+
+
 def write_recbole(ds: PreparedDataset, out) -> RecboleExport:
     """Write ``out/NAME/``: ``NAME.inter``, ``NAME.item`` and the benchmark files (module docstring)."""
     stem = ds.name or "dataset"
     folder = Path(out) / stem
     folder.mkdir(parents=True, exist_ok=True)
     parts = _parts(ds)
-    ids = ds.item_ids.numpy()
+    ids = ds.original_ids()
+    _check_exportable_tokens(ds)
     lengths = np.concatenate([p.session_lengths().numpy() for _, p in parts]).astype(np.int64)
     time, source = _timestamps(ds, parts)
     export = RecboleExport(folder, times=source)
@@ -206,7 +220,7 @@ def item_file(files: dict[str, Path]) -> Path | None:
 @dataclass
 class _SplitPairs:
     session: np.ndarray  # session token of each pair (as text)
-    items: np.ndarray  # original ids of the prefixes, flat
+    items: np.ndarray  # original ids of the prefixes, flat (text as read, then numbers or codes: _parse_ids)
     lengths: np.ndarray
     targets: np.ndarray
 
@@ -230,11 +244,26 @@ def _read_split(path: Path) -> _SplitPairs:
     if lengths.size and lengths.min() < 1:
         row = int(np.flatnonzero(lengths < 1)[0])
         raise DataError(f"{path}: an empty item_id_list on line {row + 2}; every prefix needs at least one item")
-    flat = pd.Series(np.concatenate(lists.to_numpy()) if len(lists) else np.zeros(0, dtype=str))
-    items = parse_id_column(flat, path, "item_id_list", "item id", header_lines=0)
-    targets = parse_id_column(table["item_id"], path, "item_id", "item id")
+    flat = pd.Series(np.concatenate(lists.to_numpy()) if len(lists) else np.zeros(0, dtype=str), dtype=object)
+    parse_id_column(flat, path, "item_id_list", "item id", header_lines=0)  # refuses an unusable id, naming its line
+    parse_id_column(table["item_id"], path, "item_id", "item id")
     session = table["session_id"].to_numpy(dtype=str) if "session_id" in names else np.arange(len(table)).astype(str)
-    return _SplitPairs(session, items, lengths, targets)
+    return _SplitPairs(session, flat.to_numpy(dtype=object), lengths, table["item_id"].to_numpy(dtype=object))
+
+
+def _parse_ids(splits: dict[str, _SplitPairs], items: np.ndarray | None, path) -> tuple[np.ndarray | None, list | None]:
+    """Read the ids of every split (and of the ``.item`` file) by one rule, in place: all whole numbers
+    are numbers; otherwise every id is a token, one code per distinct text across all files (a
+    token means the same item in train and test). Returns the ``.item`` ids so read and the token
+    texts (``None`` for numbers)."""
+    columns = [c for sp in splits.values() for c in (sp.items, sp.targets)] + ([items] if items is not None else [])
+    joined = pd.Series(np.concatenate(columns) if columns else np.zeros(0, dtype=object), dtype=object)
+    values, tokens = parse_item_column(joined, path, "item_id", header_lines=0)
+    at = 0
+    for sp in splits.values():
+        sp.items, at = values[at:at + len(sp.items)], at + len(sp.items)
+        sp.targets, at = values[at:at + len(sp.targets)], at + len(sp.targets)
+    return (values[at:] if items is not None else None), (None if tokens is None else tokens.texts)
 
 
 def _vocabulary(parts: dict[str, SessionPairs], items: np.ndarray | None) -> np.ndarray:
@@ -268,8 +297,10 @@ def read_benchmark(files: dict[str, Path], *, name: str = "", fingerprint: str =
     numbering when it lists every item used; otherwise items are numbered by first appearance.
     """
     parts, stats = {}, []
+    splits = {split: _read_split(path) for split, path in files.items()}
+    items, tokens = _parse_ids(splits, items, files["train"])
     for split, path in files.items():
-        pairs, rebuilt = pairs_from_prefixes(_read_split(path))
+        pairs, rebuilt = pairs_from_prefixes(splits[split])
         if len(pairs) == 0:
             raise DataError(f"{path}: holds no pair; give at least one (prefix, target) row")
         parts[split] = pairs
@@ -280,6 +311,7 @@ def read_benchmark(files: dict[str, Path], *, name: str = "", fingerprint: str =
     parts = {k: _indexed(p, index) for k, p in parts.items()}
     item_ids = torch.from_numpy(np.r_[-1, vocab].astype(np.int64))
     return PreparedDataset(
+        item_tokens=None if tokens is None else [""] + tokens[vocab].tolist(),
         name=name, fingerprint=fingerprint, n_items=int(vocab.size), item_ids=item_ids, train=parts["train"],
         test=parts["test"], valid=parts.get("valid"), stats=stats,
         settings={"format": "recbole", "layout": "benchmark", "files": [p.name for p in files.values()]},

@@ -40,6 +40,7 @@ from fgnn.data.readers import (
     SRGNN_FILES,
     check_regular_file,
     detect_format,
+    item_tokens,
     read_clicks,
     read_srgnn_folder,
 )
@@ -60,13 +61,31 @@ REGISTRY = {
         "format": "diginetica",
         "description": "DIGINETICA (CIKM Cup 2016) sample shipped with SR-GNN: 12,391 clicks, "
                        "309 items after the protocol",
-        # where the bytes come from and on what terms (fgnn/data/bundled/SOURCE.txt; python -m fgnn datasets)
+        # where the bytes come from and on what terms (python -m fgnn datasets; docs/data-formats.md)
         "source": "CIKM Cup 2016 Track 2 (DIGINETICA): the sample train-item-views.csv shipped with SR-GNN "
                   "(https://github.com/CRIPAC-DIG/SR-GNN, datasets/sample_train-item-views.csv, bytes unchanged); "
                   "full data: http://cikm2016.cs.iupui.edu/cikm-cup",
         "licence": "none stated: the SR-GNN repository has no LICENSE file and states no licence for the data; "
                    "the CIKM Cup 2016 data was released by DIGINETICA and its partners for the challenge, "
                    "no licence text found",
+    },
+    "online-retail-sample": {
+        "path": BUNDLED_DIR / "online-retail-sample" / "clicks.csv",
+        "format": "csv",
+        "items": BUNDLED_DIR / "online-retail-sample" / "items.csv",
+        # the protocol's defaults for this dataset (given settings win): its last 7 days are the test
+        # window (1 day, the CSV default, would leave 74 test sessions)
+        "settings": {"test_days": 7},
+        "description": "UCI Online Retail: UK invoices of 2011-10-01..2011-12-09 with at most 25 lines; an invoice "
+                       "is a session, a stock code (text, e.g. 85123A) an item with its product name: 36,258 "
+                       "clicks, 1,481 items after the protocol",
+        "source": "UCI Machine Learning Repository, Online Retail (Chen 2015, "
+                  "https://archive.ics.uci.edu/dataset/352/online+retail, doi:10.24432/C5BW33), from "
+                  "data/onlineretail.rda of https://github.com/allanvc/onlineretail (commit 3a77afe), cut by "
+                  "docs/examples/make_online_retail_sample.py; fgnn/data/bundled/online-retail-sample/SOURCE.txt",
+        "licence": "CC BY 4.0 (UCI); attribution: Chen, D. (2015). Online Retail. UCI Machine Learning Repository. "
+                   "https://doi.org/10.24432/C5BW33. The R package's copy is marked CC0, included with the "
+                   "donor's permission",
     },
 }
 
@@ -157,7 +176,7 @@ def dataset_state(ds: PreparedDataset) -> dict:
         "train_dates": ds.train_dates, "test_dates": ds.test_dates, "split_date": ds.split_date,
         "settings": ds.settings, "valid": None if ds.valid is None else ds.valid.state(),
         "valid_dates": ds.valid_dates, "item_names": ds.item_names,
-        "category_names": ds.category_names, "click_times": ds.click_times,
+        "category_names": ds.category_names, "click_times": ds.click_times, "item_tokens": ds.item_tokens,
     }
 
 
@@ -171,7 +190,7 @@ def dataset_from_state(state: dict) -> PreparedDataset:
         valid=SessionPairs.from_state(state["valid"]) if state.get("valid") is not None else None,
         valid_dates=state.get("valid_dates"),
         item_names=state.get("item_names"), category_names=state.get("category_names"),
-        click_times=state.get("click_times"),
+        click_times=state.get("click_times"), item_tokens=state.get("item_tokens"),
     )
 
 
@@ -246,7 +265,7 @@ def _prepare_benchmark(files: dict, name: str, fingerprint: str, fraction: int, 
                         items=item_ids_in_order(beside) if beside is not None else None)
     items_path = items_path or beside
     named = items_path is not None and (items_path != beside or item_columns_of(beside) is not None)
-    table = read_items(items_path) if named else None  # (a .item of ids alone only numbers the items)
+    table = read_items(items_path, token_codes=ds.token_codes()) if named else None  # (a .item of ids alone only numbers the items)
     if table is not None:
         table = table[table["item"].isin(ds.item_ids[1:].numpy())]
     ds.train, _ = keep_latest_fraction(ds.train, fraction, str(files["train"]), ds.stats)
@@ -316,7 +335,8 @@ def load_dataset(source, format: str | None = None, session_col: str | None = No
                                   if k in LOG_SETTINGS})
     name, path, fmt, cats_path = _resolve(source, format)
     items_path = _items_path(name, items)
-    given = {k: v for k, v in protocol_settings.items() if v is not None}
+    defaults = REGISTRY[str(source)].get("settings", {}) if str(source) in REGISTRY else {}
+    given = {**defaults, **{k: v for k, v in protocol_settings.items() if v is not None}}
     valid = {k: given.pop(k) for k in ("valid_days", "valid_fraction") if k in given}
     check_validation(valid.get("valid_days"), valid.get("valid_fraction"))
     bench = benchmark_files(path) if fmt == "recbole" else None
@@ -346,7 +366,9 @@ def load_dataset(source, format: str | None = None, session_col: str | None = No
         table = read_items(items_path, ds.item_ids[1:].numpy()) if items_path else None
     else:
         clicks = read_clicks(path, fmt, session_col, item_col, time_col, user_col=user_col, event_col=event_col)
-        table = read_items(items_path, np.unique(clicks["item"].to_numpy())) if items_path else None
+        tokens = item_tokens(clicks)
+        table = read_items(items_path, np.unique(clicks["item"].to_numpy()),
+                           token_codes=None if tokens is None else tokens.codes()) if items_path else None
         clicks, before = prepare_log(clicks, log)
         categories = _read_categories(cats_path) if cats_path else None
         # consume: the click table is emptied once read (only its attrs are used below): a large log's

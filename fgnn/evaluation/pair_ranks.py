@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from fgnn.data.dataset import PreparedDataset
+from fgnn.data.ids import plain_id
 from fgnn.data.spec import DatasetSpec
 from fgnn.errors import DataError
 from fgnn.evaluation.evaluate import rank_targets
@@ -37,7 +38,8 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
     """One row per test pair, in pair order.
 
     Columns: ``pair`` (index into ``dataset.test``), ``session`` (test session index), ``prefix``
-    (list of original item ids), ``length`` (prefix length), ``target`` (original id), ``rank``
+    (list of original item ids: whole numbers, or text where ids are tokens), ``length`` (prefix
+    length), ``target`` (original id), ``rank``
     (items scored at least as high as the target, ties against it: :func:`fgnn.evaluation.evaluate.rank_targets`), ``hit`` (rank <= k),
     ``target_popularity`` (training clicks of the target) and ``target_category`` (-1 unknown,
     or None when the dataset has no categories); ``target_name`` after ``target`` when the
@@ -49,18 +51,18 @@ def pair_table(model, dataset: PreparedDataset, k: int = 20, batch_size: int = 5
     ranks = torch.as_tensor(ranks).long().cpu()
     if ranks.numel() != len(test):
         raise ValueError(f"{ranks.numel()} ranks for {len(test)} test pairs")
-    ids = dataset.item_ids
+    ids = dataset.original_ids()  # (text where ids are tokens: item_ids then holds codes)
     targets = test.targets.long()
     pop = dataset.popularity[targets]
     starts = test.offsets[test.pair_session].tolist()
     lengths = test.pair_length.tolist()
-    flat_ids = ids[test.items.long()].tolist()
+    flat_ids = ids[test.items.long().numpy()].tolist()
     table = pd.DataFrame({
         "pair": np.arange(len(test)),
         "session": test.pair_session.numpy(),
         "prefix": [flat_ids[s:s + n] for s, n in zip(starts, lengths, strict=True)],
         "length": test.pair_length.numpy(),
-        "target": ids[targets].numpy(),
+        "target": ids[targets.numpy()],
         "rank": ranks.numpy(),
         "hit": (ranks <= k).numpy(),
         "target_popularity": pop.numpy(),
@@ -145,10 +147,11 @@ def comparison_counts(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"outcome": order, "pairs": [int(counts.get(o, 0)) for o in order]})
 
 
-def pair_prediction(model, dataset: PreparedDataset, prefix, target: int) -> dict:
+def pair_prediction(model, dataset: PreparedDataset, prefix, target) -> dict:
     """What the model predicted for one test pair: its top-1 (``top1``, ``top1_score``) and where the
     true next item stands (``target``, ``rank``, ``score``), e.g. for a miss on the Inspect page."""
-    top = predict_topk(model, dataset, [int(i) for i in prefix], 1).iloc[0]
-    t = target_rank(model, dataset, [int(i) for i in prefix], int(target))
-    return {"top1": int(top["item"]), "top1_score": float(top["score"]), "target": t["item"],
+    prefix = [plain_id(i) for i in prefix]
+    top = predict_topk(model, dataset, prefix, 1).iloc[0]
+    t = target_rank(model, dataset, prefix, plain_id(target))
+    return {"top1": plain_id(top["item"]), "top1_score": float(top["score"]), "target": t["item"],
             "rank": t["rank"], "score": t["score"]}

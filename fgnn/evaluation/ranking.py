@@ -14,6 +14,7 @@ import torch
 
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.graph import make_batch
+from fgnn.data.ids import as_original_ids, plain_id
 from fgnn.errors import DataError
 from fgnn.evaluation.metrics import item_ranks
 from fgnn.models import SessionRecommender
@@ -32,7 +33,7 @@ def session_indices(dataset: PreparedDataset, original_ids: Sequence[int]) -> li
 
     Raises :class:`~fgnn.errors.DataError` for an empty or too long session and naming unknown ids.
     """
-    ids = [int(i) for i in original_ids]
+    ids = list(original_ids)
     if not ids:
         raise DataError(EMPTY_SESSION)
     if len(ids) > MAX_SESSION_CLICKS:
@@ -58,7 +59,7 @@ def predict_topk(model: SessionRecommender, dataset: PreparedDataset, original_i
                  k: int = 20) -> pd.DataFrame:
     """Top-K of one session: columns ``rank, item, score, probability`` (item = original id)."""
     scores = session_scores(model, dataset, [original_ids])
-    return topk_table(scores, dataset.item_ids, k).drop(columns="session")
+    return topk_table(scores, dataset.original_ids(), k).drop(columns="session")
 
 
 def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_ids: Sequence[int],
@@ -66,15 +67,16 @@ def target_rank(model: SessionRecommender, dataset: PreparedDataset, original_id
     """Where the true next item ``target`` (an original id) stands under ``model`` after the
     session, anywhere in the catalogue: ``{"item", "rank", "score", "probability"}`` (rank by
     the evaluation's tie rule). Raises :class:`DataError` for an item the dataset lacks."""
-    index = dataset.to_indices([int(target)])[0]
+    index = dataset.to_indices([target])[0]
     scores = session_scores(model, dataset, [original_ids])
     rank = int(item_ranks(scores, [index - 1])[0, 0])
     probability = float(torch.softmax(scores[0].double(), dim=0)[index - 1])
-    return {"item": int(target), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
+    return {"item": plain_id(dataset.id_key(target)), "rank": rank, "score": float(scores[0, index - 1]), "probability": probability}
 
 
-def topk_table(scores: torch.Tensor, item_ids: torch.Tensor, k: int = 20) -> pd.DataFrame:
-    """Top-K items per session with score and softmax probability over all items."""
+def topk_table(scores: torch.Tensor, item_ids, k: int = 20) -> pd.DataFrame:
+    """Top-K items per session with score and softmax probability over all items; ``item_ids``: the
+    vocabulary's original ids (:func:`fgnn.data.dataset.original_ids`, or an ``item_ids`` tensor)."""
     k = min(k, scores.size(1))
     probs = torch.softmax(scores.float(), dim=1)
     val, idx = scores.topk(k, dim=1)
@@ -83,7 +85,7 @@ def topk_table(scores: torch.Tensor, item_ids: torch.Tensor, k: int = 20) -> pd.
     return pd.DataFrame({
         "session": torch.arange(B).repeat_interleave(k).numpy(),
         "rank": torch.arange(1, k + 1).repeat(B).numpy(),
-        "item": item_ids[idx.flatten().cpu() + 1].numpy(),
+        "item": as_original_ids(item_ids)[idx.flatten().cpu().numpy() + 1],
         "score": val.flatten().cpu().double().numpy(),
         "probability": p.flatten().cpu().double().numpy(),
     })

@@ -19,15 +19,17 @@ def graph_edge_table(graph: SessionGraph, item_labels: ItemLabels = None) -> pd.
     """The merged edges of a session graph, one row per edge in ``edge_index`` order.
 
     Columns: ``src_node, dst_node, src, dst, weight, out_degree_inv, in_degree_inv``
-    (+ ``src_label, dst_label`` when labels are given). ``src``/``dst`` are item ids.
+    (+ ``src_label, dst_label`` when labels are given). ``src``/``dst`` are item ids: whole numbers,
+    or text for a graph shown with token ids (:meth:`~fgnn.data.graph.SessionGraph.with_original_ids`).
     """
     ei = graph.edge_index.tolist() if graph.num_edges else [[], []]
     items = graph.x.tolist()
+    ids = object if getattr(graph.x, "dtype", None) == object else "int64"  # tokens (text) where ids are
     table = pd.DataFrame({
         "src_node": pd.Series(ei[0], dtype="int64"),
         "dst_node": pd.Series(ei[1], dtype="int64"),
-        "src": pd.Series([items[s] for s in ei[0]], dtype="int64"),
-        "dst": pd.Series([items[d] for d in ei[1]], dtype="int64"),
+        "src": pd.Series([items[s] for s in ei[0]], dtype=ids),
+        "dst": pd.Series([items[d] for d in ei[1]], dtype=ids),
         "weight": pd.Series([round(w) for w in graph.edge_weight.tolist()], dtype="int64"),
         "out_degree_inv": pd.Series(graph.out_degree_inv.tolist(), dtype="float64"),
         "in_degree_inv": pd.Series(graph.in_degree_inv.tolist(), dtype="float64"),

@@ -52,8 +52,8 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from fgnn.data.dataset import ids_to_indices
 from fgnn.data.graph import GraphBatch, SessionGraph, make_batch
+from fgnn.data.ids import as_original_ids, ids_to_indices, plain_id
 from fgnn.errors import CannotExplain
 from fgnn.evaluation.metrics import item_ranks
 from fgnn.evaluation.ranking import MAX_SESSION_CLICKS, index_session_scores
@@ -79,7 +79,7 @@ class Attribution:
     ``clicks`` = 1-based click positions of the item); ``edges``: ``src_node, dst_node, src,
     dst, weight, attribution`` in the session graph's edge order (attribution NaN where the method
     gives none); ``deletion``: ``step, removed, score, rank, share`` (step 0 = the whole session,
-    ``removed`` = the item removed at that step, -1 at step 0). Items are original ids.
+    ``removed`` = the item removed at that step, None at step 0). Items are original ids.
     """
 
     method: str
@@ -384,10 +384,10 @@ def item_share(scores: Tensor, column: int, probability: bool) -> Tensor:
 
 
 def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_order: Sequence[int],
-                   item_index: int, item_ids: Tensor) -> pd.DataFrame:
+                   item_index: int, item_ids) -> pd.DataFrame:
     """Score and rank of ``item_index`` after removing ``items_in_order`` (indices) one by one.
 
-    Columns ``step, removed, score, rank, share`` (``removed``: original id, -1 at step 0;
+    Columns ``step, removed, score, rank, share`` (``removed``: original id, None at step 0;
     ``share``: :func:`item_share`). All variants are scored in one forward pass; ranks follow
     :func:`fgnn.evaluation.metrics.item_ranks`.
     """
@@ -396,8 +396,9 @@ def deletion_curve(model: SessionRecommender, session: Sequence[int], items_in_o
     col = int(item_index) - 1
     ranks = item_ranks(scores, [col])[:, 0]
     share = item_share(scores, col, probability=bool(getattr(model, "trainable", False)))
-    removed = [-1] + [int(item_ids[i]) for i in list(items_in_order)[:len(variants) - 1]]
-    return pd.DataFrame({"step": np.arange(len(variants)), "removed": removed,
+    ids = as_original_ids(item_ids)
+    removed = [None] + [plain_id(ids[i]) for i in list(items_in_order)[:len(variants) - 1]]
+    return pd.DataFrame({"step": np.arange(len(variants)), "removed": pd.Series(removed, dtype=object),
                          "score": scores[:, col].double().numpy(), "rank": ranks.numpy().astype("int64"),
                          "share": share.numpy()})
 
@@ -440,14 +441,16 @@ def attribution_values(model: SessionRecommender, batch: GraphBatch, item_index:
     return values[:n], values[n:]
 
 
-def explain_item(model: SessionRecommender, session: Sequence[int], item_index: int, item_ids: Tensor,
+def explain_item(model: SessionRecommender, session: Sequence[int], item_index: int, item_ids,
                  method: str, *, ig_steps: int = IG_STEPS, epochs: int = GNNEXPLAINER_EPOCHS,
                  seed: int = 0) -> Attribution:
     """Attributions of the score of ``item_index`` for ``session`` (item indices 1..N) by
-    ``method``, with the deletion curve of its order. ``item_ids`` maps indices to original ids."""
+    ``method``, with the deletion curve of its order. ``item_ids`` maps indices to original ids
+    (:func:`fgnn.data.ids.original_ids`, or an ``item_ids`` tensor)."""
     if not session:
         raise CannotExplain("the session is empty: add at least one click")
-    n_items = int(item_ids.numel()) - 1
+    ids = as_original_ids(item_ids)
+    n_items = len(ids) - 1
     if not 1 <= int(item_index) <= n_items:
         raise ValueError(f"item index {item_index} is outside the vocabulary (1..{n_items})")
     batch = make_batch([list(session)])
@@ -457,21 +460,21 @@ def explain_item(model: SessionRecommender, session: Sequence[int], item_index: 
     nodes_idx = graph.x.tolist()
     clicks = graph.click_nodes.tolist()
     nodes = pd.DataFrame({
-        "node": np.arange(len(nodes_idx)), "item": item_ids[graph.x].numpy().astype("int64"),
+        "node": np.arange(len(nodes_idx)), "item": ids[graph.x.numpy()],
         "clicks": [[t + 1 for t, c in enumerate(clicks) if c == n] for n in range(len(nodes_idx))],
         "attribution": np.asarray(node_vals, dtype=float),
     })
     ei = graph.edge_index
     edges = pd.DataFrame({
         "src_node": ei[0].numpy().astype("int64"), "dst_node": ei[1].numpy().astype("int64"),
-        "src": item_ids[graph.x[ei[0]]].numpy().astype("int64"),
-        "dst": item_ids[graph.x[ei[1]]].numpy().astype("int64"),
+        "src": ids[graph.x[ei[0]].numpy()],
+        "dst": ids[graph.x[ei[1]].numpy()],
         "weight": graph.edge_weight.double().numpy(), "attribution": np.asarray(edge_vals, dtype=float),
     })
     order = [nodes_idx[n] for n in deletion_order(node_vals)]
-    curve = deletion_curve(model, list(session), order, int(item_index), item_ids)
-    shown = dataclasses.replace(graph, x=item_ids[graph.x], sequence=item_ids[graph.sequence])
-    return Attribution(method=method, item=int(item_ids[int(item_index)]), score=float(curve["score"][0]),
+    curve = deletion_curve(model, list(session), order, int(item_index), ids)
+    shown = graph.with_original_ids(ids)
+    return Attribution(method=method, item=plain_id(ids[int(item_index)]), score=float(curve["score"][0]),
                        rank=int(curve["rank"][0]), nodes=nodes, edges=edges, deletion=curve, graph=shown)
 
 
@@ -482,11 +485,11 @@ def attribution_json(attr: Attribution) -> dict:
 
     return {
         "item": attr.item, "method": attr.method, "score": attr.score, "rank": attr.rank,
-        "nodes": [{"item": int(r.item), "clicks": [int(c) for c in r.clicks], "attribution": num(r.attribution)}
+        "nodes": [{"item": plain_id(r.item), "clicks": [int(c) for c in r.clicks], "attribution": num(r.attribution)}
                   for r in attr.nodes.itertuples()],
-        "edges": [{"src": int(r.src), "dst": int(r.dst), "weight": float(r.weight), "attribution": num(r.attribution)}
+        "edges": [{"src": plain_id(r.src), "dst": plain_id(r.dst), "weight": float(r.weight), "attribution": num(r.attribution)}
                   for r in attr.edges.itertuples()],
-        "deletion": [{"removed": None if int(r.removed) < 0 else int(r.removed), "score": float(r.score),
+        "deletion": [{"removed": None if r.removed is None else plain_id(r.removed), "score": float(r.score),
                       "rank": int(r.rank)} for r in attr.deletion.itertuples()],
         "deletion_auc": num(attr.auc),
     }
@@ -554,10 +557,10 @@ def faithfulness_summary(table: pd.DataFrame) -> pd.DataFrame:
                                       "beats_random", "ties_random"])
 
 
-def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequence[int], item_id: int,
+def explain_ids(model: SessionRecommender, item_ids, session_ids: Sequence, item_id,
                 methods: Sequence[str], owner: str = "the checkpoint", **opts) -> dict[str, Attribution]:
     """:func:`explain_item` for a session and an item given as original ids, by each of
-    ``methods``. Raises :class:`~fgnn.errors.DataError` naming unknown ids and
+    ``methods`` (``item_ids``: :func:`fgnn.data.ids.original_ids`, or an ``item_ids`` tensor). Raises :class:`~fgnn.errors.DataError` naming unknown ids and
     :class:`CannotExplain` (a DataError) for an empty session or a method that does not apply."""
     if not list(session_ids):
         raise CannotExplain("the session is empty: give at least one clicked item id")
@@ -568,9 +571,10 @@ def explain_ids(model: SessionRecommender, item_ids: Tensor, session_ids: Sequen
     for m in methods:
         check_method(model, m)
     advice = "use ids of its dataset"
-    session = ids_to_indices(item_ids, [int(i) for i in session_ids], owner, advice)
-    item = ids_to_indices(item_ids, [int(item_id)], owner, advice)[0]
-    return {m: explain_item(model, session, item, item_ids, m, **opts) for m in methods}
+    ids = as_original_ids(item_ids)
+    session = ids_to_indices(ids, list(session_ids), owner, advice)
+    item = ids_to_indices(ids, [item_id], owner, advice)[0]
+    return {m: explain_item(model, session, item, ids, m, **opts) for m in methods}
 
 
 def faithfulness_verdict(table: pd.DataFrame, method: str = "attention") -> str:

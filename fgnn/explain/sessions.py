@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from fgnn.data.graph import GraphBatch, make_batch
+from fgnn.data.ids import as_original_ids, plain_id
 from fgnn.evaluation.ranking import topk_table
 from fgnn.models import SessionRecommender
 
@@ -47,7 +48,7 @@ def _edge_rows(batch: GraphBatch, layers, item_ids) -> pd.DataFrame:
         for h in range(H):
             frames.append(pd.DataFrame({
                 "session": sess.numpy(), "layer": l, "head": h,
-                "src": item_ids[batch.x[ei[0]]].numpy(), "dst": item_ids[batch.x[ei[1]]].numpy(),
+                "src": item_ids[batch.x[ei[0]].numpy()], "dst": item_ids[batch.x[ei[1]].numpy()],
                 "src_node": (ei[0] - lo).numpy(), "dst_node": (ei[1] - lo).numpy(),
                 "weight": weight.double().numpy(), "added_self_loop": add.numpy(),
                 "attention": a[:, h].double().numpy(),
@@ -63,7 +64,7 @@ def _node_rows(batch: GraphBatch, readout, item_ids) -> pd.DataFrame:
     for t, a in enumerate(readout):
         frames.append(pd.DataFrame({
             "session": batch.batch.numpy(), "step": t, "node": node.numpy(),
-            "item": item_ids[batch.x].numpy(), "attention": a.double().cpu().numpy(),
+            "item": item_ids[batch.x.numpy()], "attention": a.double().cpu().numpy(),
         }))
     if not frames:
         return pd.DataFrame(columns=NODE_COLUMNS)
@@ -71,15 +72,16 @@ def _node_rows(batch: GraphBatch, readout, item_ids) -> pd.DataFrame:
 
 
 @torch.no_grad()
-def explain_sessions(model: SessionRecommender, sessions: Sequence[Sequence[int]], item_ids: torch.Tensor,
+def explain_sessions(model: SessionRecommender, sessions: Sequence[Sequence[int]], item_ids,
                      k: int = 20) -> Explanation:
-    """Top-K and attention of ``model`` for sessions of item indices (1..N).
+    """Top-K and attention of ``model`` for sessions of item indices (1..N); ``item_ids``: the
+    vocabulary's original ids (:func:`fgnn.data.dataset.original_ids`, or an ``item_ids`` tensor).
 
     Baselines, and models of your own that return no attention, have empty attention tables.
     """
     model.eval()
     batch = make_batch(sessions)
-    item_ids = item_ids.cpu()
+    item_ids = as_original_ids(item_ids)
     if callable(getattr(model, "attention", None)):  # a network; a plugin's may return no attention
         raw = model.attention(batch) or {}
         scores = raw["scores"] if "scores" in raw else model(batch)
@@ -99,9 +101,9 @@ def explanation_json(expl: Explanation, session: int = 0) -> dict:
     e = expl.edge_attention[expl.edge_attention.session == session]
     n = expl.node_attention[expl.node_attention.session == session]
     return {
-        "topk": [{"item": int(r.item), "score": float(r.score), "probability": float(r.probability)} for r in t.itertuples()],
-        "edge_attention": [{"layer": int(r.layer), "head": int(r.head), "src": int(r.src), "dst": int(r.dst),
+        "topk": [{"item": plain_id(r.item), "score": float(r.score), "probability": float(r.probability)} for r in t.itertuples()],
+        "edge_attention": [{"layer": int(r.layer), "head": int(r.head), "src": plain_id(r.src), "dst": plain_id(r.dst),
                             "weight": float(r.weight), "added_self_loop": bool(r.added_self_loop),
                             "attention": float(r.attention)} for r in e.itertuples()],
-        "node_attention": [{"step": int(r.step), "item": int(r.item), "attention": float(r.attention)} for r in n.itertuples()],
+        "node_attention": [{"step": int(r.step), "item": plain_id(r.item), "attention": float(r.attention)} for r in n.itertuples()],
     }

@@ -16,10 +16,12 @@ import pickle
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from fgnn.atomic import torch_save_atomic
 from fgnn.data.dataset import PreparedDataset
+from fgnn.data.ids import original_ids
 from fgnn.data.spec import DatasetSpec
 from fgnn.errors import CheckpointError, FGNNError
 from fgnn.models import SessionRecommender, build_model, model_names
@@ -66,6 +68,7 @@ def checkpoint_dict(model: SessionRecommender, dataset: PreparedDataset, *, epoc
         "n_items": model.n_items,
         "dataset": dataset_record(dataset, spec),
         "item_ids": dataset.item_ids.clone(),
+        **({"item_tokens": list(dataset.item_tokens)} if dataset.item_tokens is not None else {}),
         "epoch": int(epoch),
         "global_step": int(global_step),
         "metrics": dict(metrics),
@@ -179,6 +182,10 @@ def _check_weights(ckpt: dict, n_items, refuse) -> None:
     if not isinstance(ids, torch.Tensor) or ids.dim() != 1 or ids.dtype != torch.int64 or len(ids) != n_items + 1:
         shape = tuple(ids.shape) if isinstance(ids, torch.Tensor) else type(ids).__name__
         refuse("item_ids", f"is {shape}, not the {n_items + 1} int64 ids of its {n_items} items (and padding)")
+    tokens = ckpt.get("item_tokens")
+    if tokens is not None and not (isinstance(tokens, list) and len(tokens) == n_items + 1
+                                   and all(isinstance(t, str) for t in tokens)):
+        refuse("item_tokens", f"is not the {n_items + 1} texts of its {n_items} item ids (and padding)")
     state = ckpt["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
                                               for k, v in state.items()):
@@ -219,8 +226,19 @@ def model_from_checkpoint(ckpt: dict, path="checkpoint") -> SessionRecommender:
     return model
 
 
+def checkpoint_ids(ckpt: dict) -> np.ndarray:
+    """The original item id of each index of a checkpoint's vocabulary (whole numbers, or the text
+    of token ids: :func:`fgnn.data.ids.original_ids`)."""
+    return original_ids(ckpt["item_ids"], ckpt.get("item_tokens"))
+
+
 def check_dataset(ckpt: dict, dataset: PreparedDataset, path="checkpoint") -> list[str]:
     """Refuse a checkpoint made for another item vocabulary; return warnings for softer mismatches."""
+    if (ckpt.get("item_tokens") is None) != (dataset.item_tokens is None):
+        kinds = ("whole numbers", "tokens (text)")
+        raise CheckpointError(
+            f"checkpoint {path} has item ids that are {kinds[ckpt.get('item_tokens') is not None]}, dataset "
+            f"'{dataset.name}' {kinds[dataset.item_tokens is not None]}: choose a checkpoint trained on this dataset")
     if int(ckpt["n_items"]) != dataset.n_items:
         raise CheckpointError(
             f"checkpoint {path} was trained on '{ckpt['dataset'].get('name')}' with {ckpt['n_items']} items, "

@@ -48,7 +48,7 @@ CHAIN_ROW = 8  # nodes per row of a long chain
 
 # --------------------------------------------------------------------------- item labels
 
-def item_name(item: int, label: str | None) -> str:
+def item_name(item: int | str, label: str | None) -> str:
     """``"item 7"``, or ``"item 7 · red shoe"`` when the item has a label."""
     return f"item {item}" if not label else f"item {item} · {label}"
 

@@ -40,13 +40,13 @@ def deletion_curves_figure(curves: Mapping[str, pd.DataFrame], item: int | None 
                if len(share) > 1 else float("nan"))
         aucs.append(f"{method} {fmt(auc, 3)}")
         hover = [f"{METHOD_LABELS.get(method, method)}<br>"
-                 + ("whole session" if int(r) < 0 else f"removed item {int(r)}")
+                 + ("whole session" if r is None else f"removed item {r}")
                  + f"<br>score {fmt(float(v))}<br>share {fmt(float(p))}<br>rank {int(k)}"
                  for r, v, p, k in zip(c["removed"], c["score"], share, c["rank"], strict=True)]
         common = {"mode": "lines+markers", "hovertext": hover, "hoverinfo": "text", "legendgroup": method,
                       "line": {"color": METHOD_COLORS.get(method, OTHER_COLOR),
                                 "dash": "dot" if method == "random" else "solid"},
-                      "customdata": [int(r) for r in c["removed"]]}
+                      "customdata": list(c["removed"])}
         fig.add_trace(go.Scatter(x=x, y=share, name=method, **common), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=c["rank"].to_numpy(dtype=float), name=f"{method} rank",
                                  showlegend=False, **common), row=1, col=2)

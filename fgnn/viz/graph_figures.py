@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fgnn.data.graph import SessionGraph
+from fgnn.data.ids import plain_id
 from fgnn.data.items import ItemLabels, item_labeller
 from fgnn.explain.attention import attention_per_edge
 from fgnn.viz.common import as_1d, fmt
@@ -124,7 +125,8 @@ def _node_marker(shading: _Shading, node_px: np.ndarray, node_label: str) -> dic
 
 def _node_hover(graph: SessionGraph, names: list[str], shading: _Shading, node_label: str,
                 highlight_item: int | None, highlight_label: str) -> list[str]:
-    items, clicks = graph.x.tolist(), graph.click_nodes.tolist()
+    items, clicks = [plain_id(i) for i in graph.x.tolist()], graph.click_nodes.tolist()
+    highlight_item = None if highlight_item is None else plain_id(highlight_item)
     hover = []
     for i in range(graph.num_nodes):
         at = [t + 1 for t, c in enumerate(clicks) if c == i]
@@ -133,7 +135,7 @@ def _node_hover(graph: SessionGraph, names: list[str], shading: _Shading, node_l
             lines.append(f"{node_label} {fmt(float(shading.values[i]))}")
         if i == graph.last_node:
             lines.append("last click: current interest")
-        if highlight_item is not None and int(items[i]) == int(highlight_item):
+        if highlight_item is not None and items[i] == highlight_item:
             lines.append(highlight_label)
         hover.append("<br>".join(lines))
     return hover
@@ -143,15 +145,16 @@ def _rings(graph: SessionGraph, pos: np.ndarray, node_px: np.ndarray, highlight_
            highlight_label: str) -> tuple[list[dict], str]:
     """The "current interest" ring, the highlighted item's ring when it is in the graph, and a
     title note when it is not."""
-    items = [int(i) for i in graph.x.tolist()]
+    items = [plain_id(i) for i in graph.x.tolist()]
     last = graph.last_node
     rings = [ring_trace(pos[last], float(node_px[last]) + 14, CURRENT_COLOR, "current interest",
                         items[last], CURRENT_TRACE)]
     if highlight_item is None:
         return rings, ""
-    if int(highlight_item) not in items:
-        return rings, f"<br><sup>{highlight_label} (item {int(highlight_item)}) is not in the session</sup>"
-    h = items.index(int(highlight_item))
+    highlight_item = plain_id(highlight_item)
+    if highlight_item not in items:
+        return rings, f"<br><sup>{highlight_label} (item {highlight_item}) is not in the session</sup>"
+    h = items.index(highlight_item)
     rings.append(ring_trace(pos[h], float(node_px[h]) + 24, HIGHLIGHT_COLOR, highlight_label, items[h],
                             HIGHLIGHT_TRACE))
     return rings, ""
@@ -193,7 +196,7 @@ def session_graph_figure(graph: SessionGraph, item_labels: ItemLabels = None,
     is :func:`fgnn.viz.drawing.graph_figure`'s, as on the teaching page.
     """
     n, num_edges = graph.num_nodes, graph.num_edges
-    items = [int(i) for i in graph.x.tolist()]
+    items = [plain_id(i) for i in graph.x.tolist()]
     label = item_labeller(item_labels)
     labels = [label(i) for i in items]
     names = [item_name(it, lab) for it, lab in zip(items, labels, strict=True)]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fgnn.data.ids import plain_id
 from fgnn.data.items import ItemLabels, item_labeller
 from fgnn.viz.common import as_1d
 from fgnn.viz.drawing import (
@@ -92,7 +93,7 @@ def _category_traces(xy, ids, sizes, group_of, groups, as_point, by_category: bo
             marker={"size": sizes[idx].astype(np.float32), "color": color, "opacity": 0.75,
                     "line": {"width": 0.5, "color": "white"}},
             customdata=ids[idx], hovertemplate=f"item %{{customdata}}{named}{where}<extra></extra>",
-            hovertext=[label(int(i)) or "" for i in ids[idx]] if label else None,
+            hovertext=[label(plain_id(i)) or "" for i in ids[idx]] if label else None,
             name=group,
         ))
     return traces
@@ -135,7 +136,7 @@ class _ItemMap:
     def overlay(self, items, name, symbol, color, extra, hover_note, text=None) -> go.Scatter | None:
         """A trace of ``items`` drawn on top (those on the map; None when none is), markers
         ``extra`` px larger than the items'."""
-        items = [int(i) for i in items]
+        items = [plain_id(i) for i in items]
         found = self.index.get_indexer(items) if items else np.zeros(0, dtype=np.int64)
         shown = [i for i, f in zip(items, found, strict=True) if f >= 0]
         pos = found[found >= 0]
@@ -159,17 +160,17 @@ def _overlays(m: _ItemMap, topk_items, found_items, target_item, selected_items)
     if topk_items is not None:
         rank = {}
         for r, item in enumerate(topk_items):
-            rank.setdefault(int(item), r + 1)
+            rank.setdefault(plain_id(item), r + 1)
         out.append(m.overlay(list(rank), "top-K", "diamond", "rgb(255,127,14)", 2, lambda i: f"top-K rank {rank[i]}"))
     if found_items is not None:
-        out.append(m.overlay(list(dict.fromkeys(int(i) for i in found_items)), "found", "star", "rgb(148,103,189)", 6,
+        out.append(m.overlay(list(dict.fromkeys(plain_id(i) for i in found_items)), "found", "star", "rgb(148,103,189)", 6,
                              lambda _: "search result"))
     if target_item is not None:
         out.append(m.overlay([target_item], "true next item", "circle-open", HIGHLIGHT_COLOR, 14,
                              lambda _: "true next item"))
     if selected_items:
-        order: dict[int, list[int]] = {}
-        for t, item in enumerate(int(s) for s in selected_items):
+        order: dict = {}
+        for t, item in enumerate(plain_id(s) for s in selected_items):
             order.setdefault(item, []).append(t + 1)
         out.append(m.overlay(list(order), "in session", "circle-open", CURRENT_COLOR, 10,
                              lambda i: f"in session (click {', '.join(map(str, order[i]))})",
@@ -207,7 +208,9 @@ def item_map_figure(coords, item_ids, popularity, categories=None, selected_item
 def _map_inputs(coords, item_ids, popularity) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(xy, ids, popularity, marker sizes)`` of the map's items, checked to agree in length."""
     xy = np.asarray(coords, dtype=float).reshape(-1, 2)
-    ids = np.asarray(item_ids).reshape(-1).astype(np.int64)
+    ids = np.asarray(item_ids).reshape(-1)
+    # whole-number ids as int64; tokens (text) as an object array of str
+    ids = ids.astype(object) if ids.dtype.kind in "OUS" else ids.astype(np.int64)
     pop = as_1d(popularity, "popularity", len(ids))
     if xy.shape[0] != len(ids):
         raise ValueError(f"{xy.shape[0]} coordinates for {len(ids)} items")

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fgnn.data.ids import plain_id
 from fgnn.data.items import ItemLabels, item_labeller
 from fgnn.viz.common import as_1d, fmt, number_or_none
 from fgnn.viz.drawing import (
@@ -22,14 +23,15 @@ def topk_figure(items, scores, probabilities=None, target: int | None = None,
     Bars show probabilities when given, scores otherwise; hover shows rank, score and
     probability. ``customdata`` holds item ids (clicking a bar appends the item).
     """
-    ids = [int(i) for i in np.asarray(items).reshape(-1)]
+    ids = [plain_id(i) for i in np.asarray(items).reshape(-1)]
+    target = None if target is None else plain_id(target)
     sc = as_1d(scores, "scores", len(ids))
     pr = None if probabilities is None else as_1d(probabilities, "probabilities", len(ids))
     order = sorted(range(len(ids)), key=lambda i: (-sc[i], i))  # stable, best first
     label = item_labeller(item_labels)
     y = [f"{r + 1}. {shorten(item_name(ids[i], label(ids[i])), 28)}" for r, i in enumerate(order)]
     x = [float(pr[i]) if pr is not None else float(sc[i]) for i in order]
-    colors = [HIGHLIGHT_COLOR if target is not None and ids[i] == int(target) else NODE_COLOR
+    colors = [HIGHLIGHT_COLOR if target is not None and ids[i] == target else NODE_COLOR
               for i in order]
     hover = []
     for r, i in enumerate(order):
@@ -37,7 +39,7 @@ def topk_figure(items, scores, probabilities=None, target: int | None = None,
                  f"score {fmt(float(sc[i]))}"]
         if pr is not None:
             lines.append(f"probability {fmt(float(pr[i]))}")
-        if target is not None and ids[i] == int(target):
+        if target is not None and ids[i] == target:
             lines.append("target (true next item)")
         hover.append("<br>".join(lines))
     fig = go.Figure(go.Bar(
@@ -47,10 +49,10 @@ def topk_figure(items, scores, probabilities=None, target: int | None = None,
     ))
     heading = title or f"Top-{len(ids)} next items"
     if target is not None:
-        if int(target) in ids:
-            heading += f" (target item {int(target)} at rank {order.index(ids.index(int(target))) + 1})"
+        if target in ids:
+            heading += f" (target item {target} at rank {order.index(ids.index(target)) + 1})"
         else:
-            heading += f" (target item {int(target)} not in the top {len(ids)})"
+            heading += f" (target item {target} not in the top {len(ids)})"
     fig.update_layout(
         title={"text": heading}, yaxis={"autorange": "reversed", "title": {"text": ""}},
         xaxis={"title": {"text": "probability" if pr is not None else "score"}},
@@ -75,11 +77,11 @@ def whatif_figure(rows: pd.DataFrame, k: int | None = None,
     variants = [base] + [v for v in variants if v != base]
     df["variant"] = df["variant"].astype(str)
     orig = df[df["variant"] == base].sort_values("rank", kind="stable")
-    items = [int(i) for i in pd.unique(orig["item"])]
+    items = [plain_id(i) for i in pd.unique(orig["item"])]
     k = k or len(items)
     cap = 2 * max(k, 1)
     label = item_labeller(item_labels)
-    lookup = {(str(v), int(i)): (r, s) for v, i, r, s in
+    lookup = {(str(v), plain_id(i)): (r, s) for v, i, r, s in
               zip(df["variant"], df["item"], df["rank"], df["score"], strict=True)}
     z, text, hover = [], [], []
     for v in variants:

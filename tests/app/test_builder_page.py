@@ -9,6 +9,8 @@ from fgnn.errors import DataError
 
 
 class _Dataset:
+    has_tokens = False
+
     def __init__(self, known):
         self.known = set(known)
 

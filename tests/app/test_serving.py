@@ -154,14 +154,14 @@ def test_upload_size_cap_and_cleaning_by_age_and_total(tmp_path):
 def test_app_loading_quotes_content_of_uploads_only(tmp_path, monkeypatch):
     monkeypatch.setenv("FGNN_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("FGNN_CACHE_DIR", str(tmp_path / "cache"))
-    text = b"SessionId,ItemId,Time\n1,5,1\n1,TOPSECRET,2\n"
+    text = b"SessionId,ItemId,Time\n1,5,1\n1,TOPSECRET\x07,2\n"  # an id with a control character
     server = tmp_path / "server.csv"
     server.write_bytes(text)
     with pytest.raises(DataError) as info:
         load_source(DatasetSpec(str(server), format="csv"))
     assert "TOPSECRET" not in str(info.value) and "line 3" in str(info.value) and "'ItemId'" in str(info.value)
     upload = save_upload("mine.csv", text, policy=policy())
-    with pytest.raises(DataError, match="'TOPSECRET'.*line 3"):
+    with pytest.raises(DataError, match="line 3.*'TOPSECRET"):
         load_source(DatasetSpec(str(upload), format="csv"))
 
 

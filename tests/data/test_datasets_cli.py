@@ -6,11 +6,11 @@ import json
 from fgnn.cli import main
 
 
-def test_json_lists_the_bundled_sample(capsys):
+def test_json_lists_the_bundled_datasets(capsys):
     assert main(["datasets", "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
-    assert [e["name"] for e in entries] == ["diginetica-sample"]
-    (sample,) = entries
+    assert [e["name"] for e in entries] == ["diginetica-sample", "online-retail-sample"]
+    sample, retail = entries
     # the protocol's numbers for the sample (tests/data/test_registry.py, docs/protocol.md)
     assert sample["items"] == 309
     assert sample["sessions"] == {"train": 469, "test": 39}
@@ -21,6 +21,22 @@ def test_json_lists_the_bundled_sample(capsys):
     assert sample["licence"].startswith("none stated")
     runs = {c["run"]: c["model"] for c in sample["checkpoints"]}
     assert runs["fgnn-sample"] == "fgnn" and runs["srgnn-sample"] == "srgnn" and "vsknn-sample" in runs
+    # the named one: UCI Online Retail, its own 7-day test window (docs/data-formats.md)
+    assert retail["items"] == 1481 and retail["item_names"] is True and retail["categories"] is False
+    assert retail["sessions"] == {"train": 2654, "test": 371}
+    assert retail["pairs"] == {"train": 27111, "test": 3647}
+    assert "Online Retail" in retail["source"] and retail["licence"].startswith("CC BY 4.0")
+    runs = {c["run"]: c["model"] for c in retail["checkpoints"]}
+    assert runs == {"fgnn-online-retail-sample": "fgnn", "srgnn-online-retail-sample": "srgnn"}
+
+
+def test_the_named_dataset_keys_items_by_their_stock_codes():
+    from fgnn.data.registry import load_dataset
+
+    ds = load_dataset("online-retail-sample")
+    assert ds.has_tokens and ds.item_label("85123A") == "85123A · WHITE HANGING HEART T-LIGHT HOLDER"
+    assert all(ds.item_labels().get(i) for i in ds.original_ids()[1:].tolist())  # every item has its name
+    assert ds.settings["test_days"] == 7 and load_dataset("online-retail-sample", test_days=1).settings["test_days"] == 1
 
 
 def test_text_output(capsys):

@@ -8,7 +8,7 @@ import torch
 
 from fgnn.app.serving import ServingPolicy
 from fgnn.app.uploads import SUFFIXES, load_user_log, save_upload
-from fgnn.data.readers import detect_format, read_clicks
+from fgnn.data.readers import detect_format, item_tokens, read_clicks
 from fgnn.data.registry import load_dataset
 from fgnn.errors import DataError
 
@@ -94,13 +94,28 @@ def test_a_missing_column_names_the_file_and_the_column(tmp_path):
         load_dataset(path, use_cache=False)
 
 
-@pytest.mark.parametrize(("value", "problem"), [("1.5", "non-numeric item id '1.5'"), ("abc", "non-numeric item id 'abc'")])
+@pytest.mark.parametrize(("value", "problem"), [("", "item id on line 5 in column 'item_id' is empty"),
+                                                ("a\x07", "item id on line 5 in column 'item_id' holds a control")])
 def test_a_bad_id_names_the_row(tmp_path, value, problem):
     log = click_log(50).astype({"item_id": str})
     log.loc[4, "item_id"] = value
     log.to_parquet(tmp_path / "clicks.parquet", index=False)
-    with pytest.raises(DataError, match=rf"{problem} in column 'item_id' on line 5"):
+    with pytest.raises(DataError, match=problem):
         read_clicks(tmp_path / "clicks.parquet")
+
+
+def test_text_ids_of_a_parquet_log_are_tokens_and_float_ids_must_be_whole(tmp_path):
+    log = click_log(50).astype({"item_id": str})
+    log.loc[4, "item_id"] = "85123A"
+    log.to_parquet(tmp_path / "clicks.parquet", index=False)
+    clicks = read_clicks(tmp_path / "clicks.parquet")
+    texts = item_tokens(clicks).texts
+    assert [texts[c] for c in clicks.item] == log["item_id"].tolist()
+    floats = click_log(50).astype({"item_id": float})
+    floats.loc[4, "item_id"] = 1.5
+    floats.to_parquet(tmp_path / "floats.parquet", index=False)
+    with pytest.raises(DataError, match=r"non-numeric item id '1.5' in column 'item_id' on line 5"):
+        read_clicks(tmp_path / "floats.parquet")
 
 
 def test_an_empty_parquet_log_is_refused(tmp_path):

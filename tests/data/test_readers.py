@@ -9,6 +9,7 @@ import pytest
 from fgnn.data.readers import (
     RestrictedUnpickler,
     detect_format,
+    item_tokens,
     load_restricted_pickle,
     read_clicks,
     read_csv_log,
@@ -122,16 +123,22 @@ def test_missing_column(tmp_path, cache_dir):
     assert "'Time'" in msg  # lists the columns found
 
 
-@pytest.mark.parametrize("fmt,text,bad", [
-    ("diginetica", "session_id;user_id;item_id;timeframe;eventdate\n1;NA;abc;5;2016-01-01\n", "'abc'"),
-    ("diginetica", "session_id;user_id;item_id;timeframe;eventdate\nS1;NA;4;5;2016-01-01\n", "'S1'"),
-    ("csv", "SessionId\tItemId\tTime\n1\t2\t3.5\n1\tx7\t4.5\n", "'x7'"),
-    ("yoochoose", "1,2014-04-07T10:51:09.277Z,2145a,0\n", "'2145a'"),
+@pytest.mark.parametrize("fmt,text,tokens", [
+    ("diginetica", "session_id;user_id;item_id;timeframe;eventdate\n1;NA;abc;5;2016-01-01\n", ["abc"]),
+    ("csv", "SessionId\tItemId\tTime\n1\t2\t3.5\n1\tx7\t4.5\n", ["2", "x7"]),
+    ("yoochoose", "1,2014-04-07T10:51:09.277Z,2145a,0\n", ["2145a"]),
 ])
-def test_non_numeric_ids(tmp_path, cache_dir, fmt, text, bad):
+def test_text_item_ids_are_tokens_in_every_format(tmp_path, fmt, text, tokens):
     path = tmp_path / "log.txt"
     path.write_text(text)
-    expect_data_error(cache_dir, path, "non-numeric", bad, "line", format=fmt)
+    clicks = read_clicks(path, fmt)
+    assert [item_tokens(clicks).texts[c] for c in clicks.item] == tokens
+
+
+def test_a_timeframe_that_is_no_number_is_still_refused(tmp_path, cache_dir):
+    path = tmp_path / "log.txt"
+    path.write_text("session_id;user_id;item_id;timeframe;eventdate\nS1;NA;4;x5;2016-01-01\n")
+    expect_data_error(cache_dir, path, "non-numeric", "'x5'", "line", format="diginetica")
 
 
 def test_every_session_one_click(tmp_path, cache_dir):

@@ -98,7 +98,7 @@ def test_deletion_curve_equals_removing_clicks_by_hand(models, vsknn, ds, name, 
     expected = _by_hand(model, SESSION, order, item)
     curve = attr.deletion
     assert len(curve) == len(order) == 8
-    assert list(curve["removed"]) == [-1] + ds.to_original(order[:-1])
+    assert list(curve["removed"]) == [None] + ds.to_original(order[:-1])
     np.testing.assert_allclose(curve["score"], [s for s, _ in expected], rtol=1e-5, atol=1e-5)
     assert list(curve["rank"]) == [r for _, r in expected]
     assert attr.score == pytest.approx(expected[0][0], rel=1e-5) and attr.rank == expected[0][1]
