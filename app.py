@@ -7,10 +7,11 @@ This file is read two ways (docs/performance.md, "The first visit"):
 
 - ``streamlit run app.py`` finds the ``app = st.App("app.py", lifespan=...)`` below and serves it
   under uvicorn: it imports this file once as the module ``app`` (``__name__ == "app"``), whose
-  lifespan starts the **preload** when the server starts (the imports, the dataset, the model and
-  the item map of what a new visitor starts on, in a background thread, into the same
-  ``st.cache_resource`` / ``st.cache_data`` caches the pages use), and the health check answers at
-  once meanwhile;
+  import starts the **preload** (the imports, then, once its lifespan has started Streamlit's
+  runtime, the dataset, the model and the item map of what a new visitor starts on, in a
+  background thread, into the same ``st.cache_resource`` / ``st.cache_data`` caches the pages use),
+  and the lifespan waits for it (at most ``$FGNN_APP_READY_WAIT_S``, 30 s) before the server
+  listens: its health check answers when a first visitor can be served at once (a readiness probe);
 - every run of a visitor's session (and ``AppTest.from_file("app.py")``) executes it as the
   script ``__main__``: :func:`render` draws the page. A visitor who arrives during the preload
   waits on the same cached loaders and is shown each stage's message (:func:`pages._shared.show_loading`).
@@ -64,6 +65,7 @@ def _imports_stage():
 
 # set by the lifespan once Streamlit's runtime (and so its caches) has started
 RUNTIME_STARTED = threading.Event()
+_PRELOAD: list[threading.Thread] = []  # the server's preload thread, once started
 
 
 def server_stages():
@@ -87,14 +89,20 @@ def start_preload() -> None:
     # (the cached loaders look for a visitor's session, which the preload has not: no warning for it)
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
         lambda record: not str(record.args and record.args[0]).startswith("fgnn-preload"))
-    start_in_background(server_stages)
+    _PRELOAD.append(start_in_background(server_stages))
 
 
 @contextlib.asynccontextmanager
 async def preload_lifespan(_app):
-    """``st.App``'s lifespan (Streamlit's runtime has started): let the preload fill the caches,
-    and serve at once."""
+    """``st.App``'s lifespan (Streamlit's runtime has started): let the preload fill the caches
+    and wait for it, at most ``$FGNN_APP_READY_WAIT_S`` (30 s), before serving: uvicorn listens,
+    and so answers the health check, once the lifespan's startup is done (a readiness probe). A
+    stage that fails does not stop the server: the page that needs it shows the error."""
+    from fgnn.app.preload import ready_wait_s, wait_for  # noqa: PLC0415 (only where the server imports this file)
+
     RUNTIME_STARTED.set()
+    if _PRELOAD:
+        await wait_for(_PRELOAD[0], ready_wait_s())
     yield
 
 

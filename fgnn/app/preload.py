@@ -3,9 +3,11 @@
 
 A first visit needs the heavy imports (torch, torch-geometric, plotly, the app's modules), the
 dataset, the model and the item map. ``app.py`` starts :func:`start_in_background` when the server
-starts (``st.App``'s lifespan), so these are loaded before the first visitor arrives; a visitor who
-arrives during the preload waits on the same cached loaders (Streamlit computes a cached value once,
-whoever asks) and is shown each :class:`Stage`'s message while it waits (``pages/_shared.py``).
+imports it, and its ``st.App`` lifespan waits for it (:func:`wait_for`, at most
+:func:`ready_wait_s`) before the server listens, so these are loaded before the health check
+answers and the first visitor arrives. A visitor who arrives during a preload that outlasted the
+wait waits on the same cached loaders (Streamlit computes a cached value once, whoever asks) and is
+shown each :class:`Stage`'s message while it waits (``pages/_shared.py``).
 
 This module only keeps the books: which stage keys are loaded (:func:`is_done`) or failed, and
 runs stages once (:func:`run_once`). What a stage loads is the caller's (the Streamlit loaders of
@@ -13,11 +15,17 @@ runs stages once (:func:`run_once`). What a stage loads is the caller's (the Str
 """
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
+
+#: how long the server's startup waits for its preload before it serves anyway (seconds; 0: no wait)
+READY_WAIT_ENV = "FGNN_APP_READY_WAIT_S"
+READY_WAIT_S = 30.0
 
 
 class Stage(NamedTuple):
@@ -116,3 +124,35 @@ def start_in_background(stages: Iterable[Stage] | Callable[[], Iterable[Stage]],
     thread = threading.Thread(target=preload, args=(stages, log), name="fgnn-preload", daemon=True)
     thread.start()
     return thread
+
+
+def ready_wait_s(environ=None) -> float:
+    """``$FGNN_APP_READY_WAIT_S`` (default :data:`READY_WAIT_S`; 0: serve at once, the preload going
+    on behind, as a visitor's status box shows)."""
+    text = (os.environ if environ is None else environ).get(READY_WAIT_ENV) or ""
+    try:
+        seconds = float(text) if text.strip() else READY_WAIT_S
+    except ValueError:
+        seconds = float("nan")
+    if not seconds >= 0 or seconds == float("inf"):  # text, a negative number, nan, inf
+        print(f"fgnn: {READY_WAIT_ENV}={text[:40]!r} is not a number of seconds >= 0: waiting at most "
+              f"{READY_WAIT_S:g} s; set it to e.g. 0 (serve at once) or 60", file=sys.stderr, flush=True)
+        return READY_WAIT_S
+    return seconds
+
+
+async def wait_for(thread: threading.Thread, timeout: float, log=None) -> bool:
+    """Wait until the preload ``thread`` has ended, at most ``timeout`` seconds, without blocking
+    the event loop (the server's startup: it listens, and answers its health check, only after).
+    Returns whether it ended; if not, ``log`` (default: stderr) says that the server serves anyway
+    (unless ``timeout`` is 0: no wait asked)."""
+    if timeout <= 0:
+        return not thread.is_alive()
+    if thread.is_alive():
+        await asyncio.to_thread(thread.join, timeout)
+    if thread.is_alive():
+        log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        log(f"fgnn preload: still loading after {timeout:g} s ({READY_WAIT_ENV}): serving now; "
+            "a visitor sees what is loading")
+        return False
+    return True

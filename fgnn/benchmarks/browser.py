@@ -9,7 +9,8 @@ Starts ``streamlit run app.py`` headless on a free port, drives Chromium (``/usr
   map is drawn and the run has ended (the server is warmed once first; that first visit is reported
   apart as ``server_first_load_ms``: from the server's health check answering to the first page
   ready, i.e. what the server's preload has not loaded yet plus a cold load; docs/performance.md,
-  "The first visit");
+  "The first visit"; ``server_start_ms`` is the time before it, from starting ``streamlit run`` to
+  the health check answering);
 - ``map_click``: a click on a point of the item map until the session graph shows the new click and
   the run has ended (so the top-K tables are redrawn too);
 - ``topk_click``: a click on the first bar of the top-K chart, until the same (untimed before it:
@@ -540,12 +541,15 @@ def run_benchmark(*, dataset: str | None = None, checkpoint: str | None = None, 
         forget(checkpoint or REPO_ROOT / "checkpoints" / "fgnn-sample" / "best.pt")
     load_before = os.getloadavg()
     with launch_chromium(chromium) as browser:
+        t_start = time.perf_counter()
         with run_streamlit("app.py", name="browser-bench", env=env, timeout=timeout_s, log_dir=log_dir) as url:
+            server_start = (time.perf_counter() - t_start) * 1000
             samples, first, inspect_first, map_points = _drive_app(browser, url, repeats, timeout_s, settle_ms)
         # the reference page in the same browser, right after the app (whose server is stopped)
         reference = run_reference(browser, points=map_points, repeats=repeats, timeout_s=timeout_s, log_dir=log_dir)
     result = {m: summarise(samples[m]) for m in METRICS}
     result["server_first_load_ms"] = round(first, 1)
+    result["server_start_ms"] = round(server_start, 1)
     result["inspect_first_ms"] = round(inspect_first, 1)
     result["reference"] = reference
     result["ratios"] = ratios(result, reference)
@@ -579,6 +583,9 @@ def format_result(result: dict) -> str:
         lines.append(f"  {m[:-3]:<16}{r['median']:>10.0f}{r['p90']:>10.0f}{r['n']:>5}{ref_text}{ratio_text}{goal_text:>10}")
     lines.append(f"  first visit, from the health check answering to the page ready (server_first_load): "
                  f"{result['server_first_load_ms']:.0f} ms (a cold load: {result['cold_load_ms']['median']:.0f} ms)")
+    if "server_start_ms" in result:
+        lines.append(f"  server start, from `streamlit run` to the health check answering (server_start): "
+                     f"{result['server_start_ms']:.0f} ms")
     if "inspect_first_ms" in result:
         extra = f" ({ratio['inspect_first_ms']:.1f}x the reference rerun)" if "inspect_first_ms" in ratio else ""
         lines.append(f"  Inspect, first visit (every test pair ranked): {result['inspect_first_ms']:.0f} ms{extra}")

@@ -2,6 +2,9 @@
 ``pages/_shared.show_loading``), or finds it loaded already by the server's preload (``app.py``'s
 ``st.App`` lifespan), and becomes ready; a checkpoint no one has loaded yet shows its stage too.
 
+The server answers its health check once its preload is done (``st.App``'s lifespan waits for
+it, at most ``$FGNN_APP_READY_WAIT_S``), which its log says before the first visit.
+
 Every status text the page ever shows is recorded in the page (a MutationObserver), so a message
 shown for a moment is seen however fast the page is; nothing here waits for time.
 """
@@ -37,6 +40,9 @@ def _stage(text: str) -> int:
 
 def test_first_visit_shows_its_stages_and_becomes_ready(streamlit_server_factory, browser_page, artifacts_dir):
     url = streamlit_server_factory("app.py", name="first-visit")  # a fresh server: its health check answered
+    # the server answers once its preload is done (or has outlasted $FGNN_APP_READY_WAIT_S, and says so)
+    log = (artifacts_dir / "streamlit-first-visit.log").read_text(errors="replace")
+    assert "fgnn preload: done in" in log or "fgnn preload: still loading after" in log, log[-2000:]
     page = browser_page
     page.add_init_script(PROBES_JS)
     page.add_init_script(RECORD_STATUS_JS)
