@@ -15,6 +15,7 @@ from fgnn.app.construction_page import (
     SOURCES,
     builder_sequence_markdown,
     default_source,
+    example_text,
     step_position,
     step_tables,
 )
@@ -53,7 +54,11 @@ def _sequence() -> list:
     ss = st.session_state
     builder_items = [plain_id(i) for i in ss.get("session_items") or []]
     ss.setdefault("construction_source", default_source(builder_items))
-    ss.setdefault("construction_text", EXAMPLE)
+    if "construction_text" not in ss:
+        try:
+            ss["construction_text"] = example_text(get_dataset())
+        except FGNNError:
+            ss["construction_text"] = EXAMPLE
     c1, c2 = st.columns([1, 2])
     source = ui.radio("Sequence", SOURCES, key="construction_source", where=c1)
     sequence: list = []

@@ -356,7 +356,8 @@ def sidebar() -> None:
         # (the current value is the server's own: a page set it, never the browser, since the
         # widget's copy into the plain key goes through the boundary's guarded callback)
         ui.selectbox("Dataset", datasets, format_func=lambda s: dataset_label(s, ss.get("user_datasets")),
-                    help="The bundled DIGINETICA sample, or a click log loaded on the Dataset page.",
+                    help="A bundled dataset (the DIGINETICA sample; Online Retail, with product names), or a click log "
+                         "loaded on the Dataset page.",
                     **_bound("dataset"))
         ui.selectbox("Model checkpoint", with_current(checkpoint_choices(), ss["checkpoint"]), format_func=checkpoint_label,
                     help="Every best.pt / last.pt of the run folders in the checkpoints root.",

@@ -7,8 +7,25 @@ from collections.abc import Sequence
 
 EXAMPLE = "1, 3, 2, 2, 1, 3, 4"
 SOURCES = ("Type a sequence", "The session from the builder")
+#: The example's shape: a revisit (1 after 3, 2), a repeated click (2, 2: a self-loop) and a new last item.
+EXAMPLE_PATTERN = (0, 2, 1, 1, 0, 2, 3)
 EMPTY_WARNING = ("The sequence is empty: type item ids (for example " + EXAMPLE + ") or build a "
                  "session in the Session builder.")
+
+
+def example_text(dataset=None) -> str:
+    """The sequence the page starts with: for a dataset whose items have names (the bundled
+    online-retail-sample), its four most clicked named items in :data:`EXAMPLE_PATTERN`, so that a
+    class sees products it recognises; otherwise :data:`EXAMPLE`."""
+    labels = dataset.item_labels() if dataset is not None else {}
+    if not labels:
+        return EXAMPLE
+    ids = dataset.original_ids()
+    clicks = dataset.popularity.tolist()
+    named = sorted((i for i in range(1, len(ids)) if ids[i] in labels), key=lambda i: (-clicks[i], i))[:4]
+    if len(named) < 4:
+        return EXAMPLE
+    return ", ".join(str(ids[named[k]]) for k in EXAMPLE_PATTERN)
 
 
 def default_source(builder_items: Sequence[int]) -> str:

@@ -145,10 +145,22 @@ def _item_table(ds: PreparedDataset) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
+#: The texts pandas's ``read_csv`` takes for a missing value by default (its ``na_values`` list),
+#: which RecBole reads its files with: a token spelled so would become a missing id there.
+PANDAS_NA_TEXTS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                             "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+
+
 def _check_exportable_tokens(ds: PreparedDataset) -> None:
-    """RecBole separates a ``token_seq`` by spaces: a token id holding whitespace cannot be written."""
+    """RecBole separates a ``token_seq`` by spaces and reads files with pandas's missing-value rules:
+    a token id holding whitespace, or spelled like a missing value (``NA``, ``null``), cannot be written."""
     if not ds.has_tokens:
         return
+    missing = [t for t in ds.item_tokens[1:] if t in PANDAS_NA_TEXTS]
+    if missing:
+        raise DataError(f"item id {shown(missing[0], 40)} of dataset '{ds.name}' is what RecBole (pandas) reads as a "
+                        f"missing value ({len(missing)} such id(s)): rename it in the source log (e.g. 'item-NA'), "
+                        f"or export with --out-format srgnn")
     spaced = [t for t in ds.item_tokens[1:] if any(c.isspace() for c in t)]
     if spaced:
         raise DataError(f"{len(spaced)} item id(s) of dataset '{ds.name}' hold a space (e.g. {shown(spaced[0], 40)}), "
@@ -158,12 +170,12 @@ def _check_exportable_tokens(ds: PreparedDataset) -> None:
 
 def write_recbole(ds: PreparedDataset, out) -> RecboleExport:
     """Write ``out/NAME/``: ``NAME.inter``, ``NAME.item`` and the benchmark files (module docstring)."""
+    _check_exportable_tokens(ds)  # before anything is written
     stem = ds.name or "dataset"
     folder = Path(out) / stem
     folder.mkdir(parents=True, exist_ok=True)
     parts = _parts(ds)
     ids = ds.original_ids()
-    _check_exportable_tokens(ds)
     lengths = np.concatenate([p.session_lengths().numpy() for _, p in parts]).astype(np.int64)
     time, source = _timestamps(ds, parts)
     export = RecboleExport(folder, times=source)

@@ -27,7 +27,8 @@ def test_json_lists_the_bundled_datasets(capsys):
     assert retail["pairs"] == {"train": 27111, "test": 3647}
     assert "Online Retail" in retail["source"] and retail["licence"].startswith("CC BY 4.0")
     runs = {c["run"]: c["model"] for c in retail["checkpoints"]}
-    assert runs == {"fgnn-online-retail-sample": "fgnn", "srgnn-online-retail-sample": "srgnn"}
+    assert runs == {"fgnn-online-retail-sample": "fgnn", "srgnn-online-retail-sample": "srgnn",
+                    "vsknn-online-retail-sample": "vsknn"}
 
 
 def test_the_named_dataset_keys_items_by_their_stock_codes():

@@ -108,3 +108,27 @@ def test_a_token_checkpoint_is_refused_for_a_whole_number_dataset(tmp_path, cach
     torch.save({**ckpt, "item_tokens": ["x"] * 3}, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match="item_tokens is not the"):
         load_checkpoint(tmp_path / "bad.pt")
+
+
+@pytest.mark.parametrize(("token", "why"), [("a b", "hold a space"), ("NA", "reads as a missing value")])
+def test_a_token_recbole_cannot_carry_is_refused_by_the_export(tmp_path, cache_dir, token, why):
+    from fgnn.data.recbole import write_recbole
+
+    ds = load_dataset(token_log(tmp_path / "shop.csv"), test_days=1)
+    assert write_recbole(ds, tmp_path / "ok").splits == ["train", "test"]
+    ds.item_tokens = [ds.item_tokens[0], token, *ds.item_tokens[2:]]
+    with pytest.raises(DataError, match=why):
+        write_recbole(ds, tmp_path / "rb")
+    assert not (tmp_path / "rb").exists()  # refused before anything is written
+
+
+def test_the_recbole_export_of_tokens_reads_back_as_the_same_pairs(tmp_path, cache_dir):
+    log = token_log(tmp_path / "shop.csv")
+    assert cli_main(["prepare", str(log), "--test-days", "1", "--out", str(tmp_path / "rb"), "--out-format", "recbole"]) == 0
+    ours, back = load_dataset(log, test_days=1), load_dataset(tmp_path / "rb" / "shop" / "shop.train.inter")
+
+    def pairs(ds, part):
+        p, ids = getattr(ds, part), ds.original_ids()
+        return sorted((tuple(ids[p.prefix(i)].tolist()), ids[int(p.targets[i])]) for i in range(len(p)))
+
+    assert back.has_tokens and pairs(back, "train") == pairs(ours, "train") and pairs(back, "test") == pairs(ours, "test")

@@ -11,6 +11,7 @@ import pytest
 from app_support import REPO, app, chart_specs, strip_clicks
 from streamlit.testing.v1 import AppTest
 
+from fgnn.app.construction_page import example_text
 from fgnn.data.spec import DatasetSpec
 from fgnn.models.checkpoint import load_checkpoint
 from pages._shared import checkpoint_choices
@@ -161,3 +162,26 @@ def test_forged_picks_of_the_builder_change_nothing(tokens):
         assert bp.known_items(bp.picked_items(event), index_of) == [], forged
         assert builder.strip_edit(SESSION, {"op": "remove", "pos": 1, "item": forged}) is None, forged
     assert bp.known_items(bp.picked_items({"selection": {"points": [{"customdata": "007"}]}}), index_of) == ["007"]
+
+
+def test_the_teacher_tour_on_the_named_bundled_dataset():
+    """README's teacher tour: with online-retail-sample (stock codes as ids, product names) Graph
+    construction starts on a basket of its best-known products, named in the figure, and the
+    Session builder predicts named products with the shipped FGNN."""
+    dataset = DatasetSpec("online-retail-sample")
+    shipped = str(REPO / "checkpoints" / "fgnn-online-retail-sample" / "best.pt")
+    at = app(CONSTRUCTION, dataset=dataset, checkpoint=shipped, session_items=[])
+    assert not at.exception and not at.error, texts(at)
+    ds = dataset.load()
+    typed = at.text_input(key="construction_text").value
+    assert typed == example_text(ds) and len(typed.split(", ")) == 7
+    names = [ds.item_labels()[i] for i in dict.fromkeys(typed.split(", "))]
+    spec = json.dumps([json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")], ensure_ascii=False)
+    assert all(name[:12] in spec for name in names), names
+    session = typed.split(", ")[:3]
+    at = app(BUILDER, dataset=dataset, checkpoint=shipped, session_items=session, top_k=5)
+    assert not at.exception and not at.error, texts(at)
+    assert [label for _, _, label in strip_clicks(at)] == [ds.item_label(i) for i in session]
+    topk = next(df.value for df in at.dataframe if list(df.value.columns)[:3] == ["rank", "item", "name"])
+    assert len(topk) == 5 and topk["name"].tolist() == [ds.item_labels()[i] for i in topk["item"]]
+    assert all(isinstance(i, str) for i in topk["item"])  # stock codes, as the shop writes them
