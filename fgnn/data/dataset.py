@@ -9,6 +9,7 @@ from torch import Tensor
 
 from fgnn.data.ids import id_key, ids_to_indices, original_ids, vocabulary_lookup
 from fgnn.data.sessions import SessionPairs
+from fgnn.errors import DataError  # noqa: F401 (its old home: pages and commands import it from here)
 
 
 @dataclass

@@ -252,7 +252,8 @@ def _check_tokens(text: pd.Series, values: pd.Series, path, column: str, what: s
                    f"holds bytes that are not UTF-8 text ({shown(values.iloc[row], 40)}; save the file as UTF-8)"
                    if "\ufffd" in text.iloc[row] else f"holds a control character ({shown(values.iloc[row], 40)})")
         raise _fail(path, f"{what} on line {row + 1 + header_lines} in column '{column}' {problem}",
-                    f"every row needs a {what} of visible text (any text or whole number); fix or drop that row")
+                    f"every row needs {'an' if what[0] in 'aeiou' else 'a'} {what} of visible text (any text or whole "
+                    f"number); fix or drop that row")
 
 
 def is_whole_number_column(values: pd.Series) -> bool:
