@@ -8,6 +8,8 @@ and every lookup of a given id (typed, from a URL, a command line or a file) goe
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from torch import Tensor
 
@@ -35,6 +37,9 @@ def plain_id(value):
     return value if isinstance(value, str) else int(value)
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def id_key(value, tokens: bool):
     """A given original id (typed, from a URL or a command line, or from a table) as the vocabulary's
     key: its exact text where ids are tokens, its whole number otherwise (``None`` when it is none)."""
@@ -43,7 +48,7 @@ def id_key(value, tokens: bool):
     if isinstance(value, (int, np.integer)):
         return int(value)
     text = str(value).strip()
-    return int(text) if text.lstrip("+-").isdigit() else None
+    return int(text) if _WHOLE.fullmatch(text) else None  # ASCII digits only: int() would take '٣' and '1_0'
 
 
 def vocabulary_lookup(ids) -> dict:

@@ -132,3 +132,13 @@ def test_the_recbole_export_of_tokens_reads_back_as_the_same_pairs(tmp_path, cac
         return sorted((tuple(ids[p.prefix(i)].tolist()), ids[int(p.targets[i])]) for i in range(len(p)))
 
     assert back.has_tokens and pairs(back, "train") == pairs(ours, "train") and pairs(back, "test") == pairs(ours, "test")
+
+
+@pytest.mark.parametrize("given", ["+-5", "٣", "1_0", "5.5", "", "x"])
+def test_a_given_id_that_is_no_whole_number_is_unknown_never_a_crash(given):
+    from fgnn.data.ids import id_key, ids_to_indices
+
+    assert id_key(given, tokens=False) is None and id_key(given, tokens=True) == given
+    with pytest.raises(DataError, match="not in the vocabulary"):
+        ids_to_indices(torch.arange(-1, 5), [given], "checkpoint x", "use ids of its dataset")
+    assert id_key(" +7 ", tokens=False) == 7 and id_key(np.int64(7), tokens=False) == 7
