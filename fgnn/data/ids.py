@@ -21,9 +21,7 @@ def original_ids(item_ids: Tensor, item_tokens: list | None = None) -> np.ndarra
     whole numbers, an object array of ``str`` where they are tokens (docs/data-formats.md, "Ids";
     ``item_ids`` then holds codes and ``item_tokens`` the text). Index an array of indices with it:
     ``original_ids(...)[indices]``."""
-    if item_tokens is not None:
-        return np.asarray(item_tokens, dtype=object)
-    return item_ids.numpy() if isinstance(item_ids, Tensor) else np.asarray(item_ids, dtype=np.int64)
+    return np.asarray(item_tokens, dtype=object) if item_tokens is not None else as_original_ids(item_ids)
 
 
 def as_original_ids(ids) -> np.ndarray:
@@ -54,10 +52,7 @@ def id_key(value, tokens: bool):
 def vocabulary_lookup(ids) -> dict:
     """Original id -> item index for a vocabulary (index 0 is padding): ``ids`` is an
     :func:`original_ids` array or an ``item_ids`` tensor of whole numbers."""
-    values = ids.tolist()
-    if ids.dtype == object:
-        return {v: i for i, v in enumerate(values) if i > 0}
-    return {int(v): i for i, v in enumerate(values) if i > 0}
+    return {v: i for i, v in enumerate(ids.tolist()) if i > 0}  # (tolist gives Python ints or str)
 
 
 def ids_to_indices(ids, given, owner: str, advice: str) -> list[int]:

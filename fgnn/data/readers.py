@@ -225,9 +225,6 @@ class ItemTokens:
     def __deepcopy__(self, memo):
         return self
 
-    def __len__(self) -> int:
-        return len(self.texts)
-
     def codes(self) -> dict[str, int]:
         """Text -> code."""
         return {t: i for i, t in enumerate(self.texts.tolist())}
@@ -243,23 +240,18 @@ def item_tokens(df: pd.DataFrame) -> ItemTokens | None:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _check_tokens(text: pd.Series, values: pd.Series, path, column: str, what: str, header_lines: int) -> None:
-    """Refuse an empty id or one holding a control character, naming the line."""
-    bad = (text.str.len() == 0) | text.str.contains(_CONTROL) | text.str.contains("\ufffd", regex=False)
+def _check_tokens(values: pd.Series, path, column: str, what: str, header_lines: int) -> None:
+    """Refuse an empty id, one holding a control character or one that was no UTF-8, naming the line."""
+    bad = (values.str.len() == 0) | values.str.contains(_CONTROL) | values.str.contains("\ufffd", regex=False)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
-        problem = ("is empty" if not text.iloc[row] else
-                   f"holds bytes that are not UTF-8 text ({shown(values.iloc[row], 40)}; save the file as UTF-8)"
-                   if "\ufffd" in text.iloc[row] else f"holds a control character ({shown(values.iloc[row], 40)})")
+        value = values.iloc[row]
+        problem = ("is empty" if not value else
+                   f"holds bytes that are not UTF-8 text ({shown(value, 40)}; save the file as UTF-8)"
+                   if "\ufffd" in value else f"holds a control character ({shown(value, 40)})")
         raise _fail(path, f"{what} on line {row + 1 + header_lines} in column '{column}' {problem}",
                     f"every row needs {'an' if what[0] in 'aeiou' else 'a'} {what} of visible text (any text or whole "
                     f"number); fix or drop that row")
-
-
-def is_whole_number_column(values: pd.Series) -> bool:
-    """Whether every value of an id column (strings as read) is a whole number written in digits
-    (surrounding spaces, a sign and a trailing ``.0`` allowed): then the ids are numbers, else tokens."""
-    return bool(values.astype(str).str.strip().str.fullmatch(_ID).all())
 
 
 def parse_id_column(values: pd.Series, path, column: str, what: str, header_lines: int = 1,
@@ -295,7 +287,7 @@ def parse_item_column(values: pd.Series, path, column: str, what: str = "item id
                     f"{what}s must be whole numbers written in digits (no text, fractions, exponents or "
                     f"'inf'); fix or drop those rows")
     if not ok.all():
-        _check_tokens(values, values, path, column, what, header_lines)
+        _check_tokens(values, path, column, what, header_lines)
         codes, uniques = pd.factorize(values, sort=False)
         return codes.astype(np.int64), ItemTokens(np.asarray(uniques, dtype=object))
     if text.str.contains(".", regex=False).any():

@@ -29,7 +29,7 @@ import torch
 
 from fgnn.data.dataset import PreparedDataset
 from fgnn.data.protocol import pairs_from_prefixes
-from fgnn.data.readers import check_regular_file, parse_id_column, parse_item_column, shown
+from fgnn.data.readers import check_regular_file, parse_item_column, shown
 from fgnn.data.sessions import SessionPairs
 from fgnn.errors import DataError
 
@@ -71,7 +71,6 @@ def item_ids_in_order(path) -> np.ndarray | None:
     column = names.index("item_id")
     table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, header=None, skiprows=1,
                         usecols=[column], quoting=3, encoding_errors="replace")
-    parse_id_column(table[column], path, "item_id", "item id")  # an empty id or a control character: refused here
     return table[column].to_numpy(dtype=object)
 
 
@@ -235,6 +234,7 @@ class _SplitPairs:
     items: np.ndarray  # original ids of the prefixes, flat (text as read, then numbers or codes: _parse_ids)
     lengths: np.ndarray
     targets: np.ndarray
+    path: Path  # the file, named in messages
 
 
 def _read_split(path: Path) -> _SplitPairs:
@@ -256,26 +256,33 @@ def _read_split(path: Path) -> _SplitPairs:
     if lengths.size and lengths.min() < 1:
         row = int(np.flatnonzero(lengths < 1)[0])
         raise DataError(f"{path}: an empty item_id_list on line {row + 2}; every prefix needs at least one item")
-    flat = pd.Series(np.concatenate(lists.to_numpy()) if len(lists) else np.zeros(0, dtype=str), dtype=object)
-    parse_id_column(flat, path, "item_id_list", "item id", header_lines=0)  # refuses an unusable id, naming its line
-    parse_id_column(table["item_id"], path, "item_id", "item id")
+    flat = np.concatenate(lists.to_numpy()) if len(lists) else np.zeros(0, dtype=str)
     session = table["session_id"].to_numpy(dtype=str) if "session_id" in names else np.arange(len(table)).astype(str)
-    return _SplitPairs(session, flat.to_numpy(dtype=object), lengths, table["item_id"].to_numpy(dtype=object))
+    return _SplitPairs(session, flat.astype(object), lengths, table["item_id"].to_numpy(dtype=object), path)
 
 
-def _parse_ids(splits: dict[str, _SplitPairs], items: np.ndarray | None, path) -> tuple[np.ndarray | None, list | None]:
-    """Read the ids of every split (and of the ``.item`` file) by one rule, in place: all whole numbers
-    are numbers; otherwise every id is a token, one code per distinct text across all files (a
+def _parse_ids(splits: dict[str, _SplitPairs], items: np.ndarray | None,
+               item_path: Path | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Read the ids of every split (and of the ``.item`` file ``item_path``) by one rule, in place:
+    each column once, an unusable id refused naming its file and line; where all are whole numbers
+    they are numbers, otherwise every id is a token, one code per distinct text across all files (a
     token means the same item in train and test). Returns the ``.item`` ids so read and the token
     texts (``None`` for numbers)."""
-    columns = [c for sp in splits.values() for c in (sp.items, sp.targets)] + ([items] if items is not None else [])
-    joined = pd.Series(np.concatenate(columns) if columns else np.zeros(0, dtype=object), dtype=object)
-    values, tokens = parse_item_column(joined, path, "item_id", header_lines=0)
+    columns = [c for sp in splits.values() for c in ((sp.items, sp.path, "item_id_list", 0),
+                                                      (sp.targets, sp.path, "item_id", 1))]
+    columns += [(items, item_path, "item_id", 1)] if items is not None else []
+    parsed = [parse_item_column(pd.Series(texts, dtype=object), path, column, header_lines=lines)
+              for texts, path, column, lines in columns]
+    if any(tokens is not None for _, tokens in parsed):
+        codes, texts = pd.factorize(np.concatenate([texts for texts, *_ in columns]), sort=False)
+        values, tokens = codes.astype(np.int64), np.asarray(texts, dtype=object)
+    else:
+        values, tokens = np.concatenate([v for v, _ in parsed]), None
     at = 0
     for sp in splits.values():
         sp.items, at = values[at:at + len(sp.items)], at + len(sp.items)
         sp.targets, at = values[at:at + len(sp.targets)], at + len(sp.targets)
-    return (values[at:] if items is not None else None), (None if tokens is None else tokens.texts)
+    return (values[at:] if items is not None else None), tokens
 
 
 def _vocabulary(parts: dict[str, SessionPairs], items: np.ndarray | None) -> np.ndarray:
@@ -310,7 +317,7 @@ def read_benchmark(files: dict[str, Path], *, name: str = "", fingerprint: str =
     """
     parts, stats = {}, []
     splits = {split: _read_split(path) for split, path in files.items()}
-    items, tokens = _parse_ids(splits, items, files["train"])
+    items, tokens = _parse_ids(splits, items, item_file(files))
     for split, path in files.items():
         pairs, rebuilt = pairs_from_prefixes(splits[split])
         if len(pairs) == 0:
